@@ -1,0 +1,86 @@
+"""What the stream engine yields: typed ATP events and connection-state changes (no Textual)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from atp_tui.protocol.models import Notification, ServerError, StatusUpdate
+
+ConnectionKind = Literal[
+    "connecting",  # opening a stream (first attempt or after a wait)
+    "connected",  # a 200 text/event-stream response is being read
+    "reconnecting",  # waiting `retry_in` seconds before attempt number `attempt`
+    "polling",  # the server has no SSE: polling the REST endpoint, retrying SSE now and then
+    "auth_refused",  # 401/403: stopped until the user gives new credentials
+    "failed",  # the server said stop (204, other 2xx) or polling failed too; manual retry only
+    "stopped",  # the engine was stopped by its owner
+]
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionState:
+    """The engine's connection state, with what a person needs to understand it."""
+
+    kind: ConnectionKind
+    detail: str = ""
+    retry_in: float | None = None
+    attempt: int = 0
+
+    def describe(self) -> str:
+        """One human-readable line, e.g. `reconnecting in 6 s (attempt 2): server closed`."""
+        if self.kind == "reconnecting":
+            wait = f"{self.retry_in:.0f} s" if self.retry_in is not None else "a moment"
+            text = f"reconnecting in {wait} (attempt {self.attempt})"
+        else:
+            text = self.kind.replace("_", " ")
+        return f"{text}: {self.detail}" if self.detail else text
+
+
+@dataclass(frozen=True, slots=True)
+class NotificationReceived:
+    """A notification seen for the first time (already stored; never yielded twice)."""
+
+    notification: Notification
+    event_id: str | None
+    raw: dict = field(repr=False, compare=False, default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class StatusChanged:
+    """A `status_update` that moved a known notification forward (already stored)."""
+
+    notification_id: str
+    status: str
+    reason: str | None
+    event_id: str | None
+    raw: dict = field(repr=False, compare=False, default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ServerErrorReceived:
+    """An `error` event from the server, to show as a banner."""
+
+    error: ServerError
+    event_id: str | None
+    raw: dict = field(repr=False, compare=False, default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class EventSkipped:
+    """An event that could not be used (malformed JSON, wrong schema, oversized)."""
+
+    reason: str
+    event_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionChanged:
+    """The connection state changed."""
+
+    state: ConnectionState
+
+
+EngineEvent = (
+    NotificationReceived | StatusChanged | ServerErrorReceived | EventSkipped | ConnectionChanged
+)

@@ -1,0 +1,82 @@
+"""Turn an SSE event (name + data text) into a typed ATP payload, or say why it is malformed."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import ValidationError
+
+from atp_tui.protocol.models import Notification, Ping, ServerError, StatusUpdate
+
+EventName = Literal["notification", "status_update", "error", "ping"]
+
+_MODELS: dict[str, type[Notification | StatusUpdate | ServerError | Ping]] = {
+    "notification": Notification,
+    "status_update": StatusUpdate,
+    "error": ServerError,
+    "ping": Ping,
+}
+
+#: The event names ATP defines; anything else is ignored (counted, not shown).
+KNOWN_EVENTS: frozenset[str] = frozenset(_MODELS)
+
+
+class MalformedEvent(ValueError):
+    """An event whose data is not valid JSON or does not match its schema."""
+
+
+@dataclass(frozen=True, slots=True)
+class WireEvent:
+    """A decoded ATP event: its name, its typed payload and the JSON object it came from."""
+
+    name: EventName
+    payload: Notification | StatusUpdate | ServerError | Ping
+    raw: dict[str, Any]
+
+
+def _reject_constant(name: str) -> float:
+    """`json` accepts NaN/Infinity by default; ATP payloads are strict JSON."""
+    raise ValueError(f"non-standard JSON constant {name}")
+
+
+def load_json_object(text: str) -> dict[str, Any]:
+    """Parse strict JSON and require an object; raises `MalformedEvent` with the reason."""
+    try:
+        value = json.loads(text, parse_constant=_reject_constant)
+    except RecursionError as error:  # deeply nested input raises this, not ValueError
+        raise MalformedEvent("JSON nested too deeply") from error
+    except ValueError as error:
+        raise MalformedEvent(f"invalid JSON: {error}") from error
+    if not isinstance(value, dict):
+        raise MalformedEvent(f"expected a JSON object, got {type(value).__name__}")
+    return value
+
+
+def unwrap(value: dict[str, Any]) -> dict[str, Any]:
+    """Accept the WebSocket framing `{"type": ..., "data": {...}}` as well as the bare object."""
+    inner = value.get("data")
+    if set(value) == {"type", "data"} and isinstance(inner, dict):
+        return inner
+    return value
+
+
+def decode_event(name: str, data: str) -> WireEvent | None:
+    """Decode one SSE event; `None` for an event name ATP does not define.
+
+    Raises `MalformedEvent` when the data is not a valid payload for that event.
+    """
+    model = _MODELS.get(name)
+    if model is None:
+        return None
+    raw = unwrap(load_json_object(data))
+    try:
+        payload = model.model_validate(raw)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or name
+        raise MalformedEvent(f"{name} payload invalid at {where}: {first['msg']}") from error
+    except RecursionError as error:
+        raise MalformedEvent(f"{name} payload nested too deeply") from error
+    return WireEvent(name=name, payload=payload, raw=raw)  # type: ignore[arg-type]
