@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from atp_tui.protocol.models import Notification, ServerError, StatusUpdate
+from atp_tui.protocol.models import Notification, ServerError
 
 ConnectionKind = Literal[
     "connecting",  # opening a stream (first attempt or after a wait)

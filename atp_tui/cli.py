@@ -1,0 +1,241 @@
+"""Command line: the TUI (default), `--demo`, `watch`, `respond` and `server`.
+
+Imports are deferred to the chosen command so that `atp-tui watch` never loads Textual and the
+TUI's first frame does not wait for modules it does not need yet.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from atp_tui import __version__
+
+EXIT_USAGE = 2
+
+_CONNECTION_HELP = """\
+connection options fall back to the environment: ATP_SERVER, ATP_TOKEN. Prefer ATP_TOKEN over
+--token: a token on the command line ends up in shell history and `ps` output."""
+
+
+class UsageError(Exception):
+    """Bad arguments or configuration; exit status 2 with this message."""
+
+
+def _add_connection_options(parser: argparse.ArgumentParser, *, state: bool = True) -> None:
+    parser.add_argument("--server", metavar="URL", help="ATP server base URL (env ATP_SERVER)")
+    parser.add_argument("--token", metavar="TOKEN", help="user token (env ATP_TOKEN)")
+    parser.add_argument(
+        "--insecure",
+        action="store_true",
+        help="allow plain http:// to a non-loopback server (sends the token in clear)",
+    )
+    if state:
+        parser.add_argument(
+            "--state-dir",
+            metavar="DIR",
+            type=Path,
+            help="where the cursor, seen ids and cached inbox live (default: the platform "
+            "state dir)",
+        )
+        parser.add_argument(
+            "--heartbeat-timeout",
+            metavar="SECONDS",
+            type=float,
+            default=90.0,
+            help="reconnect when no line arrived for this long (default 90, must be > 0)",
+        )
+        parser.add_argument(
+            "--token-in-query",
+            action="store_true",
+            help="send the token as ?token= instead of the Authorization header (only for "
+            "proxies that strip headers: URLs end up in logs)",
+        )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every command."""
+    parser = argparse.ArgumentParser(
+        prog="atp-tui",
+        description="A terminal client for the Agent Triage Protocol: see and answer AI "
+        "agents' decision requests. Without a command, opens the interactive inbox.",
+        epilog=_CONNECTION_HELP,
+    )
+    parser.add_argument("--version", action="version", version=f"atp-tui {__version__}")
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="start the built-in reference server with demo agents and open the inbox on it",
+    )
+    _add_connection_options(parser)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    watch = commands.add_parser(
+        "watch",
+        help="print events as JSON lines (headless, for scripts)",
+        description="Subscribe to the event stream and print one JSON object per line on "
+        'stdout for each notification, status_update and error: {"event", "id", "data"}. '
+        "A notification is printed at most once, also across restarts with the same state "
+        "dir. Connection states go to stderr. Exit status: 0 on SIGINT/SIGTERM, 1 when the "
+        "server says to stop, 2 usage error, 3 credentials refused.",
+        epilog=_CONNECTION_HELP,
+    )
+    _add_connection_options(watch)
+    watch.add_argument(
+        "--types",
+        metavar="a,b",
+        help="only these event types (comma-separated: notification,status_update,error)",
+    )
+
+    respond = commands.add_parser(
+        "respond",
+        help="answer one notification from the shell",
+        description="Answer a notification: fetches it, validates the answer against the "
+        "action, sends it once and prints the outcome. Exit status: 0 sent, 1 refused or "
+        "failed, 2 usage or validation error, 3 credentials refused.",
+        epilog=_CONNECTION_HELP,
+    )
+    respond.add_argument("notification_id", metavar="NOTIFICATION_ID")
+    respond.add_argument("action_id", metavar="ACTION_ID")
+    respond.add_argument(
+        "--data",
+        metavar="JSON",
+        help='the answer: JSON (true, 5, ["a","b"], "text") or plain text for text and '
+        "choice actions; omit for simple actions",
+    )
+    respond.add_argument("--json", action="store_true", help="print the outcome as JSON")
+    _add_connection_options(respond, state=False)
+
+    server = commands.add_parser(
+        "server",
+        help="run the reference ATP server (for demos and tests)",
+        description="Run the in-memory reference ATP server (starlette + uvicorn).",
+    )
+    server.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
+    server.add_argument("--port", type=int, default=8787, help="port (default 8787; 0 = any)")
+    server.add_argument(
+        "--token",
+        default=None,
+        help="the user token clients must present (env ATP_TOKEN; default demo-token)",
+    )
+    server.add_argument("--demo-agents", action="store_true", help="send demo notifications")
+    server.add_argument(
+        "--ping-interval", type=float, default=15.0, help="seconds between pings (default 15)"
+    )
+    return parser
+
+
+def _connection(args: argparse.Namespace) -> tuple[str, str]:
+    from atp_tui.client.http import ConfigError, check_server_url
+
+    server = args.server or os.environ.get("ATP_SERVER")
+    token = args.token or os.environ.get("ATP_TOKEN")
+    if not server:
+        raise UsageError("no server: pass --server URL or set ATP_SERVER")
+    if not token:
+        raise UsageError("no token: set ATP_TOKEN (or pass --token)")
+    try:
+        return check_server_url(server, allow_insecure=args.insecure), token
+    except ConfigError as error:
+        raise UsageError(str(error)) from None
+
+
+def _state_dir(args: argparse.Namespace) -> Path:
+    from atp_tui.paths import default_state_dir
+
+    return args.state_dir or default_state_dir()
+
+
+def _heartbeat(args: argparse.Namespace) -> float:
+    if not args.heartbeat_timeout > 0:
+        raise UsageError("--heartbeat-timeout must be a positive number of seconds")
+    return float(args.heartbeat_timeout)
+
+
+def _run_watch(args: argparse.Namespace) -> int:
+    from atp_tui.client.stream import EngineConfig
+    from atp_tui.protocol.wire import KNOWN_EVENTS
+    from atp_tui.watch import run_watch
+
+    server, token = _connection(args)
+    types: tuple[str, ...] = ()
+    if args.types:
+        types = tuple(part.strip() for part in args.types.split(",") if part.strip())
+        unknown = sorted(set(types) - KNOWN_EVENTS)
+        if unknown:
+            raise UsageError(
+                f"--types: unknown event type {unknown[0]!r}; use "
+                + ", ".join(sorted(KNOWN_EVENTS - {"ping"}))
+            )
+    config = EngineConfig(
+        server=server,
+        token=token,
+        types=types,
+        heartbeat_timeout=_heartbeat(args),
+        token_in_query=args.token_in_query,
+    )
+    return asyncio.run(run_watch(config, _state_dir(args)))
+
+
+def _run_respond(args: argparse.Namespace) -> int:
+    from atp_tui.respond_cli import respond_once
+
+    server, token = _connection(args)
+    return asyncio.run(
+        respond_once(server, token, args.notification_id, args.action_id, args.data, args.json)
+    )
+
+
+def _run_server(args: argparse.Namespace) -> int:
+    from atp_tui.server import ServerConfig, run_server
+
+    token = args.token or os.environ.get("ATP_TOKEN") or "demo-token"
+    if not args.ping_interval > 0:
+        raise UsageError("--ping-interval must be a positive number of seconds")
+    config = ServerConfig(
+        user_token=token, demo_agents=args.demo_agents, ping_interval=args.ping_interval
+    )
+    return run_server(args.host, args.port, config)
+
+
+def _run_tui(args: argparse.Namespace) -> int:
+    from atp_tui.launch import run_tui
+
+    if args.demo:
+        return run_tui(
+            server=None,
+            token=None,
+            state_dir=args.state_dir,
+            heartbeat_timeout=_heartbeat(args),
+            demo=True,
+        )
+    server, token = _connection(args)
+    return run_tui(
+        server=server,
+        token=token,
+        state_dir=_state_dir(args),
+        heartbeat_timeout=_heartbeat(args),
+        demo=False,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `atp-tui` command; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handlers = {"watch": _run_watch, "respond": _run_respond, "server": _run_server}
+    try:
+        return handlers.get(args.command, _run_tui)(args)
+    except UsageError as error:
+        print(f"atp-tui: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

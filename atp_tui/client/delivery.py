@@ -1,0 +1,131 @@
+"""Exactly-once delivery: decode events, drop duplicates, apply them to the store.
+
+Shared by the SSE path and the polling fallback. Dedupe is two-layered (SSE-CLIENT-RULES G5):
+events carrying their own id are dropped when that id was processed before, and notifications are
+dropped when their notification id is known (a server that renumbered its events after a restart
+still cannot show one twice). Events that only inherit the previous id (H11) are never dropped
+on the id.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+from atp_tui.client.clock import Clock
+from atp_tui.client.events import (
+    EngineEvent,
+    EventSkipped,
+    NotificationReceived,
+    ServerErrorReceived,
+    StatusChanged,
+)
+from atp_tui.client.sse_parser import OversizedEvent, SSEEvent
+from atp_tui.protocol.models import Notification, ServerError, StatusUpdate
+from atp_tui.protocol.wire import MalformedEvent, decode_event
+from atp_tui.store import Store
+
+log = logging.getLogger(__name__)
+
+#: status_updates for notifications not seen yet are held this long, in case it arrives late.
+PENDING_STATUS_TTL = 60.0
+PENDING_STATUS_LIMIT = 1000
+
+
+@dataclass
+class DeliveryStats:
+    """Counters for what was dropped, so a user can see that nothing vanished silently."""
+
+    duplicates: int = 0
+    malformed: int = 0
+    oversized: int = 0
+    unknown_events: int = 0
+
+
+class Delivery:
+    """Turns decoded events into store changes and the engine events that announce them."""
+
+    def __init__(self, store: Store, clock: Clock) -> None:
+        self._store = store
+        self._clock = clock
+        self._pending: OrderedDict[str, tuple[float, StatusUpdate, dict[str, Any], str | None]] = (
+            OrderedDict()
+        )
+        self.stats = DeliveryStats()
+        #: Set when an event with a new id was handled; the engine reads and clears it.
+        self.progress = False
+
+    def handle_sse(self, event: SSEEvent | OversizedEvent) -> list[EngineEvent]:
+        """Handle one event from the SSE decoder; returns what to announce."""
+        if isinstance(event, OversizedEvent):
+            self.stats.oversized += 1
+            label = event.event_id if event.event_id is not None else "unknown"
+            return [
+                EventSkipped(
+                    f"oversized event skipped (id {label}, {event.size} bytes)", event.event_id
+                )
+            ]
+        event_id = event.last_event_id if event.own_id else None
+        if event_id:
+            if self._store.event_seen(event_id):
+                self.stats.duplicates += 1
+                return []
+            self._store.remember_event(event_id)
+            self.progress = True
+        reported_id = event.last_event_id or None
+        try:
+            decoded = decode_event(event.event, event.data)
+        except MalformedEvent as error:
+            self.stats.malformed += 1
+            log.info("malformed %s event (id %s): %s", event.event, reported_id, error)
+            return [EventSkipped(f"malformed {event.event} event: {error}", reported_id)]
+        if decoded is None:
+            self.stats.unknown_events += 1
+            log.debug("ignored unknown event %r (id %s)", event.event, reported_id)
+            return []
+        payload = decoded.payload
+        if isinstance(payload, Notification):
+            return self.handle_notification(payload, decoded.raw, reported_id)
+        if isinstance(payload, StatusUpdate):
+            return self.handle_status(payload, decoded.raw, reported_id)
+        if isinstance(payload, ServerError):
+            return [ServerErrorReceived(payload, reported_id, decoded.raw)]
+        return []  # ping: liveness only, already counted by the watchdog
+
+    def handle_notification(
+        self, notification: Notification, raw: dict[str, Any], event_id: str | None
+    ) -> list[EngineEvent]:
+        """Store a notification; announce it only the first time its id is seen."""
+        if not self._store.add_notification(notification, event_id, raw):
+            self.stats.duplicates += 1
+            return []
+        self.progress = True
+        announced: list[EngineEvent] = [NotificationReceived(notification, event_id, raw)]
+        held = self._pending.pop(notification.id, None)
+        if held is not None:
+            _, update, held_raw, held_id = held
+            announced.extend(self.handle_status(update, held_raw, held_id))
+        return announced
+
+    def handle_status(
+        self, update: StatusUpdate, raw: dict[str, Any], event_id: str | None
+    ) -> list[EngineEvent]:
+        """Move a notification forward; hold updates for unknown ids for a while."""
+        if self._store.get(update.notification_id) is None:
+            self._hold(update, raw, event_id)
+            return []
+        if not self._store.apply_status(update.notification_id, update.status, update.reason):
+            return []
+        return [StatusChanged(update.notification_id, update.status, update.reason, event_id, raw)]
+
+    def _hold(self, update: StatusUpdate, raw: dict[str, Any], event_id: str | None) -> None:
+        now = self._clock.monotonic()
+        while self._pending:
+            oldest_id, (held_at, *_rest) = next(iter(self._pending.items()))
+            if now - held_at < PENDING_STATUS_TTL and len(self._pending) < PENDING_STATUS_LIMIT:
+                break
+            self._pending.popitem(last=False)
+            log.debug("dropped status_update for unknown notification %s", oldest_id)
+        self._pending[update.notification_id] = (now, update, raw, event_id)

@@ -1,0 +1,145 @@
+"""Shared HTTP plumbing for the stream, polling and respond clients: URLs, headers, errors.
+
+The token only ever travels in the `Authorization` header (httpx redacts it in reprs and never
+logs headers), unless the user explicitly enables the query form for a proxy that strips headers.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from atp_tui import __version__
+from atp_tui.protocol.models import ServerError
+
+EVENTS_PATH = "/api/v1/client/events"
+NOTIFICATIONS_PATH = "/api/v1/client/notifications"
+RESPOND_PATH = "/api/v1/client/respond"
+
+USER_AGENT = f"atp-tui/{__version__}"
+
+
+class ConfigError(ValueError):
+    """The connection settings cannot work; the message says what to change."""
+
+
+class InsecureRedirect(httpx.HTTPError):
+    """A redirect from https to plain http, which we never follow."""
+
+
+def _is_loopback(host: str) -> bool:
+    if host in ("localhost", "localhost.localdomain") or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_server_url(url: str, *, allow_insecure: bool = False) -> str:
+    """Validate a server base URL and return it without a trailing slash.
+
+    Plain `http://` is accepted for loopback hosts only, unless `allow_insecure` is set: a token
+    sent in clear over a network can be read by anyone on the path.
+    """
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(
+            f"server URL {url!r} is not an http(s) URL; give one like https://atp.example.com"
+        )
+    if parts.scheme == "http" and not allow_insecure and not _is_loopback(parts.hostname):
+        raise ConfigError(
+            f"server URL {url!r} uses plain http to a non-local host, which would send the token "
+            "in clear; use https, or pass --insecure if you really mean it"
+        )
+    if parts.query or parts.fragment:
+        raise ConfigError(f"server URL {url!r} must not carry a query or fragment")
+    return url.strip().rstrip("/")
+
+
+async def _refuse_downgrade(response: httpx.Response) -> None:
+    """Response hook: never follow a redirect from https to http."""
+    target = response.next_request
+    if target is not None and response.url.scheme == "https" and target.url.scheme == "http":
+        raise InsecureRedirect(
+            f"refused a redirect from https to http ({target.url.host}); fix the server URL"
+        )
+
+
+def make_http_client(
+    *,
+    read_timeout: float | None = 30.0,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> httpx.AsyncClient:
+    """An httpx client with our timeouts; httpx's 5 s default would kill quiet streams."""
+    return httpx.AsyncClient(
+        timeout=httpx.Timeout(connect=10.0, read=read_timeout, write=5.0, pool=10.0),
+        follow_redirects=True,
+        max_redirects=10,
+        headers={"User-Agent": USER_AGENT},
+        event_hooks={"response": [_refuse_downgrade]},
+        transport=transport,
+    )
+
+
+def auth_headers(token: str) -> dict[str, str]:
+    """The bearer header for a user token."""
+    return {"Authorization": f"Bearer {token}"}
+
+
+def is_event_stream(content_type: str | None) -> bool:
+    """Whether a Content-Type's MIME essence is `text/event-stream` (parameters ignored)."""
+    if not content_type:
+        return False
+    return content_type.split(";", 1)[0].strip().lower() == "text/event-stream"
+
+
+def parse_error_body(response: httpx.Response) -> ServerError:
+    """The ATP error of a response, bare or wrapped in `{"error": ...}`; a stand-in if none."""
+    try:
+        body: Any = json.loads(response.content) if response.content else None
+    except (ValueError, RecursionError):
+        body = None
+    if isinstance(body, dict) and isinstance(body.get("error"), dict):
+        body = body["error"]
+    if isinstance(body, dict) and ("code" in body or "message" in body):
+        try:
+            return ServerError.model_validate(body)
+        except ValueError:
+            pass
+    return ServerError(code=f"HTTP_{response.status_code}", message=response.reason_phrase or "")
+
+
+def describe_transport_error(error: Exception) -> str:
+    """A short human description of a network failure (never includes the URL's query)."""
+    if isinstance(error, httpx.ConnectTimeout):
+        return "connection timed out"
+    if isinstance(error, httpx.ConnectError):
+        text = str(error).lower()
+        if "certificate" in text or "ssl" in text or "tls" in text:
+            return f"certificate problem: {error}"
+        if "name or service" in text or "nodename" in text or "getaddrinfo" in text:
+            return "server name not found (DNS)"
+        if "refused" in text:
+            return "connection refused"
+        return "cannot connect"
+    if isinstance(error, httpx.ReadTimeout):
+        return "read timed out"
+    if isinstance(error, httpx.RemoteProtocolError):
+        return "server closed the connection"
+    if isinstance(error, httpx.ReadError):
+        return "connection reset"
+    if isinstance(error, httpx.TooManyRedirects):
+        return "too many redirects"
+    if isinstance(error, InsecureRedirect):
+        return str(error)
+    return type(error).__name__
+
+
+def is_certificate_error(error: Exception) -> bool:
+    """TLS verification failures are not transient: retry only at the cap interval."""
+    return isinstance(error, httpx.ConnectError) and "certificate" in str(error).lower()

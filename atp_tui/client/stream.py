@@ -1,0 +1,416 @@
+"""The stream engine: one resilient SSE subscription, yielded as typed events.
+
+`StreamEngine.events()` is an async generator that runs until `stop()`. It connects, resumes from
+the persisted cursor, reconnects with backoff, falls back to polling when the server has no SSE,
+and never gives up while running (SSE-CLIENT-RULES.md). The HTTP response is read by a small
+reader task that hands chunks over a queue, so the heartbeat watchdog can time out a silent
+connection without ever cancelling the consumer, and so a reconnect can close the old response
+before a new one opens (at most one stream at a time).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+
+import httpx
+
+from atp_tui.client.backoff import STABLE_AFTER, Backoff, parse_retry_after
+from atp_tui.client.clock import SYSTEM_CLOCK, Clock
+from atp_tui.client.delivery import Delivery, DeliveryStats
+from atp_tui.client.events import ConnectionChanged, ConnectionState, EngineEvent
+from atp_tui.client.http import (
+    EVENTS_PATH,
+    auth_headers,
+    describe_transport_error,
+    is_certificate_error,
+    is_event_stream,
+    make_http_client,
+    parse_error_body,
+)
+from atp_tui.client.polling import Poller, PollRefused
+from atp_tui.client.sse_parser import LineTooLong, SSEDecoder, SSEEvent
+from atp_tui.store import Store
+
+log = logging.getLogger(__name__)
+
+#: Statuses that mean "this server has no SSE endpoint": fall back to polling.
+NO_SSE_STATUSES = frozenset({404, 405, 406, 410})
+#: How often SSE is tried again while polling.
+SSE_RETRY_WHILE_POLLING = 60.0
+_QUEUE_HIGH_WATER = 32
+
+
+@dataclass
+class EngineConfig:
+    """What the engine needs to connect."""
+
+    server: str
+    token: str
+    types: tuple[str, ...] = ()
+    heartbeat_timeout: float = 90.0
+    token_in_query: bool = False
+    poll_interval: float = 5.0
+
+
+class _Outcome:
+    """Why a connection attempt ended, and what the engine should do next."""
+
+    def __init__(self, kind: str, detail: str = "", floor: float = 0.0) -> None:
+        self.kind = kind  # "retry" | "poll" | "auth" | "fail" | "cap"
+        self.detail = detail
+        self.floor = floor
+
+
+_EOF = object()
+
+
+class StreamEngine:
+    """A resilient ATP event subscription. See the module docstring."""
+
+    def __init__(
+        self,
+        config: EngineConfig,
+        store: Store,
+        *,
+        clock: Clock | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        jitter: bool = True,
+        on_batch: Callable[[], None] | None = None,
+    ) -> None:
+        self.config = config
+        self._store = store
+        self._clock = clock or SYSTEM_CLOCK
+        self._transport = transport
+        self._backoff = Backoff(self._clock, jitter=jitter)
+        self._delivery = Delivery(store, self._clock)
+        self._poller = Poller(config, store, self._delivery, self._clock)
+        #: Called after each handled chunk, just before the store commits (e.g. flush stdout).
+        self._on_batch = on_batch
+        self._wake = asyncio.Event()
+        self._stopped = False
+        self._reader: asyncio.Task[None] | None = None
+        self.state = ConnectionState("connecting")
+        self.connection_attempts = 0
+
+    @property
+    def stats(self) -> DeliveryStats:
+        """Counters of dropped events (duplicates, malformed, oversized, unknown)."""
+        return self._delivery.stats
+
+    # -- control ------------------------------------------------------------------------
+
+    def stop(self) -> None:
+        """End `events()`: no reconnect afterwards and no event delivered after this call."""
+        self._stopped = True
+        self._interrupt()
+
+    def reconnect_now(self) -> None:
+        """Cut the current wait or connection and try again now (also after a refusal)."""
+        self._backoff.reset()
+        self._interrupt()
+
+    def set_token(self, token: str) -> None:
+        """Use new credentials from the next attempt on (the cursor is kept)."""
+        self.config.token = token
+        self._poller.config.token = token
+        self.reconnect_now()
+
+    def _interrupt(self) -> None:
+        self._wake.set()
+        if self._reader is not None:
+            self._reader.cancel()
+
+    # -- the loop -----------------------------------------------------------------------
+
+    async def events(self) -> AsyncIterator[EngineEvent]:
+        """Yield events and connection changes until `stop()`."""
+        client = make_http_client(
+            read_timeout=self.config.heartbeat_timeout + 15.0, transport=self._transport
+        )
+        try:
+            async for event in self._run(client):
+                if self._stopped:
+                    break
+                yield event
+        finally:
+            await self._close_reader()
+            self._store.commit()
+            await client.aclose()
+
+    async def _run(self, client: httpx.AsyncClient) -> AsyncIterator[EngineEvent]:
+        polling = False
+        next_sse_try = 0.0
+        while not self._stopped:
+            if polling and self._clock.monotonic() < next_sse_try:
+                async for event in self._poll_once(client):
+                    yield event
+                if self.state.kind == "auth_refused":
+                    await self._wait(None)
+                    polling = False
+                    continue
+                if self.state.kind == "failed":
+                    # Neither SSE nor polling works: try SSE again at the slow pace.
+                    next_sse_try = 0.0
+                    delay = SSE_RETRY_WHILE_POLLING
+                else:
+                    delay = max(self.config.poll_interval, 1.0)
+            else:
+                self._wake.clear()
+                yield self._set_state("connecting", attempt=self._backoff.attempt + 1)
+                outcome_box: list[_Outcome] = []
+                async for event in self._stream_once(client, outcome_box):
+                    yield event
+                outcome = outcome_box[0] if outcome_box else _Outcome("retry", "connection ended")
+                if self._stopped:
+                    break
+                if outcome.kind == "poll":
+                    if not polling:
+                        log.info("no SSE on this server (%s): polling", outcome.detail)
+                    polling = True
+                    next_sse_try = self._clock.monotonic() + SSE_RETRY_WHILE_POLLING
+                    yield self._set_state("polling", outcome.detail)
+                    continue
+                polling = False
+                if outcome.kind == "auth":
+                    yield self._set_state("auth_refused", outcome.detail)
+                    await self._wait(None)
+                    continue
+                if outcome.kind == "fail":
+                    yield self._set_state("failed", outcome.detail)
+                    await self._wait(None)
+                    continue
+                delay = (
+                    self._backoff.cap_delay()
+                    if outcome.kind == "cap"
+                    else self._backoff.next_delay(outcome.floor)
+                )
+                yield self._set_state(
+                    "reconnecting", outcome.detail, retry_in=delay, attempt=self._backoff.attempt
+                )
+            await self._wait(delay)
+
+    async def _wait(self, seconds: float | None) -> None:
+        """Sleep `seconds` (forever when `None`) unless `reconnect_now`/`stop` wakes us."""
+        if self._wake.is_set():
+            self._wake.clear()
+            return
+        waiter = asyncio.ensure_future(self._wake.wait())
+        sleeper = asyncio.ensure_future(
+            self._clock.sleep(seconds) if seconds is not None else asyncio.Event().wait()
+        )
+        try:
+            await asyncio.wait({waiter, sleeper}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (waiter, sleeper):
+                task.cancel()
+            self._wake.clear()
+
+    def _set_state(
+        self, kind: str, detail: str = "", *, retry_in: float | None = None, attempt: int = 0
+    ) -> ConnectionChanged:
+        self.state = ConnectionState(kind, detail, retry_in, attempt)  # type: ignore[arg-type]
+        return ConnectionChanged(self.state)
+
+    # -- one connection -----------------------------------------------------------------
+
+    def _request_parts(self) -> tuple[dict[str, str | bytes], dict[str, str]]:
+        headers: dict[str, str | bytes] = {
+            "Accept": "text/event-stream",
+            "Cache-Control": "no-cache",
+        }
+        params: dict[str, str] = {"client_id": self._store.client_id}
+        if self.config.token_in_query:
+            params["token"] = self.config.token
+        else:
+            headers.update(auth_headers(self.config.token))
+        cursor = self._store.cursor
+        if cursor:
+            # UTF-8 bytes: a str header would be encoded as latin-1 (and fail on non-latin ids).
+            headers["Last-Event-ID"] = cursor.encode("utf-8")
+            params["last_event_id"] = cursor
+        if self.config.types:
+            params["types"] = ",".join(self.config.types)
+        return headers, params
+
+    async def _stream_once(
+        self, client: httpx.AsyncClient, outcome: list[_Outcome]
+    ) -> AsyncIterator[EngineEvent]:
+        """One connection attempt: open, validate, read until it ends; report why in `outcome`."""
+        queue: asyncio.Queue[object] = asyncio.Queue()
+        opened: asyncio.Future[httpx.Response] = asyncio.get_running_loop().create_future()
+        drained = asyncio.Event()
+        drained.set()
+        self.connection_attempts += 1
+        self._reader = asyncio.create_task(self._read(client, queue, opened, drained))
+        try:
+            await asyncio.wait({opened})
+        except BaseException:
+            await self._close_reader()
+            raise
+        if opened.cancelled():
+            await self._close_reader()
+            outcome.append(_Outcome("retry", "reconnect requested"))
+            return
+        error = opened.exception()
+        if error is not None:
+            await self._close_reader()
+            detail = describe_transport_error(error)
+            kind = "cap" if is_certificate_error(error) else "retry"
+            outcome.append(_Outcome(kind, f"offline: {detail}" if kind == "retry" else detail))
+            return
+        response = opened.result()
+        verdict = self._classify(response)
+        if verdict is not None:
+            await self._close_reader()
+            outcome.append(verdict)
+            return
+        async for event in self._consume(queue, drained, outcome):
+            yield event
+        await self._close_reader()
+
+    async def _read(
+        self,
+        client: httpx.AsyncClient,
+        queue: asyncio.Queue[object],
+        opened: asyncio.Future[httpx.Response],
+        drained: asyncio.Event,
+    ) -> None:
+        """Reader task: open the response, then pass its chunks to the queue."""
+        headers, params = self._request_parts()
+        url = self.config.server + EVENTS_PATH
+        try:
+            async with client.stream("GET", url, headers=headers, params=params) as response:
+                opened.set_result(response)
+                if response.status_code != 200 or not is_event_stream(
+                    response.headers.get("content-type")
+                ):
+                    await response.aread()
+                    return
+                async for chunk in response.aiter_bytes():
+                    queue.put_nowait(chunk)
+                    if queue.qsize() >= _QUEUE_HIGH_WATER:
+                        drained.clear()
+                        await drained.wait()
+                queue.put_nowait(_EOF)
+        except (httpx.HTTPError, OSError) as error:
+            if not opened.done():
+                opened.set_exception(error)
+            else:
+                queue.put_nowait(error)
+        except asyncio.CancelledError:
+            if not opened.done():
+                opened.cancel()
+            queue.put_nowait(_EOF)
+            raise
+
+    async def _close_reader(self) -> None:
+        """Cancel the reader and wait until its response is closed (G8: one stream at a time)."""
+        reader, self._reader = self._reader, None
+        if reader is None:
+            return
+        reader.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await reader
+
+    def _classify(self, response: httpx.Response) -> _Outcome | None:
+        """`None` when the response opens a stream; otherwise what to do instead."""
+        status = response.status_code
+        content_type = response.headers.get("content-type")
+        if status == 200 and is_event_stream(content_type):
+            return None
+        if status == 200:
+            return _Outcome("poll", f"unexpected content type {content_type or '(none)'!r}")
+        if status in (401, 403):
+            error = parse_error_body(response)
+            what = "token refused" if status == 401 else "access forbidden"
+            return _Outcome(
+                "auth", f"{what} by the server ({status} {error.code}): check the token"
+            )
+        if status in NO_SSE_STATUSES:
+            return _Outcome("poll", f"events endpoint answered {status}")
+        if 200 <= status < 300:
+            return _Outcome("fail", f"server ended the stream ({status}); press r to retry")
+        floor = 0.0
+        if status in (429, 503):
+            floor = parse_retry_after(response.headers.get("retry-after"), self._clock.now()) or 0.0
+        error = parse_error_body(response)
+        detail = f"server answered {status} {error.code}"
+        if floor:
+            detail += f", asked to wait {floor:.0f} s"
+        return _Outcome("retry", detail, floor)
+
+    async def _consume(
+        self, queue: asyncio.Queue[object], drained: asyncio.Event, outcome: list[_Outcome]
+    ) -> AsyncIterator[EngineEvent]:
+        """Read an open stream: decode, deliver, commit per chunk, watch the heartbeat."""
+        decoder = SSEDecoder(self._store.cursor)
+        opened_at = last_line = self._clock.monotonic()
+        timeout = self.config.heartbeat_timeout
+        self._delivery.progress = False
+        yield self._set_state("connected", self.config.server)
+        reason = "server closed the stream"
+        try:
+            while True:
+                remaining = last_line + timeout - self._clock.monotonic()
+                try:
+                    item = await asyncio.wait_for(queue.get(), max(remaining, 0.0))
+                except TimeoutError:
+                    reason = f"no heartbeat for {timeout:g} s"
+                    break
+                if queue.qsize() < _QUEUE_HIGH_WATER // 2:
+                    drained.set()
+                if item is _EOF:
+                    break
+                if isinstance(item, Exception):
+                    reason = describe_transport_error(item)
+                    break
+                lines_before = decoder.lines_completed
+                try:
+                    parsed = decoder.feed(item)  # type: ignore[arg-type]
+                except LineTooLong as error:
+                    reason = str(error)
+                    break
+                if decoder.lines_completed != lines_before:
+                    last_line = self._clock.monotonic()
+                for sse_event in parsed:
+                    for event in self._delivery.handle_sse(sse_event):
+                        yield event
+                    if isinstance(sse_event, SSEEvent):
+                        # After the consumer handled it: a crash before this replays, not loses.
+                        self._store.set_cursor(sse_event.last_event_id)
+                self._store.set_cursor(decoder.last_event_id)
+                if decoder.retry_ms is not None:
+                    self._backoff.set_retry_ms(decoder.retry_ms)
+                self._flush()
+        finally:
+            self._flush()
+        stable = self._clock.monotonic() - opened_at >= STABLE_AFTER
+        if self._delivery.progress or stable:
+            self._backoff.reset()
+        outcome.append(_Outcome("retry", reason))
+
+    def _flush(self) -> None:
+        if self._on_batch is not None:
+            self._on_batch()
+        self._store.commit()
+
+    async def _poll_once(self, client: httpx.AsyncClient) -> AsyncIterator[EngineEvent]:
+        """One polling round; failures become a state change, not an exception."""
+        try:
+            events = await self._poller.poll(client)
+        except (httpx.HTTPError, OSError) as error:
+            yield self._set_state("polling", f"poll failed: {describe_transport_error(error)}")
+            return
+        except PollRefused as error:
+            if error.auth:
+                yield self._set_state("auth_refused", str(error))
+            else:
+                yield self._set_state("failed", f"polling failed too: {error}; press r to retry")
+            return
+        for event in events:
+            yield event
+        self._flush()

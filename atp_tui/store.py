@@ -1,0 +1,414 @@
+"""Persistent client state in SQLite: notifications, cursor, seen ids, client id, response log.
+
+Reads come from an in-memory cache loaded at open, so the stream's hot path never queries the
+database; writes are queued and flushed in one transaction by `commit()`, which the stream engine
+calls once per received chunk rather than once per event. The database runs in WAL mode with
+`synchronous=NORMAL`: a commit does not fsync, and a crash loses at most the last commits, which
+the server replays on resume (the cursor is committed in the same transaction as the events).
+
+A database that cannot be opened or fails its integrity check is moved aside with a warning and
+recreated: state is a cache of what the server holds, and the pager must start.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import uuid
+from collections import OrderedDict
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from atp_tui.client.clock import SYSTEM_CLOCK, Clock
+from atp_tui.protocol.lifecycle import can_transition
+from atp_tui.protocol.models import Notification
+
+log = logging.getLogger(__name__)
+
+DB_NAME = "state.sqlite3"
+#: Seen SSE event ids kept for dedupe; old ones matter less because notification ids dedupe too.
+SEEN_EVENT_LIMIT = 20_000
+#: A stored cursor longer than this is garbage, not an id.
+MAX_CURSOR_LENGTH = 4096
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS notifications (
+    id TEXT PRIMARY KEY,
+    raw TEXT NOT NULL,
+    status TEXT,
+    status_reason TEXT,
+    received_at TEXT NOT NULL,
+    event_id TEXT,
+    read INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS seen_events (event_id TEXT PRIMARY KEY, seq INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS responses (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    notification_id TEXT NOT NULL,
+    action_id TEXT NOT NULL,
+    response_data TEXT,
+    attempted_at TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    detail TEXT NOT NULL DEFAULT ''
+);
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredNotification:
+    """A notification as the client knows it: latest payload plus merged lifecycle state."""
+
+    notification: Notification
+    status: str | None
+    status_reason: str | None
+    received_at: datetime
+    event_id: str | None
+    read: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseAttempt:
+    """One attempt to answer a notification, and how it ended."""
+
+    notification_id: str
+    action_id: str
+    response_data: Any
+    attempted_at: datetime
+    outcome: str
+    detail: str
+
+
+def valid_cursor(value: str) -> bool:
+    """Whether a stored last-event-id can be sent back: no NUL/CR/LF, sane length."""
+    return len(value) <= MAX_CURSOR_LENGTH and not any(c in value for c in "\x00\r\n")
+
+
+class Store:
+    """The client's state. One instance per state directory; use from one thread."""
+
+    def __init__(self, connection: sqlite3.Connection, clock: Clock, warnings: list[str]) -> None:
+        self._db = connection
+        self._clock = clock
+        self.warnings = warnings
+        self._items: dict[str, StoredNotification] = {}
+        self._seen_events: OrderedDict[str, None] = OrderedDict()
+        self._dirty_items: set[str] = set()
+        self._new_seen: list[str] = []
+        self._meta_updates: dict[str, str | None] = {}
+        self._load()
+
+    # -- opening -------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, state_dir: Path, clock: Clock | None = None) -> Store:
+        """Open (or create) the store in `state_dir`; a broken database is moved aside."""
+        clock = clock or SYSTEM_CLOCK
+        warnings: list[str] = []
+        path = state_dir / DB_NAME
+        try:
+            state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except OSError as error:
+            warnings.append(
+                f"cannot create state directory {state_dir} ({error.strerror}); "
+                "state is kept in memory only: check the path or pass --state-dir"
+            )
+            return cls(cls._connect(":memory:"), clock, warnings)
+        try:
+            return cls(cls._connect(str(path)), clock, warnings)
+        except (sqlite3.DatabaseError, ValueError) as error:
+            moved = cls._move_aside(path, clock)
+            warnings.append(
+                f"state database {path} was unreadable ({error}); moved it to {moved} and "
+                "started fresh: notifications will be replayed by the server"
+            )
+        try:
+            return cls(cls._connect(str(path)), clock, warnings)
+        except sqlite3.DatabaseError as error:
+            warnings.append(f"cannot recreate {path} ({error}); state is kept in memory only")
+            return cls(cls._connect(":memory:"), clock, warnings)
+
+    @classmethod
+    def in_memory(cls, clock: Clock | None = None) -> Store:
+        """A throwaway store (tests, demo)."""
+        return cls(cls._connect(":memory:"), clock or SYSTEM_CLOCK, [])
+
+    @staticmethod
+    def _connect(target: str) -> sqlite3.Connection:
+        connection = sqlite3.connect(target, isolation_level=None)
+        try:
+            if target != ":memory:":
+                connection.execute("PRAGMA journal_mode=WAL")
+                connection.execute("PRAGMA synchronous=NORMAL")
+                status = connection.execute("PRAGMA quick_check").fetchone()
+                if status is None or status[0] != "ok":
+                    raise sqlite3.DatabaseError(f"integrity check failed: {status}")
+            connection.executescript(_SCHEMA)
+        except sqlite3.DatabaseError:
+            connection.close()
+            raise
+        return connection
+
+    @staticmethod
+    def _move_aside(path: Path, clock: Clock) -> Path:
+        stamp = clock.now().strftime("%Y%m%dT%H%M%S")
+        target = path.with_name(f"{path.name}.corrupt-{stamp}")
+        for suffix in ("", "-wal", "-shm"):
+            source = Path(f"{path}{suffix}")
+            if source.exists():
+                source.replace(Path(f"{target}{suffix}"))
+        return target
+
+    def _load(self) -> None:
+        rows = self._db.execute(
+            "SELECT id, raw, status, status_reason, received_at, event_id, read FROM notifications"
+            " ORDER BY rowid"
+        ).fetchall()
+        for row in rows:
+            item = self._row_to_item(row)
+            if item is not None:
+                self._items[item.notification.id] = item
+        for (event_id,) in self._db.execute(
+            "SELECT event_id FROM seen_events ORDER BY seq DESC LIMIT ?", (SEEN_EVENT_LIMIT,)
+        ).fetchall()[::-1]:
+            self._seen_events[event_id] = None
+        meta = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
+        self._meta = meta
+        cursor = meta.get("cursor", "")
+        if not valid_cursor(cursor):
+            self.warnings.append(
+                "the stored stream cursor was invalid (control characters or too long); "
+                "discarded it: the server will replay and duplicates are hidden"
+            )
+            self._meta_updates["cursor"] = None
+            self._meta.pop("cursor", None)
+        if "client_id" not in meta:
+            self._meta["client_id"] = str(uuid.uuid4())
+            self._meta_updates["client_id"] = self._meta["client_id"]
+            self.commit()
+
+    def _row_to_item(self, row: tuple[Any, ...]) -> StoredNotification | None:
+        notification_id, raw, status, reason, received_at, event_id, read = row
+        try:
+            notification = Notification.model_validate_json(raw)
+            received = datetime.fromisoformat(received_at)
+        except (ValidationError, ValueError) as error:
+            self.warnings.append(
+                f"dropped unreadable stored notification {notification_id!r}: {error}"
+            )
+            return None
+        return StoredNotification(notification, status, reason, received, event_id, bool(read))
+
+    # -- meta ----------------------------------------------------------------------------
+
+    @property
+    def client_id(self) -> str:
+        """A UUID identifying this client installation (sent as `client_id`)."""
+        return self._meta["client_id"]
+
+    @property
+    def cursor(self) -> str:
+        """The last processed event id; `""` when there is none."""
+        return self._meta.get("cursor", "")
+
+    def set_cursor(self, value: str) -> None:
+        """Remember the last processed event id (written at the next commit)."""
+        if not valid_cursor(value):
+            raise ValueError("an event id cannot contain NUL, CR or LF")
+        if self._meta.get("cursor", "") != value:
+            self._meta["cursor"] = value
+            self._meta_updates["cursor"] = value or None
+
+    # -- notifications -------------------------------------------------------------------
+
+    def has_notification(self, notification_id: str) -> bool:
+        """Whether this notification id was ever received (the exactly-once check)."""
+        return notification_id in self._items
+
+    def get(self, notification_id: str) -> StoredNotification | None:
+        """The stored state of one notification."""
+        return self._items.get(notification_id)
+
+    def load_notifications(self) -> list[StoredNotification]:
+        """Every stored notification, oldest received first."""
+        return list(self._items.values())
+
+    def add_notification(
+        self, notification: Notification, event_id: str | None, raw: dict[str, Any] | None = None
+    ) -> bool:
+        """Store a received notification; `True` when its id is new.
+
+        A repeat of a known id updates the payload but only moves the state forward.
+        """
+        known = self._items.get(notification.id)
+        status = notification.status
+        if known is None:
+            item = StoredNotification(
+                notification, status, None, self._clock.now(), event_id, False
+            )
+            self._items[notification.id] = item
+            self._dirty_items.add(notification.id)
+            return True
+        if status is not None and can_transition(known.status, status):
+            known = replace(known, status=status)
+        self._items[notification.id] = replace(known, notification=notification)
+        self._dirty_items.add(notification.id)
+        return False
+
+    def apply_status(self, notification_id: str, status: str, reason: str | None = None) -> bool:
+        """Move a notification's state forward; `False` when unknown or not a forward move."""
+        known = self._items.get(notification_id)
+        if known is None or not can_transition(known.status, status):
+            return False
+        self._items[notification_id] = replace(known, status=status, status_reason=reason)
+        self._dirty_items.add(notification_id)
+        return True
+
+    def mark_read(self, notification_id: str) -> None:
+        """Remember that the user has seen this notification (client-side only)."""
+        known = self._items.get(notification_id)
+        if known is not None and not known.read:
+            self._items[notification_id] = replace(known, read=True)
+            self._dirty_items.add(notification_id)
+            self.commit()
+
+    # -- seen event ids ------------------------------------------------------------------
+
+    def event_seen(self, event_id: str) -> bool:
+        """Whether an SSE event with this id was processed already."""
+        return event_id in self._seen_events
+
+    def remember_event(self, event_id: str) -> None:
+        """Record a processed SSE event id (bounded; oldest forgotten first)."""
+        if event_id in self._seen_events:
+            return
+        self._seen_events[event_id] = None
+        self._new_seen.append(event_id)
+        if len(self._seen_events) > SEEN_EVENT_LIMIT:
+            self._seen_events.popitem(last=False)
+
+    # -- responses -----------------------------------------------------------------------
+
+    def record_response(
+        self,
+        notification_id: str,
+        action_id: str,
+        response_data: Any,
+        outcome: str,
+        detail: str = "",
+    ) -> None:
+        """Log one answer attempt and commit at once: answers are rare and must not be lost."""
+        self._db.execute(
+            "INSERT INTO responses (notification_id, action_id, response_data, attempted_at,"
+            " outcome, detail) VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                notification_id,
+                action_id,
+                json.dumps(response_data),
+                self._clock.now().isoformat(),
+                outcome,
+                detail,
+            ),
+        )
+        self.commit()
+
+    def responses(self, notification_id: str | None = None) -> list[ResponseAttempt]:
+        """The response log, oldest first; all of it or one notification's."""
+        query = (
+            "SELECT notification_id, action_id, response_data, attempted_at, outcome, detail"
+            " FROM responses"
+        )
+        parameters: tuple[str, ...] = ()
+        if notification_id is not None:
+            query += " WHERE notification_id = ?"
+            parameters = (notification_id,)
+        rows = self._db.execute(query + " ORDER BY seq", parameters).fetchall()
+        return [
+            ResponseAttempt(
+                row[0], row[1], json.loads(row[2]), datetime.fromisoformat(row[3]), row[4], row[5]
+            )
+            for row in rows
+        ]
+
+    # -- persistence ---------------------------------------------------------------------
+
+    @property
+    def has_pending_writes(self) -> bool:
+        """Whether `commit()` has anything to write."""
+        return bool(self._dirty_items or self._new_seen or self._meta_updates)
+
+    def commit(self) -> None:
+        """Write every queued change in one transaction."""
+        if not self.has_pending_writes:
+            return
+        items = [self._items[key] for key in self._dirty_items]
+        with self._transaction():
+            if items:
+                self._db.executemany(
+                    "INSERT INTO notifications (id, raw, status, status_reason, received_at,"
+                    " event_id, read) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET"
+                    " raw = excluded.raw, status = excluded.status,"
+                    " status_reason = excluded.status_reason, read = excluded.read",
+                    [
+                        (
+                            item.notification.id,
+                            item.notification.model_dump_json(),
+                            item.status,
+                            item.status_reason,
+                            item.received_at.isoformat(),
+                            item.event_id,
+                            int(item.read),
+                        )
+                        for item in items
+                    ],
+                )
+            if self._new_seen:
+                next_seq = self._db.execute(
+                    "SELECT COALESCE(MAX(seq), 0) FROM seen_events"
+                ).fetchone()[0]
+                self._db.executemany(
+                    "INSERT OR IGNORE INTO seen_events (event_id, seq) VALUES (?, ?)",
+                    [(event_id, next_seq + i + 1) for i, event_id in enumerate(self._new_seen)],
+                )
+                self._db.execute(
+                    "DELETE FROM seen_events WHERE seq <= ?",
+                    (next_seq + len(self._new_seen) - SEEN_EVENT_LIMIT,),
+                )
+            for key, value in self._meta_updates.items():
+                if value is None:
+                    self._db.execute("DELETE FROM meta WHERE key = ?", (key,))
+                else:
+                    self._db.execute(
+                        "INSERT INTO meta (key, value) VALUES (?, ?)"
+                        " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                        (key, value),
+                    )
+        self._dirty_items.clear()
+        self._new_seen.clear()
+        self._meta_updates.clear()
+
+    def _transaction(self) -> _Transaction:
+        return _Transaction(self._db)
+
+    def close(self) -> None:
+        """Flush and close."""
+        self.commit()
+        self._db.close()
+
+
+class _Transaction:
+    """BEGIN … COMMIT, rolled back on error (the connection runs in autocommit mode)."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._db = connection
+
+    def __enter__(self) -> None:
+        self._db.execute("BEGIN")
+
+    def __exit__(self, exc_type: object, exc: object, traceback: object) -> None:
+        self._db.execute("COMMIT" if exc_type is None else "ROLLBACK")

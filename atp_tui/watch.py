@@ -1,0 +1,95 @@
+"""`atp-tui watch`: the headless subscriber. JSON lines on stdout, connection states on stderr.
+
+Contract (README "watch"): one JSON object per line for each notification, status_update and
+error event, `{"event", "id", "data"}`; a notification id is printed at most once, also across
+restarts with the same state dir; exit 0 on SIGINT/SIGTERM with state flushed, 3 when the
+credentials are refused, 1 when the server says to stop streaming.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import signal
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+from atp_tui.client.events import (
+    ConnectionChanged,
+    EngineEvent,
+    EventSkipped,
+    NotificationReceived,
+    ServerErrorReceived,
+    StatusChanged,
+)
+from atp_tui.client.stream import EngineConfig, StreamEngine
+from atp_tui.store import Store
+
+EXIT_OK = 0
+EXIT_SERVER_STOPPED = 1
+EXIT_AUTH_REFUSED = 3
+
+
+def _line(event: str, event_id: str | None, data: dict[str, Any]) -> str:
+    return json.dumps({"event": event, "id": event_id, "data": data}, separators=(",", ":"))
+
+
+def format_event(event: EngineEvent) -> str | None:
+    """The stdout line for an engine event, or `None` when it is not printed."""
+    if isinstance(event, NotificationReceived):
+        return _line(
+            "notification", event.event_id, event.raw or event.notification.model_dump(mode="json")
+        )
+    if isinstance(event, StatusChanged):
+        data = event.raw or {
+            "notification_id": event.notification_id,
+            "status": event.status,
+            "reason": event.reason,
+        }
+        return _line("status_update", event.event_id, data)
+    if isinstance(event, ServerErrorReceived):
+        return _line("error", event.event_id, event.raw or event.error.model_dump(mode="json"))
+    return None
+
+
+async def run_watch(
+    config: EngineConfig,
+    state_dir: Path,
+    *,
+    out: TextIO = sys.stdout,
+    err: TextIO = sys.stderr,
+) -> int:
+    """Subscribe until a signal or a fatal refusal; returns the process exit status."""
+    store = Store.open(state_dir)
+    for warning in store.warnings:
+        print(f"atp-tui: warning: {warning}", file=err, flush=True)
+    engine = StreamEngine(config, store, on_batch=out.flush)
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signum, engine.stop)
+    status = EXIT_OK
+    try:
+        async for event in engine.events():
+            line = format_event(event)
+            if line is not None:
+                out.write(line + "\n")
+            elif isinstance(event, ConnectionChanged):
+                print(f"atp-tui: {event.state.describe()}", file=err, flush=True)
+                if event.state.kind == "auth_refused":
+                    status = EXIT_AUTH_REFUSED
+                    engine.stop()
+                elif event.state.kind == "failed":
+                    status = EXIT_SERVER_STOPPED
+                    engine.stop()
+            elif isinstance(event, EventSkipped):
+                print(f"atp-tui: skipped: {event.reason}", file=err, flush=True)
+    finally:
+        out.flush()
+        store.close()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.remove_signal_handler(signum)
+    return status
