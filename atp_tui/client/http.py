@@ -98,10 +98,15 @@ def is_event_stream(content_type: str | None) -> bool:
     return content_type.split(";", 1)[0].strip().lower() == "text/event-stream"
 
 
-def parse_error_body(response: httpx.Response) -> ServerError:
-    """The ATP error of a response, bare or wrapped in `{"error": ...}`; a stand-in if none."""
+def parse_error_body(response: httpx.Response, content: bytes | None = None) -> ServerError:
+    """The ATP error of a response, bare or wrapped in `{"error": ...}`; a stand-in if none.
+
+    `content` is the body when it was read separately (a streamed response).
+    """
+    if content is None:
+        content = response.content
     try:
-        body: Any = json.loads(response.content) if response.content else None
+        body: Any = json.loads(content) if content else None
     except (ValueError, RecursionError):
         body = None
     if isinstance(body, dict) and isinstance(body.get("error"), dict):

@@ -66,6 +66,20 @@ class _Outcome:
 
 
 _EOF = object()
+#: How much of a non-stream response body is read for its error message.
+_ERROR_BODY_LIMIT = 64 * 1024
+
+
+async def _read_head_of_body(response: httpx.Response) -> bytes:
+    """The start of a response body, bounded: an error page can be arbitrarily large."""
+    pieces: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        pieces.append(chunk)
+        size += len(chunk)
+        if size >= _ERROR_BODY_LIMIT:
+            break
+    return b"".join(pieces)[:_ERROR_BODY_LIMIT]
 
 
 class StreamEngine:
@@ -241,7 +255,9 @@ class StreamEngine:
     ) -> AsyncIterator[EngineEvent]:
         """One connection attempt: open, validate, read until it ends; report why in `outcome`."""
         queue: asyncio.Queue[object] = asyncio.Queue()
-        opened: asyncio.Future[httpx.Response] = asyncio.get_running_loop().create_future()
+        opened: asyncio.Future[tuple[httpx.Response, bytes]] = (
+            asyncio.get_running_loop().create_future()
+        )
         drained = asyncio.Event()
         drained.set()
         self.connection_attempts += 1
@@ -259,11 +275,15 @@ class StreamEngine:
         if error is not None:
             await self._close_reader()
             detail = describe_transport_error(error)
-            kind = "cap" if is_certificate_error(error) else "retry"
-            outcome.append(_Outcome(kind, f"offline: {detail}" if kind == "retry" else detail))
+            if is_certificate_error(error):
+                outcome.append(_Outcome("cap", detail))
+            elif isinstance(error, httpx.ConnectError | httpx.ConnectTimeout):
+                outcome.append(_Outcome("retry", f"offline: {detail}"))
+            else:
+                outcome.append(_Outcome("retry", detail))
             return
-        response = opened.result()
-        verdict = self._classify(response)
+        response, body = opened.result()
+        verdict = self._classify(response, body)
         if verdict is not None:
             await self._close_reader()
             outcome.append(verdict)
@@ -276,7 +296,7 @@ class StreamEngine:
         self,
         client: httpx.AsyncClient,
         queue: asyncio.Queue[object],
-        opened: asyncio.Future[httpx.Response],
+        opened: asyncio.Future[tuple[httpx.Response, bytes]],
         drained: asyncio.Event,
     ) -> None:
         """Reader task: open the response, then pass its chunks to the queue."""
@@ -284,12 +304,12 @@ class StreamEngine:
         url = self.config.server + EVENTS_PATH
         try:
             async with client.stream("GET", url, headers=headers, params=params) as response:
-                opened.set_result(response)
                 if response.status_code != 200 or not is_event_stream(
                     response.headers.get("content-type")
                 ):
-                    await response.aread()
+                    opened.set_result((response, await _read_head_of_body(response)))
                     return
+                opened.set_result((response, b""))
                 async for chunk in response.aiter_bytes():
                     queue.put_nowait(chunk)
                     if queue.qsize() >= _QUEUE_HIGH_WATER:
@@ -316,7 +336,7 @@ class StreamEngine:
         with contextlib.suppress(asyncio.CancelledError):
             await reader
 
-    def _classify(self, response: httpx.Response) -> _Outcome | None:
+    def _classify(self, response: httpx.Response, body: bytes) -> _Outcome | None:
         """`None` when the response opens a stream; otherwise what to do instead."""
         status = response.status_code
         content_type = response.headers.get("content-type")
@@ -325,7 +345,7 @@ class StreamEngine:
         if status == 200:
             return _Outcome("poll", f"unexpected content type {content_type or '(none)'!r}")
         if status in (401, 403):
-            error = parse_error_body(response)
+            error = parse_error_body(response, body)
             what = "token refused" if status == 401 else "access forbidden"
             return _Outcome(
                 "auth", f"{what} by the server ({status} {error.code}): check the token"
@@ -337,7 +357,7 @@ class StreamEngine:
         floor = 0.0
         if status in (429, 503):
             floor = parse_retry_after(response.headers.get("retry-after"), self._clock.now()) or 0.0
-        error = parse_error_body(response)
+        error = parse_error_body(response, body)
         detail = f"server answered {status} {error.code}"
         if floor:
             detail += f", asked to wait {floor:.0f} s"
