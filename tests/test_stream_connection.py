@@ -443,7 +443,7 @@ async def test_many_reconnects_never_hold_two_streams_and_leak_nothing(fake_cloc
     async def script(conn: Conn) -> None:
         await conn.send_head()
         await conn.write(": hello\n\n")
-        if conn.request.index >= 50:
+        if conn.request.index >= 60:
             await conn.hang()
 
     def open_fds() -> int:
