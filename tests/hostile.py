@@ -40,7 +40,9 @@ class Request:
 class Conn:
     """One client connection, driven by a script."""
 
-    def __init__(self, request: Request, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    def __init__(
+        self, request: Request, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
         self.request = request
         self.reader = reader
         self.writer = writer
@@ -165,8 +167,12 @@ class HostileServer:
                 name, value = line.split(b":", 1)
                 raw_headers.append((name.strip(), value.strip()))
         parts = urlsplit(target)
-        query = {key: values[-1] for key, values in parse_qs(parts.query, keep_blank_values=True).items()}
-        headers = {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in raw_headers}
+        query = {
+            key: values[-1] for key, values in parse_qs(parts.query, keep_blank_values=True).items()
+        }
+        headers = {
+            name.decode("latin-1").lower(): value.decode("latin-1") for name, value in raw_headers
+        }
         return Request(method, parts.path, query, headers, raw_headers)
 
 
@@ -185,7 +191,9 @@ def notification(nid: str, title: str | None = None, **extra: Any) -> dict[str, 
     return body
 
 
-def frame(data: dict[str, Any] | str, *, event: str = "notification", event_id: str | None = None) -> str:
+def frame(
+    data: dict[str, Any] | str, *, event: str = "notification", event_id: str | None = None
+) -> str:
     """One SSE frame with a single-line JSON payload."""
     text = data if isinstance(data, str) else json.dumps(data, ensure_ascii=False)
     head = f"id: {event_id}\n" if event_id is not None else ""

@@ -37,7 +37,9 @@ async def test_server_error_event_is_reported_and_the_stream_stays(fake_clock) -
 
     async def script(conn: Conn) -> None:
         await conn.send_head()
-        await conn.write(frame({"code": "RATE_LIMIT_EXCEEDED", "message": "slow down"}, event="error"))
+        await conn.write(
+            frame({"code": "RATE_LIMIT_EXCEEDED", "message": "slow down"}, event="error")
+        )
         await conn.write(notification_frames(1, 2))
         await conn.hang()
 
@@ -96,7 +98,9 @@ async def test_status_updates_only_move_forward(fake_clock) -> None:
 
     async def script(conn: Conn) -> None:
         await conn.send_head()
-        await conn.write(frame(notification("a"), event_id="1") + frame(notification("b"), event_id="2"))
+        await conn.write(
+            frame(notification("a"), event_id="1") + frame(notification("b"), event_id="2")
+        )
         for i, (nid, status) in enumerate(updates):
             body = {"notification_id": nid, "status": status}
             await conn.write(frame(body, event="status_update", event_id=str(10 + i)))
@@ -120,8 +124,12 @@ async def test_restart_resumes_from_the_persisted_cursor(fake_clock, tmp_path) -
         await conn.hang()
 
     async with HostileServer(script) as server:
-        first = await collect(make_engine(server.url, clock=fake_clock, state_dir=tmp_path), has_notifications(3))
-        second = await collect(make_engine(server.url, clock=fake_clock, state_dir=tmp_path), has_notifications(2))
+        first = await collect(
+            make_engine(server.url, clock=fake_clock, state_dir=tmp_path), has_notifications(3)
+        )
+        second = await collect(
+            make_engine(server.url, clock=fake_clock, state_dir=tmp_path), has_notifications(2)
+        )
     assert notification_ids(first) == ["n1", "n2", "n3"]
     assert notification_ids(second) == ["n4", "n5"]
     assert server.requests[1].last_event_id == "3"
@@ -146,7 +154,9 @@ async def test_other_2xx_statuses_stop_without_reconnecting(status: int, fake_cl
 
 
 @pytest.mark.parametrize("status", [401, 403])
-async def test_credentials_refused_stops_and_resumes_with_new_token(status: int, fake_clock) -> None:
+async def test_credentials_refused_stops_and_resumes_with_new_token(
+    status: int, fake_clock
+) -> None:
     """Cases 38–40 [G2]: one request; a new token resumes with the preserved cursor."""
 
     async def script(conn: Conn) -> None:
@@ -155,7 +165,9 @@ async def test_credentials_refused_stops_and_resumes_with_new_token(status: int,
             await conn.send_head()
             await conn.write(notification_frames(1, 3))
         elif auth != "Bearer fresh":
-            await conn.send_response(status, {"error": {"code": "AUTH_INVALID_TOKEN", "message": "bad"}})
+            await conn.send_response(
+                status, {"error": {"code": "AUTH_INVALID_TOKEN", "message": "bad"}}
+            )
         else:
             await conn.send_head()
             await conn.write(notification_frames(1, 4))
@@ -171,7 +183,11 @@ async def test_credentials_refused_stops_and_resumes_with_new_token(status: int,
 
         events = await collect(engine, until)
     assert notification_ids(events) == ["n1", "n2", "n3"]
-    refused = [e.state for e in events if isinstance(e, ConnectionChanged) and e.state.kind == "auth_refused"]
+    refused = [
+        e.state
+        for e in events
+        if isinstance(e, ConnectionChanged) and e.state.kind == "auth_refused"
+    ]
     assert len(refused) == 1 and TOKEN not in refused[0].describe()
     assert str(status) in refused[0].detail
     assert len(server.requests) == 3
@@ -200,8 +216,12 @@ async def test_no_sse_endpoint_falls_back_to_polling(status: int, fake_clock) ->
     assert polls[0].headers["authorization"] == f"Bearer {TOKEN}"
 
 
-@pytest.mark.parametrize("content_type", ["text/html", None, "application/json", "text/event-streamish"])
-async def test_wrong_content_type_polls_and_fails_when_polling_fails(content_type, fake_clock) -> None:
+@pytest.mark.parametrize(
+    "content_type", ["text/html", None, "application/json", "text/event-streamish"]
+)
+async def test_wrong_content_type_polls_and_fails_when_polling_fails(
+    content_type, fake_clock
+) -> None:
     """Case 4 [B3, G3]: not parsed as SSE; a captive portal fails polling too → `failed`."""
 
     async def script(conn: Conn) -> None:
@@ -212,7 +232,9 @@ async def test_wrong_content_type_polls_and_fails_when_polling_fails(content_typ
         events = await collect(engine, has_state("failed"))
     assert notification_ids(events) == []
     assert "polling" in states(events)
-    failed = [e.state for e in events if isinstance(e, ConnectionChanged) and e.state.kind == "failed"]
+    failed = [
+        e.state for e in events if isinstance(e, ConnectionChanged) and e.state.kind == "failed"
+    ]
     assert "retry" in failed[0].detail
 
 
@@ -226,7 +248,9 @@ async def test_retry_after_sets_a_floor(header: str | None, expected: float, fak
     async def script(conn: Conn) -> None:
         if conn.request.index == 0:
             headers = {"Retry-After": header} if header is not None else {}
-            await conn.send_response(429, {"error": {"code": "RATE_LIMIT_EXCEEDED"}}, headers=headers)
+            await conn.send_response(
+                429, {"error": {"code": "RATE_LIMIT_EXCEEDED"}}, headers=headers
+            )
         else:
             await conn.send_head()
             await conn.write(notification_frames(1, 2))
@@ -239,7 +263,10 @@ async def test_retry_after_sets_a_floor(header: str | None, expected: float, fak
 
 async def test_retry_after_http_date(fake_clock) -> None:
     """Case 42: an HTTP-date Retry-After is honoured against the wall clock."""
-    when = format_datetime(fake_clock.now().replace(microsecond=0) + __import__("datetime").timedelta(seconds=20), usegmt=True)
+    when = format_datetime(
+        fake_clock.now().replace(microsecond=0) + __import__("datetime").timedelta(seconds=20),
+        usegmt=True,
+    )
 
     async def script(conn: Conn) -> None:
         if conn.request.index == 0:
@@ -261,7 +288,9 @@ async def test_transient_statuses_back_off(status: int, fake_clock) -> None:
         await conn.send_response(status, b"oops", content_type="text/plain")
 
     async with HostileServer(script) as server:
-        events = await collect(make_engine(server.url, clock=fake_clock), has_state("reconnecting", 6))
+        events = await collect(
+            make_engine(server.url, clock=fake_clock), has_state("reconnecting", 6)
+        )
     assert _waits(events) == [3, 6, 12, 24, 30, 30]
 
 
@@ -318,7 +347,9 @@ async def test_stable_connection_resets_backoff(fake_clock) -> None:
     assert _waits(events) == [3, 6, 12, 3]
 
 
-async def test_redirects_are_followed_with_authorization_and_restart_at_the_origin(fake_clock) -> None:
+async def test_redirects_are_followed_with_authorization_and_restart_at_the_origin(
+    fake_clock,
+) -> None:
     """Case 46 [A3]: 307 same origin keeps Authorization; the next reconnect starts at the original URL."""
 
     async def script(conn: Conn) -> None:
@@ -352,7 +383,9 @@ async def test_redirect_loop_and_missing_location_are_errors(fake_clock) -> None
             await conn.send_response(302, b"", headers={"Location": conn.request.path})
 
     async with HostileServer(script) as server:
-        events = await collect(make_engine(server.url, clock=fake_clock), has_state("reconnecting", 2))
+        events = await collect(
+            make_engine(server.url, clock=fake_clock), has_state("reconnecting", 2)
+        )
     assert len(server.requests) < 30
 
 
@@ -365,7 +398,11 @@ async def test_connection_refused_is_offline_with_backoff(fake_clock) -> None:
         port = probe.getsockname()[1]
     engine = make_engine(f"http://127.0.0.1:{port}", clock=fake_clock)
     events = await collect(engine, has_state("reconnecting", 4))
-    reconnecting = [e.state for e in events if isinstance(e, ConnectionChanged) and e.state.kind == "reconnecting"]
+    reconnecting = [
+        e.state
+        for e in events
+        if isinstance(e, ConnectionChanged) and e.state.kind == "reconnecting"
+    ]
     assert "offline" in reconnecting[0].detail
     assert _waits(events) == [3, 6, 12, 24]
 
@@ -387,11 +424,17 @@ async def test_stall_fires_the_watchdog_and_resumes(mid_event: bool, fake_clock)
 
     async with HostileServer(script) as server:
         started = time.monotonic()
-        events = await collect(make_engine(server.url, clock=fake_clock, heartbeat=0.4), has_notifications(2))
+        events = await collect(
+            make_engine(server.url, clock=fake_clock, heartbeat=0.4), has_notifications(2)
+        )
     assert notification_ids(events) == ["n1", "n2"]
     assert server.requests[1].last_event_id == "1"
     assert time.monotonic() - started < 5
-    reconnecting = [e.state for e in events if isinstance(e, ConnectionChanged) and e.state.kind == "reconnecting"]
+    reconnecting = [
+        e.state
+        for e in events
+        if isinstance(e, ConnectionChanged) and e.state.kind == "reconnecting"
+    ]
     assert "heartbeat" in reconnecting[0].detail
 
 
@@ -409,7 +452,9 @@ async def test_slowloris_trickle_does_not_feed_the_watchdog(fake_clock) -> None:
             await conn.hang()
 
     async with HostileServer(script) as server:
-        events = await collect(make_engine(server.url, clock=fake_clock, heartbeat=0.5), has_notifications(1))
+        events = await collect(
+            make_engine(server.url, clock=fake_clock, heartbeat=0.5), has_notifications(1)
+        )
     assert len(server.requests) == 2
 
 

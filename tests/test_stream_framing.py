@@ -96,7 +96,11 @@ def _bom_script(split: list[int]):
 
     async def script(conn: Conn) -> None:
         await conn.send_head()
-        data = body if conn.request.index == 0 else b"\xef\xbb\xbf" + notification_frames(2, 3).encode()
+        data = (
+            body
+            if conn.request.index == 0
+            else b"\xef\xbb\xbf" + notification_frames(2, 3).encode()
+        )
         start = 0
         for cut in [*split, len(data)]:
             await conn.write(data[start:cut])
@@ -523,6 +527,8 @@ async def test_line_too_long_drops_the_connection(fake_clock) -> None:
             await conn.hang()
 
     async with HostileServer(script) as server:
-        events = await collect(make_engine(server.url, clock=fake_clock), has_notifications(1), timeout=30)
+        events = await collect(
+            make_engine(server.url, clock=fake_clock), has_notifications(1), timeout=30
+        )
     assert "reconnecting" in states(events)
     assert notification_ids(events) == ["n1"]

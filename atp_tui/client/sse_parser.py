@@ -1,0 +1,307 @@
+"""A small, spec-exact, incremental Server-Sent Events decoder working on bytes.
+
+It follows the WHATWG EventSource "interpret the event stream" algorithm (SSE-CLIENT-RULES.md,
+groups C, D, E) and avoids httpx-sse's known deviations (H1-H11): exactly one leading BOM is
+stripped, the body is always UTF-8, only CR/LF/CRLF end a line, `retry:` needs ASCII digits, a
+block without data dispatches nothing (no phantom events), every event says whether it carried
+its own `id:`, and memory is capped per event (G7).
+
+It is on the hot path, so lines are split per chunk by C-level `bytes` methods, never by a
+Python loop over bytes, and a partial line grows in a bytearray (amortised O(1) appends), so a
+body fed one byte per chunk still costs linear time. Splitting the bytes at CR and LF before
+decoding is safe because neither occurs inside a multibyte UTF-8 sequence; values are decoded
+with errors="replace", so invalid bytes become U+FFFD and never raise.
+
+Use one `SSEDecoder` per HTTP response body (F7) and pass the carried `last_event_id` to it. End
+of stream needs no call: a partial block is simply dropped with the decoder (E7).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+#: A little over ATP's 512 KB event limit: a block holding more than this is skipped (G7).
+MAX_EVENT_BYTES: int = 512 * 1024 + 4096
+#: A single line longer than this, even one being discarded, aborts the stream (case 17).
+MAX_LINE_BYTES: int = 16 * 1024 * 1024
+
+_BOM = b"\xef\xbb\xbf"
+# `[0-9]` on a bytes pattern is ASCII only, so "١٢", "²", "+5", " 12" and "1_000" never match.
+_DIGITS = re.compile(rb"[0-9]+")
+# Beyond this the value is clamped: int() refuses strings over 4300 digits (CVE-2020-10735)
+# and no reconnection time needs more than 18 digits anyway.
+_RETRY_MAX_DIGITS = 18
+_RETRY_CLAMP = 10**_RETRY_MAX_DIGITS - 1
+
+
+@dataclass(frozen=True, slots=True)
+class SSEEvent:
+    """One dispatched event (E3-E5)."""
+
+    event: str  # event type; "message" when the event-type buffer was empty
+    data: str  # data buffer with the single trailing LF removed
+    last_event_id: str  # the source's last-event-id at dispatch (sticky, E5)
+    own_id: bool  # True when this very block had a valid `id:` field (dedupe safely, H11)
+
+
+@dataclass(frozen=True, slots=True)
+class OversizedEvent:
+    """A block over the size cap that was skipped without buffering it (G7)."""
+
+    event_id: str | None  # the block's own id if it had one, else None
+    size: int  # bytes seen in the block (at least the cap)
+
+
+class LineTooLong(Exception):
+    """One line exceeded the decoder's `max_line_bytes`; the stream should be dropped."""
+
+
+def _split_field(line: bytes) -> tuple[bytes, bytes]:
+    """Split a non-empty, non-comment line into (name, value) per D3/D4."""
+    colon = line.find(b":")
+    if colon < 0:
+        return line, b""
+    # Exactly one leading space goes (D3); slice once, the value may be large.
+    skip = 2 if line[colon + 1 : colon + 2] == b" " else 1
+    return line[:colon], line[colon + skip :]
+
+
+class SSEDecoder:
+    """Incremental decoder for one response body: `feed()` bytes, get events back."""
+
+    def __init__(
+        self,
+        last_event_id: str = "",
+        *,
+        max_event_bytes: int = MAX_EVENT_BYTES,
+        max_line_bytes: int = MAX_LINE_BYTES,
+    ) -> None:
+        #: Committed last-event-id: updated at every dispatch point (E1), never by a partial block.
+        self.last_event_id: str = last_event_id
+        #: The last valid `retry:` value in milliseconds, or None when none was seen.
+        self.retry_ms: int | None = None
+        #: Complete lines seen (blank, comment or field): the engine's liveness signal (G6).
+        self.lines_completed: int = 0
+        self._max_event = max_event_bytes
+        self._max_line = max_line_bytes
+        self._bom: bytes | None = b""  # bytes of a possible BOM seen so far; None once decided
+        self._cr_pending = False  # the previous chunk ended in CR: a leading LF is its pair
+        # The current partial line. A bytearray grows in amortised O(1) per append, so a line
+        # fed one byte per chunk costs linear time and one byte of memory per byte.
+        self._pending = bytearray()
+        self._skipping = False  # the current partial line overflowed and is being dropped
+        self._skip_len = 0  # its length so far, for the line cap
+        # Block state. _block_len counts what the block makes us hold (data, event, own id).
+        self._data: list[bytes] = []
+        self._block_len = 0
+        self._event = b""
+        self._id = last_event_id  # the last-event-id buffer
+        self._own_id = False
+        self._id_len = 0  # bytes of this block's own id, counted in _block_len
+        self._discarding = False  # the block went over the cap: count, don't buffer
+        self._discard_size = 0
+
+    @property
+    def buffered_bytes(self) -> int:
+        """Bytes currently held for the stream: partial line plus the block's buffers."""
+        return len(self._pending) + self._block_len + len(self._bom or b"")
+
+    def close(self) -> None:
+        """No-op: at end of stream a partial block is just dropped (E7)."""
+
+    def feed(self, chunk: bytes) -> list[SSEEvent | OversizedEvent]:
+        """Decode one chunk of the body; returns the events (and skipped blocks) it completes.
+
+        Raises `LineTooLong` when a line exceeds `max_line_bytes`; the decoder is then unusable
+        and nothing from that chunk is returned (the cursor was not moved past it, so a replay
+        after the reconnect brings its events back).
+        """
+        if self._bom is not None:
+            # Strip exactly one BOM at the start of the body (C2), even split byte by byte.
+            chunk = self._bom + chunk
+            if len(chunk) < 3 and _BOM.startswith(chunk):
+                self._bom = chunk
+                return []
+            self._bom = None
+            if chunk.startswith(_BOM):
+                chunk = chunk[3:]
+        if self._cr_pending and chunk:
+            self._cr_pending = False
+            if chunk[0] == 10:  # the LF of a CRLF split across chunks: one line end (C3)
+                chunk = chunk[1:]
+        if not chunk:
+            return []
+        if b"\r" in chunk:
+            # bytes.splitlines() breaks at exactly CRLF, LF and CR (never at VT, FF, 0x1C-0x1E or
+            # 0x85, unlike str.splitlines()): the spec's line ends (C3), in one C-level pass.
+            lines = chunk.splitlines()
+            if chunk[-1] == 13:
+                tail = b""
+                # This CR already ended its line; an LF starting the next chunk is its pair.
+                self._cr_pending = True
+            elif chunk[-1] == 10:
+                tail = b""
+            else:
+                tail = lines.pop()
+        else:  # the common LF-only chunk: split() is a little faster and leaves the tail
+            lines = chunk.split(b"\n")
+            tail = lines.pop()
+        carried = self._skip_len if self._skipping else len(self._pending)
+        if carried + len(chunk) > self._max_line:
+            self._check_line_lengths(carried, lines, tail)
+        out: list[SSEEvent | OversizedEvent] = []
+        if lines:
+            self.lines_completed += len(lines)
+            start = 0
+            if self._skipping:
+                # The first line ends the overflowed one: count it, never interpret it.
+                self._skipping = False
+                self._discard_size += self._skip_len + len(lines[0]) + 1
+                self._skip_len = 0
+                start = 1
+            elif self._pending:
+                self._pending += lines[0]
+                lines[0] = bytes(self._pending)
+                self._pending = bytearray()
+            n = len(lines)
+            while start < n:
+                if self._discarding:
+                    start = self._discard_lines(lines, start, out)
+                else:
+                    start = self._normal_lines(lines, start, out)
+        if tail:
+            if self._skipping:
+                self._skip_len += len(tail)
+            else:
+                self._pending += tail
+                if len(self._pending) + self._block_len > self._max_event:
+                    # Keep memory at the cap: drop the partial line and the whole block.
+                    self._skipping = True
+                    self._skip_len = len(self._pending)
+                    self._pending = bytearray()
+                    if not self._discarding:
+                        self._start_discard()
+        return out
+
+    def _check_line_lengths(self, carried: int, lines: list[bytes], tail: bytes) -> None:
+        """Raise LineTooLong if any line touched by this chunk is over the line cap."""
+        first = carried + len(lines[0] if lines else tail)
+        longest = max(first, max(map(len, lines[1:]), default=0), len(tail) if lines else 0)
+        if longest > self._max_line:
+            raise LineTooLong(
+                f"SSE line of {longest} bytes exceeds the {self._max_line}-byte line limit"
+            )
+
+    def _normal_lines(
+        self, lines: list[bytes], start: int, out: list[SSEEvent | OversizedEvent]
+    ) -> int:
+        """Interpret lines from index `start`; return where to continue (past a discard start).
+
+        This is the hot path: block state lives in locals and is written back on exit.
+        """
+        data = self._data
+        cap = self._max_event
+        block_len, event, event_id = self._block_len, self._event, self._id
+        own_id, id_len = self._own_id, self._id_len
+        committed = self.last_event_id
+        resume = len(lines)
+        # enumerate over the list beats indexing in a while loop on this path.
+        for pos, line in enumerate(lines[start:] if start else lines, start + 1):
+            if not line:
+                # Dispatch (E1-E6): commit the id even when nothing is delivered (E1, E2).
+                committed = event_id
+                if data:
+                    out.append(
+                        SSEEvent(
+                            event.decode("utf-8", "replace") if event else "message",
+                            b"\n".join(data).decode("utf-8", "replace"),
+                            event_id,
+                            own_id,
+                        )
+                    )
+                    data.clear()
+                block_len = id_len = 0
+                event = b""
+                own_id = False
+                continue
+            if line[0] == 58:  # ":" starts a comment (D2)
+                continue
+            # _split_field() inlined: a call per line costs measurably on this path.
+            colon = line.find(b":")
+            if colon < 0:  # no colon: the whole line is the name, the value is empty (D4)
+                name, value = line, b""
+            else:
+                name = line[:colon]
+                # Exactly one leading space goes (D3); slice once, the value may be large.
+                if line[colon + 1 : colon + 2] == b" ":
+                    value = line[colon + 2 :]
+                else:
+                    value = line[colon + 1 :]
+            if name == b"data":
+                data.append(value)
+                block_len += len(value) + 1
+            elif name == b"event":
+                block_len += len(value) - len(event)
+                event = value
+            elif name == b"id":
+                if b"\0" in value:  # an id with NUL is ignored entirely (D6)
+                    continue
+                block_len += len(value) - id_len
+                id_len = len(value)
+                event_id = value.decode("utf-8", "replace")
+                own_id = True
+            elif name == b"retry":
+                self._set_retry(value)
+            else:
+                continue
+            if block_len > cap:
+                resume = pos
+                break
+        self._block_len, self._event, self._id = block_len, event, event_id
+        self._own_id, self._id_len = own_id, id_len
+        self.last_event_id = committed
+        if block_len > cap:
+            self._start_discard()
+        return resume
+
+    def _discard_lines(
+        self, lines: list[bytes], i: int, out: list[SSEEvent | OversizedEvent]
+    ) -> int:
+        """Skip an oversized block's lines, honouring `id:`/`retry:`; return the resume index."""
+        n = len(lines)
+        while i < n:
+            line = lines[i]
+            i += 1
+            if not line:
+                self.last_event_id = self._id  # E1: the cursor moves past the skipped block
+                event_id = self._id if self._own_id else None
+                out.append(OversizedEvent(event_id, self._discard_size))
+                self._discarding = False
+                self._discard_size = 0
+                self._own_id = False
+                return i
+            self._discard_size += len(line) + 1
+            if line[0] == 58:
+                continue
+            name, value = _split_field(line)
+            if name == b"id" and b"\0" not in value and len(value) <= self._max_event:
+                self._id = value.decode("utf-8", "replace")
+                self._own_id = True
+            elif name == b"retry":
+                self._set_retry(value)
+        return n
+
+    def _start_discard(self) -> None:
+        """The block went over the cap: drop its buffers and only count from now on."""
+        self._discarding = True
+        self._discard_size = self._block_len
+        self._data.clear()
+        self._block_len = self._id_len = 0
+        self._event = b""
+
+    def _set_retry(self, value: bytes) -> None:
+        """Apply `retry:` only for ASCII digits, read as decimal (D6)."""
+        if _DIGITS.fullmatch(value):
+            digits = value.lstrip(b"0") or b"0"
+            self.retry_ms = int(digits) if len(digits) <= _RETRY_MAX_DIGITS else _RETRY_CLAMP

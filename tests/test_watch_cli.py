@@ -1,0 +1,289 @@
+"""`atp-tui watch` as a user runs it: a real process against scripted servers (issue 2 "Done when")."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+from tests.hostile import Conn, HostileServer, frame, notification, notification_frames
+
+TOKEN = "watch-secret-token"
+
+
+class WatchProcess:
+    """A running `atp-tui watch` with its stdout lines collected as they come."""
+
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self.process = process
+        self.lines: list[dict] = []
+        self.stderr = b""
+        self._reader = asyncio.ensure_future(self._read())
+
+    async def _read(self) -> None:
+        assert self.process.stdout is not None
+        async for line in self.process.stdout:
+            self.lines.append(json.loads(line))
+
+    def notification_ids(self) -> list[str]:
+        return [line["data"]["id"] for line in self.lines if line["event"] == "notification"]
+
+    async def wait_for(self, count: int, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while len(self.notification_ids()) < count:
+            if time.monotonic() > deadline or self.process.returncode is not None:
+                raise AssertionError(f"got {len(self.notification_ids())} of {count} notifications")
+            await asyncio.sleep(0.05)
+
+    async def stop(self, signum: int = signal.SIGTERM) -> int:
+        if self.process.returncode is None:
+            self.process.send_signal(signum)
+        code = await asyncio.wait_for(self.process.wait(), 10)
+        await self._reader
+        assert self.process.stderr is not None
+        self.stderr = await self.process.stderr.read()
+        return code
+
+
+async def start_watch(url: str, state_dir: Path, *extra: str, token: str = TOKEN) -> WatchProcess:
+    env = {**os.environ, "ATP_TOKEN": token}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "atp_tui.cli",
+        "watch",
+        "--server",
+        url,
+        "--state-dir",
+        str(state_dir),
+        *extra,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=env,
+    )
+    return WatchProcess(process)
+
+
+def resume_from(conn: Conn) -> int:
+    """The number after the client's Last-Event-ID (ids are decimal in these scripts)."""
+    last = conn.request.last_event_id
+    return int(last) + 1 if last else 0
+
+
+async def test_cut_every_37_events_prints_each_once_in_order(tmp_path: Path) -> None:
+    """2,000 notifications, every connection cut mid-event after 37 events, `retry: 300`."""
+    total = 2000
+
+    async def script(conn: Conn) -> None:
+        start = resume_from(conn)
+        await conn.send_head()
+        stop = min(start + 37, total)
+        await conn.write("retry: 300\n\n" + notification_frames(start, stop))
+        if stop < total:
+            await conn.write(f'id: {stop}\nevent: notification\ndata: {{"id": "n{stop}", "con')
+        else:
+            await conn.hang()
+
+    async with HostileServer(script) as server:
+        watch = await start_watch(server.url, tmp_path)
+        await watch.wait_for(total, timeout=120)
+        assert await watch.stop() == 0
+    assert watch.notification_ids() == [f"n{i}" for i in range(total)]
+    resumes = [r.last_event_id for r in server.requests[1:]]
+    assert all(resumes), "every reconnect must resume"
+    assert b"reconnecting" in watch.stderr
+    assert TOKEN.encode() not in watch.stderr
+
+
+async def test_silent_connection_is_replaced_within_heartbeat_plus_base(tmp_path: Path) -> None:
+    """A socket that stays open but sends nothing is dropped and replaced; nothing is lost."""
+    opened: list[float] = []
+
+    async def script(conn: Conn) -> None:
+        opened.append(time.monotonic())
+        await conn.send_head()
+        if conn.request.index == 0:
+            await conn.write("retry: 500\n\n" + notification_frames(0, 3))
+            await conn.hang()
+        else:
+            await conn.write(notification_frames(resume_from(conn), 5))
+            await conn.hang()
+
+    async with HostileServer(script) as server:
+        watch = await start_watch(server.url, tmp_path, "--heartbeat-timeout", "1")
+        await watch.wait_for(5, timeout=15)
+        assert await watch.stop() == 0
+    assert watch.notification_ids() == [f"n{i}" for i in range(5)]
+    assert opened[1] - opened[0] < 1 + 0.5 + 1.0  # timeout + base delay + slack
+    assert server.requests[1].last_event_id == "2"
+
+
+async def test_401_exits_3_quickly_and_says_the_token_was_refused(tmp_path: Path) -> None:
+    async def script(conn: Conn) -> None:
+        await conn.send_response(
+            401, {"error": {"code": "AUTH_INVALID_TOKEN", "message": "bad token"}}
+        )
+
+    async with HostileServer(script) as server:
+        started = time.monotonic()
+        watch = await start_watch(server.url, tmp_path)
+        code = await asyncio.wait_for(watch.process.wait(), 10)
+        await watch.stop()
+    assert code == 3
+    assert time.monotonic() - started < 10
+    assert len(server.requests) == 1
+    assert b"token refused" in watch.stderr
+    assert TOKEN.encode() not in watch.stderr
+
+
+async def test_429_retry_after_is_honoured(tmp_path: Path) -> None:
+    attempts: list[float] = []
+
+    async def script(conn: Conn) -> None:
+        attempts.append(time.monotonic())
+        if conn.request.index == 0:
+            await conn.send_response(
+                429, {"error": {"code": "RATE_LIMIT_EXCEEDED"}}, headers={"Retry-After": "3"}
+            )
+        else:
+            await conn.send_head()
+            await conn.write(notification_frames(0, 3))
+            await conn.hang()
+
+    async with HostileServer(script) as server:
+        watch = await start_watch(server.url, tmp_path)
+        await watch.wait_for(3, timeout=20)
+        assert await watch.stop() == 0
+    assert attempts[1] - attempts[0] >= 3.0
+    assert watch.notification_ids() == ["n0", "n1", "n2"]
+
+
+async def test_hostile_stream_mix_prints_every_valid_notification_once(tmp_path: Path) -> None:
+    """Malformed JSON, unknown events, a > 512 KB event, comments, multi-line data, a leading
+    BOM, duplicated frames and CRLF / bare-CR line ends, across two connections."""
+    multi_line = json.dumps(notification("m1"), indent=2).replace("\n", "\ndata: ")
+    first = (
+        "\ufeff: hello\n\n"
+        + frame(notification("a1"), event_id="1")
+        + frame('{"id": "broken', event_id="2")
+        + frame({"x": 1}, event="mystery", event_id="3")
+        + frame(notification("big", "x" * (600 * 1024)), event_id="4")
+        + f"id: 5\nevent: notification\ndata: {multi_line}\n\n"
+        + frame(notification("a1"), event_id="1")
+        + ": keep-alive\n\n" * 5
+    )
+    crlf = (
+        frame(notification("c1"), event_id="6") + frame(notification("c2"), event_id="7")
+    ).replace("\n", "\r\n")
+    bare_cr = (
+        frame(notification("r1"), event_id="8") + frame(notification("c2"), event_id="7")
+    ).replace("\n", "\r")
+
+    async def script(conn: Conn) -> None:
+        await conn.send_head()
+        if conn.request.index == 0:
+            await conn.write(first.encode(), chunk=7000)
+            await conn.write(crlf)
+        else:
+            await conn.write("\ufeff" + frame(notification("c2"), event_id="7") + bare_cr, chunk=3)
+            await conn.hang()
+
+    async with HostileServer(script) as server:
+        watch = await start_watch(server.url, tmp_path)
+        await watch.wait_for(5, timeout=20)
+        await asyncio.sleep(0.3)
+        assert watch.process.returncode is None
+        assert await watch.stop() == 0
+    assert watch.notification_ids() == ["a1", "m1", "c1", "c2", "r1"]
+    assert b"oversized event skipped (id 4" in watch.stderr
+    assert b"malformed" in watch.stderr
+
+
+async def test_restart_with_the_same_state_dir_prints_nothing_twice(tmp_path: Path) -> None:
+    async def script(conn: Conn) -> None:
+        await conn.send_head()
+        # A server that ignores the cursor and renumbers: only dedupe on ids can save us.
+        offset = 0 if conn.request.index == 0 else 100
+        body = "".join(
+            frame(notification(f"n{i}"), event_id=str(i + offset))
+            for i in range(3 + 2 * conn.request.index)
+        )
+        await conn.write(body)
+        await conn.hang()
+
+    async with HostileServer(script) as server:
+        watch = await start_watch(server.url, tmp_path)
+        await watch.wait_for(3)
+        assert await watch.stop(signal.SIGINT) == 0
+        again = await start_watch(server.url, tmp_path)
+        await again.wait_for(2)
+        await asyncio.sleep(0.3)
+        assert await again.stop() == 0
+    assert watch.notification_ids() == ["n0", "n1", "n2"]
+    assert again.notification_ids() == ["n3", "n4"]
+    assert server.requests[1].last_event_id == "2"
+
+
+async def test_status_updates_and_errors_are_printed_pings_are_not(tmp_path: Path) -> None:
+    async def script(conn: Conn) -> None:
+        await conn.send_head()
+        await conn.write(frame(notification("n1"), event_id="1"))
+        await conn.write('event: ping\ndata: {"timestamp": "2026-11-28T10:00:00Z"}\n\n')
+        await conn.write(
+            frame(
+                {"notification_id": "n1", "status": "invalidated", "reason": "gone"},
+                event="status_update",
+                event_id="2",
+            )
+        )
+        await conn.write(
+            frame({"code": "RATE_LIMIT_EXCEEDED", "message": "slow"}, event="error", event_id="3")
+        )
+        await conn.write(frame(notification("n2"), event_id="4"))
+        await conn.hang()
+
+    async with HostileServer(script) as server:
+        watch = await start_watch(server.url, tmp_path)
+        await watch.wait_for(2)
+        assert await watch.stop() == 0
+    assert [(line["event"], line["id"]) for line in watch.lines] == [
+        ("notification", "1"),
+        ("status_update", "2"),
+        ("error", "3"),
+        ("notification", "4"),
+    ]
+    assert watch.lines[1]["data"] == {
+        "notification_id": "n1",
+        "status": "invalidated",
+        "reason": "gone",
+    }
+
+
+def test_usage_errors_exit_2(tmp_path: Path) -> None:
+    import subprocess
+
+    def run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "atp_tui.cli", *args],
+            capture_output=True,
+            text=True,
+            env={**os.environ, **env},
+            timeout=30,
+        )
+
+    missing = run("watch", "--server", "http://127.0.0.1:1")
+    assert missing.returncode == 2 and "ATP_TOKEN" in missing.stderr
+    plain_http = run("watch", "--server", "http://example.com", ATP_TOKEN="t")
+    assert plain_http.returncode == 2 and "https" in plain_http.stderr
+    bad_types = run("watch", "--server", "http://127.0.0.1:1", "--types", "bogus", ATP_TOKEN="t")
+    assert bad_types.returncode == 2 and "bogus" in bad_types.stderr
+    bad_heartbeat = run(
+        "watch", "--server", "http://127.0.0.1:1", "--heartbeat-timeout", "0", ATP_TOKEN="t"
+    )
+    assert bad_heartbeat.returncode == 2
+    helped = run("watch", "--help")
+    assert helped.returncode == 0 and "--heartbeat-timeout" in helped.stdout
