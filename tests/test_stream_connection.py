@@ -350,7 +350,7 @@ async def test_stable_connection_resets_backoff(fake_clock) -> None:
 async def test_redirects_are_followed_with_authorization_and_restart_at_the_origin(
     fake_clock,
 ) -> None:
-    """Case 46 [A3]: 307 same origin keeps Authorization; the next reconnect starts at the original URL."""
+    """Case 46 [A3]: 307 same origin keeps Authorization; reconnects start at the original URL."""
 
     async def script(conn: Conn) -> None:
         if conn.request.path.endswith("/events"):
@@ -386,6 +386,10 @@ async def test_redirect_loop_and_missing_location_are_errors(fake_clock) -> None
         events = await collect(
             make_engine(server.url, clock=fake_clock), has_state("reconnecting", 2)
         )
+    assert (
+        "too many redirects"
+        in [e.state.detail for e in events if isinstance(e, ConnectionChanged)][-1]
+    )
     assert len(server.requests) < 30
 
 
@@ -452,7 +456,7 @@ async def test_slowloris_trickle_does_not_feed_the_watchdog(fake_clock) -> None:
             await conn.hang()
 
     async with HostileServer(script) as server:
-        events = await collect(
+        await collect(
             make_engine(server.url, clock=fake_clock, heartbeat=0.5), has_notifications(1)
         )
     assert len(server.requests) == 2

@@ -1,4 +1,4 @@
-"""`atp-tui watch` as a user runs it: a real process against scripted servers (issue 2 "Done when")."""
+"""`atp-tui watch` run as a user would: a real process against scripted servers."""
 
 from __future__ import annotations
 

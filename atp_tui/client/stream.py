@@ -354,6 +354,8 @@ class StreamEngine:
             return _Outcome("poll", f"events endpoint answered {status}")
         if 200 <= status < 300:
             return _Outcome("fail", f"server ended the stream ({status}); press r to retry")
+        if 300 <= status < 400:
+            return _Outcome("retry", f"redirect ({status}) without a usable Location header")
         floor = 0.0
         if status in (429, 503):
             floor = parse_retry_after(response.headers.get("retry-after"), self._clock.now()) or 0.0
