@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import ssl
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -110,8 +111,9 @@ Script = Callable[[Conn], Awaitable[None]]
 class HostileServer:
     """Serves every connection with `script`; see the module docstring."""
 
-    def __init__(self, script: Script) -> None:
+    def __init__(self, script: Script, ssl_context: ssl.SSLContext | None = None) -> None:
         self.script = script
+        self._ssl = ssl_context
         self.requests: list[Request] = []
         self.open_connections = 0
         self.max_open_connections = 0
@@ -120,9 +122,10 @@ class HostileServer:
         self.url = ""
 
     async def __aenter__(self) -> HostileServer:
-        self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
+        self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0, ssl=self._ssl)
         port = self._server.sockets[0].getsockname()[1]
-        self.url = f"http://127.0.0.1:{port}"
+        scheme = "https" if self._ssl else "http"
+        self.url = f"{scheme}://127.0.0.1:{port}"
         return self
 
     async def __aexit__(self, *exc: object) -> None:
