@@ -103,5 +103,5 @@ async def test_trusted_local_ca_works_and_https_to_http_redirect_is_refused(
             )
     details = [e.state.detail for e in events if isinstance(e, ConnectionChanged)]
     assert "connected" in [e.state.kind for e in events if isinstance(e, ConnectionChanged)]
-    assert any("refused a redirect from https to http" in detail for detail in details)
+    assert any("refused a redirect from https to http" in detail for detail in details), details
     assert insecure.requests == []

@@ -27,7 +27,7 @@ class ConfigError(ValueError):
     """The connection settings cannot work; the message says what to change."""
 
 
-class InsecureRedirect(httpx.HTTPError):
+class InsecureRedirect(httpx.RequestError):
     """A redirect from https to plain http, which we never follow."""
 
 
@@ -62,11 +62,19 @@ def check_server_url(url: str, *, allow_insecure: bool = False) -> str:
 
 
 async def _refuse_downgrade(response: httpx.Response) -> None:
-    """Response hook: never follow a redirect from https to http."""
-    target = response.next_request
-    if target is not None and response.url.scheme == "https" and target.url.scheme == "http":
+    """Response hook: never follow a redirect from https to http.
+
+    httpx runs response hooks before it builds the redirect request, so the target is computed
+    from `Location` here.
+    """
+    location = response.headers.get("location")
+    if not response.is_redirect or not location or response.url.scheme != "https":
+        return
+    target = response.url.join(location)
+    if target.scheme == "http":
         raise InsecureRedirect(
-            f"refused a redirect from https to http ({target.url.host}); fix the server URL"
+            f"refused a redirect from https to http ({target.host}); fix the server URL",
+            request=response.request,
         )
 
 
