@@ -76,7 +76,7 @@ def notification_body(
     return body
 
 
-class FakeClock:
+class ManualClock:
     """An injectable clock that only moves when told to."""
 
     def __init__(self, start: datetime | None = None) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 import logging
@@ -11,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
@@ -40,7 +40,7 @@ from tests.server_helpers import (
     NOTIFICATIONS,
     RESPOND,
     USER_TOKEN,
-    FakeClock,
+    ManualClock,
     eventually,
     notification_body,
     open_stream,
@@ -55,13 +55,13 @@ def fast_config(**overrides: Any) -> ServerConfig:
 
 
 @pytest.fixture
-async def server() -> Any:
+async def server() -> AsyncIterator[RunningServer]:
     async with RunningServer(fast_config()) as running:
         yield running
 
 
 @pytest.fixture
-async def client(server: RunningServer) -> Any:
+async def client(server: RunningServer) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(base_url=server.url, headers=AUTH, timeout=5) as http:
         yield http
 
@@ -277,16 +277,19 @@ async def test_stream_faults_answer_with_the_injected_status(
 
 async def test_the_log_keeps_only_the_newest_events() -> None:
     async with RunningServer(fast_config(event_log_limit=5)) as server:
-        notifications = [add(server, title=f"n{index}") for index in range(12)]
+        notifications = [add(server, title="n0")]
+        first_id = server.state.log.after(0)[0].id
+        notifications += [add(server, title=f"n{index}") for index in range(1, 12)]
+        assert server.state.log.seq_of(first_id) is None
         async with httpx.AsyncClient(base_url=server.url, headers=AUTH, timeout=5) as http:
-            forgotten = {"Last-Event-ID": f"{int(time.time())}-1"}
+            forgotten = {"Last-Event-ID": first_id}
             async with open_stream(http, headers=forgotten) as (_, reader):
                 titles = [frame.json()["context"]["title"] for frame in await reader.until_ping()]
     assert titles == [n["context"]["title"] for n in notifications[-5:]]
 
 
 def test_event_log_ids_positions_and_trimming() -> None:
-    clock = FakeClock()
+    clock = ManualClock()
     log = EventLog(limit=3)
     events = [log.append("ping", {"n": index}, clock()) for index in range(5)]
     assert [event.id for event in events][:2] == [
@@ -477,8 +480,8 @@ async def test_respond_error_table(server: RunningServer, client: httpx.AsyncCli
     server.state.respond(answered, "ok", None)
     withdrawn = fresh()
     server.state.invalidate(withdrawn)
-    expired = fresh()
-    server.state._set_status(expired, "expired", "deadline passed")
+    expired = fresh(deadline=server.state.now() - timedelta(seconds=1))
+    assert server.state.expire_due() == [expired]
     cases: list[tuple[str, Any, int, str]] = [
         (
             "no notification_id",
@@ -601,7 +604,7 @@ async def test_respond_error_table(server: RunningServer, client: httpx.AsyncCli
 
 
 async def test_respond_after_the_deadline_is_refused_even_before_the_sweep() -> None:
-    clock = FakeClock()
+    clock = ManualClock()
     state = ServerState(now=clock)
     config = fast_config(expiry_check_interval=3600)
     async with RunningServer(config, state) as server:
@@ -919,6 +922,12 @@ SUBMISSION_ERRORS: list[tuple[str, dict[str, Any], int, str]] = [
         400,
         "INVALID_REQUEST",
     ),
+    (
+        "too big",
+        notification_body() | {"context": {"title": "t", "description": "x" * 600_000}},
+        413,
+        "PAYLOAD_TOO_LARGE",
+    ),
 ]
 
 
@@ -1027,7 +1036,7 @@ async def test_the_expiry_loop_emits_expired(
 
 
 def test_expire_due_only_expires_open_notifications_past_their_deadline() -> None:
-    clock = FakeClock()
+    clock = ManualClock()
     state = ServerState(now=clock)
     soon = state.add_notification(notification_body(deadline=clock() + timedelta(minutes=1)))
     later = state.add_notification(notification_body(deadline=clock() + timedelta(hours=1)))
@@ -1051,7 +1060,7 @@ def test_expire_due_only_expires_open_notifications_past_their_deadline() -> Non
 
 
 def test_demo_agents_cover_every_response_type_and_feature() -> None:
-    clock = FakeClock()
+    clock = ManualClock()
     state = ServerState(now=clock)
     agents = DemoAgents(state, seed=7)
     seeded = agents.seed_inbox()
@@ -1089,7 +1098,7 @@ def test_demo_agents_cover_every_response_type_and_feature() -> None:
     assert base64.b64decode(text[0]["data"]).decode().strip()
     parsed = [Notification.model_validate(n) for n in seeded]
     windows = [p.deadline - clock() for p in parsed if p.deadline is not None]
-    assert min(windows) == timedelta(minutes=3) or min(windows) <= timedelta(minutes=5)
+    assert timedelta(minutes=3) <= min(windows) <= timedelta(minutes=5)
     assert max(windows) == timedelta(hours=24)
     assert any(p.deadline is None for p in parsed)
     assert all(n["context"]["metadata"].get("priority") for n in seeded)
@@ -1200,13 +1209,33 @@ def test_the_server_package_does_not_import_textual() -> None:
     assert result.stdout.strip() == "False", result.stderr
 
 
-async def test_add_notification_wakes_waiting_streams_quickly(
+async def test_a_new_event_wakes_a_waiting_stream_at_once() -> None:
+    async with RunningServer(fast_config(ping_interval=30)) as server:
+        async with httpx.AsyncClient(base_url=server.url, headers=AUTH, timeout=5) as http:
+            async with open_stream(http) as (_, reader):
+                await reader.next_frame()
+                started = time.monotonic()
+                add(server)
+                await reader.events(1)
+                elapsed = time.monotonic() - started
+    assert elapsed < 1.0  # not at the next ping, 30 s away
+
+
+async def test_lone_surrogates_are_refused_and_never_break_a_stream(
     server: RunningServer, client: httpx.AsyncClient
 ) -> None:
+    async with httpx.AsyncClient(base_url=server.url, timeout=5) as http:
+        key = {"Authorization": f"Bearer {(await register(http))['api_key']}"}
+        raw = json.dumps(notification_body(title="bad \ud800 title")).encode()
+        assert b"\\ud800" in raw
+        refused = await http.post("/api/v1/notifications", content=raw, headers=key)
+    assert refused.status_code == 400 and error_code(refused) == "INVALID_REQUEST"
+    with pytest.raises(ServerValidationError):
+        server.state.add_notification(notification_body(title="bad \ud800"))
+    server.state.emit("error", {"code": "X", "message": "odd \ud800 text"})
+    add(server, title="café")
     async with open_stream(client) as (_, reader):
-        await reader.next_frame()
-        started = time.monotonic()
-        add(server)
-        await reader.events(1)
-    assert time.monotonic() - started < 0.15
-    await asyncio.sleep(0)
+        error, notification = await reader.events(2)
+    assert error.json()["message"] == "odd \ud800 text"
+    assert notification.json()["context"]["title"] == "café"
+    assert (await client.get(NOTIFICATIONS)).status_code == 200
