@@ -84,9 +84,13 @@ class ResponseAttempt:
     detail: str
 
 
-def valid_cursor(value: str) -> bool:
-    """Whether a stored last-event-id can be sent back: no NUL/CR/LF, sane length."""
-    return len(value) <= MAX_CURSOR_LENGTH and not any(c in value for c in "\x00\r\n")
+def valid_cursor(value: object) -> bool:
+    """Whether a stored last-event-id can be sent back: text, no NUL/CR/LF, sane length."""
+    return (
+        isinstance(value, str)
+        and len(value) <= MAX_CURSOR_LENGTH
+        and not any(c in value for c in "\x00\r\n")
+    )
 
 
 class Store:
@@ -98,7 +102,9 @@ class Store:
         self.warnings = warnings
         self._items: dict[str, StoredNotification] = {}
         self._seen_events: OrderedDict[str, None] = OrderedDict()
-        self._dirty_items: set[str] = set()
+        # Insertion-ordered (not a set): new rows get rowids in receive order, which is the
+        # order `load_notifications` returns after a restart.
+        self._dirty_items: dict[str, None] = {}
         self._new_seen: list[str] = []
         self._meta_updates: dict[str, str | None] = {}
         self._load()
@@ -120,18 +126,35 @@ class Store:
             )
             return cls(cls._connect(":memory:"), clock, warnings)
         try:
-            return cls(cls._connect(str(path)), clock, warnings)
+            return cls._open_file(path, clock, warnings)
         except (sqlite3.DatabaseError, ValueError) as error:
-            moved = cls._move_aside(path, clock)
+            try:
+                moved = cls._move_aside(path, clock)
+            except OSError as move_error:
+                warnings.append(
+                    f"state database {path} is unreadable ({error}) and cannot be moved aside "
+                    f"({move_error.strerror}); state is kept in memory only"
+                )
+                return cls(cls._connect(":memory:"), clock, warnings)
             warnings.append(
                 f"state database {path} was unreadable ({error}); moved it to {moved} and "
                 "started fresh: notifications will be replayed by the server"
             )
         try:
-            return cls(cls._connect(str(path)), clock, warnings)
+            return cls._open_file(path, clock, warnings)
         except sqlite3.DatabaseError as error:
             warnings.append(f"cannot recreate {path} ({error}); state is kept in memory only")
             return cls(cls._connect(":memory:"), clock, warnings)
+
+    @classmethod
+    def _open_file(cls, path: Path, clock: Clock, warnings: list[str]) -> Store:
+        """Connect and load; the connection is closed when loading fails (before a move)."""
+        connection = cls._connect(str(path))
+        try:
+            return cls(connection, clock, warnings)
+        except BaseException:
+            connection.close()
+            raise
 
     @classmethod
     def in_memory(cls, clock: Clock | None = None) -> Store:
@@ -182,12 +205,12 @@ class Store:
         cursor = meta.get("cursor", "")
         if not valid_cursor(cursor):
             self.warnings.append(
-                "the stored stream cursor was invalid (control characters or too long); "
-                "discarded it: the server will replay and duplicates are hidden"
+                "the stored stream cursor was invalid (not text, control characters or too "
+                "long); discarded it: the server will replay and duplicates are hidden"
             )
             self._meta_updates["cursor"] = None
             self._meta.pop("cursor", None)
-        if "client_id" not in meta:
+        if not isinstance(meta.get("client_id"), str) or not meta["client_id"]:
             self._meta["client_id"] = str(uuid.uuid4())
             self._meta_updates["client_id"] = self._meta["client_id"]
             self.commit()
@@ -252,12 +275,12 @@ class Store:
                 notification, status, None, self._clock.now(), event_id, False
             )
             self._items[notification.id] = item
-            self._dirty_items.add(notification.id)
+            self._dirty_items[notification.id] = None
             return True
         if status is not None and can_transition(known.status, status):
             known = replace(known, status=status)
         self._items[notification.id] = replace(known, notification=notification)
-        self._dirty_items.add(notification.id)
+        self._dirty_items[notification.id] = None
         return False
 
     def apply_status(self, notification_id: str, status: str, reason: str | None = None) -> bool:
@@ -266,7 +289,7 @@ class Store:
         if known is None or not can_transition(known.status, status):
             return False
         self._items[notification_id] = replace(known, status=status, status_reason=reason)
-        self._dirty_items.add(notification_id)
+        self._dirty_items[notification_id] = None
         return True
 
     def mark_read(self, notification_id: str) -> None:
@@ -274,7 +297,7 @@ class Store:
         known = self._items.get(notification_id)
         if known is not None and not known.read:
             self._items[notification_id] = replace(known, read=True)
-            self._dirty_items.add(notification_id)
+            self._dirty_items[notification_id] = None
             self.commit()
 
     # -- seen event ids ------------------------------------------------------------------

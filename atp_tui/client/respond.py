@@ -204,7 +204,10 @@ class RespondClient:
         """The final outcome of one reply, or `None` when it is worth retrying."""
         status = response.status_code
         if 200 <= status < 300:
-            body = response.json() if response.content else {}
+            try:
+                body = response.json() if response.content else {}
+            except (ValueError, RecursionError):  # accepted all the same; only the time is lost
+                body = {}
             at = body.get("responded_at") if isinstance(body, dict) else None
             return RespondOutcome(
                 "sent", "answer sent", status, at if isinstance(at, str) else None
@@ -212,7 +215,7 @@ class RespondClient:
         if status == 429 or status >= 500 or status == 408:
             return None
         error = parse_error_body(response)
-        message = error.message or error.code
+        message = self._redact(error.message or error.code)
         if status == 409:
             kind = _CONFLICTS.get(error.code, "refused")
             if (
@@ -226,15 +229,21 @@ class RespondClient:
             return RespondOutcome("not_found", message or "notification no longer exists", status)
         if status == 401:
             return RespondOutcome(
-                "auth_refused", f"token refused ({error.code}): check the token", status
+                "auth_refused",
+                f"token refused ({self._redact(error.code)}): check the token",
+                status,
             )
-        return RespondOutcome("refused", f"{message} ({error.code})", status)
+        return RespondOutcome("refused", f"{message} ({self._redact(error.code)})", status)
+
+    def _redact(self, text: str) -> str:
+        """Server text with our token blanked out: a proxy may echo the request headers."""
+        return text.replace(self.token, "[token]") if self.token else text
 
     async def _shows_responded(self, notification_id: str) -> bool:
         """After a lost reply: does the server show the notification as answered?"""
         try:
             notification = await self.fetch_notification(notification_id)
-        except (httpx.HTTPError, LookupError, ValueError) as error:
+        except (httpx.HTTPError, LookupError, ValueError, RecursionError) as error:
             log.info("could not confirm answer to %s: %s", notification_id, error)
             return False
         return notification.status in ("responded", "completed")

@@ -8,6 +8,7 @@ safe (no id, no actions list, NaN numbers) fails validation and the event is rep
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
@@ -20,13 +21,47 @@ from pydantic import (
     TypeAdapter,
     ValidationError,
     field_validator,
+    model_validator,
 )
+
+#: JSON nested deeper than this (inside free-form fields such as `metadata`) is cut off and
+#: replaced by null. Python's `json` accepts ~1000 levels, but pydantic's JSON writer refuses
+#: more than ~255 and its reader more than ~200, so deeper values could not be stored.
+MAX_JSON_DEPTH = 64
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def sanitize_json(value: object, depth: int = 0) -> object:
+    """A copy of decoded JSON that can always be re-encoded and stored.
+
+    Lone UTF-16 surrogates (legal `\\ud800` escapes in JSON, but not encodable as UTF-8)
+    become U+FFFD, and containers nested deeper than `MAX_JSON_DEPTH` become `None`.
+    """
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        if depth >= MAX_JSON_DEPTH:
+            return None
+        return {
+            sanitize_json(key, depth): sanitize_json(item, depth + 1) for key, item in value.items()
+        }
+    if isinstance(value, list):
+        if depth >= MAX_JSON_DEPTH:
+            return None
+        return [sanitize_json(item, depth + 1) for item in value]
+    return value
 
 
 class WireModel(BaseModel):
     """Base for wire payloads: ignores unknown fields, rejects NaN/Infinity, immutable."""
 
     model_config = ConfigDict(extra="ignore", frozen=True, allow_inf_nan=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _sanitize(cls, value: object) -> object:
+        return sanitize_json(value) if isinstance(value, dict) else value
 
 
 def parse_timestamp(value: object) -> datetime | None:

@@ -134,7 +134,10 @@ def _parse_number(action: NumberAction, value: object) -> int | float:
         raise ResponseValidationError(f"the answer must be at most {limits.max:g}")
     if limits.step is not None:
         origin = limits.min if limits.min is not None else 0.0
-        steps = (value - origin) / limits.step
+        try:
+            steps = (value - origin) / limits.step
+        except OverflowError:  # an int beyond float range (e.g. 400 digits typed)
+            raise ResponseValidationError("the answer is too large") from None
         if abs(steps - round(steps)) > 1e-9:
             raise ResponseValidationError(f"the answer must be a multiple of {limits.step:g}")
     return value
