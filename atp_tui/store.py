@@ -25,7 +25,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from atp_tui.client.clock import SYSTEM_CLOCK, Clock
-from atp_tui.protocol.lifecycle import can_transition
+from atp_tui.protocol.lifecycle import KNOWN_STATES, can_transition
 from atp_tui.protocol.models import Notification
 
 log = logging.getLogger(__name__)
@@ -269,7 +269,8 @@ class Store:
         A repeat of a known id updates the payload but only moves the state forward.
         """
         known = self._items.get(notification.id)
-        status = notification.status
+        # A state we do not know is not entered (the lifecycle rule), so the item stays open.
+        status = notification.status if notification.status in KNOWN_STATES else None
         if known is None:
             item = StoredNotification(
                 notification, status, None, self._clock.now(), event_id, False

@@ -17,7 +17,7 @@ from atp_tui.client.clock import Clock
 from atp_tui.client.delivery import Delivery
 from atp_tui.client.events import EngineEvent
 from atp_tui.client.http import NOTIFICATIONS_PATH, auth_headers, parse_error_body
-from atp_tui.protocol.models import Notification, StatusUpdate
+from atp_tui.protocol.models import Notification, StatusUpdate, sanitize_json
 from atp_tui.store import Store
 
 if TYPE_CHECKING:
@@ -118,6 +118,7 @@ class Poller:
         for raw in items:
             if not isinstance(raw, dict):
                 continue
+            raw = sanitize_json(raw)
             try:
                 notification = Notification.model_validate(raw)
             except ValidationError:

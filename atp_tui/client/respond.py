@@ -56,6 +56,8 @@ _CONFLICTS: dict[str, OutcomeKind] = {
     "NOTIFICATION_INVALIDATED": "invalidated",
 }
 RETRY_AFTER_LIMIT = 60.0
+#: Statuses from proxies that may sit in front of a server that did record the answer.
+_MAYBE_RECORDED = frozenset({408, 502, 504})
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +138,9 @@ class RespondClient:
             return RespondOutcome(
                 "duplicate", "an answer to this notification is already being sent"
             )
+        earlier = self._earlier_answer(notification_id)
+        if earlier is not None:
+            return earlier
         self._in_flight.add(notification_id)
         try:
             outcome = await self._send(notification_id, action_id, response_data, on_retry)
@@ -147,6 +152,16 @@ class RespondClient:
             self._store.apply_status(notification_id, state, reason)
             self._store.commit()
         return outcome
+
+    def _earlier_answer(self, notification_id: str) -> RespondOutcome | None:
+        """An answer this client already got through: never send a second one."""
+        if self._store is None:
+            return None
+        for attempt in reversed(self._store.responses(notification_id)):
+            if attempt.outcome == "sent":
+                when = attempt.attempted_at.strftime("%H:%M:%S")
+                return RespondOutcome("duplicate", f"already answered here at {when}")
+        return None
 
     def _log(self, notification_id: str, action_id: str, data: Any, kind: str, detail: str) -> None:
         if self._store is not None:
@@ -181,6 +196,8 @@ class RespondClient:
                 if outcome is not None:
                     return outcome
                 detail = f"server answered {response.status_code}"
+                # A gateway timeout or bad gateway may hide an answer the server did record.
+                reply_lost = reply_lost or response.status_code in _MAYBE_RECORDED
                 if response.status_code == 429:
                     retry_after = parse_retry_after(
                         response.headers.get("retry-after"), self._clock.now()

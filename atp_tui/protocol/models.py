@@ -21,7 +21,6 @@ from pydantic import (
     TypeAdapter,
     ValidationError,
     field_validator,
-    model_validator,
 )
 
 #: JSON nested deeper than this (inside free-form fields such as `metadata`) is cut off and
@@ -30,13 +29,27 @@ from pydantic import (
 MAX_JSON_DEPTH = 64
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+#: A `\uD800`–`\uDFFF` escape in JSON text, the only way a lone surrogate gets in.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def needs_sanitizing(text: str) -> bool:
+    """Cheap pre-check on JSON text: could `sanitize_json` change what it decodes to?
+
+    Both scans run in C; the walk they guard would cost more than validating the payload.
+    """
+    return _SURROGATE_ESCAPE.search(text) is not None or (
+        text.count("[") + text.count("{") > MAX_JSON_DEPTH
+    )
 
 
 def sanitize_json(value: object, depth: int = 0) -> object:
     """A copy of decoded JSON that can always be re-encoded and stored.
 
     Lone UTF-16 surrogates (legal `\\ud800` escapes in JSON, but not encodable as UTF-8)
-    become U+FFFD, and containers nested deeper than `MAX_JSON_DEPTH` become `None`.
+    become U+FFFD, and containers nested deeper than `MAX_JSON_DEPTH` become `None`. Applied
+    where JSON enters (event decoding, polling), not in the models: a per-model walk would
+    repeat for every nesting level.
     """
     if isinstance(value, str):
         return _LONE_SURROGATE.sub("\ufffd", value)
@@ -57,11 +70,6 @@ class WireModel(BaseModel):
     """Base for wire payloads: ignores unknown fields, rejects NaN/Infinity, immutable."""
 
     model_config = ConfigDict(extra="ignore", frozen=True, allow_inf_nan=False)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _sanitize(cls, value: object) -> object:
-        return sanitize_json(value) if isinstance(value, dict) else value
 
 
 def parse_timestamp(value: object) -> datetime | None:

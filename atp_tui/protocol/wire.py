@@ -8,7 +8,14 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
-from atp_tui.protocol.models import Notification, Ping, ServerError, StatusUpdate
+from atp_tui.protocol.models import (
+    Notification,
+    Ping,
+    ServerError,
+    StatusUpdate,
+    needs_sanitizing,
+    sanitize_json,
+)
 
 EventName = Literal["notification", "status_update", "error", "ping"]
 
@@ -51,7 +58,7 @@ def load_json_object(text: str) -> dict[str, Any]:
         raise MalformedEvent(f"invalid JSON: {error}") from error
     if not isinstance(value, dict):
         raise MalformedEvent(f"expected a JSON object, got {type(value).__name__}")
-    return value
+    return sanitize_json(value) if needs_sanitizing(text) else value  # type: ignore[return-value]
 
 
 def unwrap(value: dict[str, Any]) -> dict[str, Any]:
