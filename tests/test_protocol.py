@@ -724,3 +724,12 @@ def test_validate_response_data_is_strict(action: Any, data: Any, code: str) -> 
     with pytest.raises(ResponseValidationError) as caught:
         validate_response_data(action, data)
     assert caught.value.code == code
+
+
+def test_strict_simple_response_data_must_be_null() -> None:
+    """§2: the server accepts only `null` for a simple action (the TUI's "" means no input)."""
+    action = parse_action({"id": "ok", "response_type": "simple"})
+    assert validate_response_data(action, None) is None
+    with pytest.raises(ResponseValidationError) as caught:
+        validate_response_data(action, "")
+    assert caught.value.code == "INVALID_RESPONSE_DATA"

@@ -228,6 +228,6 @@ def validate_response_data(action: Action, data: Any) -> Any:
         unknown = [value for value in values if value not in known]
         if unknown:
             raise ResponseValidationError(f"not an option: {unknown[0]!r}")
-    if isinstance(action, MultiChoiceAction) and isinstance(data, str):
-        raise _shape_error("multi_choice response_data must be a list")
+    if isinstance(action, SimpleAction) and data is not None:
+        raise _shape_error("simple response_data must be null")
     return response_data_for(action, data)
