@@ -1,0 +1,489 @@
+"""The settings file: where it is, loading it with profiles/env/flags, checking who can read
+it, and writing it safely.
+
+`load_settings` applies the precedence documented in `atp_tui.settings` (flag > `ATP_*` env >
+profile > top-level file values > defaults). `token` and `token_command` are one choice: the
+highest level that sets either wins and the other is dropped, so `ATP_TOKEN` beats a profile's
+`token_command` and vice versa. A profile's `keymap` is merged over the top-level `[keymap]`.
+
+Bad configuration never blocks the pager: `load_settings` always returns valid settings. Each
+bad key falls back to the level below (ultimately its default) and yields a `ConfigProblem`
+naming the file, the key and a fix.
+
+Writing follows the credential rules for a file that may hold a token: created through
+`os.open(..., 0o600)` so a loose umask cannot widen it, in a 0700 directory, replacing the old
+file atomically (temp file in the same directory, write, `fsync`, `os.replace`), so a crash
+leaves the old file or the new one, never half of one. No Textual, no httpx.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import os
+import secrets
+import shlex
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from atp_tui.paths import default_config_dir
+from atp_tui.settings import (
+    CLI_SOURCE,
+    ENV_SOURCE,
+    ENV_VARS,
+    FIELD_NAMES,
+    PROFILE_ENV,
+    ConfigProblem,
+    Settings,
+    did_you_mean,
+    validate_setting,
+)
+
+CONFIG_FILE_NAME = "config.toml"
+#: Environment variable naming the config file (`--config PATH` wins over it).
+CONFIG_ENV = "ATP_TUI_CONFIG"
+_FILE_META_KEYS = ("default_profile", "profiles")
+
+
+def display_path(path: Path) -> str:
+    """The path as people read it: the home directory shortened to `~`."""
+    try:
+        return "~/" + path.relative_to(Path.home()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def config_path_for(
+    config_path: Path | None = None, env: Mapping[str, str] | None = None
+) -> tuple[Path, bool]:
+    """The config file to use and whether the user named it (`--config` or `ATP_TUI_CONFIG`).
+
+    Precedence: `config_path` (the `--config` flag) > `ATP_TUI_CONFIG` > the platform config
+    dir's `config.toml`. `~` is expanded.
+    """
+    env = os.environ if env is None else env
+    if config_path is not None:
+        return Path(config_path).expanduser(), True
+    if env.get(CONFIG_ENV):
+        return Path(env[CONFIG_ENV]).expanduser(), True
+    return default_config_dir() / CONFIG_FILE_NAME, False
+
+
+def read_config_file(path: Path, *, explicit: bool) -> tuple[dict[str, Any], list[ConfigProblem]]:
+    """The parsed TOML document, or `{}` and a problem when it cannot be read or parsed.
+
+    A missing file is not a problem unless the user named it (`explicit`): then it probably
+    is a typo.
+    """
+    shown = display_path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        if not explicit:
+            return {}, []
+        fix = f"create it with: atp-tui config init --config {shlex.quote(str(path))}"
+        return {}, [ConfigProblem(shown, "", f"file does not exist; {fix}")]
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        return {}, [ConfigProblem(shown, "", f"cannot read the file ({reason}); using defaults")]
+    try:
+        return tomllib.loads(raw.decode("utf-8")), []
+    except UnicodeDecodeError:
+        return {}, [ConfigProblem(shown, "", "not UTF-8 text; using defaults for everything")]
+    except tomllib.TOMLDecodeError as error:
+        # The message ends with "(at line L, column C)" on every supported Python.
+        message = f"TOML syntax error: {error}; using defaults for everything until it is fixed"
+        return {}, [ConfigProblem(shown, "", message)]
+
+
+@dataclass(frozen=True)
+class FileAccess:
+    """Who besides the owner can touch the config file (all False when it does not exist)."""
+
+    readable_by_others: bool
+    """Group or other have any permission bit (`st_mode & 0o077`, netrc's rule)."""
+    writable_by_others: bool
+    """Group or other may write it (`st_mode & 0o022`): they could change what we run."""
+    foreign_owner: int | None
+    """The owner's uid when it is not the current user, else None."""
+
+
+def file_access(path: Path) -> FileAccess:
+    """Check the config file the way Python's `netrc` `_security_check` does (POSIX only)."""
+    if os.name != "posix":
+        return FileAccess(False, False, None)
+    try:
+        info = path.stat()
+    except OSError:
+        return FileAccess(False, False, None)
+    owner = info.st_uid if info.st_uid != os.getuid() else None
+    return FileAccess(
+        readable_by_others=bool(info.st_mode & 0o077),
+        writable_by_others=bool(info.st_mode & 0o022),
+        foreign_owner=owner,
+    )
+
+
+def refusal(path: Path, access: FileAccess, key: str) -> ConfigProblem | None:
+    """Why `key` (a token or a token_command) from this file must not be used; None if safe.
+
+    A token must not be readable by others (netrc's rule). A token_command is not a secret,
+    so a world-readable file is fine, but whoever can write the file chooses what we run.
+    """
+    quoted = shlex.quote(str(path))
+    is_token = key.rsplit(".", 1)[-1] == "token"
+    holds = (
+        "holds a token, so the token is not used"
+        if is_token
+        else ("names a token_command, so it is not run")
+    )
+    if access.foreign_owner is not None:
+        message = (
+            f"{path.name} is owned by another user (uid {access.foreign_owner}) and {holds}; "
+            f"make your own copy: cp {quoted} {quoted}.mine && mv -f {quoted}.mine {quoted} "
+            f"&& chmod 600 {quoted}"
+        )
+    elif access.readable_by_others if is_token else access.writable_by_others:
+        who = "readable" if is_token else "writable"
+        message = f"{path.name} is {who} by other users and {holds}; run: chmod 600 {quoted}"
+    else:
+        return None
+    return ConfigProblem(display_path(path), key, message)
+
+
+def _toml_ready(value: Any) -> Any:
+    """Turn settings values into what TOML can hold: no None, paths and secrets as text."""
+    if isinstance(value, Mapping):
+        return {str(k): _toml_ready(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list | tuple):
+        return [_toml_ready(item) for item in value]
+    if isinstance(value, Path):
+        return str(value)
+    secret = getattr(value, "get_secret_value", None)
+    if callable(secret):
+        return secret()
+    return value
+
+
+def _fsync_dir(directory: Path) -> None:
+    """Make the rename itself durable (POSIX; Windows cannot open a directory)."""
+    if os.name != "posix":
+        return
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_private_file(path: Path, data: bytes) -> None:
+    """Atomically replace `path` with `data`: mode 0600, parent dir 0700 if we create it.
+
+    A parent directory that already exists keeps its mode: it may be shared on purpose, and
+    the file's own 0600 is what protects the token. A symlinked config file (dotfiles) is
+    written through: the link's target is replaced, the link stays.
+    """
+    path = Path(os.path.realpath(path))
+    directory = path.parent
+    try:
+        directory.mkdir(parents=True, mode=0o700)
+        os.chmod(directory, 0o700)  # mkdir's mode is filtered by the umask
+    except FileExistsError:
+        pass
+    tmp = directory / f".{path.name}.{secrets.token_hex(6)}.tmp"
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    fd = os.open(tmp, flags, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as stream:
+            if hasattr(os, "fchmod"):
+                os.fchmod(stream.fileno(), 0o600)  # exactly 0600 whatever the umask
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise
+    _fsync_dir(directory)
+
+
+def save_settings(path: Path, values: Mapping[str, Any]) -> None:
+    """Write `values` as the whole TOML file at `path`, atomically, mode 0600.
+
+    Saving rewrites the file: comments and formatting are not kept (tomli-w writes plain
+    TOML). None values are left out (TOML has no null); paths and secrets become strings.
+    """
+    write_private_file(path, tomli_w.dumps(_toml_ready(values)).encode("utf-8"))
+
+
+# --- loading --------------------------------------------------------------------------------
+
+
+@dataclass
+class LoadedSettings:
+    """The result of `load_settings`: the settings and how they came about."""
+
+    settings: Settings
+    """The effective settings (always valid)."""
+    path: Path
+    """The config file that was (or would have been) read."""
+    profile: str | None
+    """The profile that was applied, or None."""
+    problems: list[ConfigProblem] = field(default_factory=list)
+    """Everything that was wrong, in file order; empty when the configuration is clean."""
+    sources: dict[str, str] = field(default_factory=dict)
+    """Field -> "cli", "env", "profile NAME", "file" or "default"."""
+
+
+@dataclass
+class _Layer:
+    """One precedence level: validated values and where each came from."""
+
+    source: str  # "file", "profile NAME", "env", "cli"
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+def _table_layer(
+    table: Mapping[str, Any],
+    *,
+    source: str,
+    prefix: str,
+    file: str,
+    problems: list[ConfigProblem],
+    meta_keys: tuple[str, ...] = (),
+) -> _Layer:
+    """Validate a TOML table's setting keys one by one; bad ones are reported and skipped."""
+    layer = _Layer(source)
+    for key, value in table.items():
+        dotted = prefix + key
+        if key in meta_keys:
+            continue
+        if key not in Settings.model_fields:
+            hint = did_you_mean(key, FIELD_NAMES + meta_keys)
+            problems.append(ConfigProblem(file, dotted, f"unknown setting; {hint}"))
+            continue
+        if key == "keymap" and isinstance(value, Mapping):
+            keymap: dict[str, str] = {}
+            for binding_id, keys in value.items():
+                try:
+                    keymap.update(validate_setting("keymap", {binding_id: keys}))
+                except ValueError as error:
+                    message = str(error).removeprefix(f"{binding_id}: ")
+                    problems.append(ConfigProblem(file, f"{dotted}.{binding_id}", message))
+            layer.values[key] = keymap
+            continue
+        try:
+            layer.values[key] = validate_setting(key, value)
+        except ValueError as error:
+            problems.append(ConfigProblem(file, dotted, f"{error}; using the default"))
+    return layer
+
+
+def _select_profile(
+    data: Mapping[str, Any],
+    *,
+    flag: str | None,
+    env: Mapping[str, str],
+    file: str,
+    problems: list[ConfigProblem],
+) -> tuple[str | None, Mapping[str, Any]]:
+    """The profile to apply and its table: `--profile` > `ATP_PROFILE` > `default_profile`."""
+    profiles = data.get("profiles", {})
+    if not isinstance(profiles, Mapping):
+        problems.append(ConfigProblem(file, "profiles", "must be tables: [profiles.NAME]"))
+        profiles = {}
+    default = data.get("default_profile")
+    if default is not None and not isinstance(default, str):
+        problems.append(
+            ConfigProblem(file, "default_profile", f"must be a profile name (got {default!r})")
+        )
+        default = None
+    if flag:
+        name, key, where = flag, "--profile", CLI_SOURCE
+    elif env.get(PROFILE_ENV):
+        name, key, where = env[PROFILE_ENV], PROFILE_ENV, ENV_SOURCE
+    elif default:
+        name, key, where = default, "default_profile", file
+    else:
+        return None, {}
+    table = profiles.get(name)
+    if isinstance(table, Mapping):
+        return name, table
+    if table is not None:
+        problems.append(ConfigProblem(file, f"profiles.{name}", "must be a table: [profiles.NAME]"))
+        return None, {}
+    names = sorted(str(profile) for profile in profiles)
+    close = difflib.get_close_matches(name, names, n=1)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    known = f"profiles in {file}: {', '.join(names)}" if names else f"{file} defines no profiles"
+    message = f"no profile named {name!r}; {hint}{known}; using no profile"
+    problems.append(ConfigProblem(where, key, message))
+    return None, {}
+
+
+def _env_layer(env: Mapping[str, str], problems: list[ConfigProblem]) -> _Layer:
+    layer = _Layer("env")
+    for variable, name in ENV_VARS.items():
+        raw = env.get(variable, "")
+        if not raw.strip():
+            continue  # an empty variable counts as unset
+        try:
+            layer.values[name] = validate_setting(name, raw)
+        except ValueError as error:
+            problems.append(ConfigProblem(ENV_SOURCE, variable, f"{error}; ignoring it"))
+    return layer
+
+
+def _cli_layer(cli: Mapping[str, object], problems: list[ConfigProblem]) -> _Layer:
+    layer = _Layer("cli")
+    for name, value in cli.items():
+        if name not in Settings.model_fields:
+            raise ValueError(f"load_settings: {name!r} is not a setting")
+        if value is None:
+            continue
+        try:
+            layer.values[name] = validate_setting(name, value)
+        except ValueError as error:
+            flag = "--" + name.replace("_", "-")
+            problems.append(ConfigProblem(CLI_SOURCE, flag, f"{error}; ignoring it"))
+    return layer
+
+
+def _refuse_unsafe(
+    layers: list[_Layer], path: Path, prefixes: Mapping[str, str], problems: list[ConfigProblem]
+) -> None:
+    """Drop a token from a file others can read, a command from a file others can write."""
+    access = file_access(path)
+    for layer in layers:
+        for key in ("token", "token_command"):
+            problem = refusal(path, access, prefixes[layer.source] + key)
+            if key in layer.values and problem:
+                del layer.values[key]
+                problems.append(problem)
+
+
+def load_settings(
+    *,
+    config_path: Path | None = None,
+    profile: str | None = None,
+    env: Mapping[str, str] | None = None,
+    cli: Mapping[str, object] | None = None,
+) -> LoadedSettings:
+    """Load the effective settings; never raises for bad configuration (see the module doc).
+
+    `config_path` is `--config` (else `ATP_TUI_CONFIG`, else the platform config dir);
+    `profile` is `--profile`; `env` defaults to `os.environ`; `cli` holds only the flags the
+    user gave, keyed by field name (None values are ignored). A relative `state_dir` in the
+    file is taken relative to the file's directory.
+    """
+    env = os.environ if env is None else env
+    path, explicit = config_path_for(config_path, env)
+    shown = display_path(path)
+    data, problems = read_config_file(path, explicit=explicit)
+
+    top = _table_layer(
+        data, source="file", prefix="", file=shown, problems=problems, meta_keys=_FILE_META_KEYS
+    )
+    name, table = _select_profile(data, flag=profile, env=env, file=shown, problems=problems)
+    file_layers = [top]
+    prefixes = {"file": ""}
+    if name is not None:
+        source = f"profile {name}"
+        prefixes[source] = f"profiles.{name}."
+        file_layers.append(
+            _table_layer(
+                table, source=source, prefix=prefixes[source], file=shown, problems=problems
+            )
+        )
+    for layer in file_layers:
+        if "token" in layer.values and "token_command" in layer.values:
+            del layer.values["token_command"]
+            problems.append(
+                ConfigProblem(
+                    shown,
+                    prefixes[layer.source] + "token_command",
+                    "set either token or token_command, not both; using token",
+                )
+            )
+        state_dir = layer.values.get("state_dir")
+        if state_dir is not None and not state_dir.is_absolute():
+            layer.values["state_dir"] = path.parent / state_dir
+    _refuse_unsafe(file_layers, path, prefixes, problems)
+    layers = [*file_layers, _env_layer(env, problems), _cli_layer(cli or {}, problems)]
+
+    merged: dict[str, Any] = {}
+    sources = dict.fromkeys(FIELD_NAMES, "default")
+    for layer in layers:
+        for key, value in layer.values.items():
+            if key == "keymap":
+                merged["keymap"] = {**merged.get("keymap", {}), **value}
+            else:
+                merged[key] = value
+            sources[key] = layer.source
+        # token and token_command are one choice: a higher level setting one drops the other.
+        for key, other in (("token", "token_command"), ("token_command", "token")):
+            if key in layer.values and other not in layer.values:
+                merged.pop(other, None)
+                sources[other] = "default"
+    settings = Settings.model_validate(merged)
+    return LoadedSettings(settings, path, name, problems, sources)
+
+
+# --- saving ---------------------------------------------------------------------------------
+
+
+def update_settings_file(
+    path: Path, changes: Mapping[str, object], profile: str | None = None
+) -> None:
+    """Apply `changes` to the file at `path` (or to `[profiles.PROFILE]`) and save it.
+
+    Everything else in the file is kept: other keys, profiles, unknown keys. A value of None
+    removes the key (back to the level below). `keymap` replaces that table's keymap;
+    `default_profile` may be changed at the top level. Every change is validated first; any
+    invalid change raises `ValueError` listing them all, and nothing is written. Saving
+    rewrites the file: comments and formatting are lost. A file with a TOML syntax error is
+    not touched (`ValueError`): fixing it by hand keeps the user's text.
+    """
+    data, problems = read_config_file(path, explicit=False)
+    if problems:
+        raise ValueError(f"not saving: {problems[0]}")
+    errors: list[str] = []
+    validated: dict[str, Any] = {}
+    for key, value in changes.items():
+        if key == "default_profile" and profile is None:
+            if value is not None and (not isinstance(value, str) or not value):
+                errors.append(f"default_profile: must be a profile name (got {value!r})")
+            validated[key] = value
+            continue
+        if key not in Settings.model_fields:
+            errors.append(f"{key}: unknown setting; {did_you_mean(key, FIELD_NAMES)}")
+            continue
+        if value is None:
+            validated[key] = None
+            continue
+        try:
+            validated[key] = validate_setting(key, value)
+        except ValueError as error:
+            errors.append(f"{key}: {error}")
+    if errors:
+        raise ValueError("invalid settings, nothing saved: " + "; ".join(errors))
+    target: dict[str, Any] = data
+    if profile is not None:
+        profiles = data.setdefault("profiles", {})
+        if not isinstance(profiles, dict):
+            raise ValueError("not saving: 'profiles' in the file is not a table")
+        target = profiles.setdefault(profile, {})
+        if not isinstance(target, dict):
+            raise ValueError(f"not saving: 'profiles.{profile}' in the file is not a table")
+    for key, value in validated.items():
+        if value is None:
+            target.pop(key, None)
+        else:
+            target[key] = value
+    save_settings(path, data)
