@@ -47,7 +47,7 @@ CREATE TABLE IF NOT EXISTS notifications (
     event_id TEXT,
     read INTEGER NOT NULL DEFAULT 0
 );
-CREATE TABLE IF NOT EXISTS seen_events (event_id TEXT PRIMARY KEY, seq INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS seen_events (seq INTEGER PRIMARY KEY, event_id TEXT UNIQUE NOT NULL);
 CREATE TABLE IF NOT EXISTS responses (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     notification_id TEXT NOT NULL,
@@ -106,6 +106,8 @@ class Store:
         # order `load_notifications` returns after a restart.
         self._dirty_items: dict[str, None] = {}
         self._new_seen: list[str] = []
+        #: JSON text of dirty notifications as the server sent it, written at the next commit.
+        self._raw_json: dict[str, str] = {}
         self._meta_updates: dict[str, str | None] = {}
         self._load()
 
@@ -262,12 +264,17 @@ class Store:
         return list(self._items.values())
 
     def add_notification(
-        self, notification: Notification, event_id: str | None, raw: dict[str, Any] | None = None
+        self, notification: Notification, event_id: str | None, *, raw_json: str = ""
     ) -> bool:
         """Store a received notification; `True` when its id is new.
 
         A repeat of a known id updates the payload but only moves the state forward.
+        `raw_json` is the server's JSON text of it, stored as is to save re-encoding.
         """
+        if raw_json:
+            self._raw_json[notification.id] = raw_json
+        else:
+            self._raw_json.pop(notification.id, None)
         known = self._items.get(notification.id)
         # A state we do not know is not entered (the lifecycle rule), so the item stays open.
         status = notification.status if notification.status in KNOWN_STATES else None
@@ -381,7 +388,8 @@ class Store:
                     [
                         (
                             item.notification.id,
-                            item.notification.model_dump_json(),
+                            self._raw_json.pop(item.notification.id, None)
+                            or item.notification.model_dump_json(),
                             item.status,
                             item.status_reason,
                             item.received_at.isoformat(),
@@ -392,16 +400,14 @@ class Store:
                     ],
                 )
             if self._new_seen:
-                next_seq = self._db.execute(
-                    "SELECT COALESCE(MAX(seq), 0) FROM seen_events"
-                ).fetchone()[0]
                 self._db.executemany(
-                    "INSERT OR IGNORE INTO seen_events (event_id, seq) VALUES (?, ?)",
-                    [(event_id, next_seq + i + 1) for i, event_id in enumerate(self._new_seen)],
+                    "INSERT OR IGNORE INTO seen_events (event_id) VALUES (?)",
+                    [(event_id,) for event_id in self._new_seen],
                 )
+                # `seq` is the rowid: MAX and the range delete use the table's own b-tree.
                 self._db.execute(
-                    "DELETE FROM seen_events WHERE seq <= ?",
-                    (next_seq + len(self._new_seen) - SEEN_EVENT_LIMIT,),
+                    "DELETE FROM seen_events WHERE seq <= (SELECT MAX(seq) FROM seen_events) - ?",
+                    (SEEN_EVENT_LIMIT,),
                 )
             for key, value in self._meta_updates.items():
                 if value is None:

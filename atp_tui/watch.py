@@ -39,6 +39,10 @@ def _line(event: str, event_id: str | None, data: dict[str, Any]) -> str:
 def format_event(event: EngineEvent) -> str | None:
     """The stdout line for an engine event, or `None` when it is not printed."""
     if isinstance(event, NotificationReceived):
+        if event.raw_json:
+            # The server's own JSON text: nothing is re-encoded on the hot path.
+            event_id = json.dumps(event.event_id)
+            return f'{{"event":"notification","id":{event_id},"data":{event.raw_json}}}'
         return _line(
             "notification", event.event_id, event.raw or event.notification.model_dump(mode="json")
         )

@@ -87,7 +87,7 @@ class Delivery:
             return []
         payload = decoded.payload
         if isinstance(payload, Notification):
-            return self.handle_notification(payload, decoded.raw, reported_id)
+            return self.handle_notification(payload, decoded.raw, reported_id, decoded.raw_json)
         if isinstance(payload, StatusUpdate):
             return self.handle_status(payload, decoded.raw, reported_id)
         if isinstance(payload, ServerError):
@@ -95,14 +95,18 @@ class Delivery:
         return []  # ping: liveness only, already counted by the watchdog
 
     def handle_notification(
-        self, notification: Notification, raw: dict[str, Any], event_id: str | None
+        self,
+        notification: Notification,
+        raw: dict[str, Any],
+        event_id: str | None,
+        raw_json: str = "",
     ) -> list[EngineEvent]:
         """Store a notification; announce it only the first time its id is seen."""
-        if not self._store.add_notification(notification, event_id, raw):
+        if not self._store.add_notification(notification, event_id, raw_json=raw_json):
             self.stats.duplicates += 1
             return []
         self.progress = True
-        announced: list[EngineEvent] = [NotificationReceived(notification, event_id, raw)]
+        announced: list[EngineEvent] = [NotificationReceived(notification, event_id, raw, raw_json)]
         held = self._pending.pop(notification.id, None)
         if held is not None:
             _, update, held_raw, held_id = held

@@ -44,6 +44,8 @@ class NotificationReceived:
     notification: Notification
     event_id: str | None
     raw: dict = field(repr=False, compare=False, default_factory=dict)
+    #: The payload as one line of JSON ("" when it came from polling).
+    raw_json: str = field(repr=False, compare=False, default="")
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,6 +41,8 @@ class WireEvent:
     name: EventName
     payload: Notification | StatusUpdate | ServerError | Ping
     raw: dict[str, Any]
+    #: `raw` as one line of JSON: the server's own text when it needed no change.
+    raw_json: str = ""
 
 
 def _reject_constant(name: str) -> float:
@@ -77,7 +79,8 @@ def decode_event(name: str, data: str) -> WireEvent | None:
     model = _MODELS.get(name)
     if model is None:
         return None
-    raw = unwrap(load_json_object(data))
+    loaded = load_json_object(data)
+    raw = unwrap(loaded)
     try:
         payload = model.model_validate(raw)
     except ValidationError as error:
@@ -86,4 +89,9 @@ def decode_event(name: str, data: str) -> WireEvent | None:
         raise MalformedEvent(f"{name} payload invalid at {where}: {first['msg']}") from error
     except RecursionError as error:
         raise MalformedEvent(f"{name} payload nested too deeply") from error
-    return WireEvent(name=name, payload=payload, raw=raw)  # type: ignore[arg-type]
+    if raw is loaded and not needs_sanitizing(data):
+        # In valid JSON a raw LF can only be whitespace between tokens (multi-line `data:`).
+        raw_json = data.replace("\n", "")
+    else:
+        raw_json = json.dumps(raw, separators=(",", ":"))
+    return WireEvent(name=name, payload=payload, raw=raw, raw_json=raw_json)  # type: ignore[arg-type]
