@@ -12,8 +12,18 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from atp_tui import __version__
+from atp_tui.config_cli import (
+    add_config_commands,
+    add_config_file_options,
+    cli_overrides,
+    run_config,
+)
+
+if TYPE_CHECKING:
+    from atp_tui.settings_file import LoadedSettings
 
 EXIT_USAGE = 2
 
@@ -26,7 +36,9 @@ class UsageError(Exception):
     """Bad arguments or configuration; exit status 2 with this message."""
 
 
-def _add_connection_options(parser: argparse.ArgumentParser, *, state: bool = True) -> None:
+def _add_connection_options(
+    parser: argparse.ArgumentParser, *, state: bool = True, nested: bool = True
+) -> None:
     parser.add_argument("--server", metavar="URL", help="ATP server base URL (env ATP_SERVER)")
     parser.add_argument("--token", metavar="TOKEN", help="user token (env ATP_TOKEN)")
     parser.add_argument(
@@ -46,7 +58,7 @@ def _add_connection_options(parser: argparse.ArgumentParser, *, state: bool = Tr
             "--heartbeat-timeout",
             metavar="SECONDS",
             type=float,
-            default=90.0,
+            default=None,
             help="reconnect when no line arrived for this long (default 90, must be > 0)",
         )
         parser.add_argument(
@@ -55,6 +67,7 @@ def _add_connection_options(parser: argparse.ArgumentParser, *, state: bool = Tr
             help="send the token as ?token= instead of the Authorization header (only for "
             "proxies that strip headers: URLs end up in logs)",
         )
+    add_config_file_options(parser, nested=nested)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -71,7 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="start the built-in reference server with demo agents and open the inbox on it",
     )
-    _add_connection_options(parser)
+    _add_connection_options(parser, nested=False)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     watch = commands.add_parser(
@@ -126,65 +139,83 @@ def build_parser() -> argparse.ArgumentParser:
     server.add_argument(
         "--ping-interval", type=float, default=15.0, help="seconds between pings (default 15)"
     )
+    add_config_commands(commands)
     return parser
 
 
-def _connection(args: argparse.Namespace) -> tuple[str, str]:
-    from atp_tui.client.http import ConfigError, check_server_url
+def _load_settings(args: argparse.Namespace, *, warn: bool = True) -> LoadedSettings:
+    """Settings from flags, env, profile and file; bad flags are usage errors.
 
-    server = args.server or os.environ.get("ATP_SERVER")
-    token = args.token or os.environ.get("ATP_TOKEN")
-    if not server:
-        raise UsageError("no server: pass --server URL or set ATP_SERVER")
-    if not token:
-        raise UsageError("no token: set ATP_TOKEN (or pass --token)")
+    Problems in the file or the environment never block: they are printed (or, for the TUI,
+    shown as a notice) and the defaults apply to the bad keys.
+    """
+    from atp_tui.settings import CLI_SOURCE
+    from atp_tui.settings_file import load_settings
+
+    loaded = load_settings(
+        config_path=getattr(args, "config", None),
+        profile=getattr(args, "profile", None),
+        env=os.environ,
+        cli=cli_overrides(args),
+    )
+    for problem in loaded.problems:
+        if problem.file == CLI_SOURCE:
+            raise UsageError(str(problem))
+        if warn:
+            print(f"atp-tui: warning: {problem}", file=sys.stderr)
+    return loaded
+
+
+def _connection(loaded: LoadedSettings) -> tuple[str, str]:
+    """The checked server URL and the token (running `token_command` if configured)."""
+    from atp_tui.client.http import ConfigError, check_server_url
+    from atp_tui.settings import TokenCommandError, resolve_token
+
+    settings = loaded.settings
+    if not settings.server:
+        raise UsageError(
+            "no server: pass --server URL, set ATP_SERVER, or put server = in "
+            f"{loaded.path} (atp-tui config init writes a starter file)"
+        )
     try:
-        return check_server_url(server, allow_insecure=args.insecure), token
+        token = resolve_token(settings)
+    except TokenCommandError as error:
+        raise UsageError(str(error)) from None
+    if not token:
+        raise UsageError("no token: set ATP_TOKEN, or token_command in the settings file")
+    try:
+        return check_server_url(settings.server, allow_insecure=settings.insecure), token
     except ConfigError as error:
         raise UsageError(str(error)) from None
 
 
-def _state_dir(args: argparse.Namespace) -> Path:
+def _state_dir(loaded: LoadedSettings) -> Path:
     from atp_tui.paths import default_state_dir
 
-    return args.state_dir or default_state_dir()
-
-
-def _heartbeat(args: argparse.Namespace) -> float:
-    if not args.heartbeat_timeout > 0:
-        raise UsageError("--heartbeat-timeout must be a positive number of seconds")
-    return float(args.heartbeat_timeout)
+    return loaded.settings.state_dir or default_state_dir()
 
 
 def _run_watch(args: argparse.Namespace) -> int:
     from atp_tui.client.stream import EngineConfig
-    from atp_tui.protocol.wire import KNOWN_EVENTS
     from atp_tui.watch import run_watch
 
-    server, token = _connection(args)
-    types: tuple[str, ...] = ()
-    if args.types:
-        types = tuple(part.strip() for part in args.types.split(",") if part.strip())
-        unknown = sorted(set(types) - KNOWN_EVENTS)
-        if unknown:
-            raise UsageError(
-                f"--types: unknown event type {unknown[0]!r}; use "
-                + ", ".join(sorted(KNOWN_EVENTS - {"ping"}))
-            )
+    loaded = _load_settings(args)
+    server, token = _connection(loaded)
+    settings = loaded.settings
     config = EngineConfig(
         server=server,
         token=token,
-        types=types,
-        heartbeat_timeout=_heartbeat(args),
-        token_in_query=args.token_in_query,
+        types=tuple(settings.types),
+        heartbeat_timeout=settings.heartbeat_timeout,
+        token_in_query=settings.token_in_query,
     )
-    return asyncio.run(run_watch(config, _state_dir(args)))
+    return asyncio.run(run_watch(config, _state_dir(loaded)))
 
 
 def _run_respond(args: argparse.Namespace) -> int:
     from atp_tui.respond_cli import respond_once
 
-    server, token = _connection(args)
+    server, token = _connection(_load_settings(args))
     return asyncio.run(
         respond_once(server, token, args.notification_id, args.action_id, args.data, args.json)
     )
@@ -205,20 +236,21 @@ def _run_server(args: argparse.Namespace) -> int:
 def _run_tui(args: argparse.Namespace) -> int:
     from atp_tui.launch import run_tui
 
+    loaded = _load_settings(args)
     if args.demo:
         return run_tui(
             server=None,
             token=None,
             state_dir=args.state_dir,
-            heartbeat_timeout=_heartbeat(args),
+            heartbeat_timeout=loaded.settings.heartbeat_timeout,
             demo=True,
         )
-    server, token = _connection(args)
+    server, token = _connection(loaded)
     return run_tui(
         server=server,
         token=token,
-        state_dir=_state_dir(args),
-        heartbeat_timeout=_heartbeat(args),
+        state_dir=_state_dir(loaded),
+        heartbeat_timeout=loaded.settings.heartbeat_timeout,
         demo=False,
     )
 
@@ -227,7 +259,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `atp-tui` command; returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    handlers = {"watch": _run_watch, "respond": _run_respond, "server": _run_server}
+    handlers = {
+        "watch": _run_watch,
+        "respond": _run_respond,
+        "server": _run_server,
+        "config": run_config,
+    }
     try:
         return handlers.get(args.command, _run_tui)(args)
     except UsageError as error:

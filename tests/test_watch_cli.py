@@ -287,3 +287,33 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
     assert bad_heartbeat.returncode == 2
     helped = run("watch", "--help")
     assert helped.returncode == 0 and "--heartbeat-timeout" in helped.stdout
+
+
+async def test_profile_from_the_settings_file_selects_server_and_token(tmp_path: Path) -> None:
+    """Issue 4: a config file with a profile supplies server and token; a bad key only warns."""
+
+    async def script(conn: Conn) -> None:
+        assert conn.request.headers["authorization"] == "Bearer from-profile"
+        await conn.send_head()
+        await conn.write(notification_frames(0, 2))
+        await conn.hang()
+
+    async with HostileServer(script) as server:
+        config = tmp_path / "config.toml"
+        config.write_text(
+            f'default_profile = "local"\nbel = "off"\n[profiles.local]\nserver = "{server.url}"\n'
+            'token = "from-profile"\n'
+        )
+        config.chmod(0o600)
+        env = {k: v for k, v in os.environ.items() if k != "ATP_TOKEN"}
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "atp_tui.cli", "watch", "--config", str(config),
+            "--state-dir", str(tmp_path / "state"),
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env,
+        )  # fmt: skip
+        watch = WatchProcess(process)
+        await watch.wait_for(2)
+        assert await watch.stop() == 0
+    assert watch.notification_ids() == ["n0", "n1"]
+    assert b"did you mean 'bell'" in watch.stderr
+    assert b"from-profile" not in watch.stderr
