@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import sys
 from collections.abc import Sequence
@@ -121,6 +122,9 @@ def build_parser() -> argparse.ArgumentParser:
         "choice actions; omit for simple actions",
     )
     respond.add_argument("--json", action="store_true", help="print the outcome as JSON")
+    respond.add_argument(
+        "--state-dir", metavar="DIR", type=Path, help="where the answer is logged (for history)"
+    )
     _add_connection_options(respond, state=False)
 
     server = commands.add_parser(
@@ -139,6 +143,20 @@ def build_parser() -> argparse.ArgumentParser:
     server.add_argument(
         "--ping-interval", type=float, default=15.0, help="seconds between pings (default 15)"
     )
+    for name, summary in (
+        ("history", "list the answers given from this machine"),
+        ("handover", "write a shift handover report (open items, decisions, failures)"),
+    ):
+        report = commands.add_parser(
+            name, help=summary, description=summary[0].upper() + summary[1:] + "."
+        )
+        report.add_argument("--since", default="8h", help="how far back: 30m, 8h, 2d (default 8h)")
+        if name == "history":
+            report.add_argument("--json", action="store_true", help="one JSON object per line")
+        else:
+            report.add_argument("--format", choices=("md", "json"), default="md")
+        report.add_argument("--state-dir", metavar="DIR", type=Path, help="the state dir to read")
+        add_config_file_options(report)
     add_config_commands(commands)
     return parser
 
@@ -215,9 +233,18 @@ def _run_watch(args: argparse.Namespace) -> int:
 def _run_respond(args: argparse.Namespace) -> int:
     from atp_tui.respond_cli import respond_once
 
-    server, token = _connection(_load_settings(args))
+    loaded = _load_settings(args)
+    server, token = _connection(loaded)
     return asyncio.run(
-        respond_once(server, token, args.notification_id, args.action_id, args.data, args.json)
+        respond_once(
+            server,
+            token,
+            args.notification_id,
+            args.action_id,
+            args.data,
+            args.json,
+            state_dir=_state_dir(loaded),
+        )
     )
 
 
@@ -231,6 +258,40 @@ def _run_server(args: argparse.Namespace) -> int:
         user_token=token, demo_agents=args.demo_agents, ping_interval=args.ping_interval
     )
     return run_server(args.host, args.port, config)
+
+
+def _run_report(args: argparse.Namespace) -> int:
+    """`history` and `handover`: read the store, print, never touch the network."""
+    from atp_tui import history
+    from atp_tui.client.clock import SYSTEM_CLOCK
+    from atp_tui.store import Store
+
+    try:
+        window = history.parse_since(args.since)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    loaded = _load_settings(args)
+    store = Store.open(_state_dir(loaded))
+    for warning in store.warnings:
+        print(f"atp-tui: warning: {warning}", file=sys.stderr)
+    now = SYSTEM_CLOCK.now()
+    try:
+        if args.command == "history":
+            entries = history.history(store, now - window)
+            if args.json:
+                for entry in entries:
+                    print(json.dumps(entry.as_json(), ensure_ascii=False))
+            else:
+                print(history.format_history(entries))
+        else:
+            report = history.handover(store, now - window, now)
+            if args.format == "json":
+                print(json.dumps(report, indent=2, ensure_ascii=False))
+            else:
+                print(history.format_handover_markdown(report), end="")
+    finally:
+        store.close()
+    return 0
 
 
 def _run_tui(args: argparse.Namespace) -> int:
@@ -264,6 +325,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "respond": _run_respond,
         "server": _run_server,
         "config": run_config,
+        "history": _run_report,
+        "handover": _run_report,
     }
     try:
         return handlers.get(args.command, _run_tui)(args)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 import httpx
 
 from atp_tui.client.http import describe_transport_error
-from atp_tui.client.respond import RespondClient
+from atp_tui.client.respond import CredentialsRefused, RespondClient
 from atp_tui.protocol.models import ChoiceAction, TextAction
 from atp_tui.protocol.responses import ResponseValidationError, response_data_for
+from atp_tui.store import Store
 
 EXIT_SENT = 0
 EXIT_NOT_SENT = 1
@@ -50,15 +52,25 @@ async def respond_once(
     action_id: str,
     raw_data: str | None,
     as_json: bool = False,
+    *,
+    state_dir: Path | None = None,
 ) -> int:
-    """Fetch, validate, send once; print the outcome; return the exit status."""
-    client = RespondClient(server, token)
+    """Fetch, validate, send once; print the outcome; return the exit status.
+
+    With a `state_dir` the answer is logged in the store there (history, handover) and an
+    answer this machine already got through is never sent again.
+    """
+    store = Store.open(state_dir) if state_dir is not None else None
+    client = RespondClient(server, token, store)
     try:
         try:
             notification = await client.fetch_notification(notification_id)
+        except CredentialsRefused as error:
+            print(f"atp-tui: {error}", file=sys.stderr)
+            return EXIT_AUTH
         except LookupError as error:
             print(f"atp-tui: {error}", file=sys.stderr)
-            return EXIT_AUTH if " 401 " in str(error) else EXIT_NOT_SENT
+            return EXIT_NOT_SENT
         except httpx.HTTPError as error:
             print(
                 f"atp-tui: cannot reach the server: {describe_transport_error(error)}",
@@ -79,6 +91,8 @@ async def respond_once(
         except ResponseValidationError as error:
             print(f"atp-tui: invalid answer for {action_id!r}: {error.message}", file=sys.stderr)
             return EXIT_INVALID
+        if store is not None:
+            store.add_notification(notification, None)
         outcome = await client.respond(notification_id, action_id, data)
         _report(outcome.kind, outcome.message, as_json, responded_at=outcome.responded_at)
         if outcome.ok:
@@ -86,3 +100,5 @@ async def respond_once(
         return EXIT_AUTH if outcome.kind == "auth_refused" else EXIT_NOT_SENT
     finally:
         await client.aclose()
+        if store is not None:
+            store.close()

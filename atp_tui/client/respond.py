@@ -60,6 +60,10 @@ RETRY_AFTER_LIMIT = 60.0
 _MAYBE_RECORDED = frozenset({408, 502, 504})
 
 
+class CredentialsRefused(LookupError):
+    """The server refused the token (401) while fetching a notification."""
+
+
 @dataclass(frozen=True, slots=True)
 class RespondOutcome:
     """How an answer ended; `message` is fit to show to the user."""
@@ -117,6 +121,12 @@ class RespondClient:
         )
         if response.status_code == 404:
             raise LookupError(f"notification {notification_id} not found on the server")
+        if response.status_code == 401:
+            error = parse_error_body(response)
+            raise CredentialsRefused(
+                f"cannot fetch notification {notification_id}: the server refused the token "
+                f"(401 {error.code}); check ATP_TOKEN or the settings file"
+            )
         if response.status_code != 200:
             error = parse_error_body(response)
             raise LookupError(
