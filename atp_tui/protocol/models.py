@@ -20,6 +20,7 @@ from pydantic import (
     Tag,
     TypeAdapter,
     ValidationError,
+    ValidatorFunctionWrapHandler,
     field_validator,
 )
 
@@ -451,12 +452,20 @@ class Notification(WireModel):
     def _objects_only(cls, value: object) -> object:
         return value if isinstance(value, dict | BaseModel) else {}
 
-    @field_validator("actions", mode="before")
+    @field_validator("actions", mode="wrap")
     @classmethod
-    def _usable_actions(cls, value: object) -> list[Any]:
-        """Keep every action that validates; one broken action does not hide the rest."""
+    def _usable_actions(cls, value: object, handler: ValidatorFunctionWrapHandler) -> list[Any]:
+        """Keep every action that validates; one broken action does not hide the rest.
+
+        The whole list is validated in one native pass first (the common case); only when that
+        fails is each action tried on its own.
+        """
         if not isinstance(value, list):
             raise ValueError("actions must be a list")
+        try:
+            return handler(value)
+        except ValidationError:
+            pass
         usable: list[Any] = []
         for item in value:
             try:
