@@ -1,0 +1,72 @@
+"""A fast local SSE server for benchmarks: serves N pre-built notification frames, then idles.
+
+Run as a subprocess (`python bench/_stream_server.py N PORTFILE`) so that the server's work
+does not share a core's event loop with the client being measured.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+
+
+def notification(i: int) -> dict:
+    """A realistic notification of about 1.5 KB."""
+    return {
+        "id": f"00000000-0000-4000-8000-{i:012d}",
+        "version": "1.0",
+        "timestamp": "2026-11-28T10:00:00Z",
+        "deadline": "2026-11-29T10:00:00Z",
+        "service": {"id": "deploy-bot", "name": "deploy-bot"},
+        "context": {
+            "title": f"Promote checkout 2.{i % 50}.{i % 7} to production?",
+            "description": "Staging has been green for 11 hours. " * 24,
+            "project": "checkout",
+            "metadata": {"priority": "high", "environment": "production", "version": "2.3.3"},
+        },
+        "actions": [
+            {"id": "promote", "label": "Promote", "response_type": "simple",
+             "flags": ["irreversible"]},
+            {"id": "defer", "label": "Defer", "response_type": "choice",
+             "options": [{"value": "1h", "label": "1 hour"}, {"value": "1d", "label": "1 day"}]},
+            {"id": "why", "label": "Reject with reason", "response_type": "text",
+             "constraints": {"max_length": 500}},
+        ],
+        "status": "delivered",
+    }  # fmt: skip
+
+
+def body(count: int) -> bytes:
+    """All frames, ids 1..count."""
+    parts = [
+        f"id: {i}\nevent: notification\ndata: {json.dumps(notification(i))}\n\n"
+        for i in range(1, count + 1)
+    ]
+    return "".join(parts).encode()
+
+
+async def main(count: int, port_file: Path) -> None:
+    payload = body(count)
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n"
+        )
+        writer.write(payload)
+        await writer.drain()
+        try:
+            await reader.read()  # idle until the client goes away
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    port_file.write_text(str(server.sockets[0].getsockname()[1]))  # noqa: ASYNC240 (once)
+    async with server:
+        await server.serve_forever()
+
+
+if __name__ == "__main__":
+    asyncio.run(main(int(sys.argv[1]), Path(sys.argv[2])))
