@@ -87,7 +87,8 @@ class Delivery:
             return []
         payload = decoded.payload
         if isinstance(payload, Notification):
-            return self.handle_notification(payload, decoded.raw, reported_id, decoded.raw_json)
+            # The JSON text travels on; the parsed dict is not needed on this path.
+            return self.handle_notification(payload, {}, reported_id, decoded.raw_json)
         if isinstance(payload, StatusUpdate):
             return self.handle_status(payload, decoded.raw, reported_id)
         if isinstance(payload, ServerError):

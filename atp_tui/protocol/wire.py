@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pydantic import ValidationError
@@ -36,13 +36,18 @@ class MalformedEvent(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class WireEvent:
-    """A decoded ATP event: its name, its typed payload and the JSON object it came from."""
+    """A decoded ATP event: its name, its typed payload and its JSON object as one line."""
 
     name: EventName
     payload: Notification | StatusUpdate | ServerError | Ping
-    raw: dict[str, Any]
-    #: `raw` as one line of JSON: the server's own text when it needed no change.
-    raw_json: str = ""
+    #: The payload object as one line of JSON: the server's own text when it needed no change.
+    raw_json: str
+    _raw: dict[str, Any] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def raw(self) -> dict[str, Any]:
+        """The payload as a JSON object (parsed on demand on the fast path)."""
+        return self._raw if self._raw is not None else json.loads(self.raw_json)
 
 
 def _reject_constant(name: str) -> float:
@@ -71,6 +76,16 @@ def unwrap(value: dict[str, Any]) -> dict[str, Any]:
     return value
 
 
+def _needs_slow_path(data: str) -> bool:
+    """Whether JSON text needs the strict stdlib parser and sanitising before validation."""
+    return "NaN" in data or "Infinity" in data or needs_sanitizing(data)
+
+
+def _one_line(data: str) -> str:
+    """Valid JSON text on one line: a raw LF can only be whitespace between tokens there."""
+    return data.replace("\n", "")
+
+
 def decode_event(name: str, data: str) -> WireEvent | None:
     """Decode one SSE event; `None` for an event name ATP does not define.
 
@@ -79,6 +94,15 @@ def decode_event(name: str, data: str) -> WireEvent | None:
     model = _MODELS.get(name)
     if model is None:
         return None
+    if model is Notification and not _needs_slow_path(data):
+        # The hot path: pydantic parses and validates the text in one native pass. Anything
+        # unusual (framing, NaN, surrogates, deep nesting, invalid JSON) takes the careful path.
+        try:
+            payload = Notification.model_validate_json(data)
+        except ValidationError:
+            pass
+        else:
+            return WireEvent(name="notification", payload=payload, raw_json=_one_line(data))
     loaded = load_json_object(data)
     raw = unwrap(loaded)
     try:
@@ -90,8 +114,7 @@ def decode_event(name: str, data: str) -> WireEvent | None:
     except RecursionError as error:
         raise MalformedEvent(f"{name} payload nested too deeply") from error
     if raw is loaded and not needs_sanitizing(data):
-        # In valid JSON a raw LF can only be whitespace between tokens (multi-line `data:`).
-        raw_json = data.replace("\n", "")
+        raw_json = _one_line(data)
     else:
         raw_json = json.dumps(raw, separators=(",", ":"))
-    return WireEvent(name=name, payload=payload, raw=raw, raw_json=raw_json)  # type: ignore[arg-type]
+    return WireEvent(name=name, payload=payload, raw_json=raw_json, _raw=raw)  # type: ignore[arg-type]
