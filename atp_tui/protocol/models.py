@@ -14,15 +14,17 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Discriminator,
     Field,
+    GetCoreSchemaHandler,
+    StringConstraints,
     Tag,
     TypeAdapter,
-    ValidationError,
-    ValidatorFunctionWrapHandler,
     field_validator,
 )
+from pydantic_core import core_schema
 
 #: JSON nested deeper than this (inside free-form fields such as `metadata`) is cut off and
 #: replaced by null. Python's `json` accepts ~1000 levels, but pydantic's JSON writer refuses
@@ -105,71 +107,88 @@ def _text(value: object, fallback: str = "") -> str:
     return fallback
 
 
+# -- native leniency -------------------------------------------------------------------------
+# The notification models run on the stream's hot path, so their tolerance is expressed in
+# pydantic-core's own schema instead of Python validators: a field that fails falls back to its
+# default (`Fallback`), a list item that fails is dropped (`DropInvalid`), and numbers are read
+# as text where a string is expected (`Text`). Python runs only where no native form exists.
+
+
+class Fallback:
+    """On a validation error, use `default` (or `factory()`) instead of failing the model."""
+
+    def __init__(self, default: object = None, *, factory: Any = None) -> None:
+        self._default = default
+        self._factory = factory
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        schema = handler(source)
+        if self._factory is not None:
+            return core_schema.with_default_schema(
+                schema, default_factory=self._factory, on_error="default"
+            )
+        return core_schema.with_default_schema(schema, default=self._default, on_error="default")
+
+
+class DropInvalid:
+    """In a list: an item that fails validation is left out instead of failing the list."""
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.with_default_schema(handler(source), on_error="omit")
+
+
+class _Text:
+    """A string field that also accepts JSON numbers (a numeric title is shown as text)."""
+
+    def __init__(self, min_length: int | None = None) -> None:
+        self._min_length = min_length
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.str_schema(coerce_numbers_to_str=True, min_length=self._min_length)
+
+
+Text = Annotated[str, _Text()]
+NonEmptyText = Annotated[str, _Text(min_length=1)]
+
+
+def _object_or_empty(value: object) -> object:
+    """Constraints and options objects: anything that is not an object means "none given"."""
+    return value if isinstance(value, dict | BaseModel) else {}
+
+
 class Service(WireModel):
     """The agent ("service") that sent a notification."""
 
-    id: str = ""
-    name: str = "(unknown service)"
-    icon: str | None = None
-
-    @field_validator("id", "name", mode="before")
-    @classmethod
-    def _coerce_text(cls, value: object) -> str:
-        return _text(value, "(unknown service)")
-
-    @field_validator("icon", mode="before")
-    @classmethod
-    def _coerce_icon(cls, value: object) -> str | None:
-        return _text(value) or None
+    id: Annotated[Text, Fallback("")] = ""
+    name: Annotated[Text, Fallback("(unknown service)")] = "(unknown service)"
+    icon: Annotated[NonEmptyText | None, Fallback(None)] = None
 
 
 class Attachment(WireModel):
     """A file attached to a notification: inline base64 `data` or a `uri` (never fetched)."""
 
-    type: str = "application/octet-stream"
-    description: str | None = None
-    uri: str | None = None
-    data: str | None = None
-
-    @field_validator("type", "description", "uri", "data", mode="before")
-    @classmethod
-    def _coerce_text(cls, value: object) -> str | None:
-        return _text(value) or None
+    type: Annotated[NonEmptyText, Fallback("application/octet-stream")] = "application/octet-stream"
+    description: Annotated[NonEmptyText | None, Fallback(None)] = None
+    uri: Annotated[NonEmptyText | None, Fallback(None)] = None
+    data: Annotated[NonEmptyText | None, Fallback(None)] = None
 
 
 class Context(WireModel):
     """What the agent asks: title, description, project, metadata and attachments."""
 
-    title: str = "(untitled)"
-    description: str = ""
-    project: str | None = None
-    metadata: dict[str, Any] | None = None
-    attachments: list[Attachment] = Field(default_factory=list)
-
-    @field_validator("title", mode="before")
-    @classmethod
-    def _coerce_title(cls, value: object) -> str:
-        return _text(value) or "(untitled)"
-
-    @field_validator("description", mode="before")
-    @classmethod
-    def _coerce_description(cls, value: object) -> str:
-        return _text(value)
-
-    @field_validator("project", mode="before")
-    @classmethod
-    def _coerce_project(cls, value: object) -> str | None:
-        return _text(value) or None
-
-    @field_validator("metadata", mode="before")
-    @classmethod
-    def _only_objects(cls, value: object) -> dict[str, Any] | None:
-        return value if isinstance(value, dict) else None
-
-    @field_validator("attachments", mode="before")
-    @classmethod
-    def _only_object_items(cls, value: object) -> list[Any]:
-        return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+    title: Annotated[NonEmptyText, Fallback("(untitled)")] = "(untitled)"
+    description: Annotated[Text, Fallback("")] = ""
+    project: Annotated[NonEmptyText | None, Fallback(None)] = None
+    metadata: Annotated[dict[str, Any] | None, Fallback(None)] = None
+    attachments: Annotated[list[Annotated[Attachment, DropInvalid()]], Fallback(factory=list)] = (
+        Field(default_factory=list)
+    )
 
 
 def _normalise_flags(value: object) -> frozenset[str]:
@@ -183,30 +202,15 @@ def _normalise_flags(value: object) -> frozenset[str]:
     return frozenset()
 
 
+Flags = Annotated[frozenset[str], BeforeValidator(_normalise_flags)]
+
+
 class ActionBase(WireModel):
     """Fields every action has."""
 
-    id: str
-    label: str = ""
-    flags: frozenset[str] = frozenset()
-
-    @field_validator("id", mode="before")
-    @classmethod
-    def _id_is_text(cls, value: object) -> str:
-        text = _text(value)
-        if not text:
-            raise ValueError("action id must be a non-empty string")
-        return text
-
-    @field_validator("label", mode="before")
-    @classmethod
-    def _coerce_label(cls, value: object) -> str:
-        return _text(value)
-
-    @field_validator("flags", mode="before")
-    @classmethod
-    def _coerce_flags(cls, value: object) -> frozenset[str]:
-        return _normalise_flags(value)
+    id: NonEmptyText
+    label: Annotated[Text, Fallback("")] = ""
+    flags: Flags = frozenset()
 
     @property
     def irreversible(self) -> bool:
@@ -228,27 +232,24 @@ class SimpleAction(ActionBase):
 class BinaryOptions(WireModel):
     """The two labels of a binary action."""
 
-    true_label: str = "Yes"
-    false_label: str = "No"
+    true_label: Annotated[NonEmptyText, Fallback("Yes")] = "Yes"
+    false_label: Annotated[NonEmptyText, Fallback("No")] = "No"
 
 
 class BinaryAction(ActionBase):
     """A yes/no question: `response_data` is a boolean."""
 
     response_type: Literal["binary"] = "binary"
-    options: BinaryOptions = Field(default_factory=BinaryOptions)
-
-    @field_validator("options", mode="before")
-    @classmethod
-    def _default_options(cls, value: object) -> object:
-        return value if isinstance(value, dict) else {}
+    options: Annotated[BinaryOptions, Fallback(factory=BinaryOptions)] = Field(
+        default_factory=BinaryOptions
+    )
 
 
 class ChoiceOption(WireModel):
     """One option of a choice or multi_choice action."""
 
-    value: str
-    label: str = ""
+    value: Text
+    label: Annotated[Text, Fallback("")] = ""
 
     @property
     def display_label(self) -> str:
@@ -256,34 +257,23 @@ class ChoiceOption(WireModel):
         return self.label or self.value
 
 
-def _coerce_options(value: object) -> list[dict[str, Any]]:
-    """Options as `{value, label}` objects; bare strings are accepted as both."""
-    if not isinstance(value, list):
-        return []
-    options: list[dict[str, Any]] = []
-    for item in value:
-        if isinstance(item, str):
-            options.append({"value": item, "label": item})
-        elif isinstance(item, dict) and isinstance(item.get("value"), str | int | float):
-            options.append({"value": str(item["value"]), "label": _text(item.get("label"))})
-    return options
+def _option_from_text(value: object) -> object:
+    """A bare string option is both its value and its label."""
+    return {"value": value, "label": value} if isinstance(value, str) else value
+
+
+#: Options as `{value, label}` objects or bare strings; unusable entries are dropped.
+Options = Annotated[
+    list[Annotated[ChoiceOption, BeforeValidator(_option_from_text), DropInvalid()]],
+    Fallback(factory=list),
+]
 
 
 class ChoiceAction(ActionBase):
     """Pick one option: `response_data` is the chosen value. `select` is an alias."""
 
-    response_type: Literal["choice"] = "choice"
-    options: list[ChoiceOption] = Field(default_factory=list)
-
-    @field_validator("response_type", mode="before")
-    @classmethod
-    def _select_alias(cls, value: object) -> object:
-        return "choice" if value == "select" else value
-
-    @field_validator("options", mode="before")
-    @classmethod
-    def _options(cls, value: object) -> list[dict[str, Any]]:
-        return _coerce_options(value)
+    response_type: Annotated[Literal["choice"], BeforeValidator(lambda v: "choice")] = "choice"
+    options: Options = Field(default_factory=list)
 
 
 class MultiChoiceConstraints(WireModel):
@@ -297,18 +287,10 @@ class MultiChoiceAction(ActionBase):
     """Pick several options: `response_data` is the list of chosen values."""
 
     response_type: Literal["multi_choice"] = "multi_choice"
-    options: list[ChoiceOption] = Field(default_factory=list)
-    constraints: MultiChoiceConstraints = Field(default_factory=MultiChoiceConstraints)
-
-    @field_validator("options", mode="before")
-    @classmethod
-    def _options(cls, value: object) -> list[dict[str, Any]]:
-        return _coerce_options(value)
-
-    @field_validator("constraints", mode="before")
-    @classmethod
-    def _default_constraints(cls, value: object) -> object:
-        return value if isinstance(value, dict) else {}
+    options: Options = Field(default_factory=list)
+    constraints: Annotated[MultiChoiceConstraints, BeforeValidator(_object_or_empty)] = Field(
+        default_factory=MultiChoiceConstraints
+    )
 
 
 class TextConstraints(WireModel):
@@ -324,12 +306,9 @@ class TextAction(ActionBase):
     """A free-text answer: `response_data` is a string."""
 
     response_type: Literal["text"] = "text"
-    constraints: TextConstraints = Field(default_factory=TextConstraints)
-
-    @field_validator("constraints", mode="before")
-    @classmethod
-    def _default_constraints(cls, value: object) -> object:
-        return value if isinstance(value, dict) else {}
+    constraints: Annotated[TextConstraints, BeforeValidator(_object_or_empty)] = Field(
+        default_factory=TextConstraints
+    )
 
 
 class NumberConstraints(WireModel):
@@ -345,12 +324,9 @@ class NumberAction(ActionBase):
     """A numeric answer: `response_data` is a JSON number."""
 
     response_type: Literal["number"] = "number"
-    constraints: NumberConstraints = Field(default_factory=NumberConstraints)
-
-    @field_validator("constraints", mode="before")
-    @classmethod
-    def _default_constraints(cls, value: object) -> object:
-        return value if isinstance(value, dict) else {}
+    constraints: Annotated[NumberConstraints, BeforeValidator(_object_or_empty)] = Field(
+        default_factory=NumberConstraints
+    )
 
 
 class DateConstraints(WireModel):
@@ -365,12 +341,9 @@ class DateAction(ActionBase):
     """A date (or datetime) answer: `response_data` is an ISO 8601 string."""
 
     response_type: Literal["date"] = "date"
-    constraints: DateConstraints = Field(default_factory=DateConstraints)
-
-    @field_validator("constraints", mode="before")
-    @classmethod
-    def _default_constraints(cls, value: object) -> object:
-        return value if isinstance(value, dict) else {}
+    constraints: Annotated[DateConstraints, BeforeValidator(_object_or_empty)] = Field(
+        default_factory=DateConstraints
+    )
 
 
 class UnknownAction(ActionBase):
@@ -418,66 +391,21 @@ def parse_action(value: object) -> Action:
     return ACTION_ADAPTER.validate_python(value)
 
 
+Timestamp = Annotated[datetime | None, BeforeValidator(lambda value: parse_timestamp(value))]
+
+
 class Notification(WireModel):
     """A decision request from an agent, as delivered to clients (ATP-PROTOCOL.md §2)."""
 
-    id: str
-    version: str = "1.0"
-    timestamp: datetime | None = None
-    deadline: datetime | None = None
-    service: Service = Field(default_factory=Service)
-    context: Context = Field(default_factory=Context)
-    actions: list[Action] = Field(default_factory=list)
-    status: str | None = None
-
-    @field_validator("id", mode="before")
-    @classmethod
-    def _id_is_text(cls, value: object) -> str:
-        if not isinstance(value, str) or not value.strip():
-            raise ValueError("notification id must be a non-empty string")
-        return value
-
-    @field_validator("version", mode="before")
-    @classmethod
-    def _coerce_version(cls, value: object) -> str:
-        return _text(value, "1.0")
-
-    @field_validator("timestamp", "deadline", mode="before")
-    @classmethod
-    def _lenient_time(cls, value: object) -> datetime | None:
-        return parse_timestamp(value)
-
-    @field_validator("service", "context", mode="before")
-    @classmethod
-    def _objects_only(cls, value: object) -> object:
-        return value if isinstance(value, dict | BaseModel) else {}
-
-    @field_validator("actions", mode="wrap")
-    @classmethod
-    def _usable_actions(cls, value: object, handler: ValidatorFunctionWrapHandler) -> list[Any]:
-        """Keep every action that validates; one broken action does not hide the rest.
-
-        The whole list is validated in one native pass first (the common case); only when that
-        fails is each action tried on its own.
-        """
-        if not isinstance(value, list):
-            raise ValueError("actions must be a list")
-        try:
-            return handler(value)
-        except ValidationError:
-            pass
-        usable: list[Any] = []
-        for item in value:
-            try:
-                usable.append(parse_action(item))
-            except ValidationError:
-                continue
-        return usable
-
-    @field_validator("status", mode="before")
-    @classmethod
-    def _coerce_status(cls, value: object) -> str | None:
-        return value if isinstance(value, str) and value else None
+    id: Annotated[str, StringConstraints(pattern=r"\S")]
+    version: Annotated[Text, Fallback("1.0")] = "1.0"
+    timestamp: Timestamp = None
+    deadline: Timestamp = None
+    service: Annotated[Service, Fallback(factory=Service)] = Field(default_factory=Service)
+    context: Annotated[Context, Fallback(factory=Context)] = Field(default_factory=Context)
+    #: One unusable action is dropped; the others stay. Not a list at all → invalid.
+    actions: list[Annotated[Action, DropInvalid()]] = Field(default_factory=list)
+    status: Annotated[NonEmptyText | None, Fallback(None)] = None
 
     @property
     def title(self) -> str:
