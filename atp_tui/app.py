@@ -1,0 +1,219 @@
+"""`AtpApp`: owns the app-lifetime things (store, engine worker, respond client, clock) only.
+
+The stream engine runs in one async worker; its events are collected and handed to the main
+screen once per frame (`FRAME_SECONDS`), so a 10,000-event replay becomes a handful of redraws.
+`build_app` is the one factory: the CLI (`atp_tui.launch`), the tests and the screenshot script
+all build the app through it and hand in what they need (a fake engine, a frozen clock, an
+in-memory store).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable
+from typing import Any, ClassVar, Protocol
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
+
+from atp_tui.client.clock import SYSTEM_CLOCK, Clock
+from atp_tui.client.events import ConnectionChanged, ConnectionState, EngineEvent
+from atp_tui.client.respond import RespondClient
+from atp_tui.screens.main import READ_DELAY, MainScreen
+from atp_tui.store import Store
+from atp_tui.text import sanitize
+
+#: How long events are collected before the screen is updated (about one frame).
+FRAME_SECONDS = 1 / 30
+
+
+class EngineLike(Protocol):
+    """What the app needs from a stream engine (`StreamEngine`, or a fake in tests)."""
+
+    def events(self) -> AsyncIterator[EngineEvent]:
+        """Yield events until `stop()`."""
+        ...
+
+    def reconnect_now(self) -> None:
+        """Try again now."""
+
+    def stop(self) -> None:
+        """End `events()`."""
+
+
+class RespondLike(Protocol):
+    """What the app needs from a respond client (`RespondClient`, or a fake in tests)."""
+
+    async def respond(
+        self, notification_id: str, action_id: str, response_data: Any, *, on_retry: Any = None
+    ) -> Any:
+        """Send one answer and return its outcome."""
+        ...
+
+    def is_pending(self, notification_id: str) -> bool:
+        """Whether an answer to this notification is in flight."""
+        ...
+
+    async def aclose(self) -> None:
+        """Close connections."""
+
+
+class AtpApp(App[int]):
+    """The triage TUI. Build it with `build_app`."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "atp-tui"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit"),
+    ]
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        engine: EngineLike,
+        respond: RespondLike,
+        host: str,
+        clock: Clock | None = None,
+        bell_on_new: bool = True,
+        cursor_blink: bool = True,
+        ticking: bool = True,
+        read_delay: float = READ_DELAY,
+    ) -> None:
+        super().__init__()
+        self.store = store
+        self.engine = engine
+        self.respond = respond
+        self.host = host
+        self.clock = clock or SYSTEM_CLOCK
+        self.bell_on_new = bell_on_new
+        self.cursor_blink = cursor_blink
+        self.ticking = ticking
+        self.read_delay = read_delay
+        self._pending: list[EngineEvent] = []
+        self._flush_scheduled = False
+        #: How many batches were handed to the screen (tests check bursts collapse).
+        self.batches = 0
+        self._main: MainScreen | None = None
+
+    @property
+    def main(self) -> MainScreen:
+        """The main screen (created when the app starts)."""
+        if self._main is None:
+            raise RuntimeError("the app has not started yet")
+        return self._main
+
+    def get_default_screen(self) -> Screen[Any]:
+        """The main screen is the default screen."""
+        self._main = MainScreen()
+        return self._main
+
+    def on_mount(self) -> None:
+        """Start consuming the engine."""
+        self.consume_events()
+
+    @work(exclusive=True, group="stream", exit_on_error=False, description="event stream")
+    async def consume_events(self) -> None:
+        """Collect engine events; one screen update per frame however many arrive."""
+        async for event in self.engine.events():
+            self._pending.append(event)
+            if not self._flush_scheduled:
+                self._flush_scheduled = True
+                self.set_timer(FRAME_SECONDS, self._flush, name="event batch")
+
+    def _flush(self) -> None:
+        self._flush_scheduled = False
+        batch, self._pending = self._pending, []
+        if batch:
+            self.batches += 1
+            self.main.apply_events(batch)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one place worker failures end up: say what broke, never crash the app."""
+        worker = event.worker
+        if event.state != WorkerState.ERROR:
+            return
+        error = worker.error
+        if worker.group == "respond":
+            self.main.answering.failed(worker.name, error)
+            return
+        self.main.apply_events(
+            [ConnectionChanged(ConnectionState("stopped", f"stream stopped: {error}"))]
+        )
+        self.notify(
+            sanitize(f"The event stream stopped after an internal error: {error}", limit=400),
+            severity="error",
+            markup=False,
+            timeout=30,
+        )
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """The palette offers every main-screen action, then Textual's own commands."""
+        if isinstance(screen, MainScreen):
+            yield from screen_commands(screen)
+        yield from super().get_system_commands(screen)
+
+    async def action_quit(self) -> None:
+        """ctrl+q quits like `q` (asking first while an answer is being sent)."""
+        if isinstance(self.screen, MainScreen):
+            self.screen.action_quit()
+        else:
+            self.exit(0)
+
+    async def on_unmount(self) -> None:
+        """Stop the engine, close the respond client and flush the store."""
+        self.engine.stop()
+        await self.respond.aclose()
+        self.store.commit()
+
+
+def screen_commands(screen: MainScreen) -> Iterable[SystemCommand]:
+    """One palette command per main-screen and inbox binding (title, key and id in the help)."""
+    owners = ((screen, MainScreen.BINDINGS), (screen.inbox, type(screen.inbox).BINDINGS))
+    for owner, bindings in owners:
+        for binding in bindings:
+            if not isinstance(binding, Binding):
+                continue
+            keys = binding.key_display or binding.key
+            title = binding.description
+            if binding.action.startswith("answer("):
+                title = f"Answer with action {binding.action[7:-1]}"
+            yield SystemCommand(
+                title,
+                f"{keys}  ·  {binding.id}",
+                _runner(owner, binding.action),
+            )
+
+
+def _runner(owner: Any, action: str) -> Any:
+    async def run() -> None:
+        await owner.run_action(action)
+
+    return run
+
+
+def build_app(
+    *,
+    server: str,
+    token: str,
+    store: Store,
+    heartbeat_timeout: float = 90.0,
+    clock: Clock | None = None,
+    engine: EngineLike | None = None,
+    respond: RespondLike | None = None,
+    **options: Any,
+) -> AtpApp:
+    """The one factory: a real engine and respond client unless fakes are handed in."""
+    from urllib.parse import urlsplit
+
+    from atp_tui.client.stream import EngineConfig, StreamEngine
+
+    if engine is None:
+        config = EngineConfig(server=server, token=token, heartbeat_timeout=heartbeat_timeout)
+        engine = StreamEngine(config, store, clock=clock)
+    if respond is None:
+        respond = RespondClient(server, token, store, clock=clock)
+    host = urlsplit(server).netloc or server
+    return AtpApp(store=store, engine=engine, respond=respond, host=host, clock=clock, **options)

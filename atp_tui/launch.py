@@ -1,0 +1,69 @@
+"""Building and running the TUI: the CLI's default command and `--demo`.
+
+`run_tui` opens the store, builds the app through `atp_tui.app.build_app` (the same factory the
+tests and the screenshot script use) and runs it. With `demo=True` it first starts the
+reference server with demo agents in the same event loop, on a free loopback port, with a
+random token and (unless a state dir is given) a temporary state directory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from atp_tui.store import Store
+
+
+async def _run(server: str, token: str, state_dir: Path, heartbeat_timeout: float) -> int:
+    from atp_tui.app import build_app
+
+    store = Store.open(state_dir)
+    try:
+        app = build_app(
+            server=server, token=token, store=store, heartbeat_timeout=heartbeat_timeout
+        )
+        await app.run_async()
+        return app.return_code or 0
+    finally:
+        store.close()
+
+
+@asynccontextmanager
+async def demo_server(state_dir: Path | None = None) -> AsyncIterator[tuple[str, str, Path]]:
+    """The reference server with demo agents on a free loopback port, in this event loop.
+
+    Yields `(url, token, state_dir)`: a random token, and `state_dir` or a temporary directory
+    that is removed afterwards.
+    """
+    from atp_tui.server import RunningServer, ServerConfig
+
+    token = secrets.token_urlsafe(24)
+    config = ServerConfig(user_token=token, demo_agents=True)
+    with tempfile.TemporaryDirectory(prefix="atp-tui-demo-") as temporary:
+        async with RunningServer(config) as server:
+            yield server.url, token, state_dir or Path(temporary)
+
+
+async def _run_demo(state_dir: Path | None, heartbeat_timeout: float) -> int:
+    async with demo_server(state_dir) as (url, token, directory):
+        return await _run(url, token, directory, heartbeat_timeout)
+
+
+def run_tui(
+    *,
+    server: str | None,
+    token: str | None,
+    state_dir: Path | None,
+    heartbeat_timeout: float,
+    demo: bool,
+) -> int:
+    """Run the TUI until the user quits; returns the exit status."""
+    if demo:
+        return asyncio.run(_run_demo(state_dir, heartbeat_timeout))
+    if server is None or token is None or state_dir is None:
+        raise ValueError("server, token and state_dir are required unless demo=True")
+    return asyncio.run(_run(server, token, state_dir, heartbeat_timeout))

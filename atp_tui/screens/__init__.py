@@ -1,0 +1,1 @@
+"""Screens of the TUI: the main screen (the controller) and one modal per file."""

@@ -1,0 +1,201 @@
+"""Answering: from a key press to the server's verdict, shown on the item.
+
+`Answering.start` is called with the notification id captured when the key was pressed. It
+checks the item may be answered, opens the modal for the action's type (or sends a plain
+`simple` action at once), and sends the validated answer through the app's `RespondClient` in a
+worker. A second press while an answer is in flight is refused here *and* by the respond
+client, so a double press sends once. The outcome lands in `MainScreen.answers` (pending →
+sent, or refused with the server's message) and the store (the respond client moves the status).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from atp_tui.client.respond import RespondOutcome
+from atp_tui.protocol import (
+    Action,
+    BinaryAction,
+    ChoiceAction,
+    DateAction,
+    MultiChoiceAction,
+    NumberAction,
+    SimpleAction,
+    TextAction,
+    UnknownAction,
+)
+from atp_tui.screens.answer_base import AnswerModal, ChosenAnswer
+from atp_tui.screens.binary import BinaryModal
+from atp_tui.screens.choice import ChoiceModal
+from atp_tui.screens.confirm import ConfirmModal
+from atp_tui.screens.date import DateModal
+from atp_tui.screens.multi_choice import MultiChoiceModal
+from atp_tui.screens.number import NumberModal
+from atp_tui.screens.text_answer import TextModal
+from atp_tui.store import StoredNotification
+from atp_tui.text import sanitize
+from atp_tui.widgets.view import AnswerState, answer_from_outcome, closed_reason
+
+if TYPE_CHECKING:
+    from atp_tui.screens.main import MainScreen
+
+#: The modal for each answerable type (`MultiChoiceAction` before its base `ChoiceAction`).
+MODALS: list[tuple[type[Action], type[AnswerModal]]] = [  # type: ignore[valid-type]
+    (BinaryAction, BinaryModal),
+    (MultiChoiceAction, MultiChoiceModal),
+    (ChoiceAction, ChoiceModal),
+    (TextAction, TextModal),
+    (NumberAction, NumberModal),
+    (DateAction, DateModal),
+]
+
+
+def modal_for(action: Action) -> type[AnswerModal] | None:
+    """The modal class that answers `action`, or `None` (simple and unknown types)."""
+    for action_type, modal in MODALS:
+        if isinstance(action, action_type):
+            return modal
+    return None
+
+
+class Answering:
+    """The answering flow of the main screen (kept apart to keep the screen small)."""
+
+    def __init__(self, screen: MainScreen) -> None:
+        self.screen = screen
+        self._sending: set[str] = set()
+        self._last_input: dict[tuple[str, str], object] = {}
+
+    @property
+    def pending_count(self) -> int:
+        """How many answers are being sent right now."""
+        return len(self._sending)
+
+    def _warn(self, text: str) -> None:
+        self.screen.notify(sanitize(text, limit=400), severity="warning", markup=False)
+
+    def why_not(self, item: StoredNotification, action: Action) -> str | None:
+        """Why `action` cannot be answered on `item` now, or `None` when it can."""
+        notification_id = item.notification.id
+        answer = self.screen.answers.get(notification_id)
+        if notification_id in self._sending:
+            return "An answer to this notification is already being sent."
+        if answer is not None and answer.blocks_answering:
+            return f"Not sent: this notification is {answer.text}."
+        reason = closed_reason(item, self.screen.now())
+        if reason:
+            return f"Not sent: the notification is {reason}."
+        if isinstance(action, UnknownAction):
+            return (
+                f"“{action.display_label}” is a {action.response_type!r} action, which atp-tui "
+                "cannot answer: answer it where the agent expects it."
+            )
+        return None
+
+    def start(self, notification_id: str | None, number: int) -> None:
+        """Begin answering action `number` (1-based) of `notification_id`."""
+        if notification_id is None:
+            self._warn("Nothing is selected.")
+            return
+        item = self.screen.atp.store.get(notification_id) or self.screen.inbox.get(notification_id)
+        if item is None:
+            return
+        actions = item.notification.actions
+        if not 1 <= number <= len(actions):
+            self._warn(f"This notification has no action {number}.")
+            return
+        action = actions[number - 1]
+        problem = self.why_not(item, action)
+        if problem:
+            self._warn(problem)
+            return
+        if isinstance(action, SimpleAction):
+            if action.irreversible:
+                self._open(ConfirmModal, notification_id, action, item)
+            else:
+                self.send(notification_id, action, None, None)
+            return
+        modal = modal_for(action)
+        if modal is not None:
+            self._open(modal, notification_id, action, item)
+
+    def _open(
+        self,
+        modal: type[AnswerModal],
+        notification_id: str,
+        action: Action,
+        item: StoredNotification,
+    ) -> None:
+        initial = self._last_input.get((notification_id, action.id))
+
+        def done(chosen: ChosenAnswer | None) -> None:
+            if chosen is not None:
+                self.send(notification_id, action, chosen.response_data, chosen.user_input)
+
+        self.screen.app.push_screen(modal(item.notification, action, initial), done)
+
+    def send(self, notification_id: str, action: Action, data: Any, user_input: object) -> None:
+        """Send a validated answer in a worker (once: a second call while pending is refused)."""
+        item = self.screen.atp.store.get(notification_id) or self.screen.inbox.get(notification_id)
+        if item is None:
+            return
+        problem = self.why_not(item, action)  # it may have closed while the modal was open
+        if problem:
+            self._warn(problem)
+            return
+        self._sending.add(notification_id)
+        self._last_input[(notification_id, action.id)] = user_input
+        self.screen.answers[notification_id] = AnswerState("pending", "sending…", action.id)
+        self.screen.mark_read(notification_id)
+        self.screen.run_worker(
+            self._respond(notification_id, action, data),
+            name=notification_id,
+            group="respond",
+            description=f"answer {notification_id}",
+            exit_on_error=False,
+        )
+
+    async def _respond(self, notification_id: str, action: Action, data: Any) -> None:
+        def on_retry(attempt: int, detail: str) -> None:
+            self.screen.answers[notification_id] = AnswerState(
+                "retrying", f"retrying (attempt {attempt + 1}): {detail}", action.id
+            )
+            self.screen.refresh_item(notification_id)
+
+        try:
+            outcome = await self.screen.atp.respond.respond(
+                notification_id, action.id, data, on_retry=on_retry
+            )
+        finally:
+            self._sending.discard(notification_id)
+        self.finish(notification_id, action, outcome)
+
+    def finish(self, notification_id: str, action: Action, outcome: RespondOutcome) -> None:
+        """Show the outcome on the item and as a toast."""
+        if outcome.kind == "duplicate":
+            return
+        answer = answer_from_outcome(outcome.kind, outcome.message, action.id, self.screen.now())
+        self.screen.answers[notification_id] = answer
+        self.screen.refresh_item(notification_id)
+        label = sanitize(action.display_label, limit=60)
+        if answer.kind == "sent":
+            self.screen.notify(f"“{label}” {answer.text}", markup=False)
+        elif answer.kind in ("elsewhere", "closed"):
+            self._warn(f"“{label}” not sent: {answer.text}")
+        else:
+            self.screen.notify(
+                sanitize(f"“{label}” {answer.text}", limit=400), severity="error", markup=False
+            )
+
+    def failed(self, notification_id: str, error: BaseException | None) -> None:
+        """A respond worker crashed (a bug): say so, and let the user try again."""
+        self._sending.discard(notification_id)
+        self.screen.answers[notification_id] = AnswerState(
+            "failed", f"failed: internal error ({type(error).__name__}: {error}); try again"
+        )
+        self.screen.refresh_item(notification_id)
+        self.screen.notify(
+            sanitize(f"Answer failed with an internal error: {error}", limit=400),
+            severity="error",
+            markup=False,
+        )

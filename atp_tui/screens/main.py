@@ -1,0 +1,322 @@
+"""The main screen, and the app's controller: status bar, inbox, detail pane, footer.
+
+It receives engine events in batches from the app (`apply_events`), keeps the widgets current,
+runs the one-second clock tick (countdowns, deadline expiry, counts) and the unread timer, and
+turns keys into answers (`atp_tui.screens.answering`). Every action is bound to the
+notification id under the cursor when the key was pressed, never to a row index.
+
+| Key | id | Action |
+|---|---|---|
+| `enter` | `main.actions` | focus the selected notification's actions |
+| `1`–`9` | `main.answer-1` … `main.answer-9` | answer with action N |
+| `/` | `main.filter` | filter (title, description, service, project) |
+| `escape` | `main.back` | clear the filter / back to the inbox |
+| `s` | `main.sort` | deadline order ↔ newest first |
+| `r` | `main.reconnect` | reconnect now |
+| `?` | `main.help` | this list |
+| `q` | `main.quit` | quit (asks while an answer is being sent) |
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Input
+
+from atp_tui.client.events import (
+    ConnectionChanged,
+    ConnectionState,
+    EventSkipped,
+    NotificationReceived,
+    ServerErrorReceived,
+    StatusChanged,
+)
+from atp_tui.messages import ActionChosen
+from atp_tui.screens.answering import Answering
+from atp_tui.screens.help import HelpRow, HelpScreen
+from atp_tui.screens.quit_confirm import QuitConfirm
+from atp_tui.store import StoredNotification
+from atp_tui.text import sanitize
+from atp_tui.widgets.detail import ActionList, DetailPane
+from atp_tui.widgets.inbox import InboxList
+from atp_tui.widgets.status_bar import Counts, StatusBar
+from atp_tui.widgets.view import AnswerState, answers_from_log, is_urgent, item_actionable
+
+if TYPE_CHECKING:
+    from atp_tui.app import AtpApp
+
+#: Seconds a notification must stay selected before it counts as read.
+READ_DELAY = 1.0
+
+
+class MainScreen(Screen[None]):
+    """The inbox screen (see the module docstring for keys)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open_actions", "Actions", id="main.actions"),
+        Binding("1", "answer(1)", "Answer", key_display="1-9", id="main.answer-1"),
+        *[
+            Binding(str(n), f"answer({n})", f"Answer {n}", show=False, id=f"main.answer-{n}")
+            for n in range(2, 10)
+        ],
+        Binding("slash", "filter", "Filter", id="main.filter"),
+        Binding("escape", "back", "Back", show=False, id="main.back"),
+        Binding("s", "toggle_sort", "Sort", id="main.sort"),
+        Binding("r", "reconnect", "Reconnect", show=False, id="main.reconnect"),
+        Binding("question_mark", "help", "Help", id="main.help"),
+        Binding("q", "quit", "Quit", id="main.quit"),
+    ]
+
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (110, "-wide")]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.answers: dict[str, AnswerState] = {}
+        self.connection = ConnectionState("connecting")
+        self._connection_since = 0.0
+        self._last_event: datetime | None = None
+        self._selected_since: float | None = None
+        self.skipped_events = 0
+        self.bells = 0
+        self.answering = Answering(self)
+
+    @property
+    def atp(self) -> AtpApp:
+        """The app, typed."""
+        return self.app  # type: ignore[return-value]
+
+    def now(self) -> datetime:
+        """The wall-clock time from the app's (injectable) clock."""
+        return self.atp.clock.now()
+
+    # -- layout -------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        """Status bar on top, inbox and detail side by side (stacked when narrow), footer."""
+        yield StatusBar(id="status-bar")
+        with Horizontal(id="body"):
+            with Vertical(id="inbox-pane"):
+                yield InboxList(self.now, self.answers, id="inbox")
+                yield Input(placeholder="filter: title, description, service, project", id="filter")
+            yield DetailPane(id="detail")
+        yield Footer()
+
+    @property
+    def inbox(self) -> InboxList:
+        """The inbox widget."""
+        return self.query_one(InboxList)
+
+    @property
+    def detail(self) -> DetailPane:
+        """The detail pane."""
+        return self.query_one(DetailPane)
+
+    def on_mount(self) -> None:
+        """Load what the store holds, start the clock tick and the unread timer."""
+        self._connection_since = self.atp.clock.monotonic()
+        self.answers.update(answers_from_log(self.atp.store.responses()))
+        self.inbox.upsert(self.atp.store.load_notifications())
+        self.inbox.focus()
+        filter_input = self.query_one("#filter", Input)
+        filter_input.display = False
+        filter_input.cursor_blink = self.atp.cursor_blink
+        for warning in self.atp.store.warnings:
+            self.notify(sanitize(warning), severity="warning", markup=False, timeout=15)
+        if self.atp.ticking:
+            self.set_interval(1.0, self.tick, name="clock tick")
+            self.set_interval(0.25, self._check_read, name="unread timer")
+        self.tick()
+
+    # -- engine events ------------------------------------------------------------------
+
+    def apply_events(self, batch: Iterable[object]) -> None:
+        """Apply one frame's worth of engine events with one redraw."""
+        changed: dict[str, StoredNotification] = {}
+        new = 0
+        store = self.atp.store
+        for event in batch:
+            if isinstance(event, NotificationReceived):
+                notification = event.notification
+                item = store.get(notification.id) or StoredNotification(
+                    notification, notification.status, None, self.now(), event.event_id, False
+                )
+                changed[notification.id] = item
+                new += 1
+                self._last_event = self.now()
+            elif isinstance(event, StatusChanged):
+                item = store.get(event.notification_id)
+                if item is not None:
+                    changed[event.notification_id] = item
+                self._last_event = self.now()
+            elif isinstance(event, ConnectionChanged):
+                self.connection = event.state
+                self._connection_since = self.atp.clock.monotonic()
+            elif isinstance(event, ServerErrorReceived):
+                self._last_event = self.now()
+                error = event.error
+                self.notify(
+                    sanitize(f"{error.code}: {error.message}", limit=300),
+                    title="Server error",
+                    severity="error",
+                    markup=False,
+                )
+            elif isinstance(event, EventSkipped):
+                self.skipped_events += 1
+        if changed:
+            self.inbox.upsert(changed.values())
+        if new and self.atp.bell_on_new:
+            self.bells += 1
+            self.app.bell()
+        self.tick()
+
+    def refresh_item(self, notification_id: str) -> None:
+        """Re-read one notification from the store (after an answer) and redraw it."""
+        item = self.atp.store.get(notification_id)
+        if item is not None:
+            self.inbox.upsert([item])
+        self.tick()
+
+    # -- clock --------------------------------------------------------------------------
+
+    def counts(self) -> Counts:
+        """Open, expiring, unread and total notifications (on the app's clock)."""
+        now = self.now()
+        opened = expiring = unread = 0
+        for item in self.inbox.items():
+            if not item.read:
+                unread += 1
+            if item_actionable(item, now):
+                opened += 1
+                if is_urgent(item.notification.deadline, now):
+                    expiring += 1
+        return Counts(opened, expiring, unread, self.inbox.total)
+
+    def tick(self) -> None:
+        """Redraw what depends on the clock: countdowns, expiry, the status bar."""
+        now = self.now()
+        self.inbox.placeholder = self._placeholder()
+        self.inbox.refresh()
+        selected = self.inbox.cursor_id
+        item = self.inbox.get(selected) if selected else None
+        self.detail.show(item, self.answers.get(selected) if selected else None, now)
+        waited = self.atp.clock.monotonic() - self._connection_since
+        self.query_one(StatusBar).show(
+            self.connection, waited, self.atp.host, self._last_event, now, self.counts()
+        )
+
+    def _placeholder(self) -> str:
+        kind = self.connection.kind
+        if self.inbox.total and self.inbox.filter_text:
+            return "No notification matches the filter (Escape clears it)."
+        if kind == "auth_refused":
+            return "Credentials refused: check the token, then restart (or press r)."
+        if kind in ("connecting", "reconnecting"):
+            return f"No notifications yet. Connecting to {sanitize(self.atp.host, limit=80)}…"
+        return "No notifications yet. They appear here as agents send them."
+
+    def _check_read(self) -> None:
+        """Mark the selected notification read once it has been selected for `READ_DELAY`."""
+        selected = self.inbox.cursor_id
+        if selected is None or self._selected_since is None:
+            return
+        item = self.inbox.get(selected)
+        if item is None or item.read:
+            return
+        if self.atp.clock.monotonic() - self._selected_since >= self.atp.read_delay:
+            self.mark_read(selected)
+
+    def mark_read(self, notification_id: str) -> None:
+        """Remember that the user has seen this notification."""
+        self.atp.store.mark_read(notification_id)
+        self.refresh_item(notification_id)
+
+    def on_inbox_list_highlighted(self, event: InboxList.Highlighted) -> None:
+        """Show the newly selected notification; start its unread timer."""
+        self._selected_since = self.atp.clock.monotonic()
+        self.tick()
+
+    # -- actions ------------------------------------------------------------------------
+
+    def action_answer(self, number: int) -> None:
+        """Answer the selected notification with action `number` (1-based)."""
+        self.answering.start(self.inbox.cursor_id, number)
+
+    def on_action_chosen(self, message: ActionChosen) -> None:
+        """An action picked in the detail pane (Enter or a click)."""
+        self.answering.start(message.notification_id, message.number)
+
+    def action_open_actions(self) -> None:
+        """Focus the action list of the selected notification."""
+        if self.inbox.cursor_id is None:
+            return
+        actions = self.query_one(ActionList)
+        actions.focus()
+        if actions.highlighted is None and actions.option_count:
+            actions.highlighted = 0
+
+    def action_filter(self) -> None:
+        """Show and focus the filter input."""
+        filter_input = self.query_one("#filter", Input)
+        filter_input.display = True
+        filter_input.focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        """Filter as the user types."""
+        if event.input.id == "filter":
+            self.inbox.set_filter(event.value)
+            self.tick()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Enter in the filter keeps it and goes back to the list."""
+        if event.input.id == "filter":
+            self.inbox.focus()
+
+    def action_back(self) -> None:
+        """Escape: clear the filter when it is open, and return to the inbox."""
+        filter_input = self.query_one("#filter", Input)
+        if filter_input.display and (filter_input.has_focus or self.inbox.filter_text):
+            filter_input.value = ""
+            filter_input.display = False
+            self.inbox.set_filter("")
+        self.inbox.focus()
+        self.tick()
+
+    def action_toggle_sort(self) -> None:
+        """Switch between deadline order and newest first."""
+        inbox = self.inbox
+        inbox.order = "newest" if inbox.order == "deadline" else "deadline"
+        self.notify(f"Sorted by {'newest first' if inbox.order == 'newest' else 'deadline'}")
+
+    def action_reconnect(self) -> None:
+        """Cut the wait (or the current connection) and connect again now."""
+        self.atp.engine.reconnect_now()
+        self.notify("Reconnecting…")
+
+    def action_help(self) -> None:
+        """Show every binding with its live key and id."""
+        self.app.push_screen(HelpScreen(self.help_rows()))
+
+    def help_rows(self) -> list[HelpRow]:
+        """Key, description and id of every binding the user can press, live keys first."""
+        from atp_tui.screens.help_rows import help_rows
+
+        return help_rows(self)
+
+    def action_quit(self) -> None:
+        """Quit, after asking when an answer is still being sent."""
+        pending = self.answering.pending_count
+        if not pending:
+            self.app.exit(0)
+            return
+
+        def done(quit_now: bool | None) -> None:
+            if quit_now:
+                self.app.exit(0)
+
+        self.app.push_screen(QuitConfirm(pending), done)

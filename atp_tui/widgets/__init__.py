@@ -1,0 +1,1 @@
+"""Widgets of the TUI: inbox list, detail pane, connection status bar."""

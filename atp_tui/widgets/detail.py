@@ -1,0 +1,301 @@
+"""The detail pane: everything about the selected notification, and its numbered actions.
+
+Every server string is sanitised (`atp_tui.text`) and rendered as a literal `rich.text.Text`;
+nothing here parses markup. The actions are an `OptionList`: highlight one and press Enter (or
+click it) to answer; options are disabled once the notification takes no answers.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from atp_tui.messages import ActionChosen
+from atp_tui.protocol.models import (
+    Action,
+    Attachment,
+    BinaryAction,
+    ChoiceAction,
+    DateAction,
+    MultiChoiceAction,
+    NumberAction,
+    TextAction,
+    UnknownAction,
+)
+from atp_tui.store import StoredNotification
+from atp_tui.text import sanitize, sanitize_lines
+from atp_tui.widgets.view import (
+    AnswerState,
+    closed_reason,
+    created_at,
+    format_age,
+    format_countdown,
+    is_urgent,
+    item_actionable,
+)
+
+#: Inline attachment data decoded at most (base64 characters); the rest is described.
+ATTACHMENT_DECODE_LIMIT = 64 * 1024
+#: Decoded attachment text shown at most (characters).
+ATTACHMENT_TEXT_LIMIT = 4000
+#: Metadata entries shown at most.
+METADATA_LIMIT = 50
+
+_TEXT_TYPES = ("text/", "application/json", "application/xml", "application/yaml")
+
+
+def describe_action(action: Action) -> str:
+    """The type and flags of an action in a few words, e.g. `text · max 200 · irreversible`."""
+    parts: list[str] = [action.response_type]
+    if isinstance(action, BinaryAction):
+        parts.append(f"{action.options.true_label} / {action.options.false_label}")
+    elif isinstance(action, MultiChoiceAction):
+        low, high = action.constraints.min_selections, action.constraints.max_selections
+        parts.append(f"{len(action.options)} options, pick {low}–{high if high else 'any'}")
+    elif isinstance(action, ChoiceAction):
+        parts.append(f"{len(action.options)} options")
+    elif isinstance(action, TextAction):
+        limits = action.constraints
+        if limits.multiline:
+            parts.append("multi-line")
+        if limits.max_length is not None:
+            parts.append(f"max {limits.max_length}")
+    elif isinstance(action, NumberAction):
+        limits = action.constraints
+        if limits.min is not None or limits.max is not None:
+            low = "" if limits.min is None else f"{limits.min:g}"
+            high = "" if limits.max is None else f"{limits.max:g}"
+            parts.append(f"{low}…{high}")
+        if limits.integer:
+            parts.append("whole")
+    elif isinstance(action, DateAction):
+        parts.append("date and time" if action.constraints.include_time else "date")
+    elif isinstance(action, UnknownAction):
+        parts.append("read-only: atp-tui cannot answer this type")
+    if action.irreversible:
+        parts.append("irreversible")
+    return " · ".join(sanitize(part, limit=80) for part in parts)
+
+
+def _metadata_value(value: Any) -> str:
+    if isinstance(value, str):
+        return sanitize(value, limit=300)
+    try:
+        return sanitize(json.dumps(value, ensure_ascii=False, default=str), limit=300)
+    except (TypeError, ValueError, RecursionError):
+        return "(unreadable value)"
+
+
+def render_metadata(metadata: dict[str, Any] | None) -> RenderableType | None:
+    """Metadata as a two-column key/value table of literal text."""
+    if not metadata:
+        return None
+    table = Table(box=None, show_header=False, padding=(0, 1, 0, 0), expand=False)
+    table.add_column(style="bold", no_wrap=True, max_width=24)
+    table.add_column(overflow="fold")
+    for index, (key, value) in enumerate(metadata.items()):
+        if index == METADATA_LIMIT:
+            table.add_row(Text("…"), Text(f"{len(metadata) - METADATA_LIMIT} more"))
+            break
+        table.add_row(Text(sanitize(key, limit=60)), Text(_metadata_value(value)))
+    return table
+
+
+def describe_attachment(attachment: Attachment) -> Text:
+    """One attachment: text shown decoded (capped), binary described, a `uri` never fetched."""
+    kind = sanitize(attachment.type, limit=80)
+    label = sanitize(attachment.description or "", limit=200)
+    head = Text("• ")
+    head.append(label or "(attachment)", style="bold")
+    head.append(f"  {kind}", style="dim")
+    if attachment.uri:
+        head.append("\n  link (not fetched): ")
+        head.append(sanitize(attachment.uri, limit=400), style="underline")
+    if attachment.data:
+        encoded = attachment.data[:ATTACHMENT_DECODE_LIMIT]
+        try:
+            raw = base64.b64decode(encoded + "=" * (-len(encoded) % 4), validate=False)
+        except (binascii.Error, ValueError):
+            head.append("\n  inline data that is not valid base64 (not shown)", style="dim")
+            return head
+        cut = len(attachment.data) > ATTACHMENT_DECODE_LIMIT
+        size = f"{len(raw):,} bytes" + (" shown of more" if cut else "")
+        text = _as_text(raw, attachment.type)
+        if text is None:
+            head.append(f"\n  binary data, {size} (not shown)", style="dim")
+        else:
+            head.append(f"  ({size})", style="dim")
+            body = sanitize_lines(text, limit=ATTACHMENT_TEXT_LIMIT)
+            head.append("\n")
+            head.append(Text("  " + body.replace("\n", "\n  ")))
+    return head
+
+
+def _as_text(raw: bytes, mime: str) -> str | None:
+    """The bytes as text when they are (by type, or cleanly decodable UTF-8 without NULs)."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        if mime.startswith(_TEXT_TYPES):
+            return raw.decode("utf-8", errors="replace")
+        return None
+    if "\x00" in text and not mime.startswith(_TEXT_TYPES):
+        return None
+    return text
+
+
+@dataclass(frozen=True, slots=True)
+class _Shown:
+    """What the pane last rendered, to skip work when nothing changed."""
+
+    item: StoredNotification | None
+    answer: AnswerState | None
+    actionable: bool
+
+
+class ActionList(OptionList):
+    """The selected notification's actions, numbered like the `1`–`9` keys."""
+
+
+class DetailPane(VerticalScroll):
+    """Title, service, project, times, description, metadata, attachments, actions."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._shown: _Shown | None = None  # nothing rendered yet
+        self.notification_id: str | None = None
+
+    def compose(self) -> ComposeResult:
+        """The pane's parts; all filled by `show`."""
+        yield Static(id="detail-title", markup=False)
+        yield Static(id="detail-meta", markup=False)
+        yield Static(id="detail-state", markup=False)
+        yield Static("Actions", id="detail-actions-label", markup=False)
+        yield ActionList(id="detail-actions")
+        yield Static(id="detail-description", markup=False)
+        yield Static(id="detail-extra", markup=False)
+
+    def show(
+        self, item: StoredNotification | None, answer: AnswerState | None, now: datetime
+    ) -> None:
+        """Show `item` (or the empty state); cheap when only the clock moved."""
+        actionable = item is not None and item_actionable(item, now)
+        shown = _Shown(item, answer, actionable)
+        self.notification_id = item.notification.id if item is not None else None
+        self.set_class(item is None, "-empty")
+        if shown != self._shown:
+            self._render_static(item)
+            self._render_actions(item, actionable)
+        self._render_times(item, answer, now)
+        self._shown = shown
+
+    def _render_static(self, item: StoredNotification | None) -> None:
+        title = self.query_one("#detail-title", Static)
+        description = self.query_one("#detail-description", Static)
+        extra = self.query_one("#detail-extra", Static)
+        if item is None:
+            title.update(Text("Nothing selected"))
+            description.update(Text("Notifications appear here when an agent asks for a decision."))
+            extra.update(Text(""))
+            return
+        notification = item.notification
+        context = notification.context
+        title.update(Text(sanitize(context.title, limit=1000), style="bold"))
+        description.update(Text(sanitize_lines(context.description)))
+        parts: list[RenderableType] = []
+        metadata = render_metadata(context.metadata)
+        if metadata is not None:
+            parts += [Text("Metadata", style="bold underline"), metadata, Text("")]
+        if context.attachments:
+            parts.append(Text("Attachments", style="bold underline"))
+            parts += [describe_attachment(attachment) for attachment in context.attachments[:20]]
+            parts.append(Text(""))
+        extra.update(Group(*parts) if parts else Text(""))
+
+    def _render_actions(self, item: StoredNotification | None, actionable: bool) -> None:
+        actions = self.query_one(ActionList)
+        highlighted = actions.highlighted
+        actions.clear_options()
+        if item is None:
+            return
+        options: list[Option] = []
+        for number, action in enumerate(item.notification.actions, start=1):
+            prompt = Text(f"{number}  " if number <= 9 else "   ")
+            prompt.append(sanitize(action.display_label, limit=120), style="bold")
+            prompt.append(f"  {describe_action(action)}", style="dim")
+            disabled = not actionable or isinstance(action, UnknownAction)
+            options.append(Option(prompt, id=f"action-{number}", disabled=disabled))
+        if not options:
+            options.append(Option(Text("(this notification offers no actions)"), disabled=True))
+        actions.add_options(options)
+        if highlighted is not None and highlighted < len(options):
+            actions.highlighted = highlighted
+
+    def _render_times(
+        self, item: StoredNotification | None, answer: AnswerState | None, now: datetime
+    ) -> None:
+        meta = self.query_one("#detail-meta", Static)
+        state = self.query_one("#detail-state", Static)
+        if item is None:
+            meta.update(Text(""))
+            state.update(Text(""))
+            return
+        notification = item.notification
+        line = Text()
+        line.append(sanitize(notification.service.name, limit=80), style="bold")
+        if notification.context.project:
+            line.append(" · ")
+            line.append(sanitize(notification.context.project, limit=80))
+        created = created_at(item)
+        line.append(f" · created {created.astimezone().strftime('%Y-%m-%d %H:%M:%S')}")
+        line.append(f" ({format_age(created, now)} ago)", style="dim")
+        deadline = notification.deadline
+        line.append("\nDeadline: ")
+        if deadline is None:
+            line.append("none")
+        else:
+            countdown = format_countdown(deadline, now)
+            urgent = is_urgent(deadline, now) and not closed_reason(item, now)
+            style = "bold red" if urgent else ""
+            line.append(countdown if countdown == "expired" else f"in {countdown}", style=style)
+            line.append(f" ({deadline.astimezone().strftime('%Y-%m-%d %H:%M:%S')})", style="dim")
+        if notification.priority:
+            line.append("  Priority: ")
+            line.append(sanitize(notification.priority, limit=40), style="bold")
+        meta.update(line)
+        status = Text()
+        reason = closed_reason(item, now)
+        if reason:
+            status.append("Closed: ", style="bold")
+            status.append(sanitize(reason, limit=300))
+            status.append(" (actions disabled)", style="dim")
+        else:
+            status.append("Open", style="bold")
+            status.append(" · answer with 1–9, or highlight an action and press Enter", style="dim")
+        if answer is not None:
+            style = {"refused": "bold red", "failed": "bold red", "sent": "bold green"}.get(
+                answer.kind, "bold"
+            )
+            status.append("\nAnswer: ", style="bold")
+            status.append(sanitize(answer.text, limit=300), style=style)
+        state.update(status)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        """Enter or a click on an action answers it."""
+        event.stop()
+        option_id = event.option.id or ""
+        if self.notification_id is not None and option_id.startswith("action-"):
+            number = int(option_id.removeprefix("action-"))
+            self.post_message(ActionChosen(self.notification_id, number))

@@ -1,0 +1,469 @@
+"""The inbox: one row per notification, virtualised with Textual's line API.
+
+Only the visible rows are rendered (`render_line`), so 50,000 notifications cost no more to
+draw than 50. Rows are kept sorted by a key computed from the notification; a batch of new
+rows is merged in one go. The cursor is a notification *id*, never a row index: when rows are
+inserted above it, the scroll offset moves with them so the selected row stays where it was on
+screen.
+
+| Key | id | Action |
+|---|---|---|
+| `j` / `down` | `inbox.down` | next row |
+| `k` / `up` | `inbox.up` | previous row |
+| `g` / `home` | `inbox.top` | first row |
+| `G` / `end` | `inbox.bottom` | last row |
+| `pagedown` / `pageup` | `inbox.page-down` / `inbox.page-up` | a page down / up |
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, insort
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import ClassVar, Literal
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from atp_tui.store import StoredNotification
+from atp_tui.text import sanitize
+from atp_tui.widgets.view import (
+    STATE_GLYPHS,
+    AnswerState,
+    created_at,
+    display_state,
+    format_age,
+    format_countdown,
+    is_urgent,
+)
+
+SortOrder = Literal["deadline", "newest"]
+SortKey = tuple[object, ...]
+
+_FAR_FUTURE = datetime.max.replace(tzinfo=UTC).timestamp()
+#: Server states after which a row sinks below the open ones (deadline order).
+_CLOSED = frozenset({"responded", "completed", "expired", "invalidated"})
+#: What the countdown column says once an item is closed (at most 9 cells).
+_COLUMN_WORDS = {
+    "answered": "answered",
+    "completed": "done",
+    "invalidated": "withdrawn",
+    "gone": "gone",
+}
+#: Above this many new rows a batch re-sorts everything instead of inserting one by one.
+_BULK = 64
+
+
+def sort_key(item: StoredNotification, order: SortOrder) -> SortKey:
+    """Where a notification sorts: deadline soonest first (open before closed, no deadline
+    last), or newest first. The id ends the key, so keys are unique.
+
+    The key is taken when a row is added (and on a re-sort), not on every status change: an
+    item answered or withdrawn while you look at it stays where it is."""
+    notification = item.notification
+    created = created_at(item).timestamp()
+    if order == "newest":
+        return (-created, notification.id)
+    closed = 1 if (item.status or notification.status) in _CLOSED else 0
+    deadline = notification.deadline.timestamp() if notification.deadline else _FAR_FUTURE
+    return (closed, deadline, -created, notification.id)
+
+
+@dataclass(frozen=True, slots=True)
+class _Cells:
+    """The sanitised text of one row's columns (cached: sanitising is not free)."""
+
+    service: str
+    project: str
+    title: str
+
+
+class InboxList(ScrollView, can_focus=True):
+    """The notification list (see the module docstring for keys)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j,down", "cursor_down", "Down", show=False, id="inbox.down"),
+        Binding("k,up", "cursor_up", "Up", show=False, id="inbox.up"),
+        Binding("g,home", "cursor_top", "Top", show=False, id="inbox.top"),
+        Binding("G,end", "cursor_bottom", "Bottom", show=False, id="inbox.bottom"),
+        Binding("pagedown", "page_down_rows", "Page down", show=False, id="inbox.page-down"),
+        Binding("pageup", "page_up_rows", "Page up", show=False, id="inbox.page-up"),
+    ]
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "inbox--cursor",
+        "inbox--closed",
+        "inbox--unread",
+        "inbox--urgent",
+        "inbox--service",
+        "inbox--project",
+        "inbox--dim",
+        "inbox--pending",
+        "inbox--refused",
+        "inbox--answered",
+        "inbox--open",
+        "inbox--placeholder",
+    }
+
+    @dataclass
+    class Highlighted(Message):
+        """The cursor moved to another notification (or to none)."""
+
+        inbox: InboxList
+        notification_id: str | None
+
+        @property
+        def control(self) -> InboxList:
+            """The inbox that sent the message."""
+            return self.inbox
+
+        def can_replace(self, message: Message) -> bool:
+            """Holding `j` queues many of these; only the last one matters."""
+            return isinstance(message, InboxList.Highlighted) and message.inbox is self.inbox
+
+    order: reactive[SortOrder] = reactive("deadline", init=False)
+    """How rows are sorted."""
+
+    placeholder = reactive("No notifications yet.", init=False)
+    """What the empty inbox says (set by the screen from the connection state)."""
+
+    def __init__(
+        self,
+        now: Callable[[], datetime],
+        answers: dict[str, AnswerState],
+        *,
+        id: str | None = None,
+    ) -> None:
+        super().__init__(id=id)
+        self._now = now
+        self._answers = answers
+        self._items: dict[str, StoredNotification] = {}
+        self._cells: dict[str, _Cells] = {}
+        self._haystacks: dict[str, str] = {}
+        self._keys: list[SortKey] = []
+        self._key_of: dict[str, SortKey] = {}
+        self._filter = ""
+        self._shown: list[str] | None = None  # filtered ids in order, or None for all
+        self._shown_index: dict[str, int] = {}
+        self.cursor_id: str | None = None
+
+    # -- data ---------------------------------------------------------------------------
+
+    @property
+    def row_count(self) -> int:
+        """How many rows are shown (after the filter)."""
+        return len(self._keys) if self._shown is None else len(self._shown)
+
+    @property
+    def total(self) -> int:
+        """How many notifications the inbox holds (filter or not)."""
+        return len(self._items)
+
+    def items(self) -> Iterable[StoredNotification]:
+        """Every notification held (any order)."""
+        return self._items.values()
+
+    def get(self, notification_id: str) -> StoredNotification | None:
+        """The held state of one notification."""
+        return self._items.get(notification_id)
+
+    def row_ids(self) -> list[str]:
+        """The ids of the shown rows, top to bottom (for tests and commands)."""
+        if self._shown is not None:
+            return list(self._shown)
+        return [key[-1] for key in self._keys]  # type: ignore[misc]
+
+    def id_at(self, row: int) -> str | None:
+        """The id shown at row `row`, if any."""
+        if row < 0 or row >= self.row_count:
+            return None
+        if self._shown is not None:
+            return self._shown[row]
+        return self._keys[row][-1]  # type: ignore[return-value]
+
+    def index_of(self, notification_id: str | None) -> int | None:
+        """The row of a notification, or `None` when it is not shown."""
+        if notification_id is None or notification_id not in self._key_of:
+            return None
+        if self._shown is not None:
+            return self._shown_index.get(notification_id)
+        return bisect_left(self._keys, self._key_of[notification_id])
+
+    def upsert(self, items: Iterable[StoredNotification]) -> None:
+        """Add new notifications and replace changed ones, keeping the cursor's item and place."""
+        anchor = self._anchor()
+        batch = list(items)
+        bulk = len(batch) > _BULK
+        for item in batch:
+            notification_id = item.notification.id
+            known = notification_id in self._items
+            self._items[notification_id] = item
+            self._cells.pop(notification_id, None)
+            self._haystacks.pop(notification_id, None)
+            if known:
+                # A known row keeps its place (answering it must not move it away from the
+                # cursor); the next re-sort (`s`) uses its current state.
+                continue
+            key = sort_key(item, self.order)
+            self._key_of[notification_id] = key
+            if not bulk:
+                insort(self._keys, key)
+        if bulk:
+            self._keys = sorted(self._key_of.values())
+        self._after_change(anchor)
+
+    def set_filter(self, text: str) -> None:
+        """Show only rows whose title, description, service or project contain `text`."""
+        anchor = self._anchor()
+        self._filter = text.strip().casefold()
+        self._after_change(anchor)
+
+    @property
+    def filter_text(self) -> str:
+        """The active filter ("" for none)."""
+        return self._filter
+
+    def watch_order(self) -> None:
+        """Re-sort everything for the new order."""
+        anchor = self._anchor()
+        self._key_of = {key: sort_key(item, self.order) for key, item in self._items.items()}
+        self._keys = sorted(self._key_of.values())
+        self._after_change(anchor)
+
+    def _matches(self, notification_id: str) -> bool:
+        haystack = self._haystacks.get(notification_id)
+        if haystack is None:
+            # Raw text is fine for matching (nothing is shown); sanitising 50k rows is not free.
+            notification = self._items[notification_id].notification
+            context = notification.context
+            haystack = "\n".join(
+                (
+                    context.title,
+                    context.description[:2000],
+                    notification.service.name,
+                    context.project or "",
+                )
+            ).casefold()
+            self._haystacks[notification_id] = haystack
+        return self._filter in haystack
+
+    def _anchor(self) -> int | None:
+        """The cursor's row on screen, to restore after rows move."""
+        index = self.index_of(self.cursor_id)
+        return None if index is None else index - round(self.scroll_y)
+
+    def _after_change(self, anchor: int | None) -> None:
+        if self._filter:
+            self._shown = [
+                key[-1]  # type: ignore[misc]
+                for key in self._keys
+                if self._matches(key[-1])  # type: ignore[arg-type]
+            ]
+            self._shown_index = {nid: row for row, nid in enumerate(self._shown)}
+        else:
+            self._shown = None
+            self._shown_index = {}
+        self.virtual_size = Size(0, self.row_count)
+        index = self.index_of(self.cursor_id)
+        if index is None:
+            first = self.id_at(0)
+            if first != self.cursor_id:
+                self._move_to(first, ensure_visible=True)
+        elif anchor is not None:
+            self.scroll_to(y=max(0, index - anchor), animate=False, immediate=True)
+            self._ensure_visible(index)
+        self.refresh()
+
+    # -- cursor -------------------------------------------------------------------------
+
+    def select(self, notification_id: str | None) -> None:
+        """Put the cursor on this notification (when it is shown)."""
+        if notification_id is None or self.index_of(notification_id) is not None:
+            self._move_to(notification_id, ensure_visible=True)
+
+    def _move_to(self, notification_id: str | None, *, ensure_visible: bool) -> None:
+        changed = notification_id != self.cursor_id
+        self.cursor_id = notification_id
+        index = self.index_of(notification_id)
+        if ensure_visible and index is not None:
+            self._ensure_visible(index)
+        self.refresh()
+        if changed:
+            self.post_message(self.Highlighted(self, notification_id))
+
+    def _ensure_visible(self, index: int) -> None:
+        height = max(1, self.scrollable_content_region.height)
+        top = round(self.scroll_y)
+        if index < top:
+            self.scroll_to(y=index, animate=False, immediate=True)
+        elif index >= top + height:
+            self.scroll_to(y=index - height + 1, animate=False, immediate=True)
+
+    def _move_by(self, delta: int) -> None:
+        if self.row_count == 0:
+            return
+        index = self.index_of(self.cursor_id)
+        target = 0 if index is None else min(max(index + delta, 0), self.row_count - 1)
+        self._move_to(self.id_at(target), ensure_visible=True)
+
+    def action_cursor_down(self) -> None:
+        """Move to the next row."""
+        self._move_by(1)
+
+    def action_cursor_up(self) -> None:
+        """Move to the previous row."""
+        self._move_by(-1)
+
+    def action_cursor_top(self) -> None:
+        """Move to the first row."""
+        self._move_by(-self.row_count)
+
+    def action_cursor_bottom(self) -> None:
+        """Move to the last row."""
+        self._move_by(self.row_count)
+
+    def action_page_down_rows(self) -> None:
+        """Move a page down."""
+        self._move_by(max(1, self.scrollable_content_region.height - 1))
+
+    def action_page_up_rows(self) -> None:
+        """Move a page up."""
+        self._move_by(-max(1, self.scrollable_content_region.height - 1))
+
+    def on_click(self, event: events.Click) -> None:
+        """Select the clicked row."""
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        notification_id = self.id_at(offset.y + round(self.scroll_y))
+        if notification_id is not None:
+            self._move_to(notification_id, ensure_visible=True)
+
+    # -- rendering ----------------------------------------------------------------------
+
+    def _cells_for(self, notification_id: str) -> _Cells:
+        cells = self._cells.get(notification_id)
+        if cells is None:
+            notification = self._items[notification_id].notification
+            context = notification.context
+            service = sanitize(notification.service.name, limit=60)
+            project = sanitize(context.project or "", limit=60)
+            title = sanitize(context.title, limit=300)
+            cells = _Cells(service, project, title)
+            self._cells[notification_id] = cells
+        return cells
+
+    def _style(self, name: str) -> Style:
+        return self.get_component_rich_style(name, partial=True)
+
+    def render_line(self, y: int) -> Strip:
+        """Render the row at screen line `y` (only visible rows are ever rendered)."""
+        width = self.scrollable_content_region.width
+        base = self.rich_style
+        row = round(self.scroll_y) + y
+        if self.row_count == 0:
+            text = f"  {self.placeholder}" if y == 1 else ""
+            look = self._style("inbox--placeholder")
+            return (
+                Strip([Segment(text, Style(color=look.color, italic=True))])
+                .crop_extend(0, width, None)
+                .apply_style(base)
+            )
+        notification_id = self.id_at(row)
+        if notification_id is None:
+            return Strip.blank(width, base)
+        segments = self._row_segments(notification_id, width)
+        strip = Strip(segments).crop_extend(0, width, None)
+        if notification_id == self.cursor_id:
+            strip = strip.apply_style(self.get_component_rich_style("inbox--cursor"))
+        return strip.apply_style(base)
+
+    def _row_segments(self, notification_id: str, width: int) -> list[Segment]:
+        item = self._items[notification_id]
+        now = self._now()
+        cells = self._cells_for(notification_id)
+        state = display_state(item, self._answers.get(notification_id), now)
+        closed = state in ("expired", "invalidated", "gone", "answered", "completed")
+        glyph_style = {
+            "open": "inbox--open",
+            "pending": "inbox--pending",
+            "refused": "inbox--refused",
+            "answered": "inbox--answered",
+            "completed": "inbox--answered",
+        }.get(state, "inbox--dim")
+        deadline = item.notification.deadline
+        countdown = format_countdown(deadline, now)
+        if state in _COLUMN_WORDS:
+            countdown = _COLUMN_WORDS[state]
+        age = format_age(created_at(item), now)
+        if width >= 72:
+            service_width, project_width = 12, 10
+        elif width >= 52:
+            service_width, project_width = 10, 0
+        else:
+            service_width, project_width = 0, 0
+        fixed = 4 + 1 + 9 + 1 + 4
+        fixed += (service_width + 1 if service_width else 0) + (
+            project_width + 1 if project_width else 0
+        )
+        title_width = max(4, width - fixed)
+        text_style = self._style("inbox--closed") if closed else Style()
+        segments = [
+            Segment(STATE_GLYPHS.get(state, "?"), self._style(glyph_style)),
+            Segment(" "),
+            Segment("●" if not item.read else " ", self._style("inbox--unread")),
+            Segment(" "),
+        ]
+        if service_width:
+            segments.append(
+                Segment(
+                    _fit(cells.service, service_width) + " ",
+                    text_style + self._style("inbox--service"),
+                )
+            )
+        if project_width:
+            segments.append(
+                Segment(
+                    _fit(cells.project, project_width) + " ",
+                    text_style + self._style("inbox--project"),
+                )
+            )
+        title_style = text_style
+        if not item.read and not closed:
+            title_style = title_style + Style(bold=True)
+        segments.append(Segment(_fit(cells.title, title_width), title_style))
+        countdown_style = (
+            self._style("inbox--urgent")
+            if not closed and is_urgent(deadline, now)
+            else self._style("inbox--dim")
+        )
+        segments.append(Segment(" " + countdown.rjust(9)[-9:], countdown_style))
+        segments.append(Segment(" " + age.rjust(4)[-4:], self._style("inbox--dim")))
+        return segments
+
+    def notify_style_update(self) -> None:
+        """Styles changed (theme, focus): drop nothing, just redraw."""
+        super().notify_style_update()
+        self.refresh()
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Keep the cursor visible when the pane changes size."""
+        index = self.index_of(self.cursor_id)
+        if index is not None:
+            self._ensure_visible(index)
+
+
+def _fit(text: str, width: int) -> str:
+    """`text` cut or padded to exactly `width` cells, with an ellipsis when cut."""
+    if cell_len(text) <= width:
+        return set_cell_size(text, width)
+    return set_cell_size(text, width - 1) + "…"

@@ -1,0 +1,96 @@
+"""The status bar: connection state in words and a glyph, server host, last event age, counts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from rich.text import Text
+from textual.widgets import Static
+
+from atp_tui.client.events import ConnectionState
+from atp_tui.text import sanitize
+from atp_tui.widgets.view import format_age
+
+#: Glyph, words and style per connection state.
+_LOOK: dict[str, tuple[str, str, str]] = {
+    "connecting": ("◌", "connecting", "yellow"),
+    "connected": ("●", "connected", "green"),
+    "reconnecting": ("◌", "reconnecting", "yellow"),
+    "offline": ("○", "offline", "red"),
+    "polling": ("◐", "polling fallback", "yellow"),
+    "auth_refused": ("✗", "credentials refused", "bold red"),
+    "failed": ("✗", "stopped", "bold red"),
+    "stopped": ("■", "stopped", "dim"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Counts:
+    """The inbox totals shown on the right of the bar."""
+
+    open: int = 0
+    expiring: int = 0
+    unread: int = 0
+    total: int = 0
+
+
+def connection_words(state: ConnectionState, waited: float) -> tuple[str, str, str]:
+    """Glyph, text and style for a connection state; `waited` is seconds since it arrived."""
+    kind = state.kind
+    if kind == "reconnecting" and state.detail.startswith("offline"):
+        kind = "offline"
+    glyph, words, style = _LOOK.get(kind, ("?", kind, ""))
+    if kind in ("reconnecting", "offline") and state.retry_in is not None:
+        left = max(0.0, state.retry_in - waited)
+        words += f" in {int(left + 0.999)} s (attempt {state.attempt})"
+    return glyph, words, style
+
+
+class StatusBar(Static):
+    """One line at the top; the screen calls `show` whenever something in it changes."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, markup=False)
+
+    def show(
+        self,
+        state: ConnectionState,
+        waited: float,
+        host: str,
+        last_event: datetime | None,
+        now: datetime,
+        counts: Counts,
+    ) -> None:
+        """Redraw from the given state (all server text is sanitised here)."""
+        glyph, words, style = connection_words(state, waited)
+        self.set_class(state.kind in ("auth_refused", "failed"), "-error")
+        self.set_class(state.kind == "connected", "-ok")
+        head = Text()
+        head.append(f"{glyph} {words}", style=style)
+        detail = Text()
+        if state.detail and state.kind != "connected":
+            detail.append(f": {sanitize(state.detail, limit=120)}", style="dim")
+        where = Text("  ")
+        where.append(sanitize(host, limit=60), style="bold")
+        age = Text("  last event ", style="dim")
+        age.append(f"{format_age(last_event, now)} ago" if last_event else "none", style="dim")
+        tail = self._counts(counts)
+        width = self.content_region.width or 200
+        # Drop the least useful parts first when the terminal is narrow.
+        for parts in ((detail, where, age), (detail, where), (where,), ()):
+            line = Text.assemble(head, *parts, tail)
+            if line.cell_len <= width:
+                break
+        self.update(line)
+
+    @staticmethod
+    def _counts(counts: Counts) -> Text:
+        line = Text()
+        line.append("  │ ", style="dim")
+        line.append(f"{counts.open} open", style="bold")
+        line.append(" · ")
+        line.append(f"{counts.expiring} expiring", style="bold red" if counts.expiring else "")
+        line.append(" · ")
+        line.append(f"{counts.unread} unread", style="bold" if counts.unread else "")
+        return line

@@ -1,0 +1,190 @@
+"""What the widgets show about a notification: its display state, answer state and times.
+
+No Textual here: these are plain functions and dataclasses over the store's
+`StoredNotification`, the answer the user gave in this session, and the injected clock's `now`.
+The widgets call them at render time, so countdowns move with the clock and nothing is cached
+that could go stale.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from atp_tui.protocol.lifecycle import is_actionable
+from atp_tui.store import ResponseAttempt, StoredNotification
+
+#: Deadlines closer than this are shown in red and counted as "expiring".
+WARNING_SECONDS = 300.0
+
+AnswerKind = Literal["pending", "retrying", "sent", "elsewhere", "refused", "failed", "closed"]
+
+DisplayState = Literal[
+    "open", "pending", "answered", "refused", "expired", "invalidated", "completed", "gone"
+]
+
+#: The glyph in the inbox's first column for each display state.
+STATE_GLYPHS: dict[str, str] = {
+    "open": "○",
+    "pending": "…",
+    "answered": "✓",
+    "completed": "✓",
+    "refused": "!",
+    "expired": "✗",
+    "invalidated": "⊘",
+    "gone": "⊘",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerState:
+    """What happened to the answer the user gave, as shown on the item."""
+
+    kind: AnswerKind
+    text: str
+    action_id: str = ""
+
+    @property
+    def blocks_answering(self) -> bool:
+        """Whether a new answer must not be sent (in flight, or the server has one)."""
+        return self.kind in ("pending", "retrying", "sent", "elsewhere", "closed")
+
+
+#: Response-log outcomes (the respond client's kinds) and the answer state each one means.
+_OUTCOME_KINDS: dict[str, AnswerKind] = {
+    "sent": "sent",
+    "already_responded": "elsewhere",
+    "expired": "closed",
+    "invalidated": "closed",
+    "not_found": "closed",
+    "refused": "refused",
+    "auth_refused": "refused",
+    "failed": "failed",
+}
+
+
+def answer_from_outcome(kind: str, message: str, action_id: str, at: datetime) -> AnswerState:
+    """The answer state after the respond client returned an outcome of `kind`."""
+    answer_kind = _OUTCOME_KINDS.get(kind, "failed")
+    if answer_kind == "sent":
+        text = f"sent at {at.astimezone().strftime('%H:%M:%S')}"
+    elif answer_kind == "elsewhere":
+        text = "answered elsewhere"
+    elif kind == "not_found":
+        text = f"gone: {message}"
+    elif answer_kind == "closed":
+        text = f"{kind}: {message}"
+    elif answer_kind == "failed":
+        text = f"failed: {message}"
+    else:
+        text = f"refused: {message}"
+    return AnswerState(answer_kind, text, action_id)
+
+
+def answers_from_log(attempts: list[ResponseAttempt]) -> dict[str, AnswerState]:
+    """The last final answer state per notification, from the store's response log."""
+    answers: dict[str, AnswerState] = {}
+    for attempt in attempts:
+        if attempt.outcome in _OUTCOME_KINDS:
+            answers[attempt.notification_id] = answer_from_outcome(
+                attempt.outcome, attempt.detail, attempt.action_id, attempt.attempted_at
+            )
+    return answers
+
+
+def display_state(
+    item: StoredNotification, answer: AnswerState | None, now: datetime
+) -> DisplayState:
+    """One word for the item's state: the answer in flight wins, then the lifecycle."""
+    if answer is not None:
+        if answer.kind in ("pending", "retrying"):
+            return "pending"
+        if answer.kind == "closed" and answer.text.startswith("gone"):
+            return "gone"
+        if answer.kind in ("refused", "failed") and item_actionable(item, now):
+            return "refused"
+    status = item.status or item.notification.status
+    if status in ("responded",):
+        return "answered"
+    if status in ("completed", "expired", "invalidated"):
+        return status  # type: ignore[return-value]
+    if not is_actionable(status, item.notification.deadline, now):
+        return "expired"
+    return "open"
+
+
+def item_actionable(item: StoredNotification, now: datetime) -> bool:
+    """Whether the lifecycle (stored state and the client clock) still allows answers."""
+    return is_actionable(item.status or item.notification.status, item.notification.deadline, now)
+
+
+def closed_reason(item: StoredNotification, now: datetime) -> str:
+    """Why an item takes no answers, e.g. `invalidated: replaced by a newer build`."""
+    status = item.status or item.notification.status
+    if status in ("responded", "completed", "expired", "invalidated"):
+        if status == "responded":
+            reason = item.status_reason or ""
+            return reason if reason.startswith("answered") else f"answered {reason}".rstrip()
+        return f"{status}: {item.status_reason}" if item.status_reason else status
+    deadline = item.notification.deadline
+    if deadline is not None and now >= deadline:
+        return "expired: the deadline passed"
+    return ""
+
+
+def seconds_left(deadline: datetime | None, now: datetime) -> float | None:
+    """Seconds until `deadline` (negative once passed); `None` without a deadline."""
+    return None if deadline is None else (deadline - now).total_seconds()
+
+
+def format_duration(seconds: float) -> str:
+    """A compact duration: `42s`, `4m12s`, `1h05m`, `3d04h`."""
+    seconds = max(0, int(seconds))
+    if seconds < 60:
+        return f"{seconds}s"
+    minutes, secs = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes}m{secs:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours}h{minutes:02d}m"
+    days, hours = divmod(hours, 24)
+    return f"{days}d{hours:02d}h"
+
+
+def format_countdown(deadline: datetime | None, now: datetime) -> str:
+    """`in 4m12s`-style text for a deadline, `expired` after it, `—` without one."""
+    left = seconds_left(deadline, now)
+    if left is None:
+        return "—"
+    if left <= 0:
+        return "expired"
+    return format_duration(left)
+
+
+def format_age(moment: datetime | None, now: datetime) -> str:
+    """How long ago `moment` was, coarse: `now`, `42s`, `5m`, `3h`, `2d`."""
+    if moment is None:
+        return ""
+    seconds = (now - moment).total_seconds()
+    if seconds < 5:
+        return "now"
+    if seconds < 60:
+        return f"{int(seconds)}s"
+    if seconds < 3600:
+        return f"{int(seconds // 60)}m"
+    if seconds < 86400:
+        return f"{int(seconds // 3600)}h"
+    return f"{int(seconds // 86400)}d"
+
+
+def is_urgent(deadline: datetime | None, now: datetime) -> bool:
+    """Whether a deadline is within the warning threshold and not passed yet."""
+    left = seconds_left(deadline, now)
+    return left is not None and 0 < left <= WARNING_SECONDS
+
+
+def created_at(item: StoredNotification) -> datetime:
+    """When the notification was created (its timestamp, else when it was received)."""
+    return item.notification.timestamp or item.received_at

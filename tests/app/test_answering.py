@@ -1,0 +1,226 @@
+"""Every answering flow against the reference server, asserting what the server received."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from textual.widgets import Input, SelectionList, TextArea
+
+from atp_tui.screens.answer_base import AnswerModal
+from atp_tui.screens.confirm import ConfirmModal
+from atp_tui.server import RunningServer
+from tests.app.conftest import in_minutes, make_live_app, wait_for
+from tests.server_helpers import ALL_ACTIONS, notification_body
+
+IRREVERSIBLE = {
+    "id": "ship",
+    "label": "Ship it",
+    "response_type": "simple",
+    "flags": ["irreversible"],
+}
+PLAIN = {"id": "ack", "label": "Acknowledge", "response_type": "simple"}
+MULTILINE = {
+    "id": "notes",
+    "label": "Notes",
+    "response_type": "text",
+    "constraints": {"multiline": True, "min_length": 5},
+}
+
+
+def add(server: RunningServer, title: str, actions: list[dict[str, Any]], **extra: Any) -> str:
+    """Submit a notification; returns its id."""
+    body = notification_body(title=title, actions=actions, deadline=in_minutes(30), **extra)
+    return server.state.add_notification(body)["id"]
+
+
+async def started(pilot: Any, count: int) -> None:
+    """Wait until the inbox shows `count` rows."""
+    await wait_for(pilot, lambda: pilot.app.main.inbox.row_count == count)
+
+
+async def test_irreversible_simple_confirm_with_y_sends_once(server: RunningServer) -> None:
+    nid = add(server, "Ship?", [IRREVERSIBLE])
+    app = make_live_app(server.url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await started(pilot, 1)
+        await pilot.press("1")
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("y", "y", "1", "1")
+        await wait_for(pilot, lambda: server.state.responses)
+        await wait_for(pilot, lambda: app.main.answers[nid].kind == "sent")
+        await pilot.pause(0.2)
+    assert [
+        (r["notification_id"], r["action_id"], r["response_data"]) for r in server.state.responses
+    ] == [(nid, "ship", None)]
+
+
+async def test_irreversible_simple_escape_and_n_cancel(server: RunningServer) -> None:
+    add(server, "Ship?", [IRREVERSIBLE])
+    app = make_live_app(server.url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await started(pilot, 1)
+        await pilot.press("1", "escape", "1", "n")
+        await pilot.pause(0.2)
+        assert not isinstance(app.screen, ConfirmModal)
+    assert server.state.responses == []
+
+
+async def test_plain_simple_double_press_sends_once(server: RunningServer) -> None:
+    nid = add(server, "Ack?", [PLAIN])
+    app = make_live_app(server.url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await started(pilot, 1)
+        await pilot.press("1", "1", "1")
+        await wait_for(
+            pilot, lambda: app.main.answers.get(nid) and app.main.answers[nid].kind == "sent"
+        )
+        await pilot.press("1")
+        await pilot.pause(0.2)
+    assert len(server.state.responses) == 1
+    assert len(server.state.respond_attempts) == 1
+
+
+@pytest.mark.parametrize(
+    ("number", "keys", "expected"),
+    [
+        (2, ["2"], False),  # binary: "2" = the false label
+        (2, ["1"], True),
+        (3, ["down", "enter"], "b"),  # choice
+        (3, ["2"], "b"),
+        (4, ["space", "down", "space", "enter"], ["x", "y"]),  # multi_choice
+        (5, ["n", "o", "t", " ", "n", "o", "w", "enter"], "not now"),  # text
+        (6, ["7", "enter"], 7),  # number
+        (7, [*"2026-05-01", "enter"], "2026-05-01"),  # date
+    ],
+)
+async def test_each_type_sends_what_was_chosen(
+    server: RunningServer, number: int, keys: list[str], expected: object
+) -> None:
+    nid = add(server, "All types", ALL_ACTIONS)
+    app = make_live_app(server.url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await started(pilot, 1)
+        await pilot.press(str(number))
+        assert isinstance(app.screen, AnswerModal)
+        await pilot.press(*keys)
+        await wait_for(pilot, lambda: server.state.responses)
+        await wait_for(
+            pilot, lambda: nid in app.main.answers and app.main.answers[nid].kind == "sent"
+        )
+    [response] = server.state.responses
+    assert response["action_id"] == ALL_ACTIONS[number - 1]["id"]
+    assert response["response_data"] == expected
+
+
+async def test_validation_errors_show_inline_and_keep_the_input(server: RunningServer) -> None:
+    add(server, "All types", ALL_ACTIONS)
+    app = make_live_app(server.url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await started(pilot, 1)
+        await pilot.press("6", "9", "9", "enter")  # number 1..10
+        modal = app.screen
+        assert isinstance(modal, AnswerModal)
+        assert modal.errors == ["the answer must be at most 10"]
+        assert modal.query_one(Input).value == "99"
+        await pilot.press("backspace", "enter")
+        await wait_for(pilot, lambda: server.state.responses)
+        assert server.state.responses[0]["response_data"] == 9
+        await pilot.press("4", "enter")  # multi_choice: min 1 selection
+        # the notification is answered now: no modal opens
+        assert not isinstance(app.screen, AnswerModal)
+
+
+async def test_multi_choice_enforces_max(server: RunningServer) -> None:
+    add(server, "All types", ALL_ACTIONS)
+    app = make_live_app(server.url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await started(pilot, 1)
+        await pilot.press("4", "enter")
+        modal = app.screen
+        assert isinstance(modal, AnswerModal)
+        assert modal.errors == ["select at least 1 (selected 0)"]
+        await pilot.press("space", "down", "space", "down", "space", "enter")
+        assert modal.errors[-1] == "select at most 2 (selected 3)"
+        assert len(modal.query_one(SelectionList).selected) == 3
+        await pilot.press("escape")
+        await pilot.pause(0.1)
+    assert server.state.responses == []
+
+
+async def test_multiline_text_sends_with_ctrl_s(server: RunningServer) -> None:
+    add(server, "Notes", [MULTILINE])
+    app = make_live_app(server.url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await started(pilot, 1)
+        await pilot.press("1", "a", "enter", "b")
+        assert app.screen.query_one(TextArea).text == "a\nb"
+        await pilot.press("ctrl+s")
+        assert app.screen.errors == ["at least 5 characters needed (got 3)"]
+        await pilot.press("c", "d", "ctrl+s")
+        await wait_for(pilot, lambda: server.state.responses)
+    assert server.state.responses[0]["response_data"] == "a\nbcd"
+
+
+async def test_escape_cancels_every_modal(server: RunningServer) -> None:
+    add(server, "All types", ALL_ACTIONS)
+    app = make_live_app(server.url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await started(pilot, 1)
+        for number in range(2, 8):
+            await pilot.press(str(number))
+            assert isinstance(app.screen, AnswerModal), number
+            await pilot.press("x", "escape")
+            assert not isinstance(app.screen, AnswerModal)
+        await pilot.pause(0.2)
+    assert server.state.responses == []
+    assert server.state.respond_attempts == []
+
+
+async def test_text_then_next_notification(server: RunningServer) -> None:
+    """The "done when" flow: `1` + `y` on the first, `j`, `2`, "not now", Enter on the next."""
+    first = add(server, "A first", [IRREVERSIBLE, ALL_ACTIONS[4]])
+    second = add(server, "B second", [IRREVERSIBLE, ALL_ACTIONS[4]])
+    app = make_live_app(server.url)
+    async with app.run_test(size=(150, 40)) as pilot:
+        await started(pilot, 2)
+        order = app.main.inbox.row_ids()
+        await pilot.press("1", "y")
+        await wait_for(pilot, lambda: len(server.state.responses) == 1)
+        await pilot.press("j", "2", *"not now", "enter")
+        await wait_for(pilot, lambda: len(server.state.responses) == 2)
+        assert app.is_running
+    assert {first, second} == set(order)
+    assert [
+        (r["notification_id"], r["action_id"], r["response_data"]) for r in server.state.responses
+    ] == [
+        (order[0], "ship", None),
+        (order[1], "say", "not now"),
+    ]
+
+
+async def test_enter_opens_the_actions_and_enter_answers(server: RunningServer) -> None:
+    nid = add(server, "Via Enter", [IRREVERSIBLE, ALL_ACTIONS[4]])
+    app = make_live_app(server.url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await started(pilot, 1)
+        await pilot.press("enter")
+        assert app.focused is app.main.query_one("#detail-actions")
+        await pilot.press("down", "enter", *"ok", "enter")
+        await wait_for(pilot, lambda: server.state.responses)
+        await pilot.press("escape")
+        assert app.focused is app.main.inbox
+    assert server.state.responses[0]["notification_id"] == nid
+    assert server.state.responses[0]["response_data"] == "ok"
+
+
+async def test_clicking_an_action_answers(server: RunningServer) -> None:
+    add(server, "Via click", [PLAIN, IRREVERSIBLE])
+    app = make_live_app(server.url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await started(pilot, 1)
+        await pilot.click("#detail-actions", offset=(4, 1))
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.click("#confirm-yes")
+        await wait_for(pilot, lambda: server.state.responses)
+    assert server.state.responses[0]["action_id"] == "ship"

@@ -1,0 +1,127 @@
+"""The scenes shared by the snapshot tests and `scripts/make_screenshots.py`.
+
+Each scene is a name, a function building the app, and the keys to press before the shot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from atp_tui.app import AtpApp
+from atp_tui.client.events import ConnectionChanged, ConnectionState, StatusChanged
+from atp_tui.client.respond import RespondOutcome
+from tests.snapshots.harness import (
+    CONNECTED,
+    INJECTION_TITLES,
+    inbox_items,
+    make_app,
+    notification,
+    received,
+)
+
+SIZES = {"80x24": (80, 24), "140x40": (140, 40)}
+
+
+@dataclass(frozen=True)
+class Scene:
+    """One screenshot: how to build the app and what to press first."""
+
+    build: Callable[[], AtpApp]
+    press: tuple[str, ...] = ()
+    settle: Callable[[AtpApp], bool] = field(default=lambda app: True)
+    push: tuple[Any, ...] = ()
+    """Engine events delivered after the first batch (live updates)."""
+
+
+def _inbox(*extra: Any, outcomes: list[RespondOutcome] | None = None) -> AtpApp:
+    return make_app([CONNECTED, *received(inbox_items()), *extra], outcomes=outcomes)
+
+
+def _loaded(app: AtpApp) -> bool:
+    return app.batches >= 1
+
+
+def _injection() -> AtpApp:
+    items = [
+        notification(f"x{i}", title, deadline=5 + i, service="[red]svc[/]", project="\x1b[2J")
+        for i, title in enumerate(INJECTION_TITLES)
+    ]
+    items[0] = notification(
+        "x0",
+        INJECTION_TITLES[0],
+        deadline=5,
+        service="[red]svc[/]",
+        project="\x1b[2J",
+        description="[/]\x1b]52;c;ZXZpbA==\x07 [@click=app.quit]quit[/] \u202eevil\nnext line",
+        metadata={"[b]key[/b]": "[@click=app.quit]v[/]"},
+    )
+    return make_app([CONNECTED, *received(items)])
+
+
+REFUSED = RespondOutcome("refused", "replicas above the team quota (CONSTRAINT_VIOLATION)", 422)
+
+SCENES: dict[str, Scene] = {
+    "connecting_empty": Scene(lambda: make_app()),
+    "inbox_detail": Scene(_inbox, settle=_loaded),
+    "confirm_irreversible": Scene(_inbox, ("1",), _loaded),
+    "text_modal": Scene(_inbox, ("2", *"not now"), _loaded),
+    "binary_modal": Scene(_inbox, ("3",), _loaded),
+    "choice_modal": Scene(_inbox, ("4", "down"), _loaded),
+    "multi_choice_modal": Scene(_inbox, ("5", "space", "down", "space"), _loaded),
+    "number_modal_error": Scene(_inbox, ("6", "9", "9", "enter"), _loaded),
+    "date_modal": Scene(_inbox, ("7", *"2026-05"), _loaded),
+    "refused_answer": Scene(lambda: _inbox(outcomes=[REFUSED]), ("6", "1", "2", "enter"), _loaded),
+    "invalidated_item": Scene(
+        _inbox,
+        settle=_loaded,
+        push=(StatusChanged("n-promote", "invalidated", "replaced by build 2.14.4", "e9"),),
+    ),
+    "reconnecting": Scene(
+        lambda: _inbox(
+            ConnectionChanged(ConnectionState("reconnecting", "server closed the stream", 6.0, 3))
+        ),
+        settle=_loaded,
+    ),
+    "credentials_refused": Scene(
+        lambda: make_app(
+            [
+                ConnectionChanged(
+                    ConnectionState(
+                        "auth_refused", "token refused by the server (401 AUTH_INVALID_TOKEN)"
+                    )
+                )
+            ]
+        ),
+        settle=_loaded,
+    ),
+    "help": Scene(_inbox, ("question_mark",), _loaded),
+    "injection_titles": Scene(_injection, settle=_loaded),
+}
+
+
+async def settle(pilot: Any, scene: Scene) -> None:
+    """Wait until the scene's data arrived and answers finished, then press its keys."""
+    app = pilot.app
+    for _ in range(200):
+        if scene.settle(app):
+            break
+        await pilot.pause(0.01)
+    await pilot.pause()
+    if scene.push:
+        batches = app.batches
+        app.engine.push(*scene.push)
+        for _ in range(200):
+            if app.batches > batches:
+                break
+            await pilot.pause(0.01)
+    for key in scene.press:
+        await pilot.press(key)
+    for _ in range(50):
+        if not app.main.answering.pending_count:
+            break
+        await asyncio.sleep(0.01)
+    await pilot.pause()
+    await pilot.wait_for_scheduled_animations()

@@ -1,0 +1,72 @@
+"""Snapshot tests: what a person sees, at 80×24 and 140×40, under a frozen clock.
+
+Regenerate after an intended change with `pytest tests/snapshots --snapshot-update`, then look
+at every changed SVG before committing it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.snapshots.scenarios import SCENES, SIZES, settle
+
+SIZE_IDS = list(SIZES)
+
+
+def _shot(snap_compare: Any, name: str, size: str) -> bool:
+    scene = SCENES[name]
+
+    async def run_before(pilot: Any) -> None:
+        await settle(pilot, scene)
+
+    return snap_compare(scene.build(), terminal_size=SIZES[size], run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZE_IDS)
+class TestInbox:
+    """The main screen in its states."""
+
+    @pytest.mark.parametrize(
+        "name",
+        [
+            "connecting_empty",
+            "inbox_detail",
+            "invalidated_item",
+            "reconnecting",
+            "credentials_refused",
+            "injection_titles",
+        ],
+    )
+    def test_screen(self, snap_compare: Any, name: str, size: str) -> None:
+        assert _shot(snap_compare, name, size)
+
+
+@pytest.mark.parametrize("size", SIZE_IDS)
+class TestAnswering:
+    """Each answer modal, a validation error and a refused answer."""
+
+    @pytest.mark.parametrize(
+        "name",
+        [
+            "confirm_irreversible",
+            "text_modal",
+            "binary_modal",
+            "choice_modal",
+            "multi_choice_modal",
+            "number_modal_error",
+            "date_modal",
+            "refused_answer",
+        ],
+    )
+    def test_modal(self, snap_compare: Any, name: str, size: str) -> None:
+        assert _shot(snap_compare, name, size)
+
+
+@pytest.mark.parametrize("size", SIZE_IDS)
+class TestHelp:
+    """The help screen lists every binding with its id."""
+
+    def test_help(self, snap_compare: Any, size: str) -> None:
+        assert _shot(snap_compare, "help", size)
