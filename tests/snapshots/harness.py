@@ -1,4 +1,4 @@
-"""A deterministic harness for snapshot tests and `scripts/make_screenshots.py`.
+"""A deterministic harness for snapshot tests and `screenshots/make_screenshots.py`.
 
 The app is built with `build_app` like in production, but with a frozen clock, an in-memory
 store, a scripted engine (same interface as `StreamEngine`, no network), a scripted respond

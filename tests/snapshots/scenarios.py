@@ -1,4 +1,4 @@
-"""The scenes shared by the snapshot tests and `scripts/make_screenshots.py`.
+"""The scenes shared by the snapshot tests and `screenshots/make_screenshots.py`.
 
 Each scene is a name, a function building the app, and the keys to press before the shot.
 """

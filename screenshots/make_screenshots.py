@@ -1,6 +1,6 @@
 """Write the README's screenshots (SVG) into `screenshots/`, from the snapshot-test harness.
 
-Run from the repository root: `.venv/bin/python scripts/make_screenshots.py`. The scenes are
+Run from the repository root: `.venv/bin/python screenshots/make_screenshots.py`. The scenes are
 the ones the snapshot tests check (`tests/snapshots/scenarios.py`): frozen clock, fixed data,
 UTC, no cursor blink, so the files only change when the UI does.
 """
