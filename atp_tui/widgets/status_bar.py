@@ -74,7 +74,12 @@ class StatusBar(Static):
         where = Text("  ")
         where.append(sanitize(host, limit=60), style="bold")
         age = Text("  last event ", style="dim")
-        age.append(f"{format_age(last_event, now)} ago" if last_event else "none", style="dim")
+        if last_event is None:
+            since = "none"
+        else:
+            since = format_age(last_event, now)
+            since = "just now" if since == "now" else f"{since} ago"
+        age.append(since, style="dim")
         tail = self._counts(counts)
         width = self.content_region.width or 200
         # Drop the least useful parts first when the terminal is narrow.
