@@ -410,7 +410,7 @@ async def test_connection_refused_is_offline_with_backoff(fake_clock) -> None:
         for e in events
         if isinstance(e, ConnectionChanged) and e.state.kind == "reconnecting"
     ]
-    assert "offline" in reconnecting[0].detail
+    assert "offline" in reconnecting[0].detail and reconnecting[0].offline
     assert _waits(events) == [3, 6, 12, 24]
 
 

@@ -26,6 +26,8 @@ class ConnectionState:
     detail: str = ""
     retry_in: float | None = None
     attempt: int = 0
+    #: The last attempt could not reach the server at all (DNS, refused, connect timeout).
+    offline: bool = False
 
     def describe(self) -> str:
         """One human-readable line, e.g. `reconnecting in 6 s (attempt 2): server closed`."""

@@ -59,10 +59,13 @@ class EngineConfig:
 class _Outcome:
     """Why a connection attempt ended, and what the engine should do next."""
 
-    def __init__(self, kind: str, detail: str = "", floor: float = 0.0) -> None:
+    def __init__(
+        self, kind: str, detail: str = "", floor: float = 0.0, *, offline: bool = False
+    ) -> None:
         self.kind = kind  # "retry" | "poll" | "auth" | "fail" | "cap"
         self.detail = detail
         self.floor = floor
+        self.offline = offline
 
 
 _EOF = object()
@@ -203,7 +206,11 @@ class StreamEngine:
                     else self._backoff.next_delay(outcome.floor)
                 )
                 yield self._set_state(
-                    "reconnecting", outcome.detail, retry_in=delay, attempt=self._backoff.attempt
+                    "reconnecting",
+                    outcome.detail,
+                    retry_in=delay,
+                    attempt=self._backoff.attempt,
+                    offline=outcome.offline,
                 )
             await self._wait(delay)
 
@@ -224,9 +231,15 @@ class StreamEngine:
             self._wake.clear()
 
     def _set_state(
-        self, kind: str, detail: str = "", *, retry_in: float | None = None, attempt: int = 0
+        self,
+        kind: str,
+        detail: str = "",
+        *,
+        retry_in: float | None = None,
+        attempt: int = 0,
+        offline: bool = False,
     ) -> ConnectionChanged:
-        self.state = ConnectionState(kind, detail, retry_in, attempt)  # type: ignore[arg-type]
+        self.state = ConnectionState(kind, detail, retry_in, attempt, offline)  # type: ignore[arg-type]
         return ConnectionChanged(self.state)
 
     # -- one connection -----------------------------------------------------------------
@@ -278,7 +291,7 @@ class StreamEngine:
             if is_certificate_error(error):
                 outcome.append(_Outcome("cap", detail))
             elif isinstance(error, httpx.ConnectError | httpx.ConnectTimeout):
-                outcome.append(_Outcome("retry", f"offline: {detail}"))
+                outcome.append(_Outcome("retry", f"offline: {detail}", offline=True))
             else:
                 outcome.append(_Outcome("retry", detail))
             return
