@@ -89,7 +89,9 @@ def valid_cursor(value: object) -> bool:
     return (
         isinstance(value, str)
         and len(value) <= MAX_CURSOR_LENGTH
-        and not any(c in value for c in "\x00\r\n")
+        and "\x00" not in value
+        and "\r" not in value
+        and "\n" not in value
     )
 
 
