@@ -69,7 +69,7 @@ async def run_watch(
     store = Store.open(state_dir)
     for warning in store.warnings:
         print(f"atp-tui: warning: {warning}", file=err, flush=True)
-    engine = StreamEngine(config, store, on_batch=out.flush)
+    engine = StreamEngine(config, store, on_batch=out.flush, freeze_gc=True)
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):

@@ -22,6 +22,7 @@ from atp_tui.client.backoff import STABLE_AFTER, Backoff, parse_retry_after
 from atp_tui.client.clock import SYSTEM_CLOCK, Clock
 from atp_tui.client.delivery import Delivery, DeliveryStats
 from atp_tui.client.events import ConnectionChanged, ConnectionState, EngineEvent
+from atp_tui.client.heap import LongLivedHeap
 from atp_tui.client.http import (
     EVENTS_PATH,
     auth_headers,
@@ -42,6 +43,10 @@ NO_SSE_STATUSES = frozenset({404, 405, 406, 410})
 #: How often SSE is tried again while polling.
 SSE_RETRY_WHILE_POLLING = 60.0
 _QUEUE_HIGH_WATER = 32
+#: While chunks are still queued (a burst), the store commits at most this often; once the
+#: engine has caught up with the socket it commits at once. A crash in between replays the
+#: uncommitted events, which dedupe hides.
+COMMIT_EVERY = 0.1
 
 
 @dataclass
@@ -97,6 +102,7 @@ class StreamEngine:
         transport: httpx.AsyncBaseTransport | None = None,
         jitter: bool = True,
         on_batch: Callable[[], None] | None = None,
+        freeze_gc: bool = False,
     ) -> None:
         self.config = config
         self._store = store
@@ -107,6 +113,9 @@ class StreamEngine:
         self._poller = Poller(config, store, self._delivery, self._clock)
         #: Called after each handled chunk, just before the store commits (e.g. flush stdout).
         self._on_batch = on_batch
+        #: Long-running processes keep the GC off the growing inbox cache (see `heap`).
+        self._heap = LongLivedHeap(self._clock) if freeze_gc else None
+        self._last_commit = self._clock.monotonic()
         self._wake = asyncio.Event()
         self._stopped = False
         self._reader: asyncio.Task[None] | None = None
@@ -420,7 +429,8 @@ class StreamEngine:
                 self._store.set_cursor(decoder.last_event_id)
                 if decoder.retry_ms is not None:
                     self._backoff.set_retry_ms(decoder.retry_ms)
-                self._flush()
+                # Caught up with the socket: commit now. In a burst: at most every COMMIT_EVERY s.
+                self._flush(caught_up=queue.empty())
         finally:
             self._flush()
         stable = self._clock.monotonic() - opened_at >= STABLE_AFTER
@@ -428,10 +438,19 @@ class StreamEngine:
             self._backoff.reset()
         outcome.append(_Outcome("retry", reason))
 
-    def _flush(self) -> None:
+    def _flush(self, *, caught_up: bool = True) -> None:
+        """Flush the consumer's output, then commit the store (see `COMMIT_EVERY`)."""
         if self._on_batch is not None:
             self._on_batch()
+        if not self._store.has_pending_writes:
+            return
+        now = self._clock.monotonic()
+        if not caught_up and now - self._last_commit < COMMIT_EVERY:
+            return
+        self._last_commit = now
         self._store.commit()
+        if self._heap is not None:
+            self._heap.settled()
 
     async def _poll_once(self, client: httpx.AsyncClient) -> AsyncIterator[EngineEvent]:
         """One polling round; failures become a state change, not an exception."""
