@@ -105,7 +105,9 @@ SCENES: dict[str, Scene] = {
 async def settle(pilot: Any, scene: Scene) -> None:
     """Wait until the scene's data arrived and answers finished, then press its keys."""
     app = pilot.app
-    for _ in range(200):
+    # Generous caps: each loop ends as soon as its condition holds, and a loaded CI machine
+    # must not turn a slow first frame into a snapshot of a half-loaded screen.
+    for _ in range(1000):
         if scene.settle(app):
             break
         await pilot.pause(0.01)
@@ -113,7 +115,7 @@ async def settle(pilot: Any, scene: Scene) -> None:
     if scene.push:
         batches = app.batches
         app.engine.push(*scene.push)
-        for _ in range(200):
+        for _ in range(1000):
             if app.batches > batches:
                 break
             await pilot.pause(0.01)
