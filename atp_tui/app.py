@@ -10,6 +10,7 @@ in-memory store).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable
+from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
 from textual import work
@@ -22,6 +23,7 @@ from atp_tui.client.clock import SYSTEM_CLOCK, Clock
 from atp_tui.client.events import ConnectionChanged, ConnectionState, EngineEvent
 from atp_tui.client.respond import RespondClient
 from atp_tui.screens.main import READ_DELAY, MainScreen
+from atp_tui.settings import ConfigProblem, Settings, did_you_mean
 from atp_tui.store import Store
 from atp_tui.text import sanitize
 
@@ -76,6 +78,10 @@ class AtpApp(App[int]):
         engine: EngineLike,
         respond: RespondLike,
         host: str,
+        settings: Settings | None = None,
+        profile: str | None = None,
+        config_path: Path | None = None,
+        problems: Iterable[ConfigProblem] = (),
         clock: Clock | None = None,
         bell_on_new: bool = True,
         cursor_blink: bool = True,
@@ -83,7 +89,16 @@ class AtpApp(App[int]):
         read_delay: float = READ_DELAY,
     ) -> None:
         super().__init__()
+        self.settings = settings or Settings()
+        #: The active profile (shown in the status bar; the settings screen saves into it).
+        self.profile = profile
+        #: The config file the settings came from (the settings screen writes it).
+        self.config_path = config_path
+        #: Configuration problems, shown as one notice when the app starts.
+        self.problems: list[ConfigProblem] = list(problems)
         self.store = store
+        #: The inbox as cached before the engine started (the offline start shows it, stale).
+        self.cached = store.load_notifications()
         self.engine = engine
         self.respond = respond
         self.host = host
@@ -107,12 +122,52 @@ class AtpApp(App[int]):
 
     def get_default_screen(self) -> Screen[Any]:
         """The main screen is the default screen."""
-        self._main = MainScreen()
+        self._main = MainScreen(self.cached)
         return self._main
 
     def on_mount(self) -> None:
-        """Start consuming the engine."""
+        """Apply the theme and keymap, report configuration problems, start the engine."""
+        self.apply_theme(self.settings.theme)
+        self.apply_keymap(self.settings.keymap)
+        self.report_problems()
         self.consume_events()
+
+    def apply_theme(self, theme: str) -> None:
+        """Use `theme`; an unknown name keeps the default and becomes a problem."""
+        if theme in self.available_themes:
+            if theme != self.theme:  # setting it re-applies every style: only when it changes
+                self.theme = theme
+            return
+        where = self.config_path.name if self.config_path else "settings"
+        hint = did_you_mean(theme, sorted(self.available_themes))
+        self.problems.append(
+            ConfigProblem(where, "theme", f"unknown theme {theme!r}; {hint}; using {self.theme}")
+        )
+
+    def apply_keymap(self, keymap: dict[str, str]) -> None:
+        """Rebind keys with Textual's keymap; unknown ids and conflicts become problems."""
+        from atp_tui.screens.keys import binding_scopes
+        from atp_tui.settings import keymap_problems
+
+        where = str(self.config_path) if self.config_path else "settings"
+        self.problems.extend(keymap_problems(keymap, binding_scopes(), file=where))
+        if keymap or self._keymap:  # setting it refreshes every binding: only when needed
+            self.set_keymap(keymap)
+
+    def report_problems(self) -> None:
+        """One notice naming file, key and problem for everything wrong with the configuration."""
+        if not self.problems:
+            return
+        lines = [sanitize(str(problem), limit=300) for problem in self.problems[:8]]
+        if len(self.problems) > 8:
+            lines.append(f"… and {len(self.problems) - 8} more (atp-tui config check lists all)")
+        self.notify(
+            "\n".join(lines),
+            title="Configuration problems (defaults used for these keys)",
+            severity="warning",
+            markup=False,
+            timeout=30,
+        )
 
     @work(exclusive=True, group="stream", exit_on_error=False, description="event stream")
     async def consume_events(self) -> None:
@@ -176,7 +231,8 @@ def screen_commands(screen: MainScreen) -> Iterable[SystemCommand]:
         for binding in bindings:
             if not isinstance(binding, Binding):
                 continue
-            keys = binding.key_display or binding.key
+            live = screen.app._keymap.get(binding.id or "")  # rebound by the user's keymap
+            keys = live or binding.key_display or binding.key
             title = binding.description
             if binding.action.startswith("answer("):
                 title = f"Answer with action {binding.action[7:-1]}"
@@ -199,21 +255,42 @@ def build_app(
     server: str,
     token: str,
     store: Store,
-    heartbeat_timeout: float = 90.0,
+    settings: Settings | None = None,
+    heartbeat_timeout: float | None = None,
     clock: Clock | None = None,
     engine: EngineLike | None = None,
     respond: RespondLike | None = None,
     **options: Any,
 ) -> AtpApp:
-    """The one factory: a real engine and respond client unless fakes are handed in."""
+    """The one factory: a real engine and respond client unless fakes are handed in.
+
+    `settings` (default: `Settings()`) configures the engine (heartbeat timeout, token in the
+    query, event types) and the app; `heartbeat_timeout` overrides the setting (tests).
+    Further `options` go to `AtpApp` (`profile`, `config_path`, `problems`, test switches).
+    """
     from urllib.parse import urlsplit
 
     from atp_tui.client.stream import EngineConfig, StreamEngine
 
+    settings = settings or Settings()
     if engine is None:
-        config = EngineConfig(server=server, token=token, heartbeat_timeout=heartbeat_timeout)
+        config = EngineConfig(
+            server=server,
+            token=token,
+            types=tuple(settings.types),
+            heartbeat_timeout=heartbeat_timeout or settings.heartbeat_timeout,
+            token_in_query=settings.token_in_query,
+        )
         engine = StreamEngine(config, store, clock=clock)
     if respond is None:
         respond = RespondClient(server, token, store, clock=clock)
     host = urlsplit(server).netloc or server
-    return AtpApp(store=store, engine=engine, respond=respond, host=host, clock=clock, **options)
+    return AtpApp(
+        store=store,
+        engine=engine,
+        respond=respond,
+        host=host,
+        settings=settings,
+        clock=clock,
+        **options,
+    )

@@ -295,25 +295,14 @@ def _run_report(args: argparse.Namespace) -> int:
 
 
 def _run_tui(args: argparse.Namespace) -> int:
+    """The TUI: configuration problems become a notice inside it (they never block it)."""
     from atp_tui.launch import run_tui
 
-    loaded = _load_settings(args)
+    loaded = _load_settings(args, warn=False)
     if args.demo:
-        return run_tui(
-            server=None,
-            token=None,
-            state_dir=args.state_dir,
-            heartbeat_timeout=loaded.settings.heartbeat_timeout,
-            demo=True,
-        )
+        return run_tui(loaded, server=None, token=None, state_dir=args.state_dir, demo=True)
     server, token = _connection(loaded)
-    return run_tui(
-        server=server,
-        token=token,
-        state_dir=_state_dir(loaded),
-        heartbeat_timeout=loaded.settings.heartbeat_timeout,
-        demo=False,
-    )
+    return run_tui(loaded, server=server, token=token, state_dir=_state_dir(loaded), demo=False)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

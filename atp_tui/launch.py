@@ -1,9 +1,9 @@
 """Building and running the TUI: the CLI's default command and `--demo`.
 
 `run_tui` opens the store, builds the app through `atp_tui.app.build_app` (the same factory the
-tests and the screenshot script use) and runs it. With `demo=True` it first starts the
-reference server with demo agents in the same event loop, on a free loopback port, with a
-random token and (unless a state dir is given) a temporary state directory.
+tests and the screenshot script use) with the loaded settings, and runs it. With `demo=True` it
+first starts the reference server with demo agents in the same event loop, on a free loopback
+port, with a random token and (unless a state dir is given) a temporary state directory.
 """
 
 from __future__ import annotations
@@ -15,16 +15,23 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+from atp_tui.settings_file import LoadedSettings
 from atp_tui.store import Store
 
 
-async def _run(server: str, token: str, state_dir: Path, heartbeat_timeout: float) -> int:
+async def _run(server: str, token: str, state_dir: Path, loaded: LoadedSettings) -> int:
     from atp_tui.app import build_app
 
     store = Store.open(state_dir)
     try:
         app = build_app(
-            server=server, token=token, store=store, heartbeat_timeout=heartbeat_timeout
+            server=server,
+            token=token,
+            store=store,
+            settings=loaded.settings,
+            profile=loaded.profile,
+            config_path=loaded.path,
+            problems=loaded.problems,
         )
         await app.run_async()
         return app.return_code or 0
@@ -48,22 +55,26 @@ async def demo_server(state_dir: Path | None = None) -> AsyncIterator[tuple[str,
             yield server.url, token, state_dir or Path(temporary)
 
 
-async def _run_demo(state_dir: Path | None, heartbeat_timeout: float) -> int:
+async def _run_demo(state_dir: Path | None, loaded: LoadedSettings) -> int:
     async with demo_server(state_dir) as (url, token, directory):
-        return await _run(url, token, directory, heartbeat_timeout)
+        return await _run(url, token, directory, loaded)
 
 
 def run_tui(
+    loaded: LoadedSettings,
     *,
     server: str | None,
     token: str | None,
     state_dir: Path | None,
-    heartbeat_timeout: float,
     demo: bool,
 ) -> int:
-    """Run the TUI until the user quits; returns the exit status."""
+    """Run the TUI until the user quits; returns the exit status.
+
+    `loaded` carries the settings, the config file path (the settings screen saves there), the
+    active profile and the configuration problems (shown as a notice at start).
+    """
     if demo:
-        return asyncio.run(_run_demo(state_dir, heartbeat_timeout))
+        return asyncio.run(_run_demo(state_dir, loaded))
     if server is None or token is None or state_dir is None:
         raise ValueError("server, token and state_dir are required unless demo=True")
-    return asyncio.run(_run(server, token, state_dir, heartbeat_timeout))
+    return asyncio.run(_run(server, token, state_dir, loaded))

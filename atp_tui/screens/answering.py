@@ -110,7 +110,7 @@ class Answering:
             self._warn(problem)
             return
         if isinstance(action, SimpleAction):
-            if action.irreversible:
+            if action.irreversible and self.screen.atp.settings.confirm_irreversible:
                 self._open(ConfirmModal, notification_id, action, item)
             else:
                 self.send(notification_id, action, None, None)

@@ -7,19 +7,33 @@ from typing import TYPE_CHECKING
 from textual.binding import Binding
 
 from atp_tui.screens.answer_base import AnswerModal
+from atp_tui.screens.away import AwayScreen
 from atp_tui.screens.binary import BinaryModal
 from atp_tui.screens.choice import ChoiceModal
 from atp_tui.screens.confirm import ConfirmModal
 from atp_tui.screens.help import HelpRow, HelpScreen
+from atp_tui.screens.history import HistoryScreen
 from atp_tui.screens.multi_choice import MultiChoiceModal, _Choices
 from atp_tui.screens.quit_confirm import QuitConfirm
+from atp_tui.screens.settings import SettingsScreen
 from atp_tui.screens.text_answer import TextModal
 
 if TYPE_CHECKING:
     from atp_tui.screens.main import MainScreen
 
 #: Dialog bindings listed after the live ones, in this order.
-_DIALOGS = (AnswerModal, ConfirmModal, BinaryModal, ChoiceModal, _Choices, TextModal, QuitConfirm)
+_DIALOGS = (
+    AnswerModal,
+    ConfirmModal,
+    BinaryModal,
+    ChoiceModal,
+    _Choices,
+    TextModal,
+    QuitConfirm,
+    SettingsScreen,
+    HistoryScreen,
+    AwayScreen,
+)
 
 
 def _bindings_of(owner: type) -> list[Binding]:
@@ -64,8 +78,9 @@ def help_rows(screen: MainScreen) -> list[HelpRow]:
         for binding in _bindings_of(owner):
             if binding.id and binding.id not in seen:
                 seen.add(binding.id)
+                live = keymap.get(binding.id, binding.key)  # the user's keys when rebound
                 shown = " / ".join(
-                    app.get_key_display(binding.with_key(k)) for k in binding.key.split(",")
+                    app.get_key_display(binding.with_key(k.strip())) for k in live.split(",")
                 )
                 rows.append(
                     (shown, f"{owner.__name__.lstrip('_')}: {binding.description}", binding.id)

@@ -13,6 +13,9 @@ notification id under the cursor when the key was pressed, never to a row index.
 | `escape` | `main.back` | clear the filter / back to the inbox |
 | `s` | `main.sort` | deadline order ↔ newest first |
 | `r` | `main.reconnect` | reconnect now |
+| `w` | `main.away` | the last "while you were away" summary |
+| `H` | `main.history` | your answers, newest first |
+| `,` | `main.settings` | edit and save the settings |
 | `?` | `main.help` | this list |
 | `q` | `main.quit` | quit (asks while an answer is being sent) |
 """
@@ -21,13 +24,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Input
+from textual.timer import Timer
+from textual.widgets import Footer, Input, Static
 
 from atp_tui.client.events import (
     ConnectionChanged,
@@ -39,8 +44,14 @@ from atp_tui.client.events import (
 )
 from atp_tui.messages import ActionChosen
 from atp_tui.screens.answering import Answering
+from atp_tui.screens.away import AwayScreen
+from atp_tui.screens.catchup import CATCHUP_QUIET, AwaySummary, CatchUp
 from atp_tui.screens.help import HelpRow, HelpScreen
+from atp_tui.screens.history import EPOCH, HistoryScreen
 from atp_tui.screens.quit_confirm import QuitConfirm
+from atp_tui.screens.settings import SettingsScreen
+from atp_tui.settings import bell_rings
+from atp_tui.settings_file import display_path
 from atp_tui.store import StoredNotification
 from atp_tui.text import sanitize
 from atp_tui.widgets.detail import ActionList, DetailPane
@@ -69,13 +80,17 @@ class MainScreen(Screen[None]):
         Binding("escape", "back", "Back", show=False, id="main.back"),
         Binding("s", "toggle_sort", "Sort", id="main.sort"),
         Binding("r", "reconnect", "Reconnect", show=False, id="main.reconnect"),
+        Binding("w", "away", "While you were away", show=False, id="main.away"),
+        Binding("H", "history", "History", show=False, id="main.history"),
+        Binding("comma", "settings", "Settings", show=False, id="main.settings"),
         Binding("question_mark", "help", "Help", id="main.help"),
         Binding("q", "quit", "Quit", id="main.quit"),
     ]
 
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (110, "-wide")]
 
-    def __init__(self) -> None:
+    def __init__(self, cached: list[StoredNotification] | None = None) -> None:
+        """`cached` is the inbox the store held before the engine started (may be empty)."""
         super().__init__()
         self.answers: dict[str, AnswerState] = {}
         self.connection = ConnectionState("connecting")
@@ -85,6 +100,18 @@ class MainScreen(Screen[None]):
         self.skipped_events = 0
         self.bells = 0
         self.answering = Answering(self)
+        #: When the cached inbox shown at start was cached; None once the stream connected.
+        self.stale_since: datetime | None = None
+        self.catchup = CatchUp()
+        if cached:
+            # Opened on the cached inbox: stale until the stream connects, and a gap to
+            # summarise then (since the newest cached item: the best the store knows). Set
+            # here, not on mount: the first batch of events may arrive before the mount.
+            self.stale_since = max(item.received_at for item in cached)
+            self.catchup.start_gap(self.stale_since)
+        #: The last "while you were away" summary (`w` shows it again).
+        self.away: AwaySummary | None = None
+        self._catchup_timer: Timer | None = None
 
     @property
     def atp(self) -> AtpApp:
@@ -102,6 +129,9 @@ class MainScreen(Screen[None]):
         yield StatusBar(id="status-bar")
         with Horizontal(id="body"):
             with Vertical(id="inbox-pane"):
+                marker = Static("", id="stale-marker", markup=False)
+                marker.display = self.stale_since is not None  # known before the first layout
+                yield marker
                 yield InboxList(self.now, self.answers, id="inbox")
                 yield Input(placeholder="filter: title, description, service, project", id="filter")
             yield DetailPane(id="detail")
@@ -121,7 +151,10 @@ class MainScreen(Screen[None]):
         """Load what the store holds, start the clock tick and the unread timer."""
         self._connection_since = self.atp.clock.monotonic()
         self.answers.update(answers_from_log(self.atp.store.responses()))
+        self.apply_settings()
+        self.inbox.order = self.atp.settings.default_sort
         self.inbox.upsert(self.atp.store.load_notifications())
+        self._show_stale()
         self.inbox.focus()
         filter_input = self.query_one("#filter", Input)
         filter_input.display = False
@@ -139,8 +172,15 @@ class MainScreen(Screen[None]):
         """Apply one frame's worth of engine events with one redraw."""
         changed: dict[str, StoredNotification] = {}
         new = 0
+        ring = False
         store = self.atp.store
         for event in batch:
+            if self.catchup.feed(event, self.now()):
+                if self._catchup_timer is not None:  # reconnected again mid-replay
+                    self._catchup_timer.stop()
+                self._catchup_timer = self.set_timer(
+                    CATCHUP_QUIET, self._finish_catchup, name="catch-up"
+                )
             if isinstance(event, NotificationReceived):
                 notification = event.notification
                 item = store.get(notification.id) or StoredNotification(
@@ -148,6 +188,7 @@ class MainScreen(Screen[None]):
                 )
                 changed[notification.id] = item
                 new += 1
+                ring = ring or bell_rings(self.atp.settings.bell, notification.context.metadata)
                 self._last_event = self.now()
             elif isinstance(event, StatusChanged):
                 item = store.get(event.notification_id)
@@ -157,6 +198,9 @@ class MainScreen(Screen[None]):
             elif isinstance(event, ConnectionChanged):
                 self.connection = event.state
                 self._connection_since = self.atp.clock.monotonic()
+                if event.state.kind == "connected" and self.stale_since is not None:
+                    self.stale_since = None
+                    self._show_stale()
             elif isinstance(event, ServerErrorReceived):
                 self._last_event = self.now()
                 error = event.error
@@ -170,10 +214,47 @@ class MainScreen(Screen[None]):
                 self.skipped_events += 1
         if changed:
             self.inbox.upsert(changed.values())
-        if new and self.atp.bell_on_new:
+        if self.catchup.collecting and self._catchup_timer is not None:
+            self._catchup_timer.reset()  # the replay is still arriving
+        if ring and self.atp.bell_on_new:
             self.bells += 1
             self.app.bell()
         self.tick()
+
+    # -- settings, offline start and catch-up -------------------------------------------
+
+    def apply_settings(self) -> None:
+        """Use the app's current settings (at start and after the settings screen saved)."""
+        warning = self.atp.settings.deadline_warning_minutes * 60
+        self.inbox.warning_seconds = warning
+        self.detail.warning_seconds = warning
+
+    def _show_stale(self) -> None:
+        marker = self.query_one("#stale-marker", Static)
+        marker.display = self.stale_since is not None
+        if self.stale_since is not None:
+            cached = self.stale_since.astimezone().strftime("%Y-%m-%d %H:%M")
+            marker.update(Text(f"stale: cached at {cached} · waiting for the server"))
+
+    def _finish_catchup(self) -> None:
+        """The replay went quiet: summarise the gap and show it (if anything happened)."""
+        self._catchup_timer = None
+        if not self.catchup.collecting:
+            return
+        summary = self.catchup.finish(
+            self.atp.store.get, self.inbox.items(), self.answers, self.now()
+        )
+        if summary.empty:
+            return
+        self.away = summary
+        if self.app.screen is self:
+            self.app.push_screen(AwayScreen(summary))
+        else:  # never cover a dialog the user is in
+            self.notify(
+                f"While you were away: {summary.headline()}. Press w to see the list.",
+                markup=False,
+                timeout=15,
+            )
 
     def refresh_item(self, notification_id: str) -> None:
         """Re-read one notification from the store (after an answer) and redraw it."""
@@ -187,13 +268,15 @@ class MainScreen(Screen[None]):
     def counts(self) -> Counts:
         """Open, expiring, unread and total notifications (on the app's clock)."""
         now = self.now()
+        inbox = self.inbox  # one query, not one per item
+        warning = inbox.warning_seconds
         opened = expiring = unread = 0
-        for item in self.inbox.items():
+        for item in inbox.items():
             if not item.read:
                 unread += 1
             if item_actionable(item, now):
                 opened += 1
-                if is_urgent(item.notification.deadline, now):
+                if is_urgent(item.notification.deadline, now, warning):
                     expiring += 1
         return Counts(opened, expiring, unread, self.inbox.total)
 
@@ -207,7 +290,14 @@ class MainScreen(Screen[None]):
         self.detail.show(item, self.answers.get(selected) if selected else None, now)
         waited = self.atp.clock.monotonic() - self._connection_since
         self.query_one(StatusBar).show(
-            self.connection, waited, self.atp.host, self._last_event, now, self.counts()
+            self.connection,
+            waited,
+            self.atp.host,
+            self._last_event,
+            now,
+            self.counts(),
+            profile=self.atp.profile,
+            stale=self.stale_since is not None,
         )
 
     def _placeholder(self) -> str:
@@ -297,6 +387,43 @@ class MainScreen(Screen[None]):
         """Cut the wait (or the current connection) and connect again now."""
         self.atp.engine.reconnect_now()
         self.notify("Reconnecting…")
+
+    def action_away(self) -> None:
+        """Show the last "while you were away" summary again."""
+        if self.away is None:
+            self.notify("No catch-up yet: a summary appears after a gap in the stream.")
+            return
+        self.app.push_screen(AwayScreen(self.away))
+
+    def action_history(self) -> None:
+        """Show this user's answers from the response log, newest first."""
+        from atp_tui.history import history
+
+        self.app.push_screen(HistoryScreen(history(self.atp.store, EPOCH)))
+
+    def action_settings(self) -> None:
+        """Edit the common settings; saved changes apply at once where they can."""
+        app = self.atp
+        screen = SettingsScreen(
+            app.settings,
+            path=app.config_path,
+            profile=app.profile,
+            themes=sorted(app.available_themes),
+            cursor_blink=app.cursor_blink,
+        )
+
+        def saved(changes: dict[str, Any] | None) -> None:
+            if not changes:
+                return
+            app.settings = app.settings.model_copy(update=changes)
+            if "theme" in changes:
+                app.apply_theme(app.settings.theme)
+            self.apply_settings()
+            self.tick()
+            where = display_path(app.config_path) if app.config_path else "the settings file"
+            self.notify(f"Saved {', '.join(changes)} to {where}.", markup=False)
+
+        self.app.push_screen(screen, saved)
 
     def action_help(self) -> None:
         """Show every binding with its live key and id."""

@@ -37,6 +37,7 @@ from atp_tui.protocol.models import (
 from atp_tui.store import StoredNotification
 from atp_tui.text import sanitize, sanitize_lines
 from atp_tui.widgets.view import (
+    WARNING_SECONDS,
     AnswerState,
     closed_reason,
     created_at,
@@ -176,6 +177,8 @@ class DetailPane(VerticalScroll):
         super().__init__(id=id)
         self._shown: _Shown | None = None  # nothing rendered yet
         self.notification_id: str | None = None
+        #: Deadlines closer than this many seconds are drawn in red (the settings' threshold).
+        self.warning_seconds = WARNING_SECONDS
 
     def compose(self) -> ComposeResult:
         """The pane's parts; all filled by `show`."""
@@ -267,7 +270,7 @@ class DetailPane(VerticalScroll):
             line.append("none")
         else:
             countdown = format_countdown(deadline, now)
-            urgent = is_urgent(deadline, now) and not closed_reason(item, now)
+            urgent = is_urgent(deadline, now, self.warning_seconds) and not closed_reason(item, now)
             style = "bold red" if urgent else ""
             line.append(countdown if countdown == "expired" else f"in {countdown}", style=style)
             line.append(f" ({deadline.astimezone().strftime('%Y-%m-%d %H:%M:%S')})", style="dim")

@@ -38,6 +38,7 @@ from atp_tui.store import StoredNotification
 from atp_tui.text import sanitize
 from atp_tui.widgets.view import (
     STATE_GLYPHS,
+    WARNING_SECONDS,
     AnswerState,
     created_at,
     display_state,
@@ -155,6 +156,8 @@ class InboxList(ScrollView, can_focus=True):
         self._shown: list[str] | None = None  # filtered ids in order, or None for all
         self._shown_index: dict[str, int] = {}
         self.cursor_id: str | None = None
+        #: Deadlines closer than this many seconds are drawn in red (the settings' threshold).
+        self.warning_seconds = WARNING_SECONDS
 
     # -- data ---------------------------------------------------------------------------
 
@@ -443,7 +446,7 @@ class InboxList(ScrollView, can_focus=True):
         segments.append(Segment(_fit(cells.title, title_width), title_style))
         countdown_style = (
             self._style("inbox--urgent")
-            if not closed and is_urgent(deadline, now)
+            if not closed and is_urgent(deadline, now, self.warning_seconds)
             else self._style("inbox--dim")
         )
         segments.append(Segment(" " + countdown.rjust(9)[-9:], countdown_style))

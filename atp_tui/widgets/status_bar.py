@@ -61,18 +61,28 @@ class StatusBar(Static):
         last_event: datetime | None,
         now: datetime,
         counts: Counts,
+        *,
+        profile: str | None = None,
+        stale: bool = False,
     ) -> None:
-        """Redraw from the given state (all server text is sanitised here)."""
+        """Redraw from the given state (all server text is sanitised here).
+
+        `profile` is the active settings profile; `stale` says the inbox is the cached one.
+        """
         glyph, words, style = connection_words(state, waited)
         self.set_class(state.kind in ("auth_refused", "failed"), "-error")
         self.set_class(state.kind == "connected", "-ok")
         head = Text()
         head.append(f"{glyph} {words}", style=style)
+        if stale:
+            head.append(" · stale cache", style="bold yellow")
         detail = Text()
         if state.detail and state.kind != "connected":
             detail.append(f": {sanitize(state.detail, limit=120)}", style="dim")
         where = Text("  ")
         where.append(sanitize(host, limit=60), style="bold")
+        if profile:
+            where.append(f" [{sanitize(profile, limit=30)}]", style="cyan")
         age = Text("  last event ", style="dim")
         if last_event is None:
             since = "none"

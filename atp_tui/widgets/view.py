@@ -15,8 +15,9 @@ from typing import Literal
 from atp_tui.protocol.lifecycle import is_actionable
 from atp_tui.store import ResponseAttempt, StoredNotification
 
-#: Deadlines closer than this are shown in red and counted as "expiring".
-WARNING_SECONDS = 300.0
+#: Deadlines closer than this are shown in red and counted as "expiring" (the default of the
+#: `deadline_warning_minutes` setting, 15 minutes).
+WARNING_SECONDS = 900.0
 
 AnswerKind = Literal["pending", "retrying", "sent", "elsewhere", "refused", "failed", "closed"]
 
@@ -179,10 +180,12 @@ def format_age(moment: datetime | None, now: datetime) -> str:
     return f"{int(seconds // 86400)}d"
 
 
-def is_urgent(deadline: datetime | None, now: datetime) -> bool:
-    """Whether a deadline is within the warning threshold and not passed yet."""
+def is_urgent(
+    deadline: datetime | None, now: datetime, warning_seconds: float = WARNING_SECONDS
+) -> bool:
+    """Whether a deadline is within the warning threshold (0 = never) and not passed yet."""
     left = seconds_left(deadline, now)
-    return left is not None and 0 < left <= WARNING_SECONDS
+    return left is not None and 0 < left <= warning_seconds
 
 
 def created_at(item: StoredNotification) -> datetime:

@@ -219,6 +219,9 @@ async def test_clicking_an_action_answers(server: RunningServer) -> None:
     app = make_live_app(server.url)
     async with app.run_test(size=(120, 40)) as pilot:
         await started(pilot, 1)
+        # The detail pane fills on the next tick: click once both actions are listed.
+        await wait_for(pilot, lambda: app.main.query_one("#detail-actions").option_count == 2)
+        await pilot.pause()
         await pilot.click("#detail-actions", offset=(4, 1))
         assert isinstance(app.screen, ConfirmModal)
         await pilot.click("#confirm-yes")

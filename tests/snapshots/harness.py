@@ -24,6 +24,7 @@ from atp_tui.client.events import (
 )
 from atp_tui.client.respond import RespondOutcome
 from atp_tui.protocol import Notification
+from atp_tui.settings import Settings
 from atp_tui.store import Store
 
 #: The frozen "now" of every snapshot.
@@ -312,20 +313,29 @@ def make_app(
     *,
     outcomes: list[RespondOutcome] | None = None,
     clock: FrozenClock | None = None,
+    store: Store | None = None,
+    settings: Settings | None = None,
+    **options: Any,
 ) -> AtpApp:
-    """The app under a frozen clock with a scripted engine and respond client."""
+    """The app under a frozen clock with a scripted engine and respond client.
+
+    `store` (default: a new in-memory one on the same clock) lets a test start from a cached
+    inbox; `settings` and `options` (`profile`, `config_path`, `problems`) go to `build_app`.
+    """
     clock = clock or FrozenClock()
-    store = Store.in_memory(clock)
+    store = store or Store.in_memory(clock)
     engine = ScriptedEngine(store, script)
     respond = ScriptedRespond(store, list(outcomes or []))
     return build_app(
         server="http://atp.example:8787",
         token="t",
         store=store,
+        settings=settings,
         clock=clock,
         engine=engine,
         respond=respond,
         bell_on_new=False,
         cursor_blink=False,
         ticking=False,
+        **options,
     )

@@ -8,14 +8,21 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from atp_tui.app import AtpApp
 from atp_tui.client.events import ConnectionChanged, ConnectionState, StatusChanged
 from atp_tui.client.respond import RespondOutcome
+from atp_tui.screens.away import AwayScreen
+from atp_tui.settings import Settings
+from atp_tui.store import Store
 from tests.snapshots.harness import (
     CONNECTED,
     INJECTION_TITLES,
+    NOW,
+    FrozenClock,
     inbox_items,
     make_app,
     notification,
@@ -63,6 +70,59 @@ def _injection() -> AtpApp:
 
 REFUSED = RespondOutcome("refused", "replicas above the team quota (CONSTRAINT_VIOLATION)", 422)
 
+CONFIG_PATH = Path("/home/oncall/.config/atp-tui/config.toml")
+
+
+def _settings(server: str | None = "https://atp.work.example") -> AtpApp:
+    """Scenes must never save: `settings_error` types an invalid value (nothing is written)."""
+    return make_app(
+        [CONNECTED, *received(inbox_items())],
+        config_path=CONFIG_PATH,
+        profile="work",
+        settings=Settings(server=server, bell="high"),
+    )
+
+
+def _history() -> AtpApp:
+    """Answers logged over the last hour (their own clock), then the inbox they belong to."""
+    log_clock = FrozenClock(NOW - timedelta(minutes=70))
+    store = Store.in_memory(log_clock)
+    answers = [
+        ("n-budget", "approve", None, "sent", "answer sent"),
+        ("n-migrate", "reply", "after the 10:00 freeze, please", "sent", "answer sent"),
+        ("n-promote", "replicas", 40, "refused", "replicas above the team quota"),
+        ("n-promote", "replicas", 8, "sent", "answer sent"),
+        ("n-gone", "approve", None, "already_responded", "answered in the web UI"),
+    ]
+    for nid, action, data, outcome, detail in answers:
+        log_clock.advance(11 * 60)
+        store.record_response(nid, action, data, outcome, detail)
+    return make_app([CONNECTED, *received(inbox_items())], store=store)
+
+
+def _away() -> AtpApp:
+    """A cached inbox from 45 minutes ago; the reconnect replays what happened since."""
+    cache_clock = FrozenClock(NOW - timedelta(minutes=45))
+    store = Store.in_memory(cache_clock)
+    rotate = notification("n-rotate", "Rotate the staging TLS certificate?", deadline=-10)
+    cached = [*inbox_items()[:4], rotate]
+    for index, item in enumerate(cached):
+        store.add_notification(item, f"c{index}")
+    store.commit()
+    replay = [
+        CONNECTED,
+        *received(inbox_items()[4:]),
+        *received([notification("n-hotfix", "Ship hotfix 2.14.4 to canary?", deadline=20)]),
+        StatusChanged("n-migrate", "invalidated", "superseded by 0043_orders_index", "e30"),
+        StatusChanged("n-refund", "responded", "answered by j.doe in the web UI", "e31"),
+    ]
+    return make_app(replay, store=store)
+
+
+def _away_shown(app: AtpApp) -> bool:
+    return isinstance(app.screen, AwayScreen)
+
+
 SCENES: dict[str, Scene] = {
     "connecting_empty": Scene(lambda: make_app()),
     "inbox_detail": Scene(_inbox, settle=_loaded),
@@ -98,6 +158,10 @@ SCENES: dict[str, Scene] = {
         settle=_loaded,
     ),
     "help": Scene(_inbox, ("question_mark",), _loaded),
+    "settings": Scene(_settings, ("comma",), _loaded),
+    "settings_error": Scene(lambda: _settings(None), ("comma", *"ftp://atp", "ctrl+s"), _loaded),
+    "history": Scene(_history, ("H",), _loaded),
+    "away_summary": Scene(_away, settle=_away_shown),
     "injection_titles": Scene(_injection, settle=_loaded),
 }
 

@@ -70,3 +70,28 @@ class TestHelp:
 
     def test_help(self, snap_compare: Any, size: str) -> None:
         assert _shot(snap_compare, "help", size)
+
+
+@pytest.mark.parametrize("size", SIZE_IDS)
+class TestSettings:
+    """The settings screen, clean and with an inline validation error."""
+
+    @pytest.mark.parametrize("name", ["settings", "settings_error"])
+    def test_settings(self, snap_compare: Any, name: str, size: str) -> None:
+        assert _shot(snap_compare, name, size)
+
+
+@pytest.mark.parametrize("size", SIZE_IDS)
+class TestHistory:
+    """The history screen: answers newest first with their outcomes."""
+
+    def test_history(self, snap_compare: Any, size: str) -> None:
+        assert _shot(snap_compare, "history", size)
+
+
+@pytest.mark.parametrize("size", SIZE_IDS)
+class TestAway:
+    """The "while you were away" summary after starting on a cached inbox."""
+
+    def test_away_summary(self, snap_compare: Any, size: str) -> None:
+        assert _shot(snap_compare, "away_summary", size)

@@ -1,0 +1,153 @@
+"""Catch-up after a gap: track when the stream was away and what changed meanwhile (no Textual).
+
+A gap starts when the app opens on a cached inbox (since the newest cached item) or when a
+connected stream drops. When the stream connects again, the engine replays what was missed:
+`CatchUp` collects those events until the replay goes quiet, then `finish` turns them, plus the
+deadlines that passed on the client clock during the gap, into an `AwaySummary`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from atp_tui.client.events import ConnectionChanged, NotificationReceived, StatusChanged
+from atp_tui.store import StoredNotification
+from atp_tui.widgets.view import AnswerState
+
+#: Seconds without catch-up events after which the replay counts as done.
+CATCHUP_QUIET = 1.0
+#: Server states after which a deadline passing means nothing.
+_FINAL = frozenset({"responded", "completed", "expired", "invalidated"})
+
+
+@dataclass(frozen=True, slots=True)
+class AwayEntry:
+    """One notification in the summary (the title is the agent's raw text: sanitise it)."""
+
+    notification_id: str
+    title: str
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AwaySummary:
+    """What arrived, expired, was invalidated or answered elsewhere during one gap."""
+
+    since: datetime | None
+    until: datetime
+    arrived: tuple[AwayEntry, ...] = ()
+    expired: tuple[AwayEntry, ...] = ()
+    invalidated: tuple[AwayEntry, ...] = ()
+    answered_elsewhere: tuple[AwayEntry, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        """Whether nothing happened."""
+        return not (self.arrived or self.expired or self.invalidated or self.answered_elsewhere)
+
+    def headline(self) -> str:
+        """`3 arrived · 1 expired · …` (only the non-zero parts)."""
+        parts = [
+            (len(self.arrived), "arrived"),
+            (len(self.expired), "expired"),
+            (len(self.invalidated), "invalidated"),
+            (len(self.answered_elsewhere), "answered elsewhere"),
+        ]
+        return " · ".join(f"{count} {words}" for count, words in parts if count) or "no changes"
+
+
+@dataclass
+class CatchUp:
+    """The gap state machine; the main screen feeds it every engine event in order."""
+
+    since: datetime | None = None
+    """When the current gap began (None: no gap, or unknown)."""
+    in_gap: bool = False
+    collecting: bool = False
+    """True from a reconnect until the replay goes quiet."""
+    was_connected: bool = False
+    _events: list[object] = field(default_factory=list)
+
+    def start_gap(self, since: datetime | None) -> None:
+        """A gap begins (the app opened on a cached inbox, or the stream dropped)."""
+        if not self.in_gap:
+            self.in_gap = True
+            self.since = since
+
+    def feed(self, event: object, now: datetime) -> bool:
+        """Take one engine event; True when a catch-up collection has just started."""
+        if isinstance(event, ConnectionChanged):
+            if event.state.kind == "connected":
+                self.was_connected = True
+                if self.in_gap:
+                    self.in_gap = False
+                    self.collecting = True
+                    return True
+            elif self.was_connected and not self.in_gap:
+                # Dropped: events collected so far stay and merge into this gap's summary.
+                self.collecting = False
+                self.start_gap(self.since if self._events else now)
+            return False
+        if self.collecting:
+            self._events.append(event)
+        return False
+
+    def finish(
+        self,
+        lookup: Callable[[str], StoredNotification | None],
+        items: Iterable[StoredNotification],
+        answers: dict[str, AnswerState],
+        now: datetime,
+    ) -> AwaySummary:
+        """End the collection and summarise it (deadlines passed during the gap included)."""
+        events, self._events = self._events, []
+        self.collecting = False
+        since, self.since = self.since, None
+        found: dict[str, dict[str, AwayEntry]] = {
+            "arrived": {},
+            "expired": {},
+            "invalidated": {},
+            "answered_elsewhere": {},
+        }
+
+        def entry(notification_id: str, detail: str = "") -> AwayEntry:
+            item = lookup(notification_id)
+            title = item.notification.title if item else notification_id
+            return AwayEntry(notification_id, title, detail)
+
+        for event in events:
+            if isinstance(event, NotificationReceived):
+                notification = event.notification
+                found["arrived"][notification.id] = AwayEntry(
+                    notification.id, notification.title, notification.service.name
+                )
+            elif isinstance(event, StatusChanged):
+                nid, reason = event.notification_id, event.reason or ""
+                answer = answers.get(nid)
+                if event.status in ("expired", "invalidated"):
+                    found[event.status][nid] = entry(nid, reason)
+                elif event.status == "responded" and (answer is None or answer.kind != "sent"):
+                    found["answered_elsewhere"][nid] = entry(nid, reason)
+        if since is not None:
+            for item in items:
+                deadline = item.notification.deadline
+                status = item.status or item.notification.status
+                answer = answers.get(item.notification.id)
+                if (
+                    deadline is not None
+                    and since < deadline <= now
+                    and status not in _FINAL
+                    and (answer is None or not answer.blocks_answering)
+                ):
+                    nid = item.notification.id
+                    found["expired"].setdefault(nid, entry(nid, "the deadline passed"))
+        return AwaySummary(
+            since,
+            now,
+            tuple(found["arrived"].values()),
+            tuple(found["expired"].values()),
+            tuple(found["invalidated"].values()),
+            tuple(found["answered_elsewhere"].values()),
+        )

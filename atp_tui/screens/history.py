@@ -1,0 +1,100 @@
+"""The history screen: this user's answers from the store's response log, newest first.
+
+| Key | id | Action |
+|---|---|---|
+| `escape` / `q` / `H` | `history.close` | close |
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from atp_tui.history import HistoryEntry
+from atp_tui.text import sanitize
+
+#: Outcome -> style in the table.
+_OUTCOME_STYLES = {"sent": "green", "already_responded": "yellow"}
+#: Outcome -> words (the log's outcome names are the respond client's kinds).
+_OUTCOME_WORDS = {"already_responded": "answered elsewhere", "auth_refused": "credentials refused"}
+
+
+def _answer(data: Any) -> str:
+    if data is None:
+        return ""
+    return data if isinstance(data, str) else json.dumps(data, ensure_ascii=False)
+
+
+def history_table(entries: list[HistoryEntry]) -> Table:
+    """When, notification, action, answer and outcome (every agent string sanitised)."""
+    table = Table(box=None, padding=(0, 2, 0, 0), expand=True)
+    table.add_column("When", no_wrap=True, style="dim")
+    table.add_column("Notification", ratio=3, no_wrap=True, overflow="ellipsis")
+    table.add_column("Action", ratio=2, no_wrap=True, overflow="ellipsis")
+    table.add_column("Answer", ratio=2, no_wrap=True, overflow="ellipsis")
+    table.add_column("Outcome", ratio=3, no_wrap=True, overflow="ellipsis")
+    for entry in entries:
+        attempt = entry.attempt
+        words = _OUTCOME_WORDS.get(attempt.outcome, attempt.outcome.replace("_", " "))
+        outcome = Text(words, style=_OUTCOME_STYLES.get(attempt.outcome, "red"))
+        if attempt.detail and attempt.outcome != "sent":
+            outcome.append(f": {sanitize(attempt.detail, limit=120)}", style="dim")
+        table.add_row(
+            Text(attempt.attempted_at.astimezone().strftime("%m-%d %H:%M")),
+            Text(sanitize(entry.title, limit=200)),
+            Text(sanitize(entry.action_label, limit=80), style="bold"),
+            Text(sanitize(_answer(attempt.response_data), limit=200)),
+            outcome,
+        )
+    return table
+
+
+class HistoryScreen(ModalScreen[None]):
+    """The response log as a table, newest first."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q,H", "close", "Close", id="history.close"),
+    ]
+
+    def __init__(self, entries: list[HistoryEntry]) -> None:
+        super().__init__(classes="answer-modal")
+        #: Newest first.
+        self.entries = sorted(entries, key=lambda entry: entry.attempt.attempted_at, reverse=True)
+
+    def compose(self) -> ComposeResult:
+        """A title with the count, the table (or a sentence when empty), a hint."""
+        title = Text("Your answers", style="bold")
+        title.append(f"  {len(self.entries)}, newest first", style="dim")
+        with Vertical(id="dialog", classes="history-dialog"):
+            yield Static(title, id="dialog-title", markup=False)
+            with VerticalScroll(id="history-scroll"):
+                if self.entries:
+                    yield Static(history_table(self.entries), id="history-table", markup=False)
+                else:
+                    yield Static(
+                        Text("No answers yet: the answers you send appear here."),
+                        id="history-empty",
+                        markup=False,
+                    )
+            yield Static(
+                Text("Escape closes · atp-tui history / handover print this", style="dim"),
+                id="dialog-hint",
+                markup=False,
+            )
+
+    def action_close(self) -> None:
+        """Close the history."""
+        self.dismiss(None)
+
+
+#: The start of time for "every answer" (the log is short-lived client state).
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
