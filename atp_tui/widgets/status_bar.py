@@ -52,6 +52,8 @@ class StatusBar(Static):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, markup=False)
+        #: Variants of the line, most complete first; `render` shows the first that fits.
+        self._variants: list[Text] = [Text()]
 
     def show(
         self,
@@ -91,13 +93,24 @@ class StatusBar(Static):
             since = "just now" if since == "now" else f"{since} ago"
         age.append(since, style="dim")
         tail = self._counts(counts)
-        width = self.content_region.width or 200
         # Drop the least useful parts first when the terminal is narrow.
-        for parts in ((detail, where, age), (detail, where), (where,), ()):
-            line = Text.assemble(head, *parts, tail)
+        self._variants = [
+            Text.assemble(head, *parts, tail)
+            for parts in ((detail, where, age), (detail, where), (where,), ())
+        ]
+        self.refresh()
+
+    def render(self) -> Text:
+        """The most complete variant that fits the width the bar has now.
+
+        Chosen here rather than in `show`: `show` may run before the first layout, when the
+        width is not known yet, and a resize must re-fit without waiting for the next event.
+        """
+        width = self.content_region.width
+        for line in self._variants:
             if line.cell_len <= width:
-                break
-        self.update(line)
+                return line
+        return self._variants[-1]
 
     @staticmethod
     def _counts(counts: Counts) -> Text:
