@@ -305,8 +305,21 @@ def _run_tui(args: argparse.Namespace) -> int:
     return run_tui(loaded, server=server, token=token, state_dir=_state_dir(loaded), demo=False)
 
 
+def _skip_httpx_command_line() -> None:
+    """Keep `import httpx` from loading httpx's own command-line client.
+
+    `httpx/__init__.py` imports `httpx._main` (click, rich.progress, pygments: ~30 ms of
+    every start; `python bench/startup.py --imports` lists them) whenever those packages are
+    installed, and falls back to a stub when that import fails. Nothing here uses
+    `httpx.main`; a `None` entry in `sys.modules` makes the import fail at once.
+    """
+    if "httpx" not in sys.modules:
+        sys.modules.setdefault("httpx._main", None)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `atp-tui` command; returns the exit status."""
+    _skip_httpx_command_line()
     parser = build_parser()
     args = parser.parse_args(argv)
     handlers = {

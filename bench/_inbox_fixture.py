@@ -1,0 +1,381 @@
+"""Shared by `navigate.py`, `startup.py` and `memory.py`: the data and the process runner.
+
+* `notification_json(i)`: the ~1.5 KB notification of `_stream_server.py` (the payload
+  `ingest.py` measures), with times relative to now and deadlines spread over two days.
+* `fill_store(dir, n)`: a real SQLite store (`Store.open`) holding `n` of them, as a TUI that
+  received them earlier leaves it behind.
+* `Terminal`: runs a command in a fresh process on a pseudo-terminal, times the first frame
+  from the bytes the app writes, finds text on the screen, and reads the process's peak RSS;
+  `bench_env` is its environment (isolated config, cached bytecode), `warm_up` fills that
+  bytecode cache.
+* `reference_server()` / `stream_server(n)`: `atp-tui server`, or `_stream_server.py`
+  replaying n notifications, each in a process of its own.
+* `percentile`, `median`, `table`, `verdict`: what the scripts print.
+* `HELLO_APP` / `OPTIONLIST_APP`: the baseline programs (bare Textual, and the naive inbox: a
+  pydantic model per notification and a Textual `OptionList`), run with `python -c`.
+"""
+
+from __future__ import annotations
+
+import codecs
+import fcntl
+import json
+import math
+import os
+import re
+import select
+import signal
+import socket
+import statistics
+import struct
+import subprocess
+import sys
+import termios
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from _stream_server import notification as _stream_notification  # noqa: E402
+
+#: The user token of the reference server the benchmarks start.
+TOKEN = "bench-token"
+#: The terminal size every benchmark uses (wide enough for the inbox's two-pane layout).
+COLUMNS, ROWS = 120, 40
+
+
+# -- data -------------------------------------------------------------------------------
+
+
+def notification_body(i: int, now: datetime | None = None) -> dict[str, Any]:
+    """Notification `i`: created up to a day ago, deadline from 10 min to two days ahead."""
+    now = now or datetime.now(UTC)
+    body = _stream_notification(i)
+    body["timestamp"] = (now - timedelta(seconds=(i * 7919) % 86_400)).isoformat()
+    body["deadline"] = (now + timedelta(seconds=600 + (i * 104_729) % 172_800)).isoformat()
+    return body
+
+
+def notification_json(i: int, now: datetime | None = None) -> str:
+    """`notification_body(i)` as the JSON text a server sends."""
+    return json.dumps(notification_body(i, now), separators=(",", ":"))
+
+
+def fill_store(state_dir: Path, count: int) -> Path:
+    """A real store in `state_dir` holding `count` notifications (reused if it already does)."""
+    from atp_tui.protocol import Notification
+    from atp_tui.store import Store
+
+    marker = state_dir / f"filled-{count}"
+    if marker.exists():
+        return state_dir
+    now = datetime.now(UTC)
+    store = Store.open(state_dir)
+    try:
+        for i in range(1, count + 1):
+            raw = notification_json(i, now)
+            store.add_notification(Notification.model_validate_json(raw), str(i), raw_json=raw)
+            if i % 5000 == 0:
+                store.commit()
+        store.set_cursor(str(count))
+        store.commit()
+    finally:
+        store.close()
+    marker.touch()
+    return state_dir
+
+
+def write_jsonl(path: Path, count: int) -> Path:
+    """`count` notifications as JSON lines (what the naive baseline app reads)."""
+    if not path.exists():
+        now = datetime.now(UTC)
+        path.write_text("".join(notification_json(i, now) + "\n" for i in range(1, count + 1)))
+    return path
+
+
+# -- statistics and tables --------------------------------------------------------------
+
+
+def percentile(values: Sequence[float], fraction: float) -> float:
+    """The `fraction` percentile by the nearest-rank method (p99 of 100 samples = 99th)."""
+    ordered = sorted(values)
+    rank = max(1, math.ceil(fraction * len(ordered)))
+    return ordered[rank - 1]
+
+
+def median(values: Iterable[float]) -> float:
+    """The median (NaN for no values)."""
+    values = list(values)
+    return statistics.median(values) if values else math.nan
+
+
+def table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    """A plain-text table: first column left-aligned, the others right-aligned."""
+    cells = [[str(cell) for cell in header], *([str(cell) for cell in row] for row in rows)]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+    lines = []
+    for n, row in enumerate(cells):
+        parts = [row[0].ljust(widths[0])] + [
+            c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True)
+        ]
+        lines.append("  ".join(parts))
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def verdict(value: float, floor: float, goal: float) -> str:
+    """'goal', 'floor' or 'MISS' for a smaller-is-better value."""
+    if value <= goal:
+        return "goal"
+    return "floor" if value <= floor else "MISS"
+
+
+# -- processes on a pseudo-terminal ------------------------------------------------------
+
+_ESCAPES = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI
+    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)"  # OSC
+    r"|\x1b[P^_X][^\x1b]*\x1b\\"  # DCS, PM, APC, SOS
+    r"|\x1b[^\[\]P^_X]"  # two-byte escapes
+)
+
+
+def bench_env(**extra: str) -> dict[str, str]:
+    """The environment for child processes: a real-looking terminal, no user config or state.
+
+    Bytecode is cached (in a directory of its own, not in the source tree) even where
+    `PYTHONDONTWRITEBYTECODE` is set: an installed package starts from compiled bytecode, and
+    compiling atp-tui's modules on every start would add ~100 ms that no user pays. Call
+    `warm_up` once before timing, so that the cache is filled.
+    """
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("ATP_", "TEXTUAL"))
+        and key not in ("COLUMNS", "LINES", "PYTHONDONTWRITEBYTECODE")
+    }
+    isolated = Path(os.environ.get("TMPDIR", "/tmp")) / "atp-tui-bench-home"
+    env.update(
+        TERM="xterm-256color",
+        COLORTERM="truecolor",
+        XDG_CONFIG_HOME=str(isolated / "config"),
+        XDG_STATE_HOME=str(isolated / "state"),
+        PYTHONPYCACHEPREFIX=str(isolated / "pycache"),
+    )
+    env.update(extra)
+    return env
+
+
+def warm_up(url: str, folder: Path) -> None:
+    """Start the hello app and atp-tui once each (untimed), to fill the bytecode cache."""
+    with Terminal([sys.executable, "-c", HELLO_APP], bench_env()) as terminal:
+        terminal.wait_for_text("Hello, world")
+    command = [sys.executable, "-m", "atp_tui.cli", "--server", url]
+    command += ["--state-dir", str(folder / "warm-up")]
+    with Terminal(command, bench_env(ATP_TOKEN=TOKEN)) as terminal:
+        terminal.wait_for_text("● connected")
+
+
+class Terminal:
+    """A fresh process on a pseudo-terminal of `COLUMNS`×`ROWS`; the screen is read as text.
+
+    The first frame is detected from the output alone, so the app runs unmodified: before
+    it, Textual writes only escape sequences (alternate screen, modes, queries); its first
+    frame paints every cell, blanks included. `first_frame` is the time from `spawn` until
+    the visible (non-escape) characters written reach half the screen's cells.
+    """
+
+    def __init__(self, command: Sequence[str], env: dict[str, str]) -> None:
+        master, slave = os.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLUMNS, 0, 0))
+        self._master = master
+        self.started = time.perf_counter()
+        self.process = subprocess.Popen(
+            command, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True
+        )
+        os.close(slave)
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self._pending = ""  # an escape sequence cut by a read boundary
+        self.text = ""  # everything visible written so far
+        self.raw = bytearray()
+        self.first_frame: float | None = None
+
+    def _read(self, timeout: float) -> bool:
+        """Read what is available within `timeout`; False once the process closed the pty."""
+        ready, _, _ = select.select([self._master], [], [], timeout)
+        if not ready:
+            return True
+        try:
+            data = os.read(self._master, 1 << 16)
+        except OSError:
+            return False
+        if not data:
+            return False
+        now = time.perf_counter()
+        self.raw += data
+        chunk = self._pending + self._decoder.decode(data)
+        cut = chunk.rfind("\x1b")
+        if cut != -1 and cut > len(chunk) - 64 and not _ESCAPES.match(chunk, cut):
+            chunk, self._pending = chunk[:cut], chunk[cut:]
+        else:
+            self._pending = ""
+        visible = _ESCAPES.sub("", chunk).replace("\r", "").replace("\n", "")
+        self.text += visible
+        if self.first_frame is None and len(self.text) >= COLUMNS * ROWS // 2:
+            self.first_frame = now - self.started
+        return True
+
+    def wait_for_frame(self, timeout: float = 60.0) -> float:
+        """Seconds from spawn to the first frame (raises on timeout or early exit)."""
+        return self.wait_until(lambda: self.first_frame is not None, timeout, "first frame")
+
+    def wait_for_text(self, text: str, timeout: float = 60.0) -> float:
+        """Seconds from spawn until `text` was on the screen."""
+        return self.wait_until(lambda: text in self.text, timeout, repr(text))
+
+    def wait_until(self, done: Any, timeout: float, what: str) -> float:
+        """Read until `done()`; seconds from spawn to then."""
+        deadline = time.perf_counter() + timeout
+        while not done():
+            if time.perf_counter() > deadline:
+                raise TimeoutError(f"no {what} after {timeout:g} s; screen: {self.text[-400:]!r}")
+            if not self._read(0.05):
+                raise RuntimeError(
+                    f"process exited before {what}; screen ends: {self.text[-1500:]}"
+                )
+        return time.perf_counter() - self.started
+
+    def settle(self, seconds: float) -> None:
+        """Keep reading (the app must never block on a full pty) for `seconds`."""
+        deadline = time.perf_counter() + seconds
+        while time.perf_counter() < deadline and self._read(0.05):
+            pass
+
+    def status(self, field: str) -> int:
+        """A field of /proc/PID/status in bytes (`VmHWM` = peak RSS, `VmRSS` = current)."""
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) * 1024
+        raise KeyError(field)
+
+    def close(self) -> None:
+        """Ctrl+Q, then SIGTERM, then SIGKILL: the process is gone when this returns."""
+        try:
+            os.write(self._master, b"\x11")
+            deadline = time.perf_counter() + 3
+            while self.process.poll() is None and time.perf_counter() < deadline:
+                if not self._read(0.05):
+                    break
+            for sig in (signal.SIGTERM, signal.SIGKILL):
+                if self.process.poll() is None:
+                    self.process.send_signal(sig)
+                    try:
+                        self.process.wait(3)
+                    except subprocess.TimeoutExpired:
+                        continue
+        finally:
+            self.process.wait()
+            os.close(self._master)
+
+    def __enter__(self) -> Terminal:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+@contextmanager
+def reference_server() -> Iterator[str]:
+    """`atp-tui server` on a free loopback port, in its own process; yields the URL."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [sys.executable, "-m", "atp_tui.cli", "server", "--port", str(port)]
+    server = subprocess.Popen(
+        [*command, "--token", TOKEN],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=bench_env(),
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), 0.2).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise RuntimeError("the reference server did not start") from None
+                time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+@contextmanager
+def stream_server(count: int, folder: Path) -> Iterator[str]:
+    """`_stream_server.py` replaying `count` notifications to every client; yields the URL."""
+    port_file = folder / f"stream-port-{count}"
+    server = subprocess.Popen(
+        [sys.executable, str(HERE / "_stream_server.py"), str(count), str(port_file)]
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not port_file.exists() or not port_file.read_text():
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise RuntimeError("the stream server did not start")
+            time.sleep(0.05)
+        yield f"http://127.0.0.1:{port_file.read_text()}"
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+# -- baseline programs (run as `python -c SOURCE args`) -----------------------------------
+
+HELLO_APP = """\
+from textual.app import App, ComposeResult
+from textual.widgets import Static
+
+
+class Hello(App):
+    def compose(self) -> ComposeResult:
+        yield Static("Hello, world")
+
+
+Hello().run()
+"""
+
+#: The naive inbox: the obvious pydantic models (`_naive_consumer.py`) for every
+#: notification, one `OptionList` option per notification, `height: 1fr`.
+OPTIONLIST_APP = """\
+import sys
+
+sys.path.insert(0, sys.argv[2])
+from _naive_consumer import Notification
+from textual.app import App, ComposeResult
+from textual.widgets import OptionList
+
+
+class Naive(App):
+    CSS = "OptionList { height: 1fr; }"
+
+    def __init__(self, items):
+        super().__init__()
+        self.items = items
+
+    def compose(self) -> ComposeResult:
+        yield OptionList(*(f"{n.service.name}  {n.context.title}" for n in self.items))
+
+
+with open(sys.argv[1], encoding="utf-8") as lines:
+    items = [Notification.model_validate_json(line) for line in lines]
+Naive(items).run()
+"""

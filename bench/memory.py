@@ -1,0 +1,187 @@
+"""Memory: peak RSS with 50,000 notifications in the inbox, atp-tui vs Textual baselines.
+
+Every scenario is a fresh process on a 120×40 pseudo-terminal (`_inbox_fixture.Terminal`),
+run unmodified; once it has reached its steady state this script reads the process's peak
+resident set size (`VmHWM` in /proc/PID/status, the same figure as `ru_maxrss`) and its
+resident size then (`VmRSS`). Scenarios, in turn in every run:
+
+* hello: a bare Textual app (`Static("Hello, world")`), what any Textual app costs;
+* OptionList: the naive inbox, the obvious pydantic models (`_naive_consumer.py`) for the
+  same N notifications and one `OptionList` option each; steady after its first frame;
+* atp-tui cached: `atp-tui --server URL --state-dir DIR` opening a store that holds N
+  notifications (the restart case), against the reference server; steady at "connected";
+* atp-tui live: the same on an empty state dir against `_stream_server.py`, which replays N
+  notifications; steady when the status bar counts them unread (all but the selected one,
+  which is marked read after a second).
+
+"steady" is followed by one more second of reading the terminal. "per item" is (peak − the
+hello app's peak) / N. Children get an empty config dir.
+
+    python bench/memory.py [--items 50000] [--runs 3] [--skip live]
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from _inbox_fixture import (  # noqa: E402
+    HELLO_APP,
+    OPTIONLIST_APP,
+    TOKEN,
+    Terminal,
+    bench_env,
+    fill_store,
+    median,
+    reference_server,
+    stream_server,
+    table,
+    verdict,
+    warm_up,
+    write_jsonl,
+)
+
+MB = 1024 * 1024
+#: How long a scenario may take to reach its steady state (a 50k replay on a busy machine).
+TIMEOUT = 300.0
+
+
+@dataclass
+class Result:
+    """Measurements of one scenario over the runs."""
+
+    peak: list[float] = field(default_factory=list)
+    rss: list[float] = field(default_factory=list)
+    frame: list[float] = field(default_factory=list)
+    steady: list[float] = field(default_factory=list)
+
+
+def replayed(terminal: Terminal, count: int) -> float:
+    """Seconds until the status bar counts all `count` notifications unread but the one the
+    cursor has been on for a second (that one is marked read)."""
+
+    def done() -> bool:
+        unread = re.findall(r"(\d+) unread", terminal.text[-20_000:])
+        return bool(unread) and int(unread[-1]) >= count - 1
+
+    return terminal.wait_until(done, TIMEOUT, f"{count} notifications")
+
+
+def measure(
+    command: list[str], env: dict[str, str], steady: Callable[[Terminal], float]
+) -> tuple[float, float, float, float]:
+    """Run `command`; (peak RSS, RSS, seconds to first frame, seconds to steady state)."""
+    with Terminal(command, env) as terminal:
+        frame = terminal.wait_for_frame(TIMEOUT)
+        ready = steady(terminal)
+        terminal.settle(1.0)
+        return terminal.status("VmHWM"), terminal.status("VmRSS"), frame, ready
+
+
+def main() -> None:
+    """Parse the arguments, run, print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--items", type=int, default=50_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--skip", default="", help="scenarios to leave out, comma-separated (optionlist, live)"
+    )
+    args = parser.parse_args()
+    count = args.items
+    skip = {name.strip() for name in args.skip.split(",") if name.strip()}
+    names = {
+        "hello": "hello (bare Textual)",
+        "optionlist": f"OptionList, {count:,} items",
+        "cached": f"atp-tui, {count:,} cached",
+        "live": f"atp-tui, {count:,} replayed",
+    }
+    chosen = [key for key in names if key not in skip]
+    results = {key: Result() for key in chosen}
+    with tempfile.TemporaryDirectory(prefix="atp-bench-memory-") as folder:
+        root = Path(folder)
+        print("preparing the store and the JSON lines", file=sys.stderr, flush=True)
+        filled = fill_store(root / "filled", count)
+        lines = write_jsonl(root / "items.jsonl", count)
+        atp = [sys.executable, "-m", "atp_tui.cli"]
+        with reference_server() as reference, stream_server(count, root) as replay:
+            warm_up(reference, root)
+            for run in range(args.runs):
+                for key in chosen:
+                    print(f"run {run + 1}/{args.runs}: {key}", file=sys.stderr, flush=True)
+                    if key == "hello":
+                        outcome = measure(
+                            [sys.executable, "-c", HELLO_APP],
+                            bench_env(),
+                            lambda t: t.wait_for_text("Hello, world"),
+                        )
+                    elif key == "optionlist":
+                        outcome = measure(
+                            [sys.executable, "-c", OPTIONLIST_APP, str(lines), str(HERE)],
+                            bench_env(),
+                            lambda t: t.wait_for_text("Promote checkout"),
+                        )
+                    elif key == "cached":
+                        state = root / f"cached-{run}"
+                        shutil.copytree(filled, state)
+                        outcome = measure(
+                            [*atp, "--server", reference, "--state-dir", str(state)],
+                            bench_env(ATP_TOKEN=TOKEN),
+                            lambda t: t.wait_for_text("● connected", TIMEOUT),
+                        )
+                        shutil.rmtree(state)
+                    else:
+                        state = root / f"live-{run}"
+                        outcome = measure(
+                            [*atp, "--server", replay, "--state-dir", str(state)],
+                            bench_env(ATP_TOKEN=TOKEN),
+                            lambda t: replayed(t, count),
+                        )
+                        shutil.rmtree(state)
+                    result = results[key]
+                    for values, value in zip(
+                        (result.peak, result.rss, result.frame, result.steady), outcome, strict=True
+                    ):
+                        values.append(value)
+    hello = median(results["hello"].peak) if "hello" in results else 0.0
+    rows = []
+    for key in chosen:
+        result = results[key]
+        peak = median(result.peak)
+        per_item = f"{(peak - hello) / count / 1024:.1f}" if key != "hello" and hello else "-"
+        rows.append(
+            [
+                names[key],
+                f"{peak / MB:.0f}",
+                f"{median(result.rss) / MB:.0f}",
+                per_item,
+                f"{median(result.frame):.2f}",
+                f"{median(result.steady):.2f}",
+            ]
+        )
+    print(f"memory: fresh process on a 120x40 pty, median of {args.runs} runs")
+    header = ["scenario", "peak RSS MB", "RSS MB", "KB/item", "first frame s", "steady s"]
+    print(table(header, rows))
+    base = median(results["optionlist"].peak) if "optionlist" in results else None
+    for key in ("cached", "live"):
+        if key not in results:
+            continue
+        peak = median(results[key].peak) / MB
+        ratio = f", {peak * MB / base:.2f}x the OptionList app" if base else ""
+        scale = "" if count == 50_000 else " (the budget is set for 50,000 items)"
+        print(
+            f"budget: {names[key]}: peak {peak:.0f} MB (floor ≤ 400, goal ≤ 150): "
+            f"{verdict(peak, 400, 150)}{ratio}{scale}"
+        )
+
+
+if __name__ == "__main__":
+    main()
