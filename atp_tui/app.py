@@ -1,7 +1,8 @@
 """`AtpApp`: owns the app-lifetime things (store, engine worker, respond client, clock) only.
 
 The stream engine runs in one async worker; its events are collected and handed to the main
-screen once per frame (`FRAME_SECONDS`), so a 10,000-event replay becomes a handful of redraws.
+screen at most once per frame (`FRAME_SECONDS`), so a 10,000-event replay becomes one batch per
+frame rather than 10,000 redraws, and a lone event is shown in the next frame.
 `build_app` is the one factory: the CLI (`atp_tui.launch`), the tests and the screenshot script
 all build the app through it and hand in what they need (a fake engine, a frozen clock, an
 in-memory store).
@@ -9,6 +10,8 @@ in-memory store).
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
@@ -27,8 +30,11 @@ from atp_tui.settings import ConfigProblem, Settings, did_you_mean
 from atp_tui.store import Store
 from atp_tui.text import sanitize
 
-#: How long events are collected before the screen is updated (about one frame).
-FRAME_SECONDS = 1 / 30
+#: The shortest time between two batches of engine events: one frame at Textual's 60 fps.
+#: Measured with bench/latency.py and bench/burst.py: 1/30 s added its wait to every row's
+#: latency without speeding up a replay (whose pace is set by how long a frame takes); 1/120
+#: and 1/240 s were no better than 1/60; waiting for the last batch to be painted was worse.
+FRAME_SECONDS = 1 / 60
 
 
 class EngineLike(Protocol):
@@ -108,7 +114,8 @@ class AtpApp(App[int]):
         self.ticking = ticking
         self.read_delay = read_delay
         self._pending: list[EngineEvent] = []
-        self._flush_scheduled = False
+        self._batch_scheduled = False
+        self._last_batch = -FRAME_SECONDS
         #: How many batches were handed to the screen (tests check bursts collapse).
         self.batches = 0
         self._main: MainScreen | None = None
@@ -171,15 +178,33 @@ class AtpApp(App[int]):
 
     @work(exclusive=True, group="stream", exit_on_error=False, description="event stream")
     async def consume_events(self) -> None:
-        """Collect engine events; one screen update per frame however many arrive."""
+        """Collect engine events; at most one screen update per frame however many arrive.
+
+        The first event after a quiet frame is applied as soon as the worker waits for the
+        socket again (so the rest of its chunk goes with it); while events keep coming, they
+        are collected until a frame has passed since the last batch.
+        """
+        loop = asyncio.get_running_loop()
         async for event in self.engine.events():
             self._pending.append(event)
-            if not self._flush_scheduled:
-                self._flush_scheduled = True
-                self.set_timer(FRAME_SECONDS, self._flush, name="event batch")
+            if not self._batch_scheduled:
+                self._batch_scheduled = True
+                wait = self._last_batch + FRAME_SECONDS - time.monotonic()
+                if wait > 0:
+                    # Not `set_timer`: a Textual timer counts from its task's first run, so a
+                    # frame being drawn meanwhile would be added to the wait.
+                    loop.call_later(wait, self.call_later, self._apply_batch)
+                else:
+                    self.call_later(self._apply_batch)
 
-    def _flush(self) -> None:
-        self._flush_scheduled = False
+    def _apply_batch(self) -> None:
+        """Hand the collected events to the main screen (not named `_flush`: `App._flush` is
+        Textual's, and print capture calls it with `stderr=`)."""
+        if self._main is None or not self._main.is_mounted:  # the first events can beat it
+            self.set_timer(FRAME_SECONDS, self._apply_batch, name="event batch")
+            return
+        self._batch_scheduled = False
+        self._last_batch = time.monotonic()
         batch, self._pending = self._pending, []
         if batch:
             self.batches += 1
@@ -281,7 +306,9 @@ def build_app(
             heartbeat_timeout=heartbeat_timeout or settings.heartbeat_timeout,
             token_in_query=settings.token_in_query,
         )
-        engine = StreamEngine(config, store, clock=clock)
+        # The TUI is long-running and holds the inbox: keep the GC off it (`client.heap`),
+        # or each full collection of a growing inbox stalls the screen for 100-300 ms.
+        engine = StreamEngine(config, store, clock=clock, freeze_gc=True)
     if respond is None:
         respond = RespondClient(server, token, store, clock=clock)
     host = urlsplit(server).netloc or server

@@ -18,7 +18,7 @@ screen.
 from __future__ import annotations
 
 from bisect import bisect_left, insort
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Set
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import ClassVar, Literal
@@ -28,7 +28,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -49,6 +49,7 @@ from atp_tui.widgets.view import (
 
 SortOrder = Literal["deadline", "newest"]
 SortKey = tuple[object, ...]
+Rows = list[str | None]
 
 _FAR_FUTURE = datetime.max.replace(tzinfo=UTC).timestamp()
 #: Server states after which a row sinks below the open ones (deadline order).
@@ -62,6 +63,22 @@ _COLUMN_WORDS = {
 }
 #: Above this many new rows a batch re-sorts everything instead of inserting one by one.
 _BULK = 64
+#: Display states drawn as closed (dimmed, never urgent).
+_CLOSED_STATES = frozenset({"expired", "invalidated", "gone", "answered", "completed"})
+#: Row strips kept for reuse at most (a few screens' worth; the cache restarts when full).
+_STRIP_CACHE = 1024
+#: The glyph column's style per display state (others are dim).
+_GLYPH_STYLES = {
+    "open": "inbox--open",
+    "pending": "inbox--pending",
+    "refused": "inbox--refused",
+    "answered": "inbox--answered",
+    "completed": "inbox--answered",
+}
+#: (inbox width at least, service column, project column): narrower inboxes drop columns.
+_COLUMNS = ((72, 12, 10), (52, 10, 0), (0, 0, 0))
+_BOLD = Style(bold=True)
+_DIM, _URGENT = "inbox--dim", "inbox--urgent"
 
 
 def sort_key(item: StoredNotification, order: SortOrder) -> SortKey:
@@ -80,12 +97,14 @@ def sort_key(item: StoredNotification, order: SortOrder) -> SortKey:
 
 
 @dataclass(frozen=True, slots=True)
-class _Cells:
-    """The sanitised text of one row's columns (cached: sanitising is not free)."""
+class _Frame:
+    """What every line of one frame shares."""
 
-    service: str
-    project: str
-    title: str
+    width: int
+    base: Style
+    cursor: Style
+    now: datetime
+    styles: dict[str, Style]
 
 
 class InboxList(ScrollView, can_focus=True):
@@ -148,7 +167,6 @@ class InboxList(ScrollView, can_focus=True):
         self._now = now
         self._answers = answers
         self._items: dict[str, StoredNotification] = {}
-        self._cells: dict[str, _Cells] = {}
         self._haystacks: dict[str, str] = {}
         self._keys: list[SortKey] = []
         self._key_of: dict[str, SortKey] = {}
@@ -156,6 +174,9 @@ class InboxList(ScrollView, can_focus=True):
         self._shown: list[str] | None = None  # filtered ids in order, or None for all
         self._shown_index: dict[str, int] = {}
         self.cursor_id: str | None = None
+        self._strips: dict[str, tuple[tuple[object, ...], Strip]] = {}
+        self._frame: _Frame | None = None
+        self._styles: dict[str, Style] | None = None
         #: Deadlines closer than this many seconds are drawn in red (the settings' threshold).
         self.warning_seconds = WARNING_SECONDS
 
@@ -204,13 +225,14 @@ class InboxList(ScrollView, can_focus=True):
     def upsert(self, items: Iterable[StoredNotification]) -> None:
         """Add new notifications and replace changed ones, keeping the cursor's item and place."""
         anchor = self._anchor()
+        before = self._visible_ids()
         batch = list(items)
         bulk = len(batch) > _BULK
         for item in batch:
             notification_id = item.notification.id
             known = notification_id in self._items
             self._items[notification_id] = item
-            self._cells.pop(notification_id, None)
+            self._strips.pop(notification_id, None)
             self._haystacks.pop(notification_id, None)
             if known:
                 # A known row keeps its place (answering it must not move it away from the
@@ -222,7 +244,7 @@ class InboxList(ScrollView, can_focus=True):
                 insort(self._keys, key)
         if bulk:
             self._keys = sorted(self._key_of.values())
-        self._after_change(anchor)
+        self._after_change(anchor, before, {item.notification.id for item in batch})
 
     def set_filter(self, text: str) -> None:
         """Show only rows whose title, description, service or project contain `text`."""
@@ -264,7 +286,16 @@ class InboxList(ScrollView, can_focus=True):
         index = self.index_of(self.cursor_id)
         return None if index is None else index - round(self.scroll_y)
 
-    def _after_change(self, anchor: int | None) -> None:
+    def _visible_ids(self) -> Rows:
+        """The ids on the rows in view, top to bottom."""
+        top = round(self.scroll_y)
+        return [self.id_at(row) for row in range(top, top + self.scrollable_content_region.height)]
+
+    def _after_change(
+        self, anchor: int | None, before: Rows | None = None, touched: Set[str] = frozenset()
+    ) -> None:
+        """Re-filter, keep the cursor's place, and redraw unless the rows in view are the
+        same as `before` and none of them was `touched` (a replay arriving below the view)."""
         if self._filter:
             self._shown = [
                 key[-1]  # type: ignore[misc]
@@ -282,9 +313,12 @@ class InboxList(ScrollView, can_focus=True):
             if first != self.cursor_id:
                 self._move_to(first, ensure_visible=True)
         elif anchor is not None:
-            self.scroll_to(y=max(0, index - anchor), animate=False, immediate=True)
+            if round(self.scroll_y) != (top := max(0, index - anchor)):
+                self.scroll_to(y=top, animate=False, immediate=True)
             self._ensure_visible(index)
-        self.refresh()
+        visible = self._visible_ids()
+        if before is None or visible != before or touched.intersection(visible):
+            self.refresh()
 
     # -- cursor -------------------------------------------------------------------------
 
@@ -353,109 +387,102 @@ class InboxList(ScrollView, can_focus=True):
 
     # -- rendering ----------------------------------------------------------------------
 
-    def _cells_for(self, notification_id: str) -> _Cells:
-        cells = self._cells.get(notification_id)
-        if cells is None:
-            notification = self._items[notification_id].notification
-            context = notification.context
-            service = sanitize(notification.service.name, limit=60)
-            project = sanitize(context.project or "", limit=60)
-            title = sanitize(context.title, limit=300)
-            cells = _Cells(service, project, title)
-            self._cells[notification_id] = cells
-        return cells
+    def _frame_values(self) -> _Frame:
+        """What every line of a frame shares, looked up once (`rich_style` walks the DOM)."""
+        if self._styles is None:  # Textual's own cache is cleared by every refresh
+            names = self.COMPONENT_CLASSES
+            self._styles = {
+                name: self.get_component_rich_style(name, partial=True) for name in names
+            }
+        cursor = self.get_component_rich_style("inbox--cursor")
+        width = self.scrollable_content_region.width
+        return _Frame(width, self.rich_style, cursor, self._now(), self._styles)
 
-    def _style(self, name: str) -> Style:
-        return self.get_component_rich_style(name, partial=True)
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """Render the visible lines of one frame (see `render_line`)."""
+        self._frame = self._frame_values()
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._frame = None
 
     def render_line(self, y: int) -> Strip:
-        """Render the row at screen line `y` (only visible rows are ever rendered)."""
-        width = self.scrollable_content_region.width
-        base = self.rich_style
+        """Render the row at screen line `y` (only visible rows are ever rendered).
+
+        A row's strip is reused while what it shows is unchanged: rows move down when new ones
+        arrive above them, and rebuilding the same strips every frame was most of a frame.
+        """
+        frame = self._frame or self._frame_values()
+        width = frame.width
         row = round(self.scroll_y) + y
         if self.row_count == 0:
             text = f"  {self.placeholder}" if y == 1 else ""
-            look = self._style("inbox--placeholder")
-            return (
-                Strip([Segment(text, Style(color=look.color, italic=True))])
-                .crop_extend(0, width, None)
-                .apply_style(base)
-            )
+            style = Style(color=frame.styles["inbox--placeholder"].color, italic=True)
+            return Strip([Segment(text, style)]).crop_extend(0, width, None).apply_style(frame.base)
         notification_id = self.id_at(row)
         if notification_id is None:
-            return Strip.blank(width, base)
-        segments = self._row_segments(notification_id, width)
-        strip = Strip(segments).crop_extend(0, width, None)
-        if notification_id == self.cursor_id:
-            strip = strip.apply_style(self.get_component_rich_style("inbox--cursor"))
-        return strip.apply_style(base)
-
-    def _row_segments(self, notification_id: str, width: int) -> list[Segment]:
+            return Strip.blank(width, frame.base)
         item = self._items[notification_id]
-        now = self._now()
-        cells = self._cells_for(notification_id)
+        now = frame.now
         state = display_state(item, self._answers.get(notification_id), now)
-        closed = state in ("expired", "invalidated", "gone", "answered", "completed")
-        glyph_style = {
-            "open": "inbox--open",
-            "pending": "inbox--pending",
-            "refused": "inbox--refused",
-            "answered": "inbox--answered",
-            "completed": "inbox--answered",
-        }.get(state, "inbox--dim")
-        deadline = item.notification.deadline
-        countdown = format_countdown(deadline, now)
-        if state in _COLUMN_WORDS:
-            countdown = _COLUMN_WORDS[state]
+        countdown = _COLUMN_WORDS.get(state) or format_countdown(item.notification.deadline, now)
         age = format_age(created_at(item), now)
-        if width >= 72:
-            service_width, project_width = 12, 10
-        elif width >= 52:
-            service_width, project_width = 10, 0
-        else:
-            service_width, project_width = 0, 0
-        fixed = 4 + 1 + 9 + 1 + 4
-        fixed += (service_width + 1 if service_width else 0) + (
-            project_width + 1 if project_width else 0
+        urgent = state not in _CLOSED_STATES and is_urgent(
+            item.notification.deadline, now, self.warning_seconds
         )
-        title_width = max(4, width - fixed)
-        text_style = self._style("inbox--closed") if closed else Style()
+        cursor = notification_id == self.cursor_id
+        shown = (width, state, item.read, countdown, age, urgent, cursor, frame.base, frame.cursor)
+        cached = self._strips.get(notification_id)
+        if cached is not None and cached[0] == shown:
+            return cached[1]
+        segments = self._row_segments(item, frame, state, (countdown, age, urgent))
+        strip = Strip(segments).crop_extend(0, width, None)
+        if cursor:
+            strip = strip.apply_style(frame.cursor)
+        strip = strip.apply_style(frame.base)
+        if len(self._strips) > _STRIP_CACHE:
+            self._strips.clear()
+        self._strips[notification_id] = (shown, strip)
+        return strip
+
+    def _row_segments(
+        self, item: StoredNotification, frame: _Frame, state: str, columns: tuple[str, str, bool]
+    ) -> list[Segment]:
+        """One row's cells, styled; `columns` = (countdown, age, urgent)."""
+        countdown, age, urgent = columns
+        styles = frame.styles
+        service = sanitize(item.notification.service.name, limit=60)
+        project = sanitize(item.notification.context.project or "", limit=60)
+        closed = state in _CLOSED_STATES
+        service_width, project_width = next(c for w, *c in _COLUMNS if frame.width >= w)
+        fixed = 19 + (service_width and service_width + 1) + (project_width and project_width + 1)
+        text_style = styles["inbox--closed"] if closed else Style()
         segments = [
-            Segment(STATE_GLYPHS.get(state, "?"), self._style(glyph_style)),
+            Segment(STATE_GLYPHS.get(state, "?"), styles[_GLYPH_STYLES.get(state, _DIM)]),
             Segment(" "),
-            Segment("●" if not item.read else " ", self._style("inbox--unread")),
+            Segment(" " if item.read else "●", styles["inbox--unread"]),
             Segment(" "),
         ]
-        if service_width:
-            segments.append(
-                Segment(
-                    _fit(cells.service, service_width) + " ",
-                    text_style + self._style("inbox--service"),
-                )
-            )
-        if project_width:
-            segments.append(
-                Segment(
-                    _fit(cells.project, project_width) + " ",
-                    text_style + self._style("inbox--project"),
-                )
-            )
-        title_style = text_style
-        if not item.read and not closed:
-            title_style = title_style + Style(bold=True)
-        segments.append(Segment(_fit(cells.title, title_width), title_style))
-        countdown_style = (
-            self._style("inbox--urgent")
-            if not closed and is_urgent(deadline, now, self.warning_seconds)
-            else self._style("inbox--dim")
-        )
-        segments.append(Segment(" " + countdown.rjust(9)[-9:], countdown_style))
-        segments.append(Segment(" " + age.rjust(4)[-4:], self._style("inbox--dim")))
+        for text, width, name in (
+            (service, service_width, "inbox--service"),
+            (project, project_width, "inbox--project"),
+        ):
+            if width:
+                segments.append(Segment(_fit(text, width) + " ", text_style + styles[name]))
+        title = sanitize(item.notification.context.title, limit=300)
+        title_style = text_style + _BOLD if not item.read and not closed else text_style
+        segments += [
+            Segment(_fit(title, max(4, frame.width - fixed)), title_style),
+            Segment(" " + countdown.rjust(9)[-9:], styles[_URGENT if urgent else _DIM]),
+            Segment(" " + age.rjust(4)[-4:], styles[_DIM]),
+        ]
         return segments
 
     def notify_style_update(self) -> None:
-        """Styles changed (theme, focus): drop nothing, just redraw."""
+        """Styles changed (theme, focus): redraw every row."""
         super().notify_style_update()
+        self._strips.clear()
+        self._styles = None
         self.refresh()
 
     def on_resize(self, event: events.Resize) -> None:
