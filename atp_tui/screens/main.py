@@ -103,6 +103,10 @@ class MainScreen(Screen[None]):
         #: When the cached inbox shown at start was cached; None once the stream connected.
         self.stale_since: datetime | None = None
         self.catchup = CatchUp()
+        #: What the inbox shows first: the store as it was before the engine started, not as
+        #: it is at mount time (the engine may have stored a replay by then; those events
+        #: arrive as batches, which keeps the first cursor position independent of timing).
+        self._initial = cached
         if cached:
             # Opened on the cached inbox: stale until the stream connects, and a gap to
             # summarise then (since the newest cached item: the best the store knows). Set
@@ -112,6 +116,8 @@ class MainScreen(Screen[None]):
         #: The last "while you were away" summary (`w` shows it again).
         self.away: AwaySummary | None = None
         self._catchup_timer: Timer | None = None
+        #: What the status bar counts (recounted by the clock tick, updated by batches).
+        self._counts: Counts | None = None
 
     @property
     def atp(self) -> AtpApp:
@@ -153,7 +159,11 @@ class MainScreen(Screen[None]):
         self.answers.update(answers_from_log(self.atp.store.responses()))
         self.apply_settings()
         self.inbox.order = self.atp.settings.default_sort
-        self.inbox.upsert(self.atp.store.load_notifications())
+        initial = (
+            self._initial if self._initial is not None else self.atp.store.load_notifications()
+        )
+        self._initial = None
+        self.inbox.upsert(initial)
         self._show_stale()
         self.inbox.focus()
         filter_input = self.query_one("#filter", Input)
@@ -212,14 +222,40 @@ class MainScreen(Screen[None]):
                 )
             elif isinstance(event, EventSkipped):
                 self.skipped_events += 1
+        inbox = self.inbox
         if changed:
-            self.inbox.upsert(changed.values())
+            self._count_changes(changed.values())
+            inbox.upsert(changed.values())
         if self.catchup.collecting and self._catchup_timer is not None:
             self._catchup_timer.reset()  # the replay is still arriving
         if ring and self.atp.bell_on_new:
             self.bells += 1
             self.app.bell()
-        self.tick()
+        # The detail pane only when its item changed: its update lays out the whole screen,
+        # and the clock tick refreshes its times every second anyway.
+        selected = inbox.cursor_id
+        self._redraw(detail=selected in changed or selected != self.detail.notification_id)
+
+    def _count_changes(self, items: Iterable[StoredNotification]) -> None:
+        """Update the status bar's counts for items about to be added or replaced.
+
+        Counting the whole inbox for every batch of a replay is quadratic; the clock tick
+        recounts everything (deadlines pass) once a second."""
+        if self._counts is None:
+            return
+        now = self.now()
+        inbox = self.inbox
+        warning = inbox.warning_seconds
+        old_counts = self._counts
+        counts = [old_counts.open, old_counts.expiring, old_counts.unread, old_counts.total]
+        for item in items:
+            old = inbox.get(item.notification.id)
+            before = (0, 0, 0, 0) if old is None else (*_tally(old, now, warning), 1)
+            after = (*_tally(item, now, warning), 1)
+            counts = [
+                n + plus - minus for n, plus, minus in zip(counts, after, before, strict=True)
+            ]
+        self._counts = Counts(*counts)
 
     # -- settings, offline start and catch-up -------------------------------------------
 
@@ -272,22 +308,28 @@ class MainScreen(Screen[None]):
         warning = inbox.warning_seconds
         opened = expiring = unread = 0
         for item in inbox.items():
-            if not item.read:
-                unread += 1
-            if item_actionable(item, now):
-                opened += 1
-                if is_urgent(item.notification.deadline, now, warning):
-                    expiring += 1
-        return Counts(opened, expiring, unread, self.inbox.total)
+            item_open, item_expiring, item_unread = _tally(item, now, warning)
+            opened += item_open
+            expiring += item_expiring
+            unread += item_unread
+        return Counts(opened, expiring, unread, inbox.total)
 
     def tick(self) -> None:
         """Redraw what depends on the clock: countdowns, expiry, the status bar."""
+        self._counts = self.counts()
+        self.inbox.refresh()
+        self._redraw(detail=True)
+
+    def _redraw(self, *, detail: bool) -> None:
+        """The placeholder, the status bar with the last counts, the detail pane if asked."""
         now = self.now()
         self.inbox.placeholder = self._placeholder()
-        self.inbox.refresh()
-        selected = self.inbox.cursor_id
-        item = self.inbox.get(selected) if selected else None
-        self.detail.show(item, self.answers.get(selected) if selected else None, now)
+        if detail:
+            selected = self.inbox.cursor_id
+            item = self.inbox.get(selected) if selected else None
+            self.detail.show(item, self.answers.get(selected) if selected else None, now)
+        if self._counts is None:
+            self._counts = self.counts()
         waited = self.atp.clock.monotonic() - self._connection_since
         self.query_one(StatusBar).show(
             self.connection,
@@ -295,7 +337,7 @@ class MainScreen(Screen[None]):
             self.atp.host,
             self._last_event,
             now,
-            self.counts(),
+            self._counts,
             profile=self.atp.profile,
             stale=self.stale_since is not None,
         )
@@ -329,7 +371,7 @@ class MainScreen(Screen[None]):
     def on_inbox_list_highlighted(self, event: InboxList.Highlighted) -> None:
         """Show the newly selected notification; start its unread timer."""
         self._selected_since = self.atp.clock.monotonic()
-        self.tick()
+        self._redraw(detail=True)
 
     # -- actions ------------------------------------------------------------------------
 
@@ -447,3 +489,11 @@ class MainScreen(Screen[None]):
                 self.app.exit(0)
 
         self.app.push_screen(QuitConfirm(pending), done)
+
+
+def _tally(item: StoredNotification, now: datetime, warning: float) -> tuple[int, int, int]:
+    """What one item adds to the counts: (open, expiring, unread)."""
+    unread = 0 if item.read else 1
+    if not item_actionable(item, now):
+        return 0, 0, unread
+    return 1, int(is_urgent(item.notification.deadline, now, warning)), unread
