@@ -66,7 +66,7 @@ async def run_watch(
     err: TextIO = sys.stderr,
 ) -> int:
     """Subscribe until a signal or a fatal refusal; returns the process exit status."""
-    store = Store.open(state_dir)
+    store = Store.open(state_dir, compact=False)
     for warning in store.warnings:
         print(f"atp-tui: warning: {warning}", file=err, flush=True)
     engine = StreamEngine(config, store, on_batch=out.flush, freeze_gc=True)
