@@ -96,9 +96,18 @@ class RespondClient:
         self.token = token
         self._store = store
         self._clock = clock or SYSTEM_CLOCK
-        self._client = make_http_client(read_timeout=20.0, transport=transport)
+        self._transport = transport
+        self._http: httpx.AsyncClient | None = None
         self._max_attempts = max_attempts
         self._in_flight: set[str] = set()
+
+    @property
+    def _client(self) -> httpx.AsyncClient:
+        # Created on the first answer, not at start: building its TLS context takes tens of
+        # milliseconds the TUI's first frame should not wait for.
+        if self._http is None:
+            self._http = make_http_client(read_timeout=20.0, transport=self._transport)
+        return self._http
 
     def is_pending(self, notification_id: str) -> bool:
         """Whether an answer to this notification is being sent right now."""
@@ -110,8 +119,9 @@ class RespondClient:
         return len(self._in_flight)
 
     async def aclose(self) -> None:
-        """Close the HTTP connections."""
-        await self._client.aclose()
+        """Close the HTTP connections (if any were opened)."""
+        if self._http is not None:
+            await self._http.aclose()
 
     async def fetch_notification(self, notification_id: str) -> Notification:
         """GET one notification; raises `LookupError` when it does not exist."""
