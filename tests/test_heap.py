@@ -25,3 +25,16 @@ def test_settled_freezes_and_a_full_collection_unfreezes_periodically() -> None:
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+
+
+def test_the_young_generation_is_collected_less_often_and_never_more_often() -> None:
+    before = gc.get_threshold()
+    try:
+        gc.set_threshold(700, 10, 10)
+        LongLivedHeap(FakeClock())
+        assert gc.get_threshold() == (20_000, 10, 10)
+        gc.set_threshold(50_000, 10, 10)
+        LongLivedHeap(FakeClock())
+        assert gc.get_threshold()[0] == 50_000
+    finally:
+        gc.set_threshold(*before)

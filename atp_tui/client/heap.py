@@ -7,6 +7,13 @@ batch is stored, `LongLivedHeap.settled()` moves everything alive into the perma
 freed as usual; to release any frozen *cycles* that died since, the heap is unfrozen and fully
 collected at most every `full_every` seconds. It is a process-wide policy, so only the
 long-running entry points (`watch`, the TUI) opt in.
+
+The youngest generation is also collected less often (every `YOUNG_THRESHOLD` net container
+allocations instead of 700). With the old objects frozen, the oldest generation is nearly
+empty, so CPython's "collect it when it grew by a quarter" rule fired on almost every
+middle-generation pass: a burst spent a third of its time re-scanning the notifications stored
+since the last freeze (measured: 120 µs per event, 92 µs with this threshold, 95 µs with the
+GC off). Garbage without cycles is still freed at once by reference counting.
 """
 
 from __future__ import annotations
@@ -16,6 +23,8 @@ import gc
 from atp_tui.client.clock import Clock
 
 FULL_COLLECTION_EVERY = 600.0
+#: Net allocations of container objects between two young collections (CPython's is 700).
+YOUNG_THRESHOLD = 20_000
 
 
 class LongLivedHeap:
@@ -25,6 +34,8 @@ class LongLivedHeap:
         self._clock = clock
         self._full_every = full_every
         self._last_full = clock.monotonic()
+        young, middle, old = gc.get_threshold()
+        gc.set_threshold(max(YOUNG_THRESHOLD, young), middle, old)
 
     def settled(self) -> None:
         """Call after a batch of long-lived objects (notifications) has been stored."""
