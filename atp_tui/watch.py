@@ -69,7 +69,18 @@ async def run_watch(
     store = Store.open(state_dir, compact=False)
     for warning in store.warnings:
         print(f"atp-tui: warning: {warning}", file=err, flush=True)
-    engine = StreamEngine(config, store, on_batch=out.flush, freeze_gc=True)
+    # Lines are collected and written once per received chunk: one write (and one flush)
+    # per chunk rather than per line, also where the stream is unbuffered (PYTHONUNBUFFERED).
+    pending: list[str] = []
+
+    def write_pending() -> None:
+        if pending:
+            pending.append("")  # the last line's newline
+            out.write("\n".join(pending))
+            pending.clear()
+        out.flush()
+
+    engine = StreamEngine(config, store, on_batch=write_pending, freeze_gc=True)
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
@@ -79,7 +90,7 @@ async def run_watch(
         async for event in engine.events():
             line = format_event(event)
             if line is not None:
-                out.write(line + "\n")
+                pending.append(line)
             elif isinstance(event, ConnectionChanged):
                 print(f"atp-tui: {event.state.describe()}", file=err, flush=True)
                 if event.state.kind == "auth_refused":
@@ -91,7 +102,7 @@ async def run_watch(
             elif isinstance(event, EventSkipped):
                 print(f"atp-tui: skipped: {event.reason}", file=err, flush=True)
     finally:
-        out.flush()
+        write_pending()
         store.close()
         for signum in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError):
