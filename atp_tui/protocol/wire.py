@@ -77,7 +77,10 @@ def unwrap(value: dict[str, Any]) -> dict[str, Any]:
 
 
 def _needs_slow_path(data: str) -> bool:
-    """Whether JSON text needs the strict stdlib parser and sanitising before validation."""
+    """Whether JSON text needs the strict stdlib parser and sanitising before validation.
+
+    Separate substring scans: a single alternation regex was measured twice as slow.
+    """
     return "NaN" in data or "Infinity" in data or needs_sanitizing(data)
 
 
