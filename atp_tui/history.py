@@ -133,9 +133,9 @@ def format_handover_markdown(report: dict[str, Any]) -> str:
     lines = [f"# atp-tui handover ({report['generated_at'][:16]})", ""]
     lines.append(f"## Open ({len(report['open'])}), soonest deadline first")
     for item in report["open"]:
-        deadline = item["deadline"][:16] if item["deadline"] else "no deadline"
+        deadline = f"deadline {item['deadline'][:16]}" if item["deadline"] else "no deadline"
         where = " / ".join(_md(part) for part in (item["service"], item["project"]) if part)
-        lines.append(f"- **{_md(item['title'])}** ({where}), deadline {deadline}")
+        lines.append(f"- **{_md(item['title'])}** ({where}), {deadline}")
     if not report["open"]:
         lines.append("- nothing open")
     lines += ["", f"## Decisions since {report['since'][:16]} ({len(report['decisions'])})"]
