@@ -24,7 +24,6 @@ from textual.worker import Worker, WorkerState
 
 from atp_tui.client.clock import SYSTEM_CLOCK, Clock
 from atp_tui.client.events import ConnectionChanged, ConnectionState, EngineEvent
-from atp_tui.client.respond import RespondClient
 from atp_tui.screens.main import READ_DELAY, MainScreen
 from atp_tui.settings import ConfigProblem, Settings, did_you_mean
 from atp_tui.store import Store
@@ -185,6 +184,11 @@ class AtpApp(App[int]):
         are collected until a frame has passed since the last batch.
         """
         loop = asyncio.get_running_loop()
+        # The engine's HTTP client (its SSL context: ~60 ms) is made when `events()` starts:
+        # after the first frame, which should not wait for it.
+        drawn = asyncio.Event()
+        self.call_after_refresh(drawn.set)
+        await drawn.wait()
         async for event in self.engine.events():
             self._pending.append(event)
             if not self._batch_scheduled:
@@ -310,6 +314,8 @@ def build_app(
         # or each full collection of a growing inbox stalls the screen for 100-300 ms.
         engine = StreamEngine(config, store, clock=clock, freeze_gc=True)
     if respond is None:
+        from atp_tui.client.respond import RespondClient
+
         respond = RespondClient(server, token, store, clock=clock)
     host = urlsplit(server).netloc or server
     return AtpApp(

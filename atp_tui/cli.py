@@ -186,7 +186,7 @@ def _load_settings(args: argparse.Namespace, *, warn: bool = True) -> LoadedSett
 
 def _connection(loaded: LoadedSettings) -> tuple[str, str]:
     """The checked server URL and the token (running `token_command` if configured)."""
-    from atp_tui.client.http import ConfigError, check_server_url
+    from atp_tui.client.urls import ConfigError, check_server_url
     from atp_tui.settings import TokenCommandError, resolve_token
 
     settings = loaded.settings

@@ -1,4 +1,4 @@
-"""Shared HTTP plumbing for the stream, polling and respond clients: URLs, headers, errors.
+"""Shared HTTP plumbing for the stream, polling and respond clients: paths, headers, errors.
 
 The token only ever travels in the `Authorization` header (httpx redacts it in reprs and never
 logs headers), unless the user explicitly enables the query form for a proxy that strips headers.
@@ -6,14 +6,14 @@ logs headers), unless the user explicitly enables the query form for a proxy tha
 
 from __future__ import annotations
 
-import ipaddress
 import json
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 
 from atp_tui import __version__
+from atp_tui.client.urls import ConfigError as ConfigError  # re-exported
+from atp_tui.client.urls import check_server_url as check_server_url  # re-exported
 from atp_tui.protocol.models import ServerError
 
 EVENTS_PATH = "/api/v1/client/events"
@@ -23,42 +23,8 @@ RESPOND_PATH = "/api/v1/client/respond"
 USER_AGENT = f"atp-tui/{__version__}"
 
 
-class ConfigError(ValueError):
-    """The connection settings cannot work; the message says what to change."""
-
-
 class InsecureRedirect(httpx.RequestError):
     """A redirect from https to plain http, which we never follow."""
-
-
-def _is_loopback(host: str) -> bool:
-    if host in ("localhost", "localhost.localdomain") or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
-def check_server_url(url: str, *, allow_insecure: bool = False) -> str:
-    """Validate a server base URL and return it without a trailing slash.
-
-    Plain `http://` is accepted for loopback hosts only, unless `allow_insecure` is set: a token
-    sent in clear over a network can be read by anyone on the path.
-    """
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(
-            f"server URL {url!r} is not an http(s) URL; give one like https://atp.example.com"
-        )
-    if parts.scheme == "http" and not allow_insecure and not _is_loopback(parts.hostname):
-        raise ConfigError(
-            f"server URL {url!r} uses plain http to a non-local host, which would send the token "
-            "in clear; use https, or pass --insecure if you really mean it"
-        )
-    if parts.query or parts.fragment:
-        raise ConfigError(f"server URL {url!r} must not carry a query or fragment")
-    return url.strip().rstrip("/")
 
 
 async def _refuse_downgrade(response: httpx.Response) -> None:
