@@ -231,7 +231,7 @@ class MainScreen(Screen[None]):
         if ring and self.atp.bell_on_new:
             self.bells += 1
             self.app.bell()
-        # The detail pane only when its item changed: its update lays out the whole screen,
+        # The detail pane only when its item changed: even a cheap update costs a repaint,
         # and the clock tick refreshes its times every second anyway.
         selected = inbox.cursor_id
         self._redraw(detail=selected in changed or selected != self.detail.notification_id)

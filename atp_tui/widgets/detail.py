@@ -169,6 +169,37 @@ class _Shown:
 class ActionList(OptionList):
     """The selected notification's actions, numbered like the `1`–`9` keys."""
 
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        #: What the options last showed, so an item with the same actions keeps them as they are.
+        self.shown_key: tuple[object, ...] | None = None
+
+
+def _text_key(text: Text) -> tuple[object, ...]:
+    """What makes two `Text`s draw the same (rich's `==` ignores the base style)."""
+    return (text.plain, str(text.style), tuple(text.spans))
+
+
+def _set_text(static: Static, text: RenderableType, key: object = None) -> None:
+    """Update `static` only when its content differs, and lay out only when its height changes.
+
+    `Static.update` lays out the whole screen by default; on every cursor move that is most of
+    the cost of a key, so content that takes as many lines as the shown one only repaints.
+    `key` identifies content that is not a `Text` (which is keyed by what it draws).
+    """
+    key = _text_key(text) if key is None and isinstance(text, Text) else key
+    old = getattr(static, "_atp_key", None)
+    if old is not None and old[0] == key:
+        return
+    width = static.content_size.width
+    lines = -1
+    if width > 0:
+        console = static.app.console
+        lines = len(console.render_lines(text, console.options.update_width(width), pad=False))
+    same_height = old is not None and lines >= 0 and old[1:] == (lines, width)
+    static.update(text, layout=not same_height)
+    static._atp_key = (key, lines, width)  # type: ignore[attr-defined]
+
 
 class DetailPane(VerticalScroll):
     """Title, service, project, times, description, metadata, attachments, actions."""
@@ -209,14 +240,16 @@ class DetailPane(VerticalScroll):
         description = self.query_one("#detail-description", Static)
         extra = self.query_one("#detail-extra", Static)
         if item is None:
-            title.update(Text("Nothing selected"))
-            description.update(Text("Notifications appear here when an agent asks for a decision."))
-            extra.update(Text(""))
+            _set_text(title, Text("Nothing selected"))
+            _set_text(
+                description, Text("Notifications appear here when an agent asks for a decision.")
+            )
+            _set_text(extra, Text(""))
             return
         notification = item.notification
         context = notification.context
-        title.update(Text(sanitize(context.title, limit=1000), style="bold"))
-        description.update(Text(sanitize_lines(context.description)))
+        _set_text(title, Text(sanitize(context.title, limit=1000), style="bold"))
+        _set_text(description, Text(sanitize_lines(context.description)))
         parts: list[RenderableType] = []
         metadata = render_metadata(context.metadata)
         if metadata is not None:
@@ -225,13 +258,15 @@ class DetailPane(VerticalScroll):
             parts.append(Text("Attachments", style="bold underline"))
             parts += [describe_attachment(attachment) for attachment in context.attachments[:20]]
             parts.append(Text(""))
-        extra.update(Group(*parts) if parts else Text(""))
+        # Keyed by its source: the rendered table is not comparable.
+        content = Group(*parts) if parts else Text("")
+        _set_text(extra, content, ("extra", context.metadata, context.attachments))
 
     def _render_actions(self, item: StoredNotification | None, actionable: bool) -> None:
         actions = self.query_one(ActionList)
-        highlighted = actions.highlighted
-        actions.clear_options()
         if item is None:
+            actions.clear_options()
+            actions.shown_key = None
             return
         options: list[Option] = []
         for number, action in enumerate(item.notification.actions, start=1):
@@ -242,7 +277,15 @@ class DetailPane(VerticalScroll):
             options.append(Option(prompt, id=f"action-{number}", disabled=disabled))
         if not options:
             options.append(Option(Text("(this notification offers no actions)"), disabled=True))
+        # The same actions (common: one agent asks alike) keep the options and their
+        # highlight; refilling them lays out and repaints the screen for nothing.
+        key = tuple((_text_key(o.prompt), o.id, o.disabled) for o in options)  # type: ignore[arg-type]
+        if key == actions.shown_key:
+            return
+        highlighted = actions.highlighted
+        actions.clear_options()
         actions.add_options(options)
+        actions.shown_key = key
         if highlighted is not None and highlighted < len(options):
             actions.highlighted = highlighted
 
@@ -252,8 +295,8 @@ class DetailPane(VerticalScroll):
         meta = self.query_one("#detail-meta", Static)
         state = self.query_one("#detail-state", Static)
         if item is None:
-            meta.update(Text(""))
-            state.update(Text(""))
+            _set_text(meta, Text(""))
+            _set_text(state, Text(""))
             return
         notification = item.notification
         line = Text()
@@ -277,7 +320,7 @@ class DetailPane(VerticalScroll):
         if notification.priority:
             line.append("  Priority: ")
             line.append(sanitize(notification.priority, limit=40), style="bold")
-        meta.update(line)
+        _set_text(meta, line)
         status = Text()
         reason = closed_reason(item, now)
         if reason:
@@ -293,7 +336,7 @@ class DetailPane(VerticalScroll):
             )
             status.append("\nAnswer: ", style="bold")
             status.append(sanitize(answer.text, limit=300), style=style)
-        state.update(status)
+        _set_text(state, status)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         """Enter or a click on an action answers it."""
