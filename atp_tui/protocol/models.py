@@ -8,8 +8,7 @@ safe (no id, no actions list, NaN numbers) fails validation and the event is rep
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -25,140 +24,25 @@ from pydantic import (
 )
 from pydantic_core import core_schema
 
-#: JSON nested deeper than this (inside free-form fields such as `metadata`) is cut off and
-#: replaced by null. Python's `json` accepts ~1000 levels, but pydantic's JSON writer refuses
-#: more than ~255 and its reader more than ~200, so deeper values could not be stored.
-MAX_JSON_DEPTH = 64
-
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-#: A `\uD800`–`\uDFFF` escape in JSON text, the only way a lone surrogate gets in.
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
-
-
-def needs_sanitizing(text: str) -> bool:
-    """Cheap pre-check on JSON text: could `sanitize_json` change what it decodes to?
-
-    Both scans run in C; the walk they guard would cost more than validating the payload.
-    """
-    return _SURROGATE_ESCAPE.search(text) is not None or (
-        text.count("[") + text.count("{") > MAX_JSON_DEPTH
-    )
-
-
-def sanitize_json(value: object, depth: int = 0) -> object:
-    """A copy of decoded JSON that can always be re-encoded and stored.
-
-    Lone UTF-16 surrogates (legal `\\ud800` escapes in JSON, but not encodable as UTF-8)
-    become U+FFFD, and containers nested deeper than `MAX_JSON_DEPTH` become `None`. Applied
-    where JSON enters (event decoding, polling), not in the models: a per-model walk would
-    repeat for every nesting level.
-    """
-    if isinstance(value, str):
-        return _LONE_SURROGATE.sub("\ufffd", value)
-    if isinstance(value, dict):
-        if depth >= MAX_JSON_DEPTH:
-            return None
-        return {
-            sanitize_json(key, depth): sanitize_json(item, depth + 1) for key, item in value.items()
-        }
-    if isinstance(value, list):
-        if depth >= MAX_JSON_DEPTH:
-            return None
-        return [sanitize_json(item, depth + 1) for item in value]
-    return value
+from atp_tui.protocol.lenient import MAX_JSON_DEPTH as MAX_JSON_DEPTH
+from atp_tui.protocol.lenient import (
+    DropInvalid,
+    Fallback,
+    NativeFirst,
+    NonEmptyText,
+    Text,
+    coerce_text,
+    object_or_empty,
+)
+from atp_tui.protocol.lenient import needs_sanitizing as needs_sanitizing
+from atp_tui.protocol.lenient import parse_timestamp as parse_timestamp
+from atp_tui.protocol.lenient import sanitize_json as sanitize_json
 
 
 class WireModel(BaseModel):
     """Base for wire payloads: ignores unknown fields, rejects NaN/Infinity, immutable."""
 
     model_config = ConfigDict(extra="ignore", frozen=True, allow_inf_nan=False)
-
-
-def parse_timestamp(value: object) -> datetime | None:
-    """Parse an ISO 8601 timestamp leniently; `None` when it is not one.
-
-    Accepts `Z`, offsets and fractional seconds; a naive value is taken as UTC so that
-    comparisons with the client clock never raise.
-    """
-    if isinstance(value, datetime):
-        parsed = value
-    elif isinstance(value, str) and value.strip():
-        text = value.strip()
-        if text.endswith(("Z", "z")):
-            text = text[:-1] + "+00:00"
-        try:
-            parsed = datetime.fromisoformat(text)
-        except ValueError:
-            return None
-    else:
-        return None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
-
-
-def _text(value: object, fallback: str = "") -> str:
-    """Coerce a scalar to text; anything else becomes `fallback`."""
-    if value is None:
-        return fallback
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool | int | float):
-        return str(value)
-    return fallback
-
-
-# -- native leniency -------------------------------------------------------------------------
-# The notification models run on the stream's hot path, so their tolerance is expressed in
-# pydantic-core's own schema instead of Python validators: a field that fails falls back to its
-# default (`Fallback`), a list item that fails is dropped (`DropInvalid`), and numbers are read
-# as text where a string is expected (`Text`). Python runs only where no native form exists.
-
-
-class Fallback:
-    """On a validation error, use `default` (or `factory()`) instead of failing the model."""
-
-    def __init__(self, default: object = None, *, factory: Any = None) -> None:
-        self._default = default
-        self._factory = factory
-
-    def __get_pydantic_core_schema__(
-        self, source: Any, handler: GetCoreSchemaHandler
-    ) -> core_schema.CoreSchema:
-        schema = handler(source)
-        if self._factory is not None:
-            return core_schema.with_default_schema(
-                schema, default_factory=self._factory, on_error="default"
-            )
-        return core_schema.with_default_schema(schema, default=self._default, on_error="default")
-
-
-class DropInvalid:
-    """In a list: an item that fails validation is left out instead of failing the list."""
-
-    def __get_pydantic_core_schema__(
-        self, source: Any, handler: GetCoreSchemaHandler
-    ) -> core_schema.CoreSchema:
-        return core_schema.with_default_schema(handler(source), on_error="omit")
-
-
-class _Text:
-    """A string field that also accepts JSON numbers (a numeric title is shown as text)."""
-
-    def __init__(self, min_length: int | None = None) -> None:
-        self._min_length = min_length
-
-    def __get_pydantic_core_schema__(
-        self, source: Any, handler: GetCoreSchemaHandler
-    ) -> core_schema.CoreSchema:
-        return core_schema.str_schema(coerce_numbers_to_str=True, min_length=self._min_length)
-
-
-Text = Annotated[str, _Text()]
-NonEmptyText = Annotated[str, _Text(min_length=1)]
-
-
-def _object_or_empty(value: object) -> object:
-    """Constraints and options objects: anything that is not an object means "none given"."""
-    return value if isinstance(value, dict | BaseModel) else {}
 
 
 class Service(WireModel):
@@ -201,27 +85,9 @@ def _normalise_flags(value: object) -> frozenset[str]:
     return frozenset()
 
 
-class _NativeFirst:
-    """Validate natively with `native`; only input it refuses goes through Python `fallback`.
-
-    The common shape of a field (a list of flag names, an RFC 3339 timestamp with an offset)
-    then costs no Python call on the hot path; odd shapes keep their lenient handling.
-    """
-
-    def __init__(self, native: core_schema.CoreSchema, fallback: Any) -> None:
-        self._native = native
-        self._fallback = fallback
-
-    def __get_pydantic_core_schema__(
-        self, source: Any, handler: GetCoreSchemaHandler
-    ) -> core_schema.CoreSchema:
-        fallback = core_schema.no_info_plain_validator_function(self._fallback)
-        return core_schema.union_schema([self._native, fallback], mode="left_to_right")
-
-
 Flags = Annotated[
     frozenset[str],
-    _NativeFirst(
+    NativeFirst(
         core_schema.frozenset_schema(core_schema.str_schema(strict=True)), _normalise_flags
     ),
 ]
@@ -310,7 +176,7 @@ class MultiChoiceAction(ActionBase):
 
     response_type: Literal["multi_choice"] = "multi_choice"
     options: Options = Field(default_factory=list)
-    constraints: Annotated[MultiChoiceConstraints, BeforeValidator(_object_or_empty)] = Field(
+    constraints: Annotated[MultiChoiceConstraints, BeforeValidator(object_or_empty)] = Field(
         default_factory=MultiChoiceConstraints
     )
 
@@ -328,7 +194,7 @@ class TextAction(ActionBase):
     """A free-text answer: `response_data` is a string."""
 
     response_type: Literal["text"] = "text"
-    constraints: Annotated[TextConstraints, BeforeValidator(_object_or_empty)] = Field(
+    constraints: Annotated[TextConstraints, BeforeValidator(object_or_empty)] = Field(
         default_factory=TextConstraints
     )
 
@@ -346,7 +212,7 @@ class NumberAction(ActionBase):
     """A numeric answer: `response_data` is a JSON number."""
 
     response_type: Literal["number"] = "number"
-    constraints: Annotated[NumberConstraints, BeforeValidator(_object_or_empty)] = Field(
+    constraints: Annotated[NumberConstraints, BeforeValidator(object_or_empty)] = Field(
         default_factory=NumberConstraints
     )
 
@@ -363,7 +229,7 @@ class DateAction(ActionBase):
     """A date (or datetime) answer: `response_data` is an ISO 8601 string."""
 
     response_type: Literal["date"] = "date"
-    constraints: Annotated[DateConstraints, BeforeValidator(_object_or_empty)] = Field(
+    constraints: Annotated[DateConstraints, BeforeValidator(object_or_empty)] = Field(
         default_factory=DateConstraints
     )
 
@@ -442,7 +308,7 @@ def parse_action(value: object) -> Action:
 #: padded, Python objects) goes through `parse_timestamp`.
 Timestamp = Annotated[
     datetime | None,
-    _NativeFirst(
+    NativeFirst(
         core_schema.datetime_schema(strict=True, tz_constraint="aware"),
         lambda value: parse_timestamp(value),
     ),
@@ -532,7 +398,7 @@ class StatusUpdate(WireModel):
     @field_validator("reason", mode="before")
     @classmethod
     def _coerce_reason(cls, value: object) -> str | None:
-        return _text(value) or None
+        return coerce_text(value) or None
 
     @field_validator("timestamp", mode="before")
     @classmethod
@@ -551,7 +417,7 @@ class ServerError(WireModel):
     @field_validator("code", "message", mode="before")
     @classmethod
     def _coerce_text(cls, value: object) -> str:
-        return _text(value)
+        return coerce_text(value)
 
 
 class Ping(WireModel):
