@@ -12,47 +12,41 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from atp_tui.client.respond import RespondOutcome
-from atp_tui.protocol import (
-    Action,
-    BinaryAction,
-    ChoiceAction,
-    DateAction,
-    MultiChoiceAction,
-    NumberAction,
-    SimpleAction,
-    TextAction,
-    UnknownAction,
-)
-from atp_tui.screens.answer_base import AnswerModal, ChosenAnswer
-from atp_tui.screens.binary import BinaryModal
-from atp_tui.screens.choice import ChoiceModal
-from atp_tui.screens.confirm import ConfirmModal
-from atp_tui.screens.date import DateModal
-from atp_tui.screens.multi_choice import MultiChoiceModal
-from atp_tui.screens.number import NumberModal
-from atp_tui.screens.text_answer import TextModal
+from atp_tui import protocol  # its models load on first use, after the first frame
 from atp_tui.store import StoredNotification
 from atp_tui.text import sanitize
 from atp_tui.widgets.view import AnswerState, answer_from_outcome, closed_reason
 
 if TYPE_CHECKING:
+    from atp_tui.client.respond import RespondOutcome
+    from atp_tui.protocol import Action
+    from atp_tui.screens.answer_base import AnswerModal, ChosenAnswer
     from atp_tui.screens.main import MainScreen
-
-#: The modal for each answerable type (`MultiChoiceAction` before its base `ChoiceAction`).
-MODALS: list[tuple[type[Action], type[AnswerModal]]] = [  # type: ignore[valid-type]
-    (BinaryAction, BinaryModal),
-    (MultiChoiceAction, MultiChoiceModal),
-    (ChoiceAction, ChoiceModal),
-    (TextAction, TextModal),
-    (NumberAction, NumberModal),
-    (DateAction, DateModal),
-]
 
 
 def modal_for(action: Action) -> type[AnswerModal] | None:
-    """The modal class that answers `action`, or `None` (simple and unknown types)."""
-    for action_type, modal in MODALS:
+    """The modal class that answers `action`, or `None` (simple and unknown types).
+
+    The modals are imported here, on the first answer, so that the first frame does not wait
+    for them.
+    """
+    from atp_tui.screens.binary import BinaryModal
+    from atp_tui.screens.choice import ChoiceModal
+    from atp_tui.screens.date import DateModal
+    from atp_tui.screens.multi_choice import MultiChoiceModal
+    from atp_tui.screens.number import NumberModal
+    from atp_tui.screens.text_answer import TextModal
+
+    # MultiChoiceAction before its base ChoiceAction.
+    modals: list[tuple[type[Action], type[AnswerModal]]] = [  # type: ignore[valid-type]
+        (protocol.BinaryAction, BinaryModal),
+        (protocol.MultiChoiceAction, MultiChoiceModal),
+        (protocol.ChoiceAction, ChoiceModal),
+        (protocol.TextAction, TextModal),
+        (protocol.NumberAction, NumberModal),
+        (protocol.DateAction, DateModal),
+    ]
+    for action_type, modal in modals:
         if isinstance(action, action_type):
             return modal
     return None
@@ -85,7 +79,7 @@ class Answering:
         reason = closed_reason(item, self.screen.now())
         if reason:
             return f"Not sent: the notification is {reason}."
-        if isinstance(action, UnknownAction):
+        if isinstance(action, protocol.UnknownAction):
             return (
                 f"“{action.display_label}” is a {action.response_type!r} action, which atp-tui "
                 "cannot answer: answer it where the agent expects it."
@@ -109,8 +103,10 @@ class Answering:
         if problem:
             self._warn(problem)
             return
-        if isinstance(action, SimpleAction):
+        if isinstance(action, protocol.SimpleAction):
             if action.irreversible and self.screen.atp.settings.confirm_irreversible:
+                from atp_tui.screens.confirm import ConfirmModal
+
                 self._open(ConfirmModal, notification_id, action, item)
             else:
                 self.send(notification_id, action, None, None)

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -43,15 +43,10 @@ from atp_tui.client.events import (
     StatusChanged,
 )
 from atp_tui.messages import ActionChosen
+from atp_tui.screens import dialogs
 from atp_tui.screens.answering import Answering
-from atp_tui.screens.away import AwayScreen
 from atp_tui.screens.catchup import CATCHUP_QUIET, AwaySummary, CatchUp
-from atp_tui.screens.help import HelpRow, HelpScreen
-from atp_tui.screens.history import EPOCH, HistoryScreen
-from atp_tui.screens.quit_confirm import QuitConfirm
-from atp_tui.screens.settings import SettingsScreen
 from atp_tui.settings import bell_rings
-from atp_tui.settings_file import display_path
 from atp_tui.store import StoredNotification
 from atp_tui.text import sanitize
 from atp_tui.widgets.detail import ActionList, DetailPane
@@ -61,6 +56,7 @@ from atp_tui.widgets.view import AnswerState, answers_from_log, is_urgent, item_
 
 if TYPE_CHECKING:
     from atp_tui.app import AtpApp
+    from atp_tui.screens.help import HelpRow
 
 #: Seconds a notification must stay selected before it counts as read.
 READ_DELAY = 1.0
@@ -284,7 +280,7 @@ class MainScreen(Screen[None]):
             return
         self.away = summary
         if self.app.screen is self:
-            self.app.push_screen(AwayScreen(summary))
+            dialogs.show_away(self, summary)
         else:  # never cover a dialog the user is in
             self.notify(
                 f"While you were away: {summary.headline()}. Press w to see the list.",
@@ -435,41 +431,19 @@ class MainScreen(Screen[None]):
         if self.away is None:
             self.notify("No catch-up yet: a summary appears after a gap in the stream.")
             return
-        self.app.push_screen(AwayScreen(self.away))
+        dialogs.show_away(self, self.away)
 
     def action_history(self) -> None:
         """Show this user's answers from the response log, newest first."""
-        from atp_tui.history import history
-
-        self.app.push_screen(HistoryScreen(history(self.atp.store, EPOCH)))
+        dialogs.show_history(self)
 
     def action_settings(self) -> None:
         """Edit the common settings; saved changes apply at once where they can."""
-        app = self.atp
-        screen = SettingsScreen(
-            app.settings,
-            path=app.config_path,
-            profile=app.profile,
-            themes=sorted(app.available_themes),
-            cursor_blink=app.cursor_blink,
-        )
-
-        def saved(changes: dict[str, Any] | None) -> None:
-            if not changes:
-                return
-            app.settings = app.settings.model_copy(update=changes)
-            if "theme" in changes:
-                app.apply_theme(app.settings.theme)
-            self.apply_settings()
-            self.tick()
-            where = display_path(app.config_path) if app.config_path else "the settings file"
-            self.notify(f"Saved {', '.join(changes)} to {where}.", markup=False)
-
-        self.app.push_screen(screen, saved)
+        dialogs.edit_settings(self)
 
     def action_help(self) -> None:
         """Show every binding with its live key and id."""
-        self.app.push_screen(HelpScreen(self.help_rows()))
+        dialogs.show_help(self)
 
     def help_rows(self) -> list[HelpRow]:
         """Key, description and id of every binding the user can press, live keys first."""
@@ -483,12 +457,7 @@ class MainScreen(Screen[None]):
         if not pending:
             self.app.exit(0)
             return
-
-        def done(quit_now: bool | None) -> None:
-            if quit_now:
-                self.app.exit(0)
-
-        self.app.push_screen(QuitConfirm(pending), done)
+        dialogs.confirm_quit(self, pending)
 
 
 def _tally(item: StoredNotification, now: datetime, warning: float) -> tuple[int, int, int]:
