@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
@@ -80,8 +80,8 @@ class AtpApp(App[int]):
         self,
         *,
         store: Store,
-        engine: EngineLike,
-        respond: RespondLike,
+        make_engine: Callable[[], EngineLike],
+        make_respond: Callable[[], RespondLike],
         host: str,
         settings: Settings | None = None,
         profile: str | None = None,
@@ -104,8 +104,10 @@ class AtpApp(App[int]):
         self.store = store
         #: The inbox as cached before the engine started (the offline start shows it, stale).
         self.cached = store.load_notifications()
-        self.engine = engine
-        self.respond = respond
+        self._make_engine = make_engine
+        self._make_respond = make_respond
+        self._engine: EngineLike | None = None
+        self._respond: RespondLike | None = None
         self.host = host
         self.clock = clock or SYSTEM_CLOCK
         self.bell_on_new = bell_on_new
@@ -118,6 +120,20 @@ class AtpApp(App[int]):
         #: How many batches were handed to the screen (tests check bursts collapse).
         self.batches = 0
         self._main: MainScreen | None = None
+
+    @property
+    def engine(self) -> EngineLike:
+        """The stream engine, made on first use: after the first frame (it imports httpx)."""
+        if self._engine is None:
+            self._engine = self._make_engine()
+        return self._engine
+
+    @property
+    def respond(self) -> RespondLike:
+        """The respond client, made on the first answer."""
+        if self._respond is None:
+            self._respond = self._make_respond()
+        return self._respond
 
     @property
     def main(self) -> MainScreen:
@@ -152,11 +168,12 @@ class AtpApp(App[int]):
 
     def apply_keymap(self, keymap: dict[str, str]) -> None:
         """Rebind keys with Textual's keymap; unknown ids and conflicts become problems."""
-        from atp_tui.screens.keys import binding_scopes
-        from atp_tui.settings import keymap_problems
+        if keymap:  # the scopes import every dialog: not for the usual empty keymap
+            from atp_tui.screens.keys import binding_scopes
+            from atp_tui.settings import keymap_problems
 
-        where = str(self.config_path) if self.config_path else "settings"
-        self.problems.extend(keymap_problems(keymap, binding_scopes(), file=where))
+            where = str(self.config_path) if self.config_path else "settings"
+            self.problems.extend(keymap_problems(keymap, binding_scopes(), file=where))
         if keymap or self._keymap:  # setting it refreshes every binding: only when needed
             self.set_keymap(keymap)
 
@@ -248,8 +265,10 @@ class AtpApp(App[int]):
 
     async def on_unmount(self) -> None:
         """Stop the engine, close the respond client and flush the store."""
-        self.engine.stop()
-        await self.respond.aclose()
+        if self._engine is not None:
+            self._engine.stop()
+        if self._respond is not None:
+            await self._respond.aclose()
         self.store.commit()
 
 
@@ -299,10 +318,15 @@ def build_app(
     """
     from urllib.parse import urlsplit
 
-    from atp_tui.client.stream import EngineConfig, StreamEngine
-
     settings = settings or Settings()
-    if engine is None:
+
+    # The real engine and respond client import httpx (~50 ms): they are made when first
+    # used, after the first frame, not here.
+    def make_engine() -> EngineLike:
+        if engine is not None:
+            return engine
+        from atp_tui.client.stream import EngineConfig, StreamEngine
+
         config = EngineConfig(
             server=server,
             token=token,
@@ -312,16 +336,20 @@ def build_app(
         )
         # The TUI is long-running and holds the inbox: keep the GC off it (`client.heap`),
         # or each full collection of a growing inbox stalls the screen for 100-300 ms.
-        engine = StreamEngine(config, store, clock=clock, freeze_gc=True)
-    if respond is None:
+        return StreamEngine(config, store, clock=clock, freeze_gc=True)
+
+    def make_respond() -> RespondLike:
+        if respond is not None:
+            return respond
         from atp_tui.client.respond import RespondClient
 
-        respond = RespondClient(server, token, store, clock=clock)
+        return RespondClient(server, token, store, clock=clock)
+
     host = urlsplit(server).netloc or server
     return AtpApp(
         store=store,
-        engine=engine,
-        respond=respond,
+        make_engine=make_engine,
+        make_respond=make_respond,
         host=host,
         settings=settings,
         clock=clock,

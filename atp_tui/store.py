@@ -13,6 +13,7 @@ recreated: state is a cache of what the server holds, and the pager must start.
 from __future__ import annotations
 
 import gc
+import itertools
 import json
 import logging
 import sqlite3
@@ -21,13 +22,13 @@ from collections import OrderedDict
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
-
-from pydantic import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from atp_tui.client.clock import SYSTEM_CLOCK, Clock
 from atp_tui.protocol.lifecycle import KNOWN_STATES, can_transition
-from atp_tui.protocol.models import Notification, share_field_sets
+
+if TYPE_CHECKING:
+    from atp_tui.protocol.models import Notification
 
 log = logging.getLogger(__name__)
 
@@ -217,10 +218,7 @@ class Store:
         collecting = gc.isenabled()
         gc.disable()
         try:
-            for row in rows:
-                item = self._row_to_item(row)
-                if item is not None:
-                    self._items[item.notification.id] = item
+            self._load_items(rows)
         finally:
             if collecting:
                 gc.enable()
@@ -243,19 +241,29 @@ class Store:
             self._meta_updates["client_id"] = self._meta["client_id"]
             self.commit()
 
-    def _row_to_item(self, row: tuple[Any, ...]) -> StoredNotification | None:
-        notification_id, raw, status, reason, received_at, event_id, read = row
-        try:
-            notification = Notification.model_validate_json(raw)
-            if self._compact:
-                share_field_sets(notification)
-            received = datetime.fromisoformat(received_at)
-        except (ValidationError, ValueError) as error:
-            self.warnings.append(
-                f"dropped unreadable stored notification {notification_id!r}: {error}"
+    def _load_items(self, rows: sqlite3.Cursor) -> None:
+        first = rows.fetchone()
+        if first is None:
+            return  # nothing cached: the models (pydantic) are not needed before the first frame
+        from pydantic import ValidationError
+
+        from atp_tui.protocol.models import Notification, share_field_sets
+
+        for row in itertools.chain((first,), rows):
+            notification_id, raw, status, reason, received_at, event_id, read = row
+            try:
+                notification = Notification.model_validate_json(raw)
+                if self._compact:
+                    share_field_sets(notification)
+                received = datetime.fromisoformat(received_at)
+            except (ValidationError, ValueError) as error:
+                self.warnings.append(
+                    f"dropped unreadable stored notification {notification_id!r}: {error}"
+                )
+                continue
+            self._items[notification.id] = StoredNotification(
+                notification, status, reason, received, event_id, bool(read)
             )
-            return None
-        return StoredNotification(notification, status, reason, received, event_id, bool(read))
 
     # -- meta ----------------------------------------------------------------------------
 
@@ -307,6 +315,8 @@ class Store:
         # A state we do not know is not entered (the lifecycle rule), so the item stays open.
         status = notification.status if notification.status in KNOWN_STATES else None
         if self._compact:
+            from atp_tui.protocol.models import share_field_sets
+
             share_field_sets(notification)
         if known is None:
             item = StoredNotification(

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from atp_tui.protocol.models import Notification, ServerError
+if TYPE_CHECKING:  # the models are imported with the engine, not before the first frame
+    from atp_tui.protocol.models import Notification, ServerError
 
 ConnectionKind = Literal[
     "connecting",  # opening a stream (first attempt or after a wait)

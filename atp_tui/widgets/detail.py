@@ -12,7 +12,7 @@ import binascii
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Group, RenderableType
 from rich.table import Table
@@ -23,17 +23,6 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from atp_tui.messages import ActionChosen
-from atp_tui.protocol.models import (
-    Action,
-    Attachment,
-    BinaryAction,
-    ChoiceAction,
-    DateAction,
-    MultiChoiceAction,
-    NumberAction,
-    TextAction,
-    UnknownAction,
-)
 from atp_tui.store import StoredNotification
 from atp_tui.text import sanitize, sanitize_lines
 from atp_tui.widgets.view import (
@@ -47,6 +36,9 @@ from atp_tui.widgets.view import (
     item_actionable,
 )
 
+if TYPE_CHECKING:
+    from atp_tui.protocol.models import Action, Attachment
+
 #: Inline attachment data decoded at most (base64 characters); the rest is described.
 ATTACHMENT_DECODE_LIMIT = 64 * 1024
 #: Decoded attachment text shown at most (characters).
@@ -59,6 +51,17 @@ _TEXT_TYPES = ("text/", "application/json", "application/xml", "application/yaml
 
 def describe_action(action: Action) -> str:
     """The type and flags of an action in a few words, e.g. `text · max 200 · irreversible`."""
+    # Imported here: an action to describe means the models are loaded already.
+    from atp_tui.protocol.models import (
+        BinaryAction,
+        ChoiceAction,
+        DateAction,
+        MultiChoiceAction,
+        NumberAction,
+        TextAction,
+        UnknownAction,
+    )
+
     parts: list[str] = [action.response_type]
     if isinstance(action, BinaryAction):
         parts.append(f"{action.options.true_label} / {action.options.false_label}")
@@ -268,6 +271,8 @@ class DetailPane(VerticalScroll):
             actions.clear_options()
             actions.shown_key = None
             return
+        from atp_tui.protocol.models import UnknownAction  # loaded: an item is shown
+
         options: list[Option] = []
         for number, action in enumerate(item.notification.actions, start=1):
             prompt = Text(f"{number}  " if number <= 9 else "   ")
