@@ -17,7 +17,7 @@ from typing import Any
 
 import tomli_w
 
-from atp_tui.settings import FIELD_NAMES, SECRET_FIELDS, STARTER_CONFIG, ConfigProblem, Settings
+from atp_tui.settings import DEFAULTS, FIELD_NAMES, SECRET_FIELDS, STARTER_CONFIG, ConfigProblem
 from atp_tui.settings_file import (
     LoadedSettings,
     config_path_for,
@@ -98,7 +98,7 @@ def cli_overrides(args: argparse.Namespace) -> dict[str, object]:
         value = getattr(args, name, None)
         if value is None:
             continue
-        if value is False and Settings.model_fields[name].default is False:
+        if value is False and DEFAULTS[name] is False:
             continue
         given[name] = value
     return given
@@ -127,7 +127,7 @@ def render_settings(loaded: LoadedSettings) -> str:
         f"# settings file: {shown}{exists}",
         f"# profile: {loaded.profile or 'none'}",
     ]
-    values = loaded.settings.model_dump()
+    values = loaded.settings.as_dict()
     for name in FIELD_NAMES:
         if name == "keymap":
             continue

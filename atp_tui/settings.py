@@ -16,16 +16,16 @@ the CLI's `config` commands import this without loading the TUI.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
-import shlex
 import subprocess
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, get_args, get_origin
-from urllib.parse import urlsplit
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from atp_tui import settings_checks as checks
+from atp_tui.settings_checks import Secret
 
 #: Event types a user can filter on (`ping` is the stream's heartbeat, never shown).
 EVENT_TYPES: tuple[str, ...] = ("notification", "status_update", "error")
@@ -67,23 +67,17 @@ class ConfigProblem:
         return f"{self.file}: {self.message}"
 
 
-def _blank_to_none(value: Any) -> Any:
-    """Treat "" (and whitespace) as "not set", like an empty environment variable."""
-    if isinstance(value, str) and not value.strip():
-        return None
-    return value
+@dataclass(frozen=True)
+class Settings:
+    """Everything a user can configure. `repr()` and `str()` never show the token.
 
-
-class Settings(BaseModel):
-    """Everything a user can configure. `repr()` and `str()` never show the token."""
-
-    model_config = ConfigDict(
-        use_attribute_docstrings=True, extra="forbid", validate_assignment=True
-    )
+    Immutable; every value is checked when it is made (`ValueError` naming the field), also by
+    `replace`. Build one from loaded values with `from_mapping`.
+    """
 
     server: str | None = None
     """ATP server base URL, http:// or https:// (env ATP_SERVER)."""
-    token: SecretStr | None = None
+    token: Secret | None = None
     """The user token (env ATP_TOKEN). Prefer `token_command` or the environment."""
     token_command: list[str] | None = None
     """A command (argv) whose stdout is the token, e.g. a password manager (env
@@ -92,119 +86,74 @@ class Settings(BaseModel):
     """Send the token as ?token= instead of the Authorization header (URLs end up in logs)."""
     insecure: bool = False
     """Allow plain http:// to a non-loopback server (sends the token in clear)."""
-    heartbeat_timeout: float = Field(default=90.0, gt=0, allow_inf_nan=False)
+    heartbeat_timeout: float = 90.0
     """Reconnect when the stream has been silent this many seconds (env ATP_HEARTBEAT_TIMEOUT)."""
-    types: list[str] = Field(default_factory=list)
+    types: list[str] = field(default_factory=list)
     """Event types to show: notification, status_update, error; empty = all (env ATP_TYPES,
     comma-separated)."""
     bell: Literal["off", "all", "high"] = "all"
     """Ring the bell for new requests: off, all, or high (metadata.priority high, critical or
     urgent) (env ATP_BELL)."""
-    deadline_warning_minutes: float = Field(default=15.0, ge=0, allow_inf_nan=False)
+    deadline_warning_minutes: float = 15.0
     """Mark a request as due soon this many minutes before its deadline (0 = never)."""
     default_sort: Literal["deadline", "newest"] = "deadline"
     """Inbox order at start: deadline (soonest first) or newest."""
     confirm_irreversible: bool = True
     """Ask before sending an answer that cannot be undone."""
-    theme: str = Field(default="textual-dark", min_length=1)
+    theme: str = "textual-dark"
     """Textual theme name (an unknown name falls back to the default theme in the TUI)."""
-    keymap: dict[str, str] = Field(default_factory=dict)
+    keymap: dict[str, str] = field(default_factory=dict)
     """Binding id -> key(s), comma-separated (Textual keymap), e.g. {"main.sort": "o"}."""
     state_dir: Path | None = None
     """Where the cursor, seen ids and cached inbox live (env ATP_STATE_DIR); None = the
     platform state dir. Relative to the config file's directory when set there."""
 
-    @field_validator("server", mode="before")
-    @classmethod
-    def _check_server(cls, value: Any) -> Any:
-        value = _blank_to_none(value)
-        if isinstance(value, str):
-            value = value.strip()
-            parts = urlsplit(value)
-            if parts.scheme not in ("http", "https") or not parts.hostname:
-                raise ValueError("must be an http:// or https:// URL, e.g. https://atp.example.com")
-        return value
-
-    @field_validator("token", "state_dir", mode="before")
-    @classmethod
-    def _strip_blank(cls, value: Any) -> Any:
-        value = _blank_to_none(value)
-        return value.strip() if isinstance(value, str) else value
-
-    @field_validator("heartbeat_timeout", "deadline_warning_minutes", mode="before")
-    @classmethod
-    def _no_bool_numbers(cls, value: Any) -> Any:
-        if isinstance(value, bool):  # pydantic's lax mode would read `true` as 1.0
-            raise ValueError("must be a number")
-        return value
-
-    @field_validator("token")
-    @classmethod
-    def _check_token(cls, value: SecretStr | None) -> SecretStr | None:
-        # A space or control character would break (or smuggle) the Authorization header.
-        if value is not None and any(
-            char.isspace() or not char.isprintable() for char in value.get_secret_value()
-        ):
-            raise ValueError("must not contain spaces or control characters")
-        return value
-
-    @field_validator("token_command", mode="before")
-    @classmethod
-    def _split_command(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            if not value.strip():
-                return None
+    def __post_init__(self) -> None:
+        for name, check in CHECKS.items():
+            value = getattr(self, name)
             try:
-                value = shlex.split(value)
+                checked = check(value)
             except ValueError as error:
-                raise ValueError(f"cannot split the command: {error}") from None
-        if isinstance(value, list) and (not value or not str(value[0]).strip()):
-            raise ValueError('must name a command, e.g. ["pass", "show", "atp/token"]')
-        return value
+                raise ValueError(f"{name}: {_with_value(name, value, str(error))}") from None
+            object.__setattr__(self, name, checked)  # frozen: the checked value replaces it
 
-    @field_validator("types", mode="before")
     @classmethod
-    def _split_types(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            return [part.strip() for part in value.split(",") if part.strip()]
-        return value
+    def from_mapping(cls, values: Mapping[str, Any]) -> Settings:
+        """Settings from field name -> value; an unknown name is a `ValueError` with a hint."""
+        for name in values:
+            if name not in CHECKS:
+                raise ValueError(f"unknown setting {name!r}; {did_you_mean(name, FIELD_NAMES)}")
+        return cls(**values)
 
-    @field_validator("types")
-    @classmethod
-    def _check_types(cls, value: list[str]) -> list[str]:
-        unknown = [item for item in value if item not in EVENT_TYPES]
-        if unknown:
-            raise ValueError(f"must be a list of {', '.join(EVENT_TYPES)} (got {unknown[0]!r})")
-        return list(dict.fromkeys(value))
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with `changes` applied (and checked)."""
+        return dataclasses.replace(self, **changes)
 
-    @field_validator("theme", mode="before")
-    @classmethod
-    def _strip_theme(cls, value: Any) -> Any:
-        return value.strip() if isinstance(value, str) else value
-
-    @field_validator("keymap")
-    @classmethod
-    def _check_keymap(cls, value: dict[str, str]) -> dict[str, str]:
-        normalised: dict[str, str] = {}
-        for binding_id, keys in value.items():
-            if not binding_id.strip():
-                raise ValueError("binding ids must not be empty")
-            parts = [part.strip() for part in keys.split(",")]
-            if not all(parts) or any(" " in part for part in parts):
-                raise ValueError(
-                    f'{binding_id}: must be keys separated by commas, e.g. "ctrl+r,f5" '
-                    f"(got {keys!r})"
-                )
-            normalised[binding_id.strip()] = ",".join(parts)  # Textual does not strip
-        return normalised
-
-    @field_validator("state_dir")
-    @classmethod
-    def _expand_home(cls, value: Path | None) -> Path | None:
-        return value.expanduser() if value is not None else None
+    def as_dict(self) -> dict[str, Any]:
+        """Field name -> value (the token stays a `Secret`)."""
+        return {name: getattr(self, name) for name in FIELD_NAMES}
 
 
-FIELD_NAMES: tuple[str, ...] = tuple(Settings.model_fields)
+#: How each field is checked and normalised (`atp_tui.settings_checks`).
+CHECKS: dict[str, checks.Check] = {
+    "server": checks.optional(checks.server_url),
+    "token": checks.optional(checks.token),
+    "token_command": checks.optional(checks.command),
+    "token_in_query": checks.boolean,
+    "insecure": checks.boolean,
+    "heartbeat_timeout": checks.number(greater_than=0),
+    "types": checks.event_types(EVENT_TYPES),
+    "bell": checks.one_of("off", "all", "high"),
+    "deadline_warning_minutes": checks.number(at_least=0),
+    "default_sort": checks.one_of("deadline", "newest"),
+    "confirm_irreversible": checks.boolean,
+    "theme": checks.non_empty_text,
+    "keymap": checks.keymap,
+    "state_dir": checks.optional(checks.path),
+}
+FIELD_NAMES: tuple[str, ...] = tuple(spec.name for spec in dataclasses.fields(Settings))
+#: Field name -> default value.
+DEFAULTS: dict[str, Any] = Settings().as_dict()
 
 
 class TokenCommandError(Exception):
@@ -214,48 +163,27 @@ class TokenCommandError(Exception):
 # --- validation, one key at a time ---------------------------------------------------------
 
 
-def _allowed(name: str) -> tuple[str, ...] | None:
-    """The choices of a Literal field (possibly inside Optional), else None."""
-    annotation = Settings.model_fields[name].annotation
-    if get_origin(annotation) is Literal:
-        return tuple(str(choice) for choice in get_args(annotation))
-    return None
-
-
-def _shown(name: str, value: Any) -> str:
-    """The offending value for a message: never a secret, never a wall of text."""
+def _with_value(name: str, value: Any, message: str) -> str:
+    """`message` with the offending value, unless it names it already; never a secret."""
+    if "(got " in message:
+        return message
     if name in SECRET_FIELDS:
-        return "<redacted>"
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _describe(name: str, value: Any, error: ValidationError) -> str:
-    """A one-line message saying what is allowed, from pydantic's first error."""
-    first = error.errors(include_url=False)[0]
-    choices = _allowed(name)
-    if first["type"] == "literal_error" and choices:
-        return f"must be one of {', '.join(choices)} (got {_shown(name, value)})"
-    message = str(first["msg"])
-    if first["type"] == "value_error":
-        message = message.removeprefix("Value error, ")
-        return message if "(got " in message else f"{message} (got {_shown(name, value)})"
-    if first["type"] == "path_type":
-        message = "must be a path (a string)"
-    message = message.replace("Input should be", "must be", 1)
-    location = first["loc"]
-    if len(location) > 1 and isinstance(location[1], int):
-        message = f"each item {message}"
-    return f"{message} (got {_shown(name, value)})"
+        shown = "<redacted>"
+    else:
+        shown = repr(value)
+        shown = shown if len(shown) <= 60 else shown[:57] + "..."
+    return f"{message} (got {shown})"
 
 
 def validate_setting(name: str, value: Any) -> Any:
-    """The validated value for one field; raises `ValueError` with a friendly message."""
+    """The checked value for one field; raises `ValueError` with a friendly message."""
+    check = CHECKS.get(name)
+    if check is None:
+        raise ValueError(f"unknown setting; {did_you_mean(name, FIELD_NAMES)}")
     try:
-        validated = Settings.model_validate({name: value})
-    except ValidationError as error:
-        raise ValueError(_describe(name, value, error)) from None
-    return getattr(validated, name)
+        return check(value)
+    except ValueError as error:
+        raise ValueError(_with_value(name, value, str(error))) from None
 
 
 def did_you_mean(key: str, choices: Iterable[str]) -> str:

@@ -264,7 +264,7 @@ def _table_layer(
         dotted = prefix + key
         if key in meta_keys:
             continue
-        if key not in Settings.model_fields:
+        if key not in FIELD_NAMES:
             hint = did_you_mean(key, FIELD_NAMES + meta_keys)
             problems.append(ConfigProblem(file, dotted, f"unknown setting; {hint}"))
             continue
@@ -343,7 +343,7 @@ def _env_layer(env: Mapping[str, str], problems: list[ConfigProblem]) -> _Layer:
 def _cli_layer(cli: Mapping[str, object], problems: list[ConfigProblem]) -> _Layer:
     layer = _Layer("cli")
     for name, value in cli.items():
-        if name not in Settings.model_fields:
+        if name not in FIELD_NAMES:
             raise ValueError(f"load_settings: {name!r} is not a setting")
         if value is None:
             continue
@@ -431,7 +431,7 @@ def load_settings(
             if key in layer.values and other not in layer.values:
                 merged.pop(other, None)
                 sources[other] = "default"
-    settings = Settings.model_validate(merged)
+    settings = Settings.from_mapping(merged)
     return LoadedSettings(settings, path, name, problems, sources)
 
 
@@ -461,7 +461,7 @@ def update_settings_file(
                 errors.append(f"default_profile: must be a profile name (got {value!r})")
             validated[key] = value
             continue
-        if key not in Settings.model_fields:
+        if key not in FIELD_NAMES:
             errors.append(f"{key}: unknown setting; {did_you_mean(key, FIELD_NAMES)}")
             continue
         if value is None:

@@ -25,6 +25,9 @@ CORE_MODULES = [
     "atp_tui.watch",
     "atp_tui.cli",
     "atp_tui.respond_cli",
+    "atp_tui.settings",
+    "atp_tui.settings_checks",
+    "atp_tui.settings_file",
 ]
 #: Packages whose every module belongs to the headless core.
 CORE_PACKAGES = ["atp_tui.protocol", "atp_tui.client", "atp_tui.server"]

@@ -1,0 +1,221 @@
+"""How each setting's value is checked and normalised (stdlib only).
+
+One function per kind of value; each returns the normalised value or raises `ValueError` with
+a message that says what is allowed ("must be ..."); `atp_tui.settings.validate_setting` adds
+the offending value. Values come from TOML, environment variables (always text) and flags, so
+the checks accept what a person would write: `"30"` for a number, `"yes"` for a boolean, a
+comma-separated string for a list.
+
+Why not pydantic here: importing it (and building a model) costs ~150 ms before the TUI's first
+frame, and the settings are needed before it; the notification models, which need pydantic's
+speed, are imported later.
+"""
+
+from __future__ import annotations
+
+import math
+import shlex
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+#: A check: the normalised value, or `ValueError("must be ...")`.
+Check = Callable[[Any], Any]
+
+_TRUE = frozenset({"1", "on", "t", "true", "y", "yes"})
+_FALSE = frozenset({"0", "off", "f", "false", "n", "no"})
+
+
+class Secret:
+    """A secret string: `str()` and `repr()` show stars, `get_secret_value()` the text."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def get_secret_value(self) -> str:
+        """The secret itself."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+    def __str__(self) -> str:
+        return "**********"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+def blank_to_none(value: Any) -> Any:
+    """Treat "" (and whitespace) as "not set", like an empty environment variable."""
+    if isinstance(value, str) and not value.strip():
+        return None
+    return value
+
+
+def optional(check: Check) -> Check:
+    """`check`, letting None (and blank text) through as None."""
+
+    def checked(value: Any) -> Any:
+        value = blank_to_none(value)
+        return None if value is None else check(value)
+
+    return checked
+
+
+def text(value: Any) -> str:
+    """A string, stripped."""
+    if not isinstance(value, str):
+        raise ValueError("must be a valid string")
+    return value.strip()
+
+
+def non_empty_text(value: Any) -> str:
+    """A string with something in it, stripped."""
+    value = text(value)
+    if not value:
+        raise ValueError("must not be empty")
+    return value
+
+
+def boolean(value: Any) -> bool:
+    """True/false, also written as 1/0, yes/no, on/off, true/false (any case)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str):
+        word = value.strip().lower()
+        if word in _TRUE:
+            return True
+        if word in _FALSE:
+            return False
+    raise ValueError("must be a valid boolean, unable to interpret input")
+
+
+def number(*, greater_than: float | None = None, at_least: float | None = None) -> Check:
+    """A finite number (int, float or numeric text) within the bounds, as a float."""
+
+    def checked(value: Any) -> float:
+        if isinstance(value, bool):  # `true` is not 1.0
+            raise ValueError("must be a number")
+        if isinstance(value, str):
+            try:
+                value = float(value.strip())
+            except ValueError:
+                raise ValueError("must be a number") from None
+        if not isinstance(value, int | float):
+            raise ValueError("must be a number")
+        result = float(value)
+        if not math.isfinite(result):
+            raise ValueError("must be a finite number")
+        if greater_than is not None and not result > greater_than:
+            raise ValueError(f"must be greater than {greater_than:g}")
+        if at_least is not None and not result >= at_least:
+            raise ValueError(f"must be greater than or equal to {at_least:g}")
+        return result
+
+    return checked
+
+
+def one_of(*choices: str) -> Check:
+    """One of `choices` (exactly)."""
+
+    def checked(value: Any) -> str:
+        if isinstance(value, str) and value.strip() in choices:
+            return value.strip()
+        raise ValueError(f"must be one of {', '.join(choices)}")
+
+    return checked
+
+
+def text_list(value: Any) -> list[str]:
+    """A list of strings (a tuple is taken as a list)."""
+    if not isinstance(value, list | tuple):
+        raise ValueError("must be a valid list")
+    if not all(isinstance(item, str) for item in value):
+        raise ValueError("each item must be a valid string")
+    return list(value)
+
+
+def path(value: Any) -> Path:
+    """A path, `~` expanded."""
+    if isinstance(value, str):
+        value = Path(value.strip())
+    if not isinstance(value, Path):
+        raise ValueError("must be a path (a string)")
+    return value.expanduser()
+
+
+def server_url(value: Any) -> str:
+    """An http:// or https:// URL with a host."""
+    value = text(value)
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("must be an http:// or https:// URL, e.g. https://atp.example.com")
+    return value
+
+
+def token(value: Any) -> Secret:
+    """The user token: no spaces or control characters (they would break the header)."""
+    if isinstance(value, Secret):
+        value = value.get_secret_value()
+    value = text(value)
+    if any(char.isspace() or not char.isprintable() for char in value):
+        raise ValueError("must not contain spaces or control characters")
+    return Secret(value)
+
+
+def command(value: Any) -> list[str] | None:
+    """An argv list; a string is split like a shell would (never run through one)."""
+    if isinstance(value, str):
+        if not value.strip():
+            return None
+        try:
+            value = shlex.split(value)
+        except ValueError as error:
+            raise ValueError(f"cannot split the command: {error}") from None
+    argv = text_list(value)
+    if not argv or not argv[0].strip():
+        raise ValueError('must name a command, e.g. ["pass", "show", "atp/token"]')
+    return argv
+
+
+def event_types(known: tuple[str, ...]) -> Check:
+    """A list (or comma-separated string) of `known` event types, without repeats."""
+
+    def checked(value: Any) -> list[str]:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        items = text_list(value)
+        unknown = [item for item in items if item not in known]
+        if unknown:
+            raise ValueError(f"must be a list of {', '.join(known)} (got {unknown[0]!r})")
+        return list(dict.fromkeys(items))
+
+    return checked
+
+
+def keymap(value: Any) -> dict[str, str]:
+    """Binding id -> keys separated by commas, each key without spaces; ids and keys stripped."""
+    if not isinstance(value, Mapping):
+        raise ValueError("must be a table of binding id = keys")
+    normalised: dict[str, str] = {}
+    for binding_id, keys in value.items():
+        if not isinstance(binding_id, str) or not binding_id.strip():
+            raise ValueError("binding ids must not be empty")
+        if not isinstance(keys, str):
+            raise ValueError(f'{binding_id}: must be keys in a string, e.g. "ctrl+r,f5"')
+        parts = [part.strip() for part in keys.split(",")]
+        if not all(parts) or any(" " in part for part in parts):
+            raise ValueError(
+                f'{binding_id}: must be keys separated by commas, e.g. "ctrl+r,f5" (got {keys!r})'
+            )
+        normalised[binding_id.strip()] = ",".join(parts)  # Textual does not strip
+    return normalised
