@@ -26,40 +26,17 @@ from typing import TYPE_CHECKING, Any
 
 from atp_tui.client.clock import SYSTEM_CLOCK, Clock
 from atp_tui.protocol.lifecycle import KNOWN_STATES, can_transition
+from atp_tui.store_db import DB_NAME, connect, move_aside, transaction
 
 if TYPE_CHECKING:
     from atp_tui.protocol.models import Notification
 
 log = logging.getLogger(__name__)
 
-DB_NAME = "state.sqlite3"
 #: Seen SSE event ids kept for dedupe; old ones matter less because notification ids dedupe too.
 SEEN_EVENT_LIMIT = 20_000
 #: A stored cursor longer than this is garbage, not an id.
 MAX_CURSOR_LENGTH = 4096
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS notifications (
-    id TEXT PRIMARY KEY,
-    raw TEXT NOT NULL,
-    status TEXT,
-    status_reason TEXT,
-    received_at TEXT NOT NULL,
-    event_id TEXT,
-    read INTEGER NOT NULL DEFAULT 0
-);
-CREATE TABLE IF NOT EXISTS seen_events (seq INTEGER PRIMARY KEY, event_id TEXT UNIQUE NOT NULL);
-CREATE TABLE IF NOT EXISTS responses (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    notification_id TEXT NOT NULL,
-    action_id TEXT NOT NULL,
-    response_data TEXT,
-    attempted_at TEXT NOT NULL,
-    outcome TEXT NOT NULL,
-    detail TEXT NOT NULL DEFAULT ''
-);
-"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +100,7 @@ class Store:
         #: JSON text of dirty notifications as the server sent it, written at the next commit.
         self._raw_json: dict[str, str] = {}
         self._meta_updates: dict[str, str | None] = {}
+        self._uncheckpointed = False
         self._load()
 
     # -- opening -------------------------------------------------------------------------
@@ -143,18 +121,18 @@ class Store:
                 f"cannot create state directory {state_dir} ({error.strerror}); "
                 "state is kept in memory only: check the path or pass --state-dir"
             )
-            return cls(cls._connect(":memory:"), clock, warnings, compact=compact)
+            return cls(connect(":memory:"), clock, warnings, compact=compact)
         try:
             return cls._open_file(path, clock, warnings, compact)
         except (sqlite3.DatabaseError, ValueError) as error:
             try:
-                moved = cls._move_aside(path, clock)
+                moved = move_aside(path, clock)
             except OSError as move_error:
                 warnings.append(
                     f"state database {path} is unreadable ({error}) and cannot be moved aside "
                     f"({move_error.strerror}); state is kept in memory only"
                 )
-                return cls(cls._connect(":memory:"), clock, warnings, compact=compact)
+                return cls(connect(":memory:"), clock, warnings, compact=compact)
             warnings.append(
                 f"state database {path} was unreadable ({error}); moved it to {moved} and "
                 "started fresh: notifications will be replayed by the server"
@@ -163,12 +141,12 @@ class Store:
             return cls._open_file(path, clock, warnings, compact)
         except sqlite3.DatabaseError as error:
             warnings.append(f"cannot recreate {path} ({error}); state is kept in memory only")
-            return cls(cls._connect(":memory:"), clock, warnings, compact=compact)
+            return cls(connect(":memory:"), clock, warnings, compact=compact)
 
     @classmethod
     def _open_file(cls, path: Path, clock: Clock, warnings: list[str], compact: bool) -> Store:
         """Connect and load; the connection is closed when loading fails (before a move)."""
-        connection = cls._connect(str(path))
+        connection = connect(str(path))
         try:
             return cls(connection, clock, warnings, compact=compact)
         except BaseException:
@@ -178,33 +156,7 @@ class Store:
     @classmethod
     def in_memory(cls, clock: Clock | None = None) -> Store:
         """A throwaway store (tests, demo)."""
-        return cls(cls._connect(":memory:"), clock or SYSTEM_CLOCK, [])
-
-    @staticmethod
-    def _connect(target: str) -> sqlite3.Connection:
-        connection = sqlite3.connect(target, isolation_level=None)
-        try:
-            if target != ":memory:":
-                connection.execute("PRAGMA journal_mode=WAL")
-                connection.execute("PRAGMA synchronous=NORMAL")
-                status = connection.execute("PRAGMA quick_check").fetchone()
-                if status is None or status[0] != "ok":
-                    raise sqlite3.DatabaseError(f"integrity check failed: {status}")
-            connection.executescript(_SCHEMA)
-        except sqlite3.DatabaseError:
-            connection.close()
-            raise
-        return connection
-
-    @staticmethod
-    def _move_aside(path: Path, clock: Clock) -> Path:
-        stamp = clock.now().strftime("%Y%m%dT%H%M%S")
-        target = path.with_name(f"{path.name}.corrupt-{stamp}")
-        for suffix in ("", "-wal", "-shm"):
-            source = Path(f"{path}{suffix}")
-            if source.exists():
-                source.replace(Path(f"{target}{suffix}"))
-        return target
+        return cls(connect(":memory:"), clock or SYSTEM_CLOCK, [])
 
     def _load(self) -> None:
         rows = self._db.execute(
@@ -418,7 +370,7 @@ class Store:
         if not self.has_pending_writes:
             return
         items = [self._items[key] for key in self._dirty_items]
-        with self._transaction():
+        with transaction(self._db):
             if items:
                 self._db.executemany(
                     "INSERT INTO notifications (id, raw, status, status_reason, received_at,"
@@ -461,24 +413,22 @@ class Store:
         self._dirty_items.clear()
         self._new_seen.clear()
         self._meta_updates.clear()
+        self._uncheckpointed = True
 
-    def _transaction(self) -> _Transaction:
-        return _Transaction(self._db)
+    @property
+    def needs_checkpoint(self) -> bool:
+        """Whether commits since the last `checkpoint()` are still only in the WAL."""
+        return self._uncheckpointed
+
+    def checkpoint(self) -> None:
+        """Copy the WAL into the database (and fsync): call it when the stream is quiet.
+
+        Passive: never waits for other connections; what it cannot copy now, a later one does.
+        """
+        self._uncheckpointed = False
+        self._db.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     def close(self) -> None:
         """Flush and close."""
         self.commit()
         self._db.close()
-
-
-class _Transaction:
-    """BEGIN … COMMIT, rolled back on error (the connection runs in autocommit mode)."""
-
-    def __init__(self, connection: sqlite3.Connection) -> None:
-        self._db = connection
-
-    def __enter__(self) -> None:
-        self._db.execute("BEGIN")
-
-    def __exit__(self, exc_type: object, exc: object, traceback: object) -> None:
-        self._db.execute("COMMIT" if exc_type is None else "ROLLBACK")

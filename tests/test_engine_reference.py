@@ -147,3 +147,39 @@ async def test_reconnects_never_hold_two_streams() -> None:
         events = await collect(engine, until, timeout=30)
         assert notification_ids(events) == [notification_ids(events)[0]]
         assert server.state.max_open_streams == 1
+
+
+async def test_the_store_is_checkpointed_once_the_stream_is_quiet(tmp_path, monkeypatch) -> None:
+    # The checkpoint (where WAL mode fsyncs) waits for a quiet stream, not for 4 MB of WAL.
+    monkeypatch.setattr("atp_tui.client.stream.CHECKPOINT_WHEN_QUIET", 0.05)
+    store = Store.open(tmp_path)
+    checkpoints: list[bool] = []
+    original = store.checkpoint
+
+    def checkpoint() -> None:
+        checkpoints.append(store.has_pending_writes)
+        original()
+
+    monkeypatch.setattr(store, "checkpoint", checkpoint)
+    async with RunningServer(config()) as server:
+        for i in range(3):
+            server.state.add_notification(body(f"n{i}"))
+        engine = make_engine(server.url, store, token=TOKEN)
+        received: list[str] = []
+
+        async def run() -> None:
+            async for event in engine.events():
+                if isinstance(event, NotificationReceived):
+                    received.append(event.notification.id)
+
+        task = asyncio.create_task(run())
+        for _ in range(200):  # up to 10 s
+            if len(received) == 3 and checkpoints:
+                break
+            await asyncio.sleep(0.05)
+        engine.stop()
+        await asyncio.wait_for(task, 10)
+    assert len(received) == 3
+    assert checkpoints == [False]  # once, after everything was committed
+    assert not store.needs_checkpoint
+    store.close()

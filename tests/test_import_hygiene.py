@@ -21,6 +21,7 @@ PACKAGE = REPO / "atp_tui"
 CORE_MODULES = [
     "atp_tui",
     "atp_tui.store",
+    "atp_tui.store_db",
     "atp_tui.paths",
     "atp_tui.watch",
     "atp_tui.cli",
@@ -98,6 +99,7 @@ def test_discovery_finds_the_core() -> None:
         "atp_tui.client.stream",
         "atp_tui.client.respond",
         "atp_tui.store",
+        "atp_tui.store_db",
         "atp_tui.cli",
     ):
         assert expected in names

@@ -20,6 +20,7 @@ import pytest
 import atp_tui.store as store_module
 from atp_tui.protocol.models import Notification
 from atp_tui.store import DB_NAME, Store
+from atp_tui.store_db import WAL_AUTOCHECKPOINT_PAGES
 from tests.conftest import FakeClock
 from tests.hostile import notification
 
@@ -601,3 +602,20 @@ def test_a_process_killed_inside_a_commit_leaves_the_previous_state(state_dir: P
         assert not any(store.event_seen(str(i)) for i in range(2, 6))
     finally:
         store.close()
+
+
+def test_commits_wait_for_a_checkpoint_and_the_wal_is_bounded(state_dir: Path) -> None:
+    store = Store.open(state_dir)
+    store.checkpoint()  # opening a new store commits its client id
+    assert not store.needs_checkpoint
+    store.set_cursor("7")
+    store.commit()
+    assert store.needs_checkpoint
+    store.checkpoint()
+    assert not store.needs_checkpoint
+    pages = store._db.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
+    assert pages == WAL_AUTOCHECKPOINT_PAGES
+    store.close()
+    reopened = Store.open(state_dir)
+    assert reopened.cursor == "7"
+    reopened.close()

@@ -47,6 +47,8 @@ _QUEUE_HIGH_WATER = 32
 #: engine has caught up with the socket it commits at once. A crash in between replays the
 #: uncommitted events, which dedupe hides.
 COMMIT_EVERY = 0.1
+#: Seconds without data after which the store's WAL is checkpointed (`Store.checkpoint`).
+CHECKPOINT_WHEN_QUIET = 1.0
 
 
 @dataclass
@@ -399,10 +401,17 @@ class StreamEngine:
         reason = "server closed the stream"
         try:
             while True:
-                remaining = last_line + timeout - self._clock.monotonic()
+                remaining = max(last_line + timeout - self._clock.monotonic(), 0.0)
+                # Quiet for a moment after commits: checkpoint now, not in the next burst.
+                checkpoint = self._store.needs_checkpoint and remaining > CHECKPOINT_WHEN_QUIET
                 try:
-                    item = await asyncio.wait_for(queue.get(), max(remaining, 0.0))
+                    item = await asyncio.wait_for(
+                        queue.get(), CHECKPOINT_WHEN_QUIET if checkpoint else remaining
+                    )
                 except TimeoutError:
+                    if checkpoint:
+                        self._store.checkpoint()
+                        continue
                     reason = f"no heartbeat for {timeout:g} s"
                     break
                 if queue.qsize() < _QUEUE_HIGH_WATER // 2:

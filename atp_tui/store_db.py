@@ -1,0 +1,87 @@
+"""The SQLite file under the store: schema, connection settings, moving a bad file aside.
+
+WAL mode with `synchronous=NORMAL`: a commit does not fsync; a checkpoint (copying the WAL into
+the database) does. SQLite's default checkpoints every 4 MB of WAL, which put that fsync in the
+middle of every burst (~40% of the store's time); the stream engine checkpoints when the
+stream is quiet instead (`Store.checkpoint`), and `WAL_AUTOCHECKPOINT_PAGES` bounds the WAL
+should it never be.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from atp_tui.client.clock import Clock
+
+#: The database's file name in the state dir.
+DB_NAME = "state.sqlite3"
+#: The most WAL pages (4 KB: 64 MB) before SQLite checkpoints by itself, quiet stream or not.
+WAL_AUTOCHECKPOINT_PAGES = 16_384
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS notifications (
+    id TEXT PRIMARY KEY,
+    raw TEXT NOT NULL,
+    status TEXT,
+    status_reason TEXT,
+    received_at TEXT NOT NULL,
+    event_id TEXT,
+    read INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS seen_events (seq INTEGER PRIMARY KEY, event_id TEXT UNIQUE NOT NULL);
+CREATE TABLE IF NOT EXISTS responses (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    notification_id TEXT NOT NULL,
+    action_id TEXT NOT NULL,
+    response_data TEXT,
+    attempted_at TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    detail TEXT NOT NULL DEFAULT ''
+);
+"""
+
+
+def connect(target: str) -> sqlite3.Connection:
+    """Open (or create) the database at `target` in autocommit mode; `DatabaseError` when the
+    file is not a database or fails its integrity check."""
+    connection = sqlite3.connect(target, isolation_level=None)
+    try:
+        if target != ":memory:":
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=NORMAL")
+            connection.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
+            status = connection.execute("PRAGMA quick_check").fetchone()
+            if status is None or status[0] != "ok":
+                raise sqlite3.DatabaseError(f"integrity check failed: {status}")
+        connection.executescript(_SCHEMA)
+    except sqlite3.DatabaseError:
+        connection.close()
+        raise
+    return connection
+
+
+def move_aside(path: Path, clock: Clock) -> Path:
+    """Rename a bad database (and its WAL and shared-memory files) to `NAME.corrupt-STAMP`."""
+    stamp = clock.now().strftime("%Y%m%dT%H%M%S")
+    target = path.with_name(f"{path.name}.corrupt-{stamp}")
+    for suffix in ("", "-wal", "-shm"):
+        source = Path(f"{path}{suffix}")
+        if source.exists():
+            source.replace(Path(f"{target}{suffix}"))
+    return target
+
+
+@contextmanager
+def transaction(connection: sqlite3.Connection) -> Iterator[None]:
+    """BEGIN … COMMIT, rolled back on error (the connection runs in autocommit mode)."""
+    connection.execute("BEGIN")
+    try:
+        yield
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    connection.execute("COMMIT")
