@@ -109,12 +109,11 @@ class Settings:
     platform state dir. Relative to the config file's directory when set there."""
 
     def __post_init__(self) -> None:
-        for name, check in CHECKS.items():
-            value = getattr(self, name)
+        for name in CHECKS:
             try:
-                checked = check(value)
+                checked = validate_setting(name, getattr(self, name))
             except ValueError as error:
-                raise ValueError(f"{name}: {_with_value(name, value, str(error))}") from None
+                raise ValueError(f"{name}: {error}") from None
             object.__setattr__(self, name, checked)  # frozen: the checked value replaces it
 
     @classmethod
@@ -153,7 +152,10 @@ CHECKS: dict[str, checks.Check] = {
 }
 FIELD_NAMES: tuple[str, ...] = tuple(spec.name for spec in dataclasses.fields(Settings))
 #: Field name -> default value.
-DEFAULTS: dict[str, Any] = Settings().as_dict()
+DEFAULTS: dict[str, Any] = {
+    spec.name: spec.default_factory() if spec.default is dataclasses.MISSING else spec.default  # type: ignore[misc]
+    for spec in dataclasses.fields(Settings)
+}
 
 
 class TokenCommandError(Exception):
