@@ -22,7 +22,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 from atp_tui.client.clock import SYSTEM_CLOCK, Clock
 from atp_tui.protocol.lifecycle import KNOWN_STATES, can_transition
@@ -82,13 +82,8 @@ class Store:
         connection: sqlite3.Connection,
         clock: Clock,
         warnings: list[str],
-        *,
-        compact: bool = True,
     ) -> None:
         self._db = connection
-        #: Shrink cached notifications (`share_field_sets`): a third less memory for ~5 µs
-        #: each. `watch` turns it off: its throughput matters more than its footprint.
-        self._compact = compact
         self._clock = clock
         self.warnings = warnings
         self._items: dict[str, StoredNotification] = {}
@@ -106,11 +101,8 @@ class Store:
     # -- opening -------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, state_dir: Path, clock: Clock | None = None, *, compact: bool = True) -> Store:
-        """Open (or create) the store in `state_dir`; a broken database is moved aside.
-
-        `compact` (see `__init__`) trades a little CPU per notification for memory.
-        """
+    def open(cls, state_dir: Path, clock: Clock | None = None) -> Self:
+        """Open (or create) the store in `state_dir`; a broken database is moved aside."""
         clock = clock or SYSTEM_CLOCK
         warnings: list[str] = []
         path = state_dir / DB_NAME
@@ -121,9 +113,9 @@ class Store:
                 f"cannot create state directory {state_dir} ({error.strerror}); "
                 "state is kept in memory only: check the path or pass --state-dir"
             )
-            return cls(connect(":memory:"), clock, warnings, compact=compact)
+            return cls(connect(":memory:"), clock, warnings)
         try:
-            return cls._open_file(path, clock, warnings, compact)
+            return cls._open_file(path, clock, warnings)
         except (sqlite3.DatabaseError, ValueError) as error:
             try:
                 moved = move_aside(path, clock)
@@ -132,37 +124,33 @@ class Store:
                     f"state database {path} is unreadable ({error}) and cannot be moved aside "
                     f"({move_error.strerror}); state is kept in memory only"
                 )
-                return cls(connect(":memory:"), clock, warnings, compact=compact)
+                return cls(connect(":memory:"), clock, warnings)
             warnings.append(
                 f"state database {path} was unreadable ({error}); moved it to {moved} and "
                 "started fresh: notifications will be replayed by the server"
             )
         try:
-            return cls._open_file(path, clock, warnings, compact)
+            return cls._open_file(path, clock, warnings)
         except sqlite3.DatabaseError as error:
             warnings.append(f"cannot recreate {path} ({error}); state is kept in memory only")
-            return cls(connect(":memory:"), clock, warnings, compact=compact)
+            return cls(connect(":memory:"), clock, warnings)
 
     @classmethod
-    def _open_file(cls, path: Path, clock: Clock, warnings: list[str], compact: bool) -> Store:
+    def _open_file(cls, path: Path, clock: Clock, warnings: list[str]) -> Self:
         """Connect and load; the connection is closed when loading fails (before a move)."""
         connection = connect(str(path))
         try:
-            return cls(connection, clock, warnings, compact=compact)
+            return cls(connection, clock, warnings)
         except BaseException:
             connection.close()
             raise
 
     @classmethod
-    def in_memory(cls, clock: Clock | None = None) -> Store:
+    def in_memory(cls, clock: Clock | None = None) -> Self:
         """A throwaway store (tests, demo)."""
         return cls(connect(":memory:"), clock or SYSTEM_CLOCK, [])
 
     def _load(self) -> None:
-        rows = self._db.execute(
-            "SELECT id, raw, status, status_reason, received_at, event_id, read FROM notifications"
-            " ORDER BY rowid"
-        )
         # Row by row (not `fetchall`: every payload's text at once doubled the peak memory),
         # with the cyclic GC paused: it would rescan the growing cache again and again, which
         # made opening 50,000 cached notifications several times slower. Nothing here makes
@@ -170,7 +158,7 @@ class Store:
         collecting = gc.isenabled()
         gc.disable()
         try:
-            self._load_items(rows)
+            self._load_items()
         finally:
             if collecting:
                 gc.enable()
@@ -193,7 +181,12 @@ class Store:
             self._meta_updates["client_id"] = self._meta["client_id"]
             self.commit()
 
-    def _load_items(self, rows: sqlite3.Cursor) -> None:
+    def _load_items(self) -> None:
+        """Read the cached notifications (payloads validated) into memory, oldest first."""
+        rows = self._db.execute(
+            "SELECT id, raw, status, status_reason, received_at, event_id, read FROM notifications"
+            " ORDER BY rowid"
+        )
         first = rows.fetchone()
         if first is None:
             return  # nothing cached: the models (pydantic) are not needed before the first frame
@@ -204,9 +197,7 @@ class Store:
         for row in itertools.chain((first,), rows):
             notification_id, raw, status, reason, received_at, event_id, read = row
             try:
-                notification = Notification.model_validate_json(raw)
-                if self._compact:
-                    share_field_sets(notification)
+                notification = share_field_sets(Notification.model_validate_json(raw))
                 received = datetime.fromisoformat(received_at)
             except (ValidationError, ValueError) as error:
                 self.warnings.append(
@@ -266,10 +257,9 @@ class Store:
         known = self._items.get(notification.id)
         # A state we do not know is not entered (the lifecycle rule), so the item stays open.
         status = notification.status if notification.status in KNOWN_STATES else None
-        if self._compact:
-            from atp_tui.protocol.models import share_field_sets
+        from atp_tui.protocol.models import share_field_sets
 
-            share_field_sets(notification)
+        share_field_sets(notification)
         if known is None:
             item = StoredNotification(
                 notification, status, None, self._clock.now(), event_id, False
@@ -369,28 +359,9 @@ class Store:
         """Write every queued change in one transaction."""
         if not self.has_pending_writes:
             return
-        items = [self._items[key] for key in self._dirty_items]
         with transaction(self._db):
-            if items:
-                self._db.executemany(
-                    "INSERT INTO notifications (id, raw, status, status_reason, received_at,"
-                    " event_id, read) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET"
-                    " raw = excluded.raw, status = excluded.status,"
-                    " status_reason = excluded.status_reason, read = excluded.read",
-                    [
-                        (
-                            item.notification.id,
-                            self._raw_json.pop(item.notification.id, None)
-                            or item.notification.model_dump_json(),
-                            item.status,
-                            item.status_reason,
-                            item.received_at.isoformat(),
-                            item.event_id,
-                            int(item.read),
-                        )
-                        for item in items
-                    ],
-                )
+            if self._dirty_items:
+                self._write_notifications()
             if self._new_seen:
                 self._db.executemany(
                     "INSERT OR IGNORE INTO seen_events (event_id) VALUES (?)",
@@ -414,6 +385,29 @@ class Store:
         self._new_seen.clear()
         self._meta_updates.clear()
         self._uncheckpointed = True
+
+    def _write_notifications(self) -> None:
+        """Write the changed notifications (inside `commit`'s transaction)."""
+        items = [self._items[key] for key in self._dirty_items]
+        self._db.executemany(
+            "INSERT INTO notifications (id, raw, status, status_reason, received_at,"
+            " event_id, read) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET"
+            " raw = excluded.raw, status = excluded.status,"
+            " status_reason = excluded.status_reason, read = excluded.read",
+            [
+                (
+                    item.notification.id,
+                    self._raw_json.pop(item.notification.id, None)
+                    or item.notification.model_dump_json(),
+                    item.status,
+                    item.status_reason,
+                    item.received_at.isoformat(),
+                    item.event_id,
+                    int(item.read),
+                )
+                for item in items
+            ],
+        )
 
     @property
     def needs_checkpoint(self) -> bool:

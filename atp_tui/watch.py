@@ -25,7 +25,7 @@ from atp_tui.client.events import (
     StatusChanged,
 )
 from atp_tui.client.stream import EngineConfig, StreamEngine
-from atp_tui.store import Store
+from atp_tui.store_headless import HeadlessStore
 
 EXIT_OK = 0
 EXIT_SERVER_STOPPED = 1
@@ -66,7 +66,7 @@ async def run_watch(
     err: TextIO = sys.stderr,
 ) -> int:
     """Subscribe until a signal or a fatal refusal; returns the process exit status."""
-    store = Store.open(state_dir, compact=False)
+    store = HeadlessStore.open(state_dir)
     for warning in store.warnings:
         print(f"atp-tui: warning: {warning}", file=err, flush=True)
     # Lines are collected and written once per received chunk: one write (and one flush)

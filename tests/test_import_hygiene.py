@@ -22,6 +22,7 @@ CORE_MODULES = [
     "atp_tui",
     "atp_tui.store",
     "atp_tui.store_db",
+    "atp_tui.store_headless",
     "atp_tui.paths",
     "atp_tui.watch",
     "atp_tui.cli",
@@ -100,6 +101,7 @@ def test_discovery_finds_the_core() -> None:
         "atp_tui.client.respond",
         "atp_tui.store",
         "atp_tui.store_db",
+        "atp_tui.store_headless",
         "atp_tui.cli",
     ):
         assert expected in names

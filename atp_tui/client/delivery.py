@@ -118,7 +118,7 @@ class Delivery:
         self, update: StatusUpdate, raw: dict[str, Any], event_id: str | None
     ) -> list[EngineEvent]:
         """Move a notification forward; hold updates for unknown ids for a while."""
-        if self._store.get(update.notification_id) is None:
+        if not self._store.has_notification(update.notification_id):
             self._hold(update, raw, event_id)
             return []
         if not self._store.apply_status(update.notification_id, update.status, update.reason):

@@ -1,0 +1,111 @@
+"""The store for `watch`: each notification's id and lifecycle state in memory, not its payload.
+
+`watch` prints a notification and writes its JSON text to the database; it never shows it
+again. Keeping every validated model in memory (as the TUI's `Store` does for its inbox) made a
+long-running `watch` grow by ≈7 KB per notification and cost a third of its ingest time in
+fresh memory for each event. `HeadlessStore` keeps only what exactly-once delivery needs: which
+notification ids are known and their state, so that a repeat is hidden and states only move
+forward. Opening it reads ids and states, not payloads: no validation of the cached inbox.
+
+Same file and schema as `Store`: the TUI and `watch` can take turns on one state directory.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import TYPE_CHECKING, NoReturn
+
+from atp_tui.client.clock import Clock
+from atp_tui.protocol.lifecycle import KNOWN_STATES, can_transition
+from atp_tui.store import Store, StoredNotification
+
+if TYPE_CHECKING:
+    from atp_tui.protocol.models import Notification
+
+
+class HeadlessStore(Store):
+    """A `Store` without payloads in memory: `get`, `load_notifications` and `mark_read` refuse."""
+
+    def __init__(self, connection: sqlite3.Connection, clock: Clock, warnings: list[str]) -> None:
+        #: Every known notification id and its lifecycle state (`None`: not yet in one).
+        self._states: dict[str, str | None] = {}
+        #: New ids since the last commit: when they arrived and their SSE event id.
+        self._arrivals: dict[str, tuple[str, str | None]] = {}
+        #: State changes since the last commit: the reason given with each.
+        self._reasons: dict[str, str | None] = {}
+        super().__init__(connection, clock, warnings)
+
+    def _load_items(self) -> None:
+        for notification_id, status in self._db.execute(
+            "SELECT id, status FROM notifications ORDER BY rowid"
+        ):
+            self._states[notification_id] = status
+
+    def _no_payloads(self, what: str) -> NoReturn:
+        raise TypeError(f"{what}: a HeadlessStore keeps no payloads; open a Store for an inbox")
+
+    def has_notification(self, notification_id: str) -> bool:
+        """Whether this notification id was ever received (the exactly-once check)."""
+        return notification_id in self._states
+
+    def get(self, notification_id: str) -> StoredNotification | None:
+        """Refused: payloads are not kept (see the class docstring)."""
+        self._no_payloads("get")
+
+    def load_notifications(self) -> list[StoredNotification]:
+        """Refused: payloads are not kept (see the class docstring)."""
+        self._no_payloads("load_notifications")
+
+    def mark_read(self, notification_id: str) -> None:
+        """Refused: nothing is shown, so nothing is read."""
+        self._no_payloads("mark_read")
+
+    def add_notification(
+        self, notification: Notification, event_id: str | None, *, raw_json: str = ""
+    ) -> bool:
+        """Queue a received notification's JSON for the database; `True` when its id is new."""
+        notification_id = notification.id
+        self._raw_json[notification_id] = raw_json or notification.model_dump_json()
+        self._dirty_items[notification_id] = None
+        status = notification.status if notification.status in KNOWN_STATES else None
+        if notification_id not in self._states:
+            self._states[notification_id] = status
+            self._arrivals[notification_id] = (self._clock.now().isoformat(), event_id)
+            return True
+        if status is not None and can_transition(self._states[notification_id], status):
+            self._states[notification_id] = status
+        return False
+
+    def apply_status(self, notification_id: str, status: str, reason: str | None = None) -> bool:
+        """Move a notification's state forward; `False` when unknown or not a forward move."""
+        if notification_id not in self._states:
+            return False
+        if not can_transition(self._states[notification_id], status):
+            return False
+        self._states[notification_id] = status
+        self._reasons[notification_id] = reason
+        self._dirty_items[notification_id] = None
+        return True
+
+    def _write_notifications(self) -> None:
+        states = self._states
+        if self._raw_json:
+            # A known id conflicts, so its arrival columns are not written: "" stands in.
+            arrivals = self._arrivals
+            rows = [
+                (key, raw, states[key], *arrivals.pop(key, ("", None)))
+                for key, raw in self._raw_json.items()
+            ]
+            self._db.executemany(
+                "INSERT INTO notifications (id, raw, status, received_at, event_id)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET"
+                " raw = excluded.raw, status = excluded.status",
+                rows,
+            )
+            self._raw_json.clear()
+        if self._reasons:
+            self._db.executemany(
+                "UPDATE notifications SET status = ?, status_reason = ? WHERE id = ?",
+                [(states[key], reason, key) for key, reason in self._reasons.items()],
+            )
+            self._reasons.clear()
