@@ -49,10 +49,11 @@ from atp_tui.screens.catchup import CATCHUP_QUIET, AwaySummary, CatchUp
 from atp_tui.settings import bell_rings
 from atp_tui.store import StoredNotification
 from atp_tui.text import sanitize
+from atp_tui.widgets.counting import InboxCounter
 from atp_tui.widgets.detail import ActionList, DetailPane
 from atp_tui.widgets.inbox import InboxList
 from atp_tui.widgets.status_bar import Counts, StatusBar
-from atp_tui.widgets.view import AnswerState, answers_from_log, is_urgent, item_actionable
+from atp_tui.widgets.view import AnswerState, answers_from_log
 
 if TYPE_CHECKING:
     from atp_tui.app import AtpApp
@@ -112,8 +113,8 @@ class MainScreen(Screen[None]):
         #: The last "while you were away" summary (`w` shows it again).
         self.away: AwaySummary | None = None
         self._catchup_timer: Timer | None = None
-        #: What the status bar counts (recounted by the clock tick, updated by batches).
-        self._counts: Counts | None = None
+        #: What the status bar counts: updated by batches, advanced by the clock tick.
+        self._counter = InboxCounter(warning_seconds=0.0)
 
     @property
     def atp(self) -> AtpApp:
@@ -159,6 +160,7 @@ class MainScreen(Screen[None]):
             self._initial if self._initial is not None else self.atp.store.load_notifications()
         )
         self._initial = None
+        self._count_changes(initial)
         self.inbox.upsert(initial)
         self._show_stale()
         self.inbox.focus()
@@ -233,25 +235,10 @@ class MainScreen(Screen[None]):
         self._redraw(detail=selected in changed or selected != self.detail.notification_id)
 
     def _count_changes(self, items: Iterable[StoredNotification]) -> None:
-        """Update the status bar's counts for items about to be added or replaced.
-
-        Counting the whole inbox for every batch of a replay is quadratic; the clock tick
-        recounts everything (deadlines pass) once a second."""
-        if self._counts is None:
-            return
-        now = self.now()
+        """Update the status bar's counts for items about to be added or replaced."""
         inbox = self.inbox
-        warning = inbox.warning_seconds
-        old_counts = self._counts
-        counts = [old_counts.open, old_counts.expiring, old_counts.unread, old_counts.total]
         for item in items:
-            old = inbox.get(item.notification.id)
-            before = (0, 0, 0, 0) if old is None else (*_tally(old, now, warning), 1)
-            after = (*_tally(item, now, warning), 1)
-            counts = [
-                n + plus - minus for n, plus, minus in zip(counts, after, before, strict=True)
-            ]
-        self._counts = Counts(*counts)
+            self._counter.change(inbox.get(item.notification.id), item)
 
     # -- settings, offline start and catch-up -------------------------------------------
 
@@ -260,6 +247,7 @@ class MainScreen(Screen[None]):
         warning = self.atp.settings.deadline_warning_minutes * 60
         self.inbox.warning_seconds = warning
         self.detail.warning_seconds = warning
+        self._counter.set_warning(warning)
 
     def _show_stale(self) -> None:
         marker = self.query_one("#stale-marker", Static)
@@ -292,27 +280,18 @@ class MainScreen(Screen[None]):
         """Re-read one notification from the store (after an answer) and redraw it."""
         item = self.atp.store.get(notification_id)
         if item is not None:
+            self._count_changes([item])
             self.inbox.upsert([item])
         self.tick()
 
     # -- clock --------------------------------------------------------------------------
 
     def counts(self) -> Counts:
-        """Open, expiring, unread and total notifications (on the app's clock)."""
-        now = self.now()
-        inbox = self.inbox  # one query, not one per item
-        warning = inbox.warning_seconds
-        opened = expiring = unread = 0
-        for item in inbox.items():
-            item_open, item_expiring, item_unread = _tally(item, now, warning)
-            opened += item_open
-            expiring += item_expiring
-            unread += item_unread
-        return Counts(opened, expiring, unread, inbox.total)
+        """Open, expiring, unread and total notifications (on the app's clock), recounted."""
+        return self._counter.recount(self.inbox.items(), self.now())
 
     def tick(self) -> None:
         """Redraw what depends on the clock: countdowns, expiry, the status bar."""
-        self._counts = self.counts()
         self.inbox.refresh()
         self._redraw(detail=True)
 
@@ -324,8 +303,6 @@ class MainScreen(Screen[None]):
             selected = self.inbox.cursor_id
             item = self.inbox.get(selected) if selected else None
             self.detail.show(item, self.answers.get(selected) if selected else None, now)
-        if self._counts is None:
-            self._counts = self.counts()
         waited = self.atp.clock.monotonic() - self._connection_since
         self.query_one(StatusBar).show(
             self.connection,
@@ -333,7 +310,7 @@ class MainScreen(Screen[None]):
             self.atp.host,
             self._last_event,
             now,
-            self._counts,
+            self._counter.advance(now, self.inbox.items, self.inbox.get),
             profile=self.atp.profile,
             stale=self.stale_since is not None,
         )
@@ -458,11 +435,3 @@ class MainScreen(Screen[None]):
             self.app.exit(0)
             return
         dialogs.confirm_quit(self, pending)
-
-
-def _tally(item: StoredNotification, now: datetime, warning: float) -> tuple[int, int, int]:
-    """What one item adds to the counts: (open, expiring, unread)."""
-    unread = 0 if item.read else 1
-    if not item_actionable(item, now):
-        return 0, 0, unread
-    return 1, int(is_urgent(item.notification.deadline, now, warning)), unread
