@@ -1,4 +1,5 @@
-"""SSE-CLIENT-RULES.md §(e) cases 4, 24–25, 30–31, 36–48, 51–56, 67: statuses, backoff, liveness."""
+"""SSE-CLIENT-RULES.md §(e) cases 4, 24–25, 30–31, 36–46, 48, 51–54, 56, 67: statuses, backoff,
+liveness. Cases 47, 50 and 55 are in test_stream_network_faults.py, 49 in test_stream_tls.py."""
 
 from __future__ import annotations
 

@@ -7,7 +7,8 @@ logs headers), unless the user explicitly enables the query form for a proxy tha
 from __future__ import annotations
 
 import json
-from typing import Any
+import socket
+from typing import Any, TypeVar
 
 import httpx
 
@@ -15,6 +16,8 @@ from atp_tui import __version__
 from atp_tui.client.urls import ConfigError as ConfigError  # re-exported
 from atp_tui.client.urls import check_server_url as check_server_url  # re-exported
 from atp_tui.protocol.models import ServerError
+
+_E = TypeVar("_E", bound=BaseException)
 
 EVENTS_PATH = "/api/v1/client/events"
 NOTIFICATIONS_PATH = "/api/v1/client/notifications"
@@ -93,6 +96,18 @@ def parse_error_body(response: httpx.Response, content: bytes | None = None) -> 
     return ServerError(code=f"HTTP_{response.status_code}", message=response.reason_phrase or "")
 
 
+def _cause_of_type(error: BaseException, kind: type[_E]) -> _E | None:
+    """The first exception of `kind` in `error`'s cause/context chain (httpx wraps OSErrors)."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, kind):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
+
+
 def describe_transport_error(error: Exception) -> str:
     """A short human description of a network failure (never includes the URL's query)."""
     if isinstance(error, httpx.ConnectTimeout):
@@ -101,7 +116,10 @@ def describe_transport_error(error: Exception) -> str:
         text = str(error).lower()
         if "certificate" in text or "ssl" in text or "tls" in text:
             return f"certificate problem: {error}"
-        if "name or service" in text or "nodename" in text or "getaddrinfo" in text:
+        lookup = _cause_of_type(error, socket.gaierror)
+        if lookup is not None and lookup.errno == socket.EAI_AGAIN:
+            return "DNS lookup failed (the resolver did not answer)"
+        if lookup is not None or "name or service" in text or "nodename" in text:
             return "server name not found (DNS)"
         if "refused" in text:
             return "connection refused"
