@@ -4,7 +4,7 @@ Only the visible rows are rendered (`render_line`), so 50,000 notifications cost
 draw than 50. Rows are kept sorted by a key computed from the notification; a batch of new
 rows is merged in one go. The cursor is a notification *id*, never a row index: when rows are
 inserted above it, the scroll offset moves with them so the selected row stays where it was on
-screen.
+screen. What one row looks like is `inbox_rows.py`.
 
 | Key | id | Action |
 |---|---|---|
@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import ClassVar, Literal
 
-from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -35,9 +34,8 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from atp_tui.store import StoredNotification
-from atp_tui.text import sanitize
+from atp_tui.widgets.inbox_rows import CLOSED_STATES, COLUMN_WORDS, RowFrame, row_segments
 from atp_tui.widgets.view import (
-    STATE_GLYPHS,
     WARNING_SECONDS,
     AnswerState,
     created_at,
@@ -54,31 +52,10 @@ Rows = list[str | None]
 _FAR_FUTURE = datetime.max.replace(tzinfo=UTC).timestamp()
 #: Server states after which a row sinks below the open ones (deadline order).
 _CLOSED = frozenset({"responded", "completed", "expired", "invalidated"})
-#: What the countdown column says once an item is closed (at most 9 cells).
-_COLUMN_WORDS = {
-    "answered": "answered",
-    "completed": "done",
-    "invalidated": "withdrawn",
-    "gone": "gone",
-}
 #: Above this many new rows a batch re-sorts everything instead of inserting one by one.
 _BULK = 64
-#: Display states drawn as closed (dimmed, never urgent).
-_CLOSED_STATES = frozenset({"expired", "invalidated", "gone", "answered", "completed"})
 #: Row strips kept for reuse at most (a few screens' worth; the cache restarts when full).
 _STRIP_CACHE = 1024
-#: The glyph column's style per display state (others are dim).
-_GLYPH_STYLES = {
-    "open": "inbox--open",
-    "pending": "inbox--pending",
-    "refused": "inbox--refused",
-    "answered": "inbox--answered",
-    "completed": "inbox--answered",
-}
-#: (inbox width at least, service column, project column): narrower inboxes drop columns.
-_COLUMNS = ((72, 12, 10), (52, 10, 0), (0, 0, 0))
-_BOLD = Style(bold=True)
-_DIM, _URGENT = "inbox--dim", "inbox--urgent"
 
 
 def sort_key(item: StoredNotification, order: SortOrder) -> SortKey:
@@ -94,17 +71,6 @@ def sort_key(item: StoredNotification, order: SortOrder) -> SortKey:
     closed = 1 if (item.status or notification.status) in _CLOSED else 0
     deadline = notification.deadline.timestamp() if notification.deadline else _FAR_FUTURE
     return (closed, deadline, -created, notification.id)
-
-
-@dataclass(frozen=True, slots=True)
-class _Frame:
-    """What every line of one frame shares."""
-
-    width: int
-    base: Style
-    cursor: Style
-    now: datetime
-    styles: dict[str, Style]
 
 
 class InboxList(ScrollView, can_focus=True):
@@ -175,7 +141,7 @@ class InboxList(ScrollView, can_focus=True):
         self._shown_index: dict[str, int] = {}
         self.cursor_id: str | None = None
         self._strips: dict[str, tuple[tuple[object, ...], Strip]] = {}
-        self._frame: _Frame | None = None
+        self._frame: RowFrame | None = None
         self._styles: dict[str, Style] | None = None
         #: Deadlines closer than this many seconds are drawn in red (the settings' threshold).
         self.warning_seconds = WARNING_SECONDS
@@ -250,6 +216,8 @@ class InboxList(ScrollView, can_focus=True):
         """Show only rows whose title, description, service or project contain `text`."""
         anchor = self._anchor()
         self._filter = text.strip().casefold()
+        if not self._filter:
+            self._haystacks.clear()  # ≈ 1 KB per row: kept while filtering, not after
         self._after_change(anchor)
 
     @property
@@ -387,7 +355,7 @@ class InboxList(ScrollView, can_focus=True):
 
     # -- rendering ----------------------------------------------------------------------
 
-    def _frame_values(self) -> _Frame:
+    def _frame_values(self) -> RowFrame:
         """What every line of a frame shares, looked up once (`rich_style` walks the DOM)."""
         if self._styles is None:  # Textual's own cache is cleared by every refresh
             names = self.COMPONENT_CLASSES
@@ -396,7 +364,7 @@ class InboxList(ScrollView, can_focus=True):
             }
         cursor = self.get_component_rich_style("inbox--cursor")
         width = self.scrollable_content_region.width
-        return _Frame(width, self.rich_style, cursor, self._now(), self._styles)
+        return RowFrame(width, self.rich_style, cursor, self._now(), self._styles)
 
     def render_lines(self, crop: Region) -> list[Strip]:
         """Render the visible lines of one frame (see `render_line`)."""
@@ -425,9 +393,9 @@ class InboxList(ScrollView, can_focus=True):
         item = self._items[notification_id]
         now = frame.now
         state = display_state(item, self._answers.get(notification_id), now)
-        countdown = _COLUMN_WORDS.get(state) or format_countdown(item.notification.deadline, now)
+        countdown = COLUMN_WORDS.get(state) or format_countdown(item.notification.deadline, now)
         age = format_age(created_at(item), now)
-        urgent = state not in _CLOSED_STATES and is_urgent(
+        urgent = state not in CLOSED_STATES and is_urgent(
             item.notification.deadline, now, self.warning_seconds
         )
         cursor = notification_id == self.cursor_id
@@ -435,7 +403,7 @@ class InboxList(ScrollView, can_focus=True):
         cached = self._strips.get(notification_id)
         if cached is not None and cached[0] == shown:
             return cached[1]
-        segments = self._row_segments(item, frame, state, (countdown, age, urgent))
+        segments = row_segments(item, frame, state, (countdown, age, urgent))
         strip = Strip(segments).crop_extend(0, width, None)
         if cursor:
             strip = strip.apply_style(frame.cursor)
@@ -444,39 +412,6 @@ class InboxList(ScrollView, can_focus=True):
             self._strips.clear()
         self._strips[notification_id] = (shown, strip)
         return strip
-
-    def _row_segments(
-        self, item: StoredNotification, frame: _Frame, state: str, columns: tuple[str, str, bool]
-    ) -> list[Segment]:
-        """One row's cells, styled; `columns` = (countdown, age, urgent)."""
-        countdown, age, urgent = columns
-        styles = frame.styles
-        service = sanitize(item.notification.service.name, limit=60)
-        project = sanitize(item.notification.context.project or "", limit=60)
-        closed = state in _CLOSED_STATES
-        service_width, project_width = next(c for w, *c in _COLUMNS if frame.width >= w)
-        fixed = 19 + (service_width and service_width + 1) + (project_width and project_width + 1)
-        text_style = styles["inbox--closed"] if closed else Style()
-        segments = [
-            Segment(STATE_GLYPHS.get(state, "?"), styles[_GLYPH_STYLES.get(state, _DIM)]),
-            Segment(" "),
-            Segment(" " if item.read else "●", styles["inbox--unread"]),
-            Segment(" "),
-        ]
-        for text, width, name in (
-            (service, service_width, "inbox--service"),
-            (project, project_width, "inbox--project"),
-        ):
-            if width:
-                segments.append(Segment(_fit(text, width) + " ", text_style + styles[name]))
-        title = sanitize(item.notification.context.title, limit=300)
-        title_style = text_style + _BOLD if not item.read and not closed else text_style
-        segments += [
-            Segment(_fit(title, max(4, frame.width - fixed)), title_style),
-            Segment(" " + countdown.rjust(9)[-9:], styles[_URGENT if urgent else _DIM]),
-            Segment(" " + age.rjust(4)[-4:], styles[_DIM]),
-        ]
-        return segments
 
     def notify_style_update(self) -> None:
         """Styles changed (theme, focus): redraw every row."""
@@ -492,8 +427,4 @@ class InboxList(ScrollView, can_focus=True):
             self._ensure_visible(index)
 
 
-def _fit(text: str, width: int) -> str:
-    """`text` cut or padded to exactly `width` cells, with an ellipsis when cut."""
-    if cell_len(text) <= width:
-        return set_cell_size(text, width)
-    return set_cell_size(text, width - 1) + "…"
+"…"

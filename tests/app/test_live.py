@@ -245,6 +245,7 @@ async def test_sort_toggle_and_filter() -> None:
         assert inbox.cursor_id == "n-refund"
         await pilot.press("escape")
         assert inbox.row_count == 5
+        assert not inbox._haystacks  # a closed filter keeps no search text (≈ 1 KB a row)
         await pilot.press("slash", *"db-guardian", "enter")
         assert inbox.row_ids() == ["n-migrate"]
         assert inbox.has_focus

@@ -1,0 +1,94 @@
+"""How one inbox row is drawn: glyph, unread dot, service, project, title, countdown, age.
+
+The inbox widget (`inbox.py`) decides which rows are visible and caches their strips; this
+module turns one notification into the styled cells of its row, dropping the service and
+project columns when the pane is narrow and fitting text to terminal cells (wide characters
+count double). Agent text is sanitised here, just before it is drawn.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+
+from atp_tui.store import StoredNotification
+from atp_tui.text import sanitize
+from atp_tui.widgets.view import STATE_GLYPHS
+
+#: What the countdown column says once an item is closed (at most 9 cells).
+COLUMN_WORDS = {
+    "answered": "answered",
+    "completed": "done",
+    "invalidated": "withdrawn",
+    "gone": "gone",
+}
+#: Display states drawn as closed (dimmed, never urgent).
+CLOSED_STATES = frozenset({"expired", "invalidated", "gone", "answered", "completed"})
+#: The glyph column's style per display state (others are dim).
+_GLYPH_STYLES = {
+    "open": "inbox--open",
+    "pending": "inbox--pending",
+    "refused": "inbox--refused",
+    "answered": "inbox--answered",
+    "completed": "inbox--answered",
+}
+#: (inbox width at least, service column, project column): narrower inboxes drop columns.
+_COLUMNS = ((72, 12, 10), (52, 10, 0), (0, 0, 0))
+_BOLD = Style(bold=True)
+_DIM, _URGENT = "inbox--dim", "inbox--urgent"
+
+
+@dataclass(frozen=True, slots=True)
+class RowFrame:
+    """What every row of one frame shares: width, styles and the clock."""
+
+    width: int
+    base: Style
+    cursor: Style
+    now: datetime
+    styles: dict[str, Style]
+
+
+def row_segments(
+    item: StoredNotification, frame: RowFrame, state: str, columns: tuple[str, str, bool]
+) -> list[Segment]:
+    """One row's cells, styled; `columns` = (countdown, age, urgent)."""
+    countdown, age, urgent = columns
+    styles = frame.styles
+    service = sanitize(item.notification.service.name, limit=60)
+    project = sanitize(item.notification.context.project or "", limit=60)
+    closed = state in CLOSED_STATES
+    service_width, project_width = next(c for w, *c in _COLUMNS if frame.width >= w)
+    fixed = 19 + (service_width and service_width + 1) + (project_width and project_width + 1)
+    text_style = styles["inbox--closed"] if closed else Style()
+    segments = [
+        Segment(STATE_GLYPHS.get(state, "?"), styles[_GLYPH_STYLES.get(state, _DIM)]),
+        Segment(" "),
+        Segment(" " if item.read else "●", styles["inbox--unread"]),
+        Segment(" "),
+    ]
+    for text, width, name in (
+        (service, service_width, "inbox--service"),
+        (project, project_width, "inbox--project"),
+    ):
+        if width:
+            segments.append(Segment(fit_cells(text, width) + " ", text_style + styles[name]))
+    title = sanitize(item.notification.context.title, limit=300)
+    title_style = text_style + _BOLD if not item.read and not closed else text_style
+    segments += [
+        Segment(fit_cells(title, max(4, frame.width - fixed)), title_style),
+        Segment(" " + countdown.rjust(9)[-9:], styles[_URGENT if urgent else _DIM]),
+        Segment(" " + age.rjust(4)[-4:], styles[_DIM]),
+    ]
+    return segments
+
+
+def fit_cells(text: str, width: int) -> str:
+    """`text` cut or padded to exactly `width` cells, with an ellipsis when cut."""
+    if cell_len(text) <= width:
+        return set_cell_size(text, width)
+    return set_cell_size(text, width - 1) + "…"
