@@ -224,6 +224,8 @@ class AtpApp(App[int]):
         if self._main is None or not self._main.is_mounted:  # the first events can beat it
             self.set_timer(FRAME_SECONDS, self._apply_batch, name="event batch")
             return
+        if not self.is_running:
+            return  # shutting down: the screen's widgets are being taken apart
         self._batch_scheduled = False
         self._last_batch = time.monotonic()
         batch, self._pending = self._pending, []

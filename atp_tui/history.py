@@ -59,7 +59,7 @@ def history(store: Store, since: datetime) -> list[HistoryEntry]:
         if attempt.outcome == "retrying" or attempt.attempted_at < since:
             continue
         item = store.get(attempt.notification_id)
-        title = item.notification.title if item else "(not in the local inbox)"
+        title = item.summary.title if item else "(not in the local inbox)"
         action = item.notification.action(attempt.action_id) if item else None
         label = action.display_label if action else attempt.action_id
         entries.append(HistoryEntry(attempt, title, label))
@@ -93,10 +93,10 @@ def _open_items(store: Store, now: datetime) -> list[StoredNotification]:
     items = [
         item
         for item in store.load_notifications()
-        if is_actionable(item.status, item.notification.deadline, now)
+        if is_actionable(item.status, item.summary.deadline, now)
     ]
     far = datetime.max.replace(tzinfo=now.tzinfo)
-    return sorted(items, key=lambda item: item.notification.deadline or far)
+    return sorted(items, key=lambda item: item.summary.deadline or far)
 
 
 def handover(store: Store, since: datetime, now: datetime) -> dict[str, Any]:
@@ -107,13 +107,11 @@ def handover(store: Store, since: datetime, now: datetime) -> dict[str, Any]:
         "since": since.isoformat(),
         "open": [
             {
-                "notification_id": item.notification.id,
-                "title": item.notification.title,
-                "service": item.notification.service.name,
-                "project": item.notification.context.project,
-                "deadline": item.notification.deadline.isoformat()
-                if item.notification.deadline
-                else None,
+                "notification_id": item.summary.id,
+                "title": item.summary.title,
+                "service": item.summary.service,
+                "project": item.summary.project,
+                "deadline": item.summary.deadline.isoformat() if item.summary.deadline else None,
             }
             for item in _open_items(store, now)
         ],

@@ -13,20 +13,22 @@ recreated: state is a cache of what the server holds, and the pager must start.
 from __future__ import annotations
 
 import gc
-import itertools
 import json
 import logging
 import sqlite3
 import uuid
 from collections import OrderedDict
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
 from atp_tui.client.clock import SYSTEM_CLOCK, Clock
 from atp_tui.protocol.lifecycle import KNOWN_STATES, can_transition
+from atp_tui.protocol.summary import NotificationSummary
 from atp_tui.store_db import DB_NAME, connect, move_aside, transaction
+from atp_tui.store_payloads import PayloadReader
 
 if TYPE_CHECKING:
     from atp_tui.protocol.models import Notification
@@ -41,14 +43,43 @@ MAX_CURSOR_LENGTH = 4096
 
 @dataclass(frozen=True, slots=True)
 class StoredNotification:
-    """A notification as the client knows it: latest payload plus merged lifecycle state."""
+    """A notification as the client knows it: its summary and merged lifecycle state.
 
-    notification: Notification
+    The full payload is `notification`, which a store parses on demand (a few recent ones are
+    cached): the inbox, its sort, filter and counts read only `summary` (see
+    `atp_tui.protocol.summary`)."""
+
+    summary: NotificationSummary
     status: str | None
     status_reason: str | None
     received_at: datetime
     event_id: str | None
     read: bool
+    #: Returns the full notification for an id (`Store` reads it from its database).
+    source: Callable[[str], Notification] = field(repr=False, compare=False)
+
+    @property
+    def notification(self) -> Notification:
+        """The full notification (detail pane, answers); may be parsed from the store."""
+        return self.source(self.summary.id)
+
+    @classmethod
+    def holding(
+        cls,
+        notification: Notification,
+        status: str | None,
+        status_reason: str | None,
+        received_at: datetime,
+        event_id: str | None,
+        read: bool,
+    ) -> StoredNotification:
+        """An item that keeps its parsed notification itself (one not from a store)."""
+
+        def source(notification_id: str) -> Notification:
+            return notification
+
+        summary = NotificationSummary.of(notification)
+        return cls(summary, status, status_reason, received_at, event_id, read, source)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +125,8 @@ class Store:
         self._new_seen: list[str] = []
         #: JSON text of dirty notifications as the server sent it, written at the next commit.
         self._raw_json: dict[str, str] = {}
+        #: Parses payloads on demand and keeps the most recently used (`StoredNotification`).
+        self._payloads = PayloadReader(connection, self._raw_json, self._title_of)
         self._meta_updates: dict[str, str | None] = {}
         self._uncheckpointed = False
         self._load()
@@ -182,31 +215,48 @@ class Store:
             self.commit()
 
     def _load_items(self) -> None:
-        """Read the cached notifications (payloads validated) into memory, oldest first."""
+        """Read the cached notifications' summaries and states, oldest first.
+
+        No payload is parsed (so no pydantic) unless a row has no readable summary: one
+        written by `watch`, or by a version before summaries; that one is parsed once and its
+        summary written back at the next commit."""
         rows = self._db.execute(
-            "SELECT id, raw, status, status_reason, received_at, event_id, read FROM notifications"
-            " ORDER BY rowid"
+            "SELECT id, summary, CASE WHEN summary IS NULL THEN raw END, status, status_reason,"
+            " received_at, event_id, read FROM notifications ORDER BY rowid"
         )
-        first = rows.fetchone()
-        if first is None:
-            return  # nothing cached: the models (pydantic) are not needed before the first frame
-        from pydantic import ValidationError
-
-        from atp_tui.protocol.models import Notification, share_field_sets
-
-        for row in itertools.chain((first,), rows):
-            notification_id, raw, status, reason, received_at, event_id, read = row
+        for notification_id, summary_json, raw, status, reason, received_at, event_id, read in rows:
             try:
-                notification = share_field_sets(Notification.model_validate_json(raw))
                 received = datetime.fromisoformat(received_at)
-            except (ValidationError, ValueError) as error:
+                summary = self._summary_of_row(notification_id, summary_json, raw)
+            except ValueError as error:
                 self.warnings.append(
                     f"dropped unreadable stored notification {notification_id!r}: {error}"
                 )
                 continue
-            self._items[notification.id] = StoredNotification(
-                notification, status, reason, received, event_id, bool(read)
+            self._items[notification_id] = StoredNotification(
+                summary, status, reason, received, event_id, bool(read), self._payloads.load
             )
+
+    def _summary_of_row(
+        self, notification_id: str, summary_json: str | None, raw: str | None
+    ) -> NotificationSummary:
+        """A row's stored summary, or one made from its payload (`ValueError`: unreadable)."""
+        if summary_json is not None:
+            try:
+                summary = NotificationSummary.from_json(summary_json)
+            except ValueError:
+                summary = None
+            if summary is not None and summary.id == notification_id:
+                return summary
+            raw = self._db.execute(
+                "SELECT raw FROM notifications WHERE id = ?", (notification_id,)
+            ).fetchone()[0]
+        notification = self._payloads.parse(raw)
+        if notification.id != notification_id:
+            raise ValueError(f"its payload has another id, {notification.id!r}")
+        self._payloads.remember(notification)
+        self._dirty_items[notification_id] = None  # writes the summary back
+        return NotificationSummary.of(notification)
 
     # -- meta ----------------------------------------------------------------------------
 
@@ -234,6 +284,10 @@ class Store:
         """Whether this notification id was ever received (the exactly-once check)."""
         return notification_id in self._items
 
+    def _title_of(self, notification_id: str) -> str | None:
+        item = self._items.get(notification_id)
+        return item.summary.title if item is not None else None
+
     def get(self, notification_id: str) -> StoredNotification | None:
         """The stored state of one notification."""
         return self._items.get(notification_id)
@@ -250,27 +304,24 @@ class Store:
         A repeat of a known id updates the payload but only moves the state forward.
         `raw_json` is the server's JSON text of it, stored as is to save re-encoding.
         """
-        if raw_json:
-            self._raw_json[notification.id] = raw_json
-        else:
-            self._raw_json.pop(notification.id, None)
-        known = self._items.get(notification.id)
-        # A state we do not know is not entered (the lifecycle rule), so the item stays open.
-        status = notification.status if notification.status in KNOWN_STATES else None
+        notification_id = notification.id
+        self._raw_json[notification_id] = raw_json or notification.model_dump_json()
         from atp_tui.protocol.models import share_field_sets
 
-        share_field_sets(notification)
+        self._payloads.remember(share_field_sets(notification))
+        summary = NotificationSummary.of(notification)
+        known = self._items.get(notification_id)
+        # A state we do not know is not entered (the lifecycle rule), so the item stays open.
+        status = notification.status if notification.status in KNOWN_STATES else None
+        self._dirty_items[notification_id] = None
         if known is None:
-            item = StoredNotification(
-                notification, status, None, self._clock.now(), event_id, False
+            self._items[notification_id] = StoredNotification(
+                summary, status, None, self._clock.now(), event_id, False, self._payloads.load
             )
-            self._items[notification.id] = item
-            self._dirty_items[notification.id] = None
             return True
         if status is not None and can_transition(known.status, status):
             known = replace(known, status=status)
-        self._items[notification.id] = replace(known, notification=notification)
-        self._dirty_items[notification.id] = None
+        self._items[notification_id] = replace(known, summary=summary)
         return False
 
     def apply_status(self, notification_id: str, status: str, reason: str | None = None) -> bool:
@@ -387,26 +438,33 @@ class Store:
         self._uncheckpointed = True
 
     def _write_notifications(self) -> None:
-        """Write the changed notifications (inside `commit`'s transaction)."""
-        items = [self._items[key] for key in self._dirty_items]
+        """Write the changed notifications (inside `commit`'s transaction): a new payload as
+        a whole row, a state change (or a summary written back) as an update."""
+        payload_rows: list[tuple[object, ...]] = []
+        state_rows: list[tuple[object, ...]] = []
+        for key in self._dirty_items:
+            item = self._items[key]
+            raw = self._raw_json.pop(key, None)
+            summary = item.summary.to_json()
+            if raw is None:
+                state_rows.append((item.status, item.status_reason, int(item.read), summary, key))
+                continue
+            received, read = item.received_at.isoformat(), int(item.read)
+            payload_rows.append(
+                (key, raw, item.status, item.status_reason, received, item.event_id, read, summary)
+            )
         self._db.executemany(
-            "INSERT INTO notifications (id, raw, status, status_reason, received_at,"
-            " event_id, read) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET"
+            "INSERT INTO notifications (id, raw, status, status_reason, received_at, event_id,"
+            " read, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET"
             " raw = excluded.raw, status = excluded.status,"
-            " status_reason = excluded.status_reason, read = excluded.read",
-            [
-                (
-                    item.notification.id,
-                    self._raw_json.pop(item.notification.id, None)
-                    or item.notification.model_dump_json(),
-                    item.status,
-                    item.status_reason,
-                    item.received_at.isoformat(),
-                    item.event_id,
-                    int(item.read),
-                )
-                for item in items
-            ],
+            " status_reason = excluded.status_reason, read = excluded.read,"
+            " summary = excluded.summary",
+            payload_rows,
+        )
+        self._db.executemany(
+            "UPDATE notifications SET status = ?, status_reason = ?, read = ?, summary = ?"
+            " WHERE id = ?",
+            state_rows,
         )
 
     @property

@@ -30,7 +30,8 @@ CREATE TABLE IF NOT EXISTS notifications (
     status_reason TEXT,
     received_at TEXT NOT NULL,
     event_id TEXT,
-    read INTEGER NOT NULL DEFAULT 0
+    read INTEGER NOT NULL DEFAULT 0,
+    summary TEXT
 );
 CREATE TABLE IF NOT EXISTS seen_events (seq INTEGER PRIMARY KEY, event_id TEXT UNIQUE NOT NULL);
 CREATE TABLE IF NOT EXISTS responses (
@@ -58,6 +59,9 @@ def connect(target: str) -> sqlite3.Connection:
             if status is None or status[0] != "ok":
                 raise sqlite3.DatabaseError(f"integrity check failed: {status}")
         connection.executescript(_SCHEMA)
+        columns = {row[1] for row in connection.execute("PRAGMA table_info(notifications)")}
+        if "summary" not in columns:  # a database from before summaries: filled in on load
+            connection.execute("ALTER TABLE notifications ADD COLUMN summary TEXT")
     except sqlite3.DatabaseError:
         connection.close()
         raise

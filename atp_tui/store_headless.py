@@ -8,6 +8,8 @@ notification ids are known and their state, so that a repeat is hidden and state
 forward. Opening it reads ids and states, not payloads: no validation of the cached inbox.
 
 Same file and schema as `Store`: the TUI and `watch` can take turns on one state directory.
+The rows it writes have no summary (`atp_tui.protocol.summary`), and a payload it rewrites
+loses its old one: the TUI makes the summary from the payload when it next opens the file.
 """
 
 from __future__ import annotations
@@ -99,7 +101,7 @@ class HeadlessStore(Store):
             self._db.executemany(
                 "INSERT INTO notifications (id, raw, status, received_at, event_id)"
                 " VALUES (?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET"
-                " raw = excluded.raw, status = excluded.status",
+                " raw = excluded.raw, status = excluded.status, summary = NULL",
                 rows,
             )
             self._raw_json.clear()

@@ -29,7 +29,8 @@ def _item(
 ) -> StoredNotification:
     body = notification(nid)
     body["deadline"] = deadline.isoformat() if deadline else None
-    return StoredNotification(Notification.model_validate(body), status, None, START, nid, read)
+    notification_ = Notification.model_validate(body)
+    return StoredNotification.holding(notification_, status, None, START, nid, read)
 
 
 def _full_count(items: dict[str, StoredNotification], now: datetime, warning: float) -> Counts:

@@ -310,16 +310,35 @@ def test_hostile_but_accepted_payloads_can_be_stored_and_reloaded(
 def test_an_unreadable_stored_notification_is_dropped_with_a_warning(
     state_dir: Path, fake_clock: FakeClock
 ) -> None:
-    """Case 34: one bad row does not take the others down."""
+    """Case 34: one bad row (no summary, payload not JSON) does not take the others down."""
     store = Store.open(state_dir, fake_clock)
     store.add_notification(_n("good"), "1")
     store.add_notification(_n("bad"), "2")
     store.commit()
+    store._db.execute("UPDATE notifications SET raw = '{not json', summary = NULL WHERE id = 'bad'")
+    store.close()
+    again = Store.open(state_dir, fake_clock)
+    assert [item.summary.id for item in again.load_notifications()] == ["good"]
+    assert len(again.warnings) == 1 and "bad" in again.warnings[0]
+    again.close()
+
+
+def test_an_unreadable_payload_behind_a_summary_shows_a_stand_in(
+    state_dir: Path, fake_clock: FakeClock
+) -> None:
+    """Case 34: the row is listed from its summary; opening it shows why it cannot be answered."""
+    store = Store.open(state_dir, fake_clock)
+    store.add_notification(_n("bad", title="Deploy?"), "1")
+    store.commit()
     store._db.execute("UPDATE notifications SET raw = '{not json' WHERE id = 'bad'")
     store.close()
     again = Store.open(state_dir, fake_clock)
-    assert [item.notification.id for item in again.load_notifications()] == ["good"]
-    assert len(again.warnings) == 1 and "bad" in again.warnings[0]
+    assert again.warnings == []
+    item = again.get("bad")
+    assert item is not None and item.summary.title == "Deploy?"
+    stand_in = item.notification
+    assert (stand_in.id, stand_in.title, stand_in.actions) == ("bad", "Deploy?", [])
+    assert "unreadable" in stand_in.context.description
     again.close()
 
 

@@ -222,7 +222,7 @@ def stored_with_deadline(nid: str, deadline: datetime, received_at: datetime) ->
     """An open (delivered) notification with `deadline`, as the store holds it."""
     body = notification(nid)
     body["deadline"] = deadline.isoformat()
-    return StoredNotification(
+    return StoredNotification.holding(
         Notification.model_validate(body), "delivered", None, received_at, nid, False
     )
 

@@ -70,7 +70,7 @@ class Answering:
 
     def why_not(self, item: StoredNotification, action: Action) -> str | None:
         """Why `action` cannot be answered on `item` now, or `None` when it can."""
-        notification_id = item.notification.id
+        notification_id = item.summary.id
         answer = self.screen.answers.get(notification_id)
         if notification_id in self._sending:
             return "An answer to this notification is already being sent."

@@ -114,7 +114,7 @@ class CatchUp:
 
         def entry(notification_id: str, detail: str = "") -> AwayEntry:
             item = lookup(notification_id)
-            title = item.notification.title if item else notification_id
+            title = item.summary.title if item else notification_id
             return AwayEntry(notification_id, title, detail)
 
         for event in events:
@@ -132,16 +132,16 @@ class CatchUp:
                     found["answered_elsewhere"][nid] = entry(nid, reason)
         if since is not None:
             for item in items:
-                deadline = item.notification.deadline
-                status = item.status or item.notification.status
-                answer = answers.get(item.notification.id)
+                deadline = item.summary.deadline
+                status = item.status or item.summary.status
+                answer = answers.get(item.summary.id)
                 if (
                     deadline is not None
                     and since < deadline <= now
                     and status not in _FINAL
                     and (answer is None or not answer.blocks_answering)
                 ):
-                    nid = item.notification.id
+                    nid = item.summary.id
                     found["expired"].setdefault(nid, entry(nid, "the deadline passed"))
         return AwaySummary(
             since,

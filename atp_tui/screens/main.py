@@ -172,7 +172,12 @@ class MainScreen(Screen[None]):
         if self.atp.ticking:
             self.set_interval(1.0, self.tick, name="clock tick")
             self.set_interval(0.25, self._check_read, name="unread timer")
-        self.tick()
+        # The first frame shows the rows from their summaries; the selected notification's
+        # payload is parsed just after it (the first parse imports pydantic: ≈ 250 ms).
+        self.inbox.refresh()
+        self._redraw(detail=not initial)
+        if initial:
+            self.call_after_refresh(self.tick)
 
     # -- engine events ------------------------------------------------------------------
 
@@ -191,7 +196,7 @@ class MainScreen(Screen[None]):
                 )
             if isinstance(event, NotificationReceived):
                 notification = event.notification
-                item = store.get(notification.id) or StoredNotification(
+                item = store.get(notification.id) or StoredNotification.holding(
                     notification, notification.status, None, self.now(), event.event_id, False
                 )
                 changed[notification.id] = item
@@ -238,7 +243,7 @@ class MainScreen(Screen[None]):
         """Update the status bar's counts for items about to be added or replaced."""
         inbox = self.inbox
         for item in items:
-            self._counter.change(inbox.get(item.notification.id), item)
+            self._counter.change(inbox.get(item.summary.id), item)
 
     # -- settings, offline start and catch-up -------------------------------------------
 

@@ -30,7 +30,7 @@ def tally(item: StoredNotification, now: datetime, warning: float) -> tuple[int,
     unread = 0 if item.read else 1
     if not item_actionable(item, now):
         return 0, 0, unread
-    return 1, int(is_urgent(item.notification.deadline, now, warning)), unread
+    return 1, int(is_urgent(item.summary.deadline, now, warning)), unread
 
 
 class InboxCounter:
@@ -82,7 +82,7 @@ class InboxCounter:
         ]
         moments = self._moments
         for moment in self._moments_of(new, now):
-            heapq.heappush(moments, (moment, new.notification.id))
+            heapq.heappush(moments, (moment, new.summary.id))
 
     def advance(
         self,
@@ -112,11 +112,11 @@ class InboxCounter:
 
     def _schedule(self, item: StoredNotification, now: datetime) -> None:
         for moment in self._moments_of(item, now):
-            self._moments.append((moment, item.notification.id))
+            self._moments.append((moment, item.summary.id))
 
     def _moments_of(self, item: StoredNotification, now: datetime) -> list[datetime]:
         """When this item's tally can next change by time alone: warning start, deadline."""
-        deadline = item.notification.deadline
+        deadline = item.summary.deadline
         if deadline is None or not item_actionable(item, now):
             return []
         moments = [deadline]

@@ -230,7 +230,7 @@ class DetailPane(VerticalScroll):
         """Show `item` (or the empty state); cheap when only the clock moved."""
         actionable = item is not None and item_actionable(item, now)
         shown = _Shown(item, answer, actionable)
-        self.notification_id = item.notification.id if item is not None else None
+        self.notification_id = item.summary.id if item is not None else None
         self.set_class(item is None, "-empty")
         if shown != self._shown:
             self._render_static(item)

@@ -64,13 +64,13 @@ def sort_key(item: StoredNotification, order: SortOrder) -> SortKey:
 
     The key is taken when a row is added (and on a re-sort), not on every status change: an
     item answered or withdrawn while you look at it stays where it is."""
-    notification = item.notification
+    summary = item.summary
     created = created_at(item).timestamp()
     if order == "newest":
-        return (-created, notification.id)
-    closed = 1 if (item.status or notification.status) in _CLOSED else 0
-    deadline = notification.deadline.timestamp() if notification.deadline else _FAR_FUTURE
-    return (closed, deadline, -created, notification.id)
+        return (-created, summary.id)
+    closed = 1 if (item.status or summary.status) in _CLOSED else 0
+    deadline = summary.deadline.timestamp() if summary.deadline else _FAR_FUTURE
+    return (closed, deadline, -created, summary.id)
 
 
 class InboxList(ScrollView, can_focus=True):
@@ -195,7 +195,7 @@ class InboxList(ScrollView, can_focus=True):
         batch = list(items)
         bulk = len(batch) > _BULK
         for item in batch:
-            notification_id = item.notification.id
+            notification_id = item.summary.id
             known = notification_id in self._items
             self._items[notification_id] = item
             self._strips.pop(notification_id, None)
@@ -210,10 +210,11 @@ class InboxList(ScrollView, can_focus=True):
                 insort(self._keys, key)
         if bulk:
             self._keys = sorted(self._key_of.values())
-        self._after_change(anchor, before, {item.notification.id for item in batch})
+        self._after_change(anchor, before, {item.summary.id for item in batch})
 
     def set_filter(self, text: str) -> None:
-        """Show only rows whose title, description, service or project contain `text`."""
+        """Show only rows whose title, service, project or the start of whose description
+        (`DESCRIPTION_HEAD` characters) contain `text`."""
         anchor = self._anchor()
         self._filter = text.strip().casefold()
         if not self._filter:
@@ -236,15 +237,9 @@ class InboxList(ScrollView, can_focus=True):
         haystack = self._haystacks.get(notification_id)
         if haystack is None:
             # Raw text is fine for matching (nothing is shown); sanitising 50k rows is not free.
-            notification = self._items[notification_id].notification
-            context = notification.context
+            summary = self._items[notification_id].summary
             haystack = "\n".join(
-                (
-                    context.title,
-                    context.description[:2000],
-                    notification.service.name,
-                    context.project or "",
-                )
+                (summary.title, summary.description_head, summary.service, summary.project or "")
             ).casefold()
             self._haystacks[notification_id] = haystack
         return self._filter in haystack
@@ -393,10 +388,10 @@ class InboxList(ScrollView, can_focus=True):
         item = self._items[notification_id]
         now = frame.now
         state = display_state(item, self._answers.get(notification_id), now)
-        countdown = COLUMN_WORDS.get(state) or format_countdown(item.notification.deadline, now)
+        countdown = COLUMN_WORDS.get(state) or format_countdown(item.summary.deadline, now)
         age = format_age(created_at(item), now)
         urgent = state not in CLOSED_STATES and is_urgent(
-            item.notification.deadline, now, self.warning_seconds
+            item.summary.deadline, now, self.warning_seconds
         )
         cursor = notification_id == self.cursor_id
         shown = (width, state, item.read, countdown, age, urgent, cursor, frame.base, frame.cursor)

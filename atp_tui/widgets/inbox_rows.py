@@ -59,8 +59,8 @@ def row_segments(
     """One row's cells, styled; `columns` = (countdown, age, urgent)."""
     countdown, age, urgent = columns
     styles = frame.styles
-    service = sanitize(item.notification.service.name, limit=60)
-    project = sanitize(item.notification.context.project or "", limit=60)
+    service = sanitize(item.summary.service, limit=60)
+    project = sanitize(item.summary.project or "", limit=60)
     closed = state in CLOSED_STATES
     service_width, project_width = next(c for w, *c in _COLUMNS if frame.width >= w)
     fixed = 19 + (service_width and service_width + 1) + (project_width and project_width + 1)
@@ -77,7 +77,7 @@ def row_segments(
     ):
         if width:
             segments.append(Segment(fit_cells(text, width) + " ", text_style + styles[name]))
-    title = sanitize(item.notification.context.title, limit=300)
+    title = sanitize(item.summary.title, limit=300)
     title_style = text_style + _BOLD if not item.read and not closed else text_style
     segments += [
         Segment(fit_cells(title, max(4, frame.width - fixed)), title_style),

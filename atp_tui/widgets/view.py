@@ -105,30 +105,30 @@ def display_state(
             return "gone"
         if answer.kind in ("refused", "failed") and item_actionable(item, now):
             return "refused"
-    status = item.status or item.notification.status
+    status = item.status or item.summary.status
     if status in ("responded",):
         return "answered"
     if status in ("completed", "expired", "invalidated"):
         return status  # type: ignore[return-value]
-    if not is_actionable(status, item.notification.deadline, now):
+    if not is_actionable(status, item.summary.deadline, now):
         return "expired"
     return "open"
 
 
 def item_actionable(item: StoredNotification, now: datetime) -> bool:
     """Whether the lifecycle (stored state and the client clock) still allows answers."""
-    return is_actionable(item.status or item.notification.status, item.notification.deadline, now)
+    return is_actionable(item.status or item.summary.status, item.summary.deadline, now)
 
 
 def closed_reason(item: StoredNotification, now: datetime) -> str:
     """Why an item takes no answers, e.g. `invalidated: replaced by a newer build`."""
-    status = item.status or item.notification.status
+    status = item.status or item.summary.status
     if status in ("responded", "completed", "expired", "invalidated"):
         if status == "responded":
             reason = item.status_reason or ""
             return reason if reason.startswith("answered") else f"answered {reason}".rstrip()
         return f"{status}: {item.status_reason}" if item.status_reason else status
-    deadline = item.notification.deadline
+    deadline = item.summary.deadline
     if deadline is not None and now >= deadline:
         return "expired: the deadline passed"
     return ""
@@ -190,4 +190,4 @@ def is_urgent(
 
 def created_at(item: StoredNotification) -> datetime:
     """When the notification was created (its timestamp, else when it was received)."""
-    return item.notification.timestamp or item.received_at
+    return item.summary.timestamp or item.received_at

@@ -1,0 +1,96 @@
+"""What the inbox reads of every notification, without the full model (no pydantic needed).
+
+A parsed `Notification` is ≈ 4.6 KB of pydantic objects; an inbox of 50,000 kept them all and
+used ≈ 330 MB. Every row, its sort key, the filter and the status bar's counts need only a few
+fields: those are a `NotificationSummary` (≈ 0.3 KB). The full model is parsed from the stored
+JSON when something needs it (the detail pane, an answer) and a few recent ones are cached
+(`Store`). The summary is taken from the validated model, so it shows exactly what the model
+would (fallback titles, numbers as text, lenient timestamps), and it is stored next to the
+payload so that opening a cached inbox needs neither pydantic nor validation.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from atp_tui.protocol.models import Notification
+
+#: How much of the description the summary keeps: what the inbox filter searches.
+DESCRIPTION_HEAD = 280
+
+
+@dataclass(frozen=True, slots=True)
+class NotificationSummary:
+    """The fields of a notification that the inbox shows, sorts, filters and counts by."""
+
+    id: str
+    title: str
+    service: str
+    project: str | None
+    #: The payload's own `status` field (the client's merged state is kept beside it).
+    status: str | None
+    deadline: datetime | None
+    timestamp: datetime | None
+    #: The start of the description, for the filter (`DESCRIPTION_HEAD` characters).
+    description_head: str
+
+    @classmethod
+    def of(cls, notification: Notification) -> NotificationSummary:
+        """The summary of a validated notification."""
+        context = notification.context
+        return cls(
+            notification.id,
+            context.title,
+            notification.service.name,
+            context.project,
+            notification.status,
+            notification.deadline,
+            notification.timestamp,
+            context.description[:DESCRIPTION_HEAD],
+        )
+
+    def to_json(self) -> str:
+        """One line of JSON, stored beside the payload (`from_json` reads it back)."""
+        return json.dumps(
+            [
+                self.id,
+                self.title,
+                self.service,
+                self.project,
+                self.status,
+                self.deadline.isoformat() if self.deadline else None,
+                self.timestamp.isoformat() if self.timestamp else None,
+                self.description_head,
+            ],
+            separators=(",", ":"),
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> NotificationSummary:
+        """Read `to_json`'s text; `ValueError` when it is not one (the payload is parsed then)."""
+        try:
+            fields = json.loads(text)
+            nid, title, service, project, status, deadline, timestamp, head = fields
+            summary = cls(
+                nid,
+                title,
+                service,
+                project,
+                status,
+                datetime.fromisoformat(deadline) if deadline else None,
+                datetime.fromisoformat(timestamp) if timestamp else None,
+                head,
+            )
+        except (TypeError, ValueError) as error:  # JSONDecodeError is a ValueError
+            raise ValueError(f"unreadable notification summary: {error}") from error
+        texts = (summary.id, summary.title, summary.service, summary.description_head)
+        optional = (summary.project, summary.status)
+        if not all(isinstance(value, str) for value in texts) or not all(
+            value is None or isinstance(value, str) for value in optional
+        ):
+            raise ValueError("unreadable notification summary: a field has the wrong type")
+        return summary
