@@ -73,7 +73,9 @@ class MainScreen(Screen[None]):
             Binding(str(n), f"answer({n})", f"Answer {n}", show=False, id=f"main.answer-{n}")
             for n in range(2, 10)
         ],
-        Binding("slash", "filter", "Filter", id="main.filter"),
+        # A priority binding runs as the key is read, before the keys typed after it are
+        # routed: with the focus moved at once, they land in the filter (see `action_filter`).
+        Binding("slash", "filter", "Filter", id="main.filter", priority=True),
         Binding("escape", "back", "Back", show=False, id="main.back"),
         Binding("s", "toggle_sort", "Sort", id="main.sort"),
         Binding("r", "reconnect", "Reconnect", show=False, id="main.reconnect"),
@@ -374,7 +376,15 @@ class MainScreen(Screen[None]):
         """Show and focus the filter input."""
         filter_input = self.query_one("#filter", Input)
         filter_input.display = True
-        filter_input.focus()
+        # At once, not `focus()` (which waits its turn behind keys already queued): text typed
+        # right after the slash must reach the filter, not the inbox, where a digit answers.
+        self.set_focus(filter_input)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The filter key is text while the filter has focus (it is a priority binding)."""
+        if action == "filter" and self.focused is self.query_one("#filter", Input):
+            return False
+        return True
 
     def on_input_changed(self, event: Input.Changed) -> None:
         """Filter as the user types."""

@@ -251,6 +251,28 @@ async def test_sort_toggle_and_filter() -> None:
         assert inbox.has_focus
 
 
+async def test_keys_typed_right_after_slash_go_to_the_filter() -> None:
+    """Over a slow SSH link "/1s" arrives in one burst: every key after the slash is filter
+    text, none of them a binding (`1` would answer the selected notification, `s` re-sort)."""
+    from textual import events
+
+    app = make_app([CONNECTED, *received(inbox_items())])
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, lambda: app.main.inbox.row_count == 5)
+        order = app.main.inbox.row_ids()
+        for key, character in (("slash", "/"), ("1", "1"), ("s", "s")):
+            app.post_message(events.Key(key, character))  # as the driver does: no waiting
+        await pilot.pause(0.3)
+        assert app.query_one("#filter").value == "1s"
+        assert app.respond.calls == []
+        assert app.screen is app.main  # no answer modal was opened by the `1`
+        await pilot.press("slash")  # in the filter, the filter key is text
+        assert app.query_one("#filter").value == "1s/"
+        app.main.action_back()
+        await pilot.pause()
+        assert app.main.inbox.row_ids() == order
+
+
 async def test_quit_asks_while_an_answer_is_pending() -> None:
     import asyncio
 
