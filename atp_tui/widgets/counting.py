@@ -107,6 +107,8 @@ class InboxCounter:
             after = tally(item, now, self._warning)
             for index in range(3):
                 counts[index] += after[index] - before[index]
+            for moment in self._moments_of(item, now):  # its next one, if any
+                heapq.heappush(moments, (moment, notification_id))
         self._as_of = now
         return self.counts
 
@@ -115,14 +117,16 @@ class InboxCounter:
             self._moments.append((moment, item.summary.id))
 
     def _moments_of(self, item: StoredNotification, now: datetime) -> list[datetime]:
-        """When this item's tally can next change by time alone: warning start, deadline."""
+        """When this item's tally can next change by time alone (the start of the warning,
+        else the deadline): one moment at a time, the next is scheduled when it comes."""
         deadline = item.summary.deadline
         if deadline is None or not item_actionable(item, now):
             return []
-        moments = [deadline]
         if self._warning > 0:
-            moments.append(urgent_from(deadline, self._warning))
-        return [moment for moment in moments if moment > now]
+            warned = urgent_from(deadline, self._warning)
+            if warned > now:
+                return [warned]
+        return [deadline] if deadline > now else []
 
 
 def urgent_from(deadline: datetime, warning: float) -> datetime:
