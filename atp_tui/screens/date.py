@@ -22,6 +22,8 @@ class DateModal(AnswerModal):
     | `escape` | `modal.cancel` | cancel |
     """
 
+    TYPED_ANSWER = True
+
     def compose_body(self) -> Iterable[Widget]:
         """The input, with the expected format and the bounds."""
         assert isinstance(self.action, DateAction)
@@ -39,7 +41,7 @@ class DateModal(AnswerModal):
     def on_mount(self) -> None:
         """Focus the input."""
         super().on_mount()
-        self.query_one("#date-answer", Input).focus()
+        self.focus_answer(self.query_one("#date-answer", Input))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         """Validate and send."""

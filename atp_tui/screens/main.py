@@ -68,13 +68,21 @@ class MainScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open_actions", "Actions", id="main.actions"),
-        Binding("1", "answer(1)", "Answer", key_display="1-9", id="main.answer-1"),
+        # Priority bindings run as the key is read, before the keys typed after it are routed:
+        # those then reach the answer modal (which replays them into its input) or the filter
+        # (focused at once, see `action_filter`), never the inbox.
+        Binding("1", "answer(1)", "Answer", key_display="1-9", id="main.answer-1", priority=True),
         *[
-            Binding(str(n), f"answer({n})", f"Answer {n}", show=False, id=f"main.answer-{n}")
+            Binding(
+                str(n),
+                f"answer({n})",
+                f"Answer {n}",
+                show=False,
+                id=f"main.answer-{n}",
+                priority=True,
+            )
             for n in range(2, 10)
         ],
-        # A priority binding runs as the key is read, before the keys typed after it are
-        # routed: with the focus moved at once, they land in the filter (see `action_filter`).
         Binding("slash", "filter", "Filter", id="main.filter", priority=True),
         Binding("escape", "back", "Back", show=False, id="main.back"),
         Binding("s", "toggle_sort", "Sort", id="main.sort"),
@@ -381,8 +389,8 @@ class MainScreen(Screen[None]):
         self.set_focus(filter_input)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """The filter key is text while the filter has focus (it is a priority binding)."""
-        if action == "filter" and self.focused is self.query_one("#filter", Input):
+        """While the filter has focus, `/` and the digits are text (priority bindings)."""
+        if action in ("filter", "answer") and self.focused is self.query_one("#filter", Input):
             return False
         return True
 

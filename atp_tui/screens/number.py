@@ -38,6 +38,8 @@ class NumberModal(AnswerModal):
     | `escape` | `modal.cancel` | cancel |
     """
 
+    TYPED_ANSWER = True
+
     def compose_body(self) -> Iterable[Widget]:
         """The input and the rules."""
         assert isinstance(self.action, NumberAction)
@@ -50,7 +52,7 @@ class NumberModal(AnswerModal):
     def on_mount(self) -> None:
         """Focus the input."""
         super().on_mount()
-        self.query_one("#number-answer", Input).focus()
+        self.focus_answer(self.query_one("#number-answer", Input))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         """Validate and send."""

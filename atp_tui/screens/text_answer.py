@@ -25,6 +25,8 @@ class TextModal(AnswerModal):
     | `escape` | `modal.cancel` | cancel |
     """
 
+    TYPED_ANSWER = True
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "send", "Send", id="text.send"),
     ]
@@ -70,7 +72,7 @@ class TextModal(AnswerModal):
     def on_mount(self) -> None:
         """Focus the input."""
         super().on_mount()
-        self.query_one("#text-answer").focus()
+        self.focus_answer(self.query_one("#text-answer", Input | TextArea))
 
     def _value(self) -> str:
         if self.multiline:

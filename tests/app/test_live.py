@@ -273,6 +273,21 @@ async def test_keys_typed_right_after_slash_go_to_the_filter() -> None:
         assert app.main.inbox.row_ids() == order
 
 
+async def test_an_answer_typed_in_one_burst_is_what_was_typed() -> None:
+    """`2`, the text and Enter arriving at once (SSH): the text modal gets every character.
+    Before, the text went to the inbox while the modal opened, and Enter sent an empty reply."""
+    from textual import events
+
+    app = make_app([CONNECTED, *received(inbox_items())])
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, lambda: app.main.inbox.row_count == 5)
+        await pilot.press("j")  # n-migrate: action 2 is a text reply
+        for key, character in (("2", "2"), ("l", "l"), ("1", "1"), ("enter", None)):
+            app.post_message(events.Key(key, character))  # as the driver does: no waiting
+        await wait_for(pilot, lambda: app.respond.calls != [])
+        assert app.respond.calls == [("n-migrate", "reply", "l1")]
+
+
 async def test_quit_asks_while_an_answer_is_pending() -> None:
     import asyncio
 
