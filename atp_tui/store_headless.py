@@ -1,11 +1,12 @@
 """The store for `watch`: each notification's id and lifecycle state in memory, not its payload.
 
 `watch` prints a notification and writes its JSON text to the database; it never shows it
-again. Keeping every validated model in memory (as the TUI's `Store` does for its inbox) made a
-long-running `watch` grow by ≈7 KB per notification and cost a third of its ingest time in
-fresh memory for each event. `HeadlessStore` keeps only what exactly-once delivery needs: which
-notification ids are known and their state, so that a repeat is hidden and states only move
-forward. Opening it reads ids and states, not payloads: no validation of the cached inbox.
+again. Keeping every validated model in memory made a long-running `watch` grow by ≈7 KB per
+notification and cost a third of its ingest time in fresh memory for each event; the TUI's
+`Store` keeps a summary of each for its inbox, which `watch` does not need either.
+`HeadlessStore` keeps only what exactly-once delivery needs: which notification ids are known
+and their state, so that a repeat is hidden and states only move forward. Opening it reads ids
+and states, not payloads: no validation of the cached inbox.
 
 Same file and schema as `Store`: the TUI and `watch` can take turns on one state directory.
 The rows it writes have no summary (`atp_tui.protocol.summary`), and a payload it rewrites

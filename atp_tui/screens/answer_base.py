@@ -54,16 +54,16 @@ class AnswerModal(ModalScreen[ChosenAnswer | None]):
 
     #: The line under the body telling which keys send and cancel.
     HINT = "Enter sends · Escape cancels"
-    #: Whether the answer is typed into an input (text, number, date): then keys typed before
-    #: the input has focus are kept and replayed into it (see `on_key`).
-    TYPED_ANSWER: ClassVar[bool] = False
+    #: The selector of the input the answer is typed into (text, number, date), focused on
+    #: mount: keys typed before it has focus are kept and replayed into it (see `on_key`).
+    ANSWER_INPUT: ClassVar[str | None] = None
 
     def __init__(self, notification: Notification, action: Action, initial: object = None) -> None:
         super().__init__(classes="answer-modal")
         self.notification = notification
         self.action = action
         #: Keys that arrived before the input had focus (`None` once it has).
-        self._typed_ahead: list[events.Key] | None = [] if self.TYPED_ANSWER else None
+        self._typed_ahead: list[events.Key] | None = [] if self.ANSWER_INPUT else None
         self.initial = initial
         #: Validation errors shown so far (tests read it).
         self.errors: list[str] = []
@@ -90,24 +90,26 @@ class AnswerModal(ModalScreen[ChosenAnswer | None]):
         return ()
 
     def on_mount(self) -> None:
-        """Honour the app's cursor-blink setting (off in snapshot tests)."""
+        """Honour the app's cursor-blink setting (off in snapshot tests); focus the input."""
         blink = bool(getattr(self.app, "cursor_blink", True))
         for widget in self.query(Input):
             widget.cursor_blink = blink
         for area in self.query(TextArea):
             area.cursor_blink = blink
+        if self.ANSWER_INPUT is not None:
+            self._focus_answer(self.query_one(self.ANSWER_INPUT, Input | TextArea))
 
     def on_key(self, event: events.Key) -> None:
         """Keys typed right after the one that opened the modal (a burst over SSH: `2`,
         `hello`, Enter) reach the modal before its input has focus: they are kept and replayed
-        once it has (`focus_answer`), so the answer is what was typed. Lost, the text was missing
+        once it has (`_focus_answer`), so the answer is what was typed. Lost, the text was missing
         and the Enter that followed sent an empty answer. Escape still cancels at once."""
         if self._typed_ahead is not None and event.key != "escape":
             event.stop()
             event.prevent_default()
             self._typed_ahead.append(event)
 
-    def focus_answer(self, widget: Input | TextArea) -> None:
+    def _focus_answer(self, widget: Input | TextArea) -> None:
         """Focus the answer's input now and replay the keys typed ahead, in order, through the
         app (so that Enter sends, as it would have)."""
         self.set_focus(widget)

@@ -22,7 +22,7 @@ class DateModal(AnswerModal):
     | `escape` | `modal.cancel` | cancel |
     """
 
-    TYPED_ANSWER = True
+    ANSWER_INPUT = "#date-answer"
 
     def compose_body(self) -> Iterable[Widget]:
         """The input, with the expected format and the bounds."""
@@ -37,11 +37,6 @@ class DateModal(AnswerModal):
         initial = self.initial if isinstance(self.initial, str) else ""
         yield Input(initial, placeholder=example, id="date-answer")
         yield Static(Text(" · ".join(rules), style="dim"), id="date-rules", markup=False)
-
-    def on_mount(self) -> None:
-        """Focus the input."""
-        super().on_mount()
-        self.focus_answer(self.query_one("#date-answer", Input))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         """Validate and send."""

@@ -170,8 +170,7 @@ class MainScreen(Screen[None]):
             self._initial if self._initial is not None else self.atp.store.load_notifications()
         )
         self._initial = None
-        self._count_changes(initial)
-        self.inbox.upsert(initial)
+        self.inbox.upsert(initial)  # nothing is counted yet: the first redraw counts it all
         self._show_stale()
         self.inbox.focus()
         filter_input = self.query_one("#filter", Input)

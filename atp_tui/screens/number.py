@@ -38,7 +38,7 @@ class NumberModal(AnswerModal):
     | `escape` | `modal.cancel` | cancel |
     """
 
-    TYPED_ANSWER = True
+    ANSWER_INPUT = "#number-answer"
 
     def compose_body(self) -> Iterable[Widget]:
         """The input and the rules."""
@@ -48,11 +48,6 @@ class NumberModal(AnswerModal):
         yield Static(
             Text(describe_number_rules(self.action), style="dim"), id="number-rules", markup=False
         )
-
-    def on_mount(self) -> None:
-        """Focus the input."""
-        super().on_mount()
-        self.focus_answer(self.query_one("#number-answer", Input))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         """Validate and send."""

@@ -25,7 +25,7 @@ class TextModal(AnswerModal):
     | `escape` | `modal.cancel` | cancel |
     """
 
-    TYPED_ANSWER = True
+    ANSWER_INPUT = "#text-answer"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "send", "Send", id="text.send"),
@@ -68,11 +68,6 @@ class TextModal(AnswerModal):
             yield Input(initial, placeholder=placeholder, id="text-answer")
         limits = self._limits()
         yield Static(Text(limits, style="dim"), id="text-limits", markup=False)
-
-    def on_mount(self) -> None:
-        """Focus the input."""
-        super().on_mount()
-        self.focus_answer(self.query_one("#text-answer", Input | TextArea))
 
     def _value(self) -> str:
         if self.multiline:

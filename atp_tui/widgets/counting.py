@@ -64,7 +64,9 @@ class InboxCounter:
             counts[1] += expiring
             counts[2] += unread
             counts[3] += 1
-            self._schedule(item, now)
+            moment = self._next_moment(item, now)
+            if moment is not None:
+                self._moments.append((moment, item.summary.id))
         heapq.heapify(self._moments)
         self._counts = counts
         self._as_of = now
@@ -76,13 +78,8 @@ class InboxCounter:
             return  # the next advance recounts anyway
         now = self._as_of
         before = (0, 0, 0, 0) if old is None else (*tally(old, now, self._warning), 1)
-        after = (*tally(new, now, self._warning), 1)
-        self._counts = [
-            n + plus - minus for n, plus, minus in zip(self._counts, after, before, strict=True)
-        ]
-        moments = self._moments
-        for moment in self._moments_of(new, now):
-            heapq.heappush(moments, (moment, new.summary.id))
+        self._add_difference(before, (*tally(new, now, self._warning), 1))
+        self._push_next_moment(new, now)
 
     def advance(
         self,
@@ -98,35 +95,37 @@ class InboxCounter:
         moments = self._moments
         while moments and moments[0][0] <= now:
             due.add(heapq.heappop(moments)[1])
-        counts = self._counts
         for notification_id in due:
             item = lookup(notification_id)
             if item is None:
                 continue
-            before = tally(item, last, self._warning)
-            after = tally(item, now, self._warning)
-            for index in range(3):
-                counts[index] += after[index] - before[index]
-            for moment in self._moments_of(item, now):  # its next one, if any
-                heapq.heappush(moments, (moment, notification_id))
+            self._add_difference(
+                (*tally(item, last, self._warning), 1), (*tally(item, now, self._warning), 1)
+            )
+            self._push_next_moment(item, now)
         self._as_of = now
         return self.counts
 
-    def _schedule(self, item: StoredNotification, now: datetime) -> None:
-        for moment in self._moments_of(item, now):
-            self._moments.append((moment, item.summary.id))
+    def _add_difference(self, before: tuple[int, ...], after: tuple[int, ...]) -> None:
+        """Counts += after − before (two tallies of one item, with 1 for "it is there")."""
+        self._counts = [n + a - b for n, a, b in zip(self._counts, after, before, strict=True)]
 
-    def _moments_of(self, item: StoredNotification, now: datetime) -> list[datetime]:
+    def _push_next_moment(self, item: StoredNotification, now: datetime) -> None:
+        moment = self._next_moment(item, now)
+        if moment is not None:
+            heapq.heappush(self._moments, (moment, item.summary.id))
+
+    def _next_moment(self, item: StoredNotification, now: datetime) -> datetime | None:
         """When this item's tally can next change by time alone (the start of the warning,
         else the deadline): one moment at a time, the next is scheduled when it comes."""
         deadline = item.summary.deadline
         if deadline is None or not item_actionable(item, now):
-            return []
+            return None
         if self._warning > 0:
             warned = urgent_from(deadline, self._warning)
             if warned > now:
-                return [warned]
-        return [deadline] if deadline > now else []
+                return warned
+        return deadline if deadline > now else None
 
 
 def urgent_from(deadline: datetime, warning: float) -> datetime:
