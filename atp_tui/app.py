@@ -11,6 +11,7 @@ in-memory store).
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import AsyncIterator, Callable, Iterable
 from pathlib import Path
@@ -26,8 +27,10 @@ from atp_tui.client.clock import SYSTEM_CLOCK, Clock
 from atp_tui.client.events import ConnectionChanged, ConnectionState, EngineEvent
 from atp_tui.screens.main import READ_DELAY, MainScreen
 from atp_tui.settings import ConfigProblem, Settings, did_you_mean
-from atp_tui.store import Store
+from atp_tui.store import StateWriteError, Store
 from atp_tui.text import sanitize
+
+log = logging.getLogger(__name__)
 
 #: The shortest time between two batches of engine events: one frame at Textual's 60 fps.
 #: Measured with bench/latency.py and bench/burst.py: 1/30 s added its wait to every row's
@@ -271,7 +274,11 @@ class AtpApp(App[int]):
             self._engine.stop()
         if self._respond is not None:
             await self._respond.aclose()
-        self.store.commit()
+        try:
+            self.store.commit()
+        except StateWriteError as error:
+            # Nothing is lost: what was not saved is replayed by the server at the next start.
+            log.warning("state not saved at exit: %s", error)
 
 
 def screen_commands(screen: MainScreen) -> Iterable[SystemCommand]:

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import sys
 import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from atp_tui.settings_file import LoadedSettings
-from atp_tui.store import Store
+from atp_tui.store import StateWriteError, Store
 
 
 async def _run(server: str, token: str, state_dir: Path, loaded: LoadedSettings) -> int:
@@ -36,7 +37,13 @@ async def _run(server: str, token: str, state_dir: Path, loaded: LoadedSettings)
         await app.run_async()
         return app.return_code or 0
     finally:
-        store.close()
+        try:
+            store.close()
+        except StateWriteError as error:
+            print(
+                f"atp-tui: warning: {error} (the server replays what was not saved)",
+                file=sys.stderr,
+            )
 
 
 @asynccontextmanager

@@ -6,8 +6,14 @@ calls once per received chunk rather than once per event. The database runs in W
 `synchronous=NORMAL`: a commit does not fsync, and a crash loses at most the last commits, which
 the server replays on resume (the cursor is committed in the same transaction as the events).
 
-A database that cannot be opened or fails its integrity check is moved aside with a warning and
-recreated: state is a cache of what the server holds, and the pager must start.
+A database that is corrupt (not a database, or failing its integrity check) is moved aside with a
+warning and recreated: state is a cache of what the server holds, and the pager must start. One
+that cannot be opened for any other reason (disk full, I/O error, read-only) is never moved aside:
+`open(..., required=True)` raises `StateUnavailable` (for `watch` and `respond`, whose promises
+need the state), otherwise the store runs in memory with a warning.
+
+A commit is all or nothing, in the database and in memory alike: when it fails (`StateWriteError`)
+every queued change stays queued for the next try, so the cursor never gets ahead of the rows.
 """
 
 from __future__ import annotations
@@ -27,7 +33,15 @@ from typing import TYPE_CHECKING, Any, Self
 from atp_tui.client.clock import SYSTEM_CLOCK, Clock
 from atp_tui.protocol.lifecycle import KNOWN_STATES, can_transition
 from atp_tui.protocol.summary import NotificationSummary
-from atp_tui.store_db import DB_NAME, connect, move_aside, transaction
+from atp_tui.store_db import (
+    DB_NAME,
+    StateWriteError,
+    connect,
+    describe_sqlite_error,
+    is_corruption,
+    move_aside,
+    transaction,
+)
 from atp_tui.store_payloads import PayloadReader
 
 if TYPE_CHECKING:
@@ -39,6 +53,11 @@ log = logging.getLogger(__name__)
 SEEN_EVENT_LIMIT = 20_000
 #: A stored cursor longer than this is garbage, not an id.
 MAX_CURSOR_LENGTH = 4096
+
+
+class StateUnavailable(Exception):
+    """The state database cannot be opened (and is not corrupt): the message says why and what
+    to do. Raised by `Store.open(..., required=True)`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,30 +153,56 @@ class Store:
     # -- opening -------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, state_dir: Path, clock: Clock | None = None) -> Self:
-        """Open (or create) the store in `state_dir`; a broken database is moved aside."""
+    def open(cls, state_dir: Path, clock: Clock | None = None, *, required: bool = False) -> Self:
+        """Open (or create) the store in `state_dir`; a corrupt database is moved aside.
+
+        When the state cannot be kept on disk for another reason (read-only, full, I/O error),
+        `required` raises `StateUnavailable`; otherwise the store runs in memory with a warning.
+        """
         clock = clock or SYSTEM_CLOCK
         warnings: list[str] = []
         path = state_dir / DB_NAME
         try:
             state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         except OSError as error:
-            warnings.append(
-                f"cannot create state directory {state_dir} ({error.strerror}); "
-                "state is kept in memory only: check the path or pass --state-dir"
+            return cls._unavailable(
+                f"cannot create state directory {state_dir} ({error.strerror})",
+                "check the path or pass --state-dir",
+                clock,
+                warnings,
+                required=required,
             )
-            return cls(connect(":memory:"), clock, warnings)
         try:
             return cls._open_file(path, clock, warnings)
+        except StateWriteError as error:  # opened, but its first write failed
+            return cls._unavailable(
+                f"state database {path}: {error}; it was left as it is",
+                "then start again",
+                clock,
+                warnings,
+                required=required,
+            )
         except (sqlite3.DatabaseError, ValueError) as error:
+            if isinstance(error, sqlite3.Error) and not is_corruption(error):
+                return cls._unavailable(
+                    f"cannot open state database {path} ({describe_sqlite_error(error)}); "
+                    "it was left as it is",
+                    "free disk space or fix the permissions, then start again",
+                    clock,
+                    warnings,
+                    required=required,
+                )
             try:
                 moved = move_aside(path, clock)
             except OSError as move_error:
-                warnings.append(
+                return cls._unavailable(
                     f"state database {path} is unreadable ({error}) and cannot be moved aside "
-                    f"({move_error.strerror}); state is kept in memory only"
+                    f"({move_error.strerror})",
+                    "move it away by hand",
+                    clock,
+                    warnings,
+                    required=required,
                 )
-                return cls(connect(":memory:"), clock, warnings)
             warnings.append(
                 f"state database {path} was unreadable ({error}); moved it to {moved} and "
                 "started fresh: notifications will be replayed by the server"
@@ -165,8 +210,23 @@ class Store:
         try:
             return cls._open_file(path, clock, warnings)
         except sqlite3.DatabaseError as error:
-            warnings.append(f"cannot recreate {path} ({error}); state is kept in memory only")
-            return cls(connect(":memory:"), clock, warnings)
+            return cls._unavailable(
+                f"cannot recreate {path} ({describe_sqlite_error(error)})",
+                "free disk space or fix the permissions, then start again",
+                clock,
+                warnings,
+                required=required,
+            )
+
+    @classmethod
+    def _unavailable(
+        cls, problem: str, fix: str, clock: Clock, warnings: list[str], *, required: bool
+    ) -> Self:
+        """Raise `StateUnavailable`, or fall back to a store in memory with a warning."""
+        if required:
+            raise StateUnavailable(f"{problem}: {fix}")
+        warnings.append(f"{problem}; state is kept in memory only: {fix}")
+        return cls(connect(":memory:"), clock, warnings)
 
     @classmethod
     def _open_file(cls, path: Path, clock: Clock, warnings: list[str]) -> Self:
@@ -273,7 +333,10 @@ class Store:
     def set_cursor(self, value: str) -> None:
         """Remember the last processed event id (written at the next commit)."""
         if not valid_cursor(value):
-            raise ValueError("an event id cannot contain NUL, CR or LF")
+            raise ValueError(
+                f"not a usable event id: it contains NUL, CR or LF, or is longer than "
+                f"{MAX_CURSOR_LENGTH} characters"
+            )
         if self._meta.get("cursor", "") != value:
             self._meta["cursor"] = value
             self._meta_updates["cursor"] = value or None
@@ -339,7 +402,11 @@ class Store:
         if known is not None and not known.read:
             self._items[notification_id] = replace(known, read=True)
             self._dirty_items[notification_id] = None
-            self.commit()
+            try:
+                self.commit()
+            except StateWriteError as error:
+                # Kept queued: the stream's next commit retries it and tells the user.
+                log.warning("read mark not saved yet: %s", error)
 
     # -- seen event ids ------------------------------------------------------------------
 
@@ -366,8 +433,11 @@ class Store:
         outcome: str,
         detail: str = "",
     ) -> None:
-        """Log one answer attempt and commit at once: answers are rare and must not be lost."""
-        self._db.execute(
+        """Log one answer attempt and commit at once: answers are rare and must not be lost.
+
+        `StateWriteError` when it cannot be written (the caller must say so: an answer whose
+        attempt is not logged loses its "already answered" guard)."""
+        self._execute_write(
             "INSERT INTO responses (notification_id, action_id, response_data, attempted_at,"
             " outcome, detail) VALUES (?, ?, ?, ?, ?, ?)",
             (
@@ -380,6 +450,13 @@ class Store:
             ),
         )
         self.commit()
+
+    def _execute_write(self, statement: str, parameters: tuple[object, ...]) -> None:
+        """One statement in its own (autocommit) transaction; failures as `StateWriteError`."""
+        try:
+            self._db.execute(statement, parameters)
+        except sqlite3.Error as error:
+            raise _write_error(error) from error
 
     def responses(self, notification_id: str | None = None) -> list[ResponseAttempt]:
         """The response log, oldest first; all of it or one notification's."""
@@ -407,9 +484,20 @@ class Store:
         return bool(self._dirty_items or self._new_seen or self._meta_updates)
 
     def commit(self) -> None:
-        """Write every queued change in one transaction."""
+        """Write every queued change in one transaction, or none of them.
+
+        `StateWriteError` when the database refuses (disk full, I/O error): the changes stay
+        queued, in memory as they were, and the next `commit()` tries them all again.
+        """
         if not self.has_pending_writes:
             return
+        try:
+            self._write_transaction()
+        except sqlite3.Error as error:
+            raise _write_error(error) from error
+        self._committed()
+
+    def _write_transaction(self) -> None:
         with transaction(self._db):
             if self._dirty_items:
                 self._write_notifications()
@@ -432,6 +520,10 @@ class Store:
                         " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                         (key, value),
                     )
+
+    def _committed(self) -> None:
+        """Forget what the last commit wrote (only after it succeeded)."""
+        self._raw_json.clear()
         self._dirty_items.clear()
         self._new_seen.clear()
         self._meta_updates.clear()
@@ -444,7 +536,7 @@ class Store:
         state_rows: list[tuple[object, ...]] = []
         for key in self._dirty_items:
             item = self._items[key]
-            raw = self._raw_json.pop(key, None)
+            raw = self._raw_json.get(key)
             summary = item.summary.to_json()
             if raw is None:
                 state_rows.append((item.status, item.status_reason, int(item.read), summary, key))
@@ -476,11 +568,30 @@ class Store:
         """Copy the WAL into the database (and fsync): call it when the stream is quiet.
 
         Passive: never waits for other connections; what it cannot copy now, a later one does.
+        A checkpoint that fails (disk full) is tried again at the next quiet moment: the WAL
+        still holds every commit.
         """
+        try:
+            self._db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        except sqlite3.Error as error:
+            log.warning("checkpoint failed, will try again: %s", describe_sqlite_error(error))
+            return
         self._uncheckpointed = False
-        self._db.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
-    def close(self) -> None:
-        """Flush and close."""
-        self.commit()
-        self._db.close()
+    def close(self, *, save: bool = True) -> None:
+        """Commit (unless `save` is false: queued changes are dropped) and close.
+
+        `StateWriteError` (after closing) when the last changes could not be saved."""
+        try:
+            if save:
+                self.commit()
+        finally:
+            self._db.close()
+
+
+def _write_error(error: sqlite3.Error) -> StateWriteError:
+    """The `StateWriteError` for a failed write, naming SQLite's cause and what to do."""
+    return StateWriteError(
+        f"cannot save state ({describe_sqlite_error(error)}): free disk space or fix the "
+        "state directory's permissions"
+    )

@@ -46,6 +46,53 @@ CREATE TABLE IF NOT EXISTS responses (
 """
 
 
+#: SQLite's result codes that say nothing about the file's content: it is busy, full, out of
+#: reach or not writable. Any other error met while opening it (SQLITE_CORRUPT, SQLITE_NOTADB,
+#: text that cannot be decoded, a failed integrity check) means the content is damaged.
+_ENVIRONMENT_CODES = frozenset(
+    {
+        sqlite3.SQLITE_PERM,
+        sqlite3.SQLITE_BUSY,
+        sqlite3.SQLITE_LOCKED,
+        sqlite3.SQLITE_NOMEM,
+        sqlite3.SQLITE_READONLY,
+        sqlite3.SQLITE_INTERRUPT,
+        sqlite3.SQLITE_IOERR,
+        sqlite3.SQLITE_FULL,
+        sqlite3.SQLITE_CANTOPEN,
+        sqlite3.SQLITE_PROTOCOL,
+        sqlite3.SQLITE_AUTH,
+    }
+)
+
+
+class IntegrityCheckFailed(sqlite3.DatabaseError):
+    """`PRAGMA quick_check` found the database damaged."""
+
+
+class StateWriteError(Exception):
+    """State could not be written (disk full, I/O error, read-only file): nothing was changed.
+
+    The message names the cause and what to do; the queued changes are kept for a later try.
+    """
+
+
+def is_corruption(error: sqlite3.Error) -> bool:
+    """Whether an error means the database file is damaged, so moving it aside can help.
+
+    A full disk, an I/O error, a lock or a read-only file say nothing about the file: moving a
+    healthy database aside for them would throw away the cursor, the seen ids and the answers.
+    """
+    code = getattr(error, "sqlite_errorcode", None)
+    # No code: raised by Python's module over what it read (undecodable text): damaged content.
+    return code is None or (code & 0xFF) not in _ENVIRONMENT_CODES
+
+
+def describe_sqlite_error(error: sqlite3.Error) -> str:
+    """A short cause for a message: SQLite's own words, e.g. `database or disk is full`."""
+    return str(error) or type(error).__name__
+
+
 def connect(target: str) -> sqlite3.Connection:
     """Open (or create) the database at `target` in autocommit mode; `DatabaseError` when the
     file is not a database or fails its integrity check."""
@@ -57,7 +104,7 @@ def connect(target: str) -> sqlite3.Connection:
             connection.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
             status = connection.execute("PRAGMA quick_check").fetchone()
             if status is None or status[0] != "ok":
-                raise sqlite3.DatabaseError(f"integrity check failed: {status}")
+                raise IntegrityCheckFailed(f"integrity check failed: {status}")
         connection.executescript(_SCHEMA)
         columns = {row[1] for row in connection.execute("PRAGMA table_info(notifications)")}
         if "summary" not in columns:  # a database from before summaries: filled in on load
@@ -81,11 +128,16 @@ def move_aside(path: Path, clock: Clock) -> Path:
 
 @contextmanager
 def transaction(connection: sqlite3.Connection) -> Iterator[None]:
-    """BEGIN … COMMIT, rolled back on error (the connection runs in autocommit mode)."""
+    """BEGIN … COMMIT, rolled back on error (the connection runs in autocommit mode).
+
+    A failed COMMIT (disk full, I/O error) may have rolled back by itself already; either way
+    nothing of the transaction is in the database afterwards.
+    """
     connection.execute("BEGIN")
     try:
         yield
+        connection.execute("COMMIT")
     except BaseException:
-        connection.execute("ROLLBACK")
+        if connection.in_transaction:
+            connection.execute("ROLLBACK")
         raise
-    connection.execute("COMMIT")

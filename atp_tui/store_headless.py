@@ -96,7 +96,7 @@ class HeadlessStore(Store):
             # A known id conflicts, so its arrival columns are not written: "" stands in.
             arrivals = self._arrivals
             rows = [
-                (key, raw, states[key], *arrivals.pop(key, ("", None)))
+                (key, raw, states[key], *arrivals.get(key, ("", None)))
                 for key, raw in self._raw_json.items()
             ]
             self._db.executemany(
@@ -105,10 +105,13 @@ class HeadlessStore(Store):
                 " raw = excluded.raw, status = excluded.status, summary = NULL",
                 rows,
             )
-            self._raw_json.clear()
         if self._reasons:
             self._db.executemany(
                 "UPDATE notifications SET status = ?, status_reason = ? WHERE id = ?",
                 [(states[key], reason, key) for key, reason in self._reasons.items()],
             )
-            self._reasons.clear()
+
+    def _committed(self) -> None:
+        self._arrivals.clear()
+        self._reasons.clear()
+        super()._committed()

@@ -638,3 +638,84 @@ def test_commits_wait_for_a_checkpoint_and_the_wal_is_bounded(state_dir: Path) -
     reopened = Store.open(state_dir)
     assert reopened.cursor == "7"
     reopened.close()
+
+
+# -- SSE-CLIENT-RULES 71/72: a full disk is not a corrupt file ------------------------------
+
+
+@pytest.mark.parametrize("kind", ["Store", "HeadlessStore"])
+def test_case_71_a_failed_commit_keeps_every_change_queued(state_dir: Path, kind: str) -> None:
+    """A COMMIT refused for space (SQLITE_FULL via `max_page_count`) writes nothing, raises
+    `StateWriteError`, and the next commit writes the rows and the cursor together."""
+    from atp_tui.store_db import StateWriteError
+    from atp_tui.store_headless import HeadlessStore
+
+    opened = (Store if kind == "Store" else HeadlessStore).open(state_dir)
+    pages = opened._db.execute("PRAGMA page_count").fetchone()[0]
+    opened._db.execute(f"PRAGMA max_page_count = {pages}")
+    for i in range(20):
+        opened.add_notification(
+            _n(f"n{i}", context={"title": "t", "description": "x" * 2000}), str(i)
+        )
+        opened.remember_event(str(i))
+    opened.set_cursor("19")
+    with pytest.raises(StateWriteError, match="database or disk is full"):
+        opened.commit()
+    assert opened.has_pending_writes
+    assert _peek(state_dir, "SELECT COUNT(*) FROM notifications") == [(0,)]
+    assert _peek(state_dir, "SELECT value FROM meta WHERE key = 'cursor'") == []
+
+    opened._db.execute("PRAGMA max_page_count = 1073741823")
+    opened.commit()
+    opened.close()
+    assert _peek(state_dir, "SELECT COUNT(*) FROM notifications") == [(20,)]
+    assert _peek(state_dir, "SELECT COUNT(*) FROM seen_events") == [(20,)]
+    assert _peek(state_dir, "SELECT value FROM meta WHERE key = 'cursor'") == [("19",)]
+    reopened = Store.open(state_dir)
+    assert len(reopened.load_notifications()) == 20
+    assert reopened.load_notifications()[5].notification.context.description == "x" * 2000
+    reopened.close()
+
+
+def test_case_72_an_unopenable_database_is_never_moved_aside(
+    state_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """I/O errors, a full disk or a read-only file at open: `required` raises, otherwise the
+    store runs in memory; the healthy file stays where it is either way."""
+    from atp_tui.store import StateUnavailable
+
+    Store.open(state_dir).close()
+    real_connect = store_module.connect
+
+    def failing(target: str) -> sqlite3.Connection:
+        if target == ":memory:":
+            return real_connect(target)
+        error = sqlite3.OperationalError("disk I/O error")
+        error.sqlite_errorcode = sqlite3.SQLITE_IOERR  # type: ignore[attr-defined]
+        raise error
+
+    monkeypatch.setattr(store_module, "connect", failing)
+    with pytest.raises(StateUnavailable, match=r"disk I/O error.*left as it is"):
+        Store.open(state_dir, required=True)
+    fallback = Store.open(state_dir)
+    assert "kept in memory only" in fallback.warnings[0]
+    assert "moved" not in fallback.warnings[0]
+    fallback.close()
+    assert sorted(path.name for path in state_dir.iterdir()) == [DB_NAME]
+
+
+def test_case_72_only_damage_counts_as_corruption() -> None:
+    from atp_tui.store_db import IntegrityCheckFailed, is_corruption
+
+    def error(code: int | None, text: str = "x") -> sqlite3.Error:
+        made = sqlite3.OperationalError(text)
+        if code is not None:
+            made.sqlite_errorcode = code  # type: ignore[attr-defined]
+        return made
+
+    assert is_corruption(error(sqlite3.SQLITE_CORRUPT))
+    assert is_corruption(error(sqlite3.SQLITE_NOTADB))
+    assert is_corruption(IntegrityCheckFailed("integrity check failed"))
+    assert is_corruption(error(None, "Could not decode to UTF-8 column"))
+    for code in (sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR, 522, sqlite3.SQLITE_READONLY):
+        assert not is_corruption(error(code)), code
