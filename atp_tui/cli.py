@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from atp_tui.settings_file import LoadedSettings
 
 EXIT_USAGE = 2
+#: The state dir cannot be opened (disk full, read-only, I/O error); as `watch`'s.
+EXIT_STATE_UNAVAILABLE = 4
 
 _CONNECTION_HELP = """\
 connection options fall back to the environment: ATP_SERVER, ATP_TOKEN. Prefer ATP_TOKEN over
@@ -264,14 +266,18 @@ def _run_report(args: argparse.Namespace) -> int:
     """`history` and `handover`: read the store, print, never touch the network."""
     from atp_tui import history
     from atp_tui.client.clock import SYSTEM_CLOCK
-    from atp_tui.store import Store
+    from atp_tui.store import StateUnavailable, StateWriteError, Store
 
     try:
         window = history.parse_since(args.since)
     except ValueError as error:
         raise UsageError(str(error)) from None
     loaded = _load_settings(args)
-    store = Store.open(_state_dir(loaded))
+    try:
+        store = Store.open(_state_dir(loaded), required=True)
+    except StateUnavailable as error:
+        print(f"atp-tui: error: {error}", file=sys.stderr)
+        return EXIT_STATE_UNAVAILABLE
     for warning in store.warnings:
         print(f"atp-tui: warning: {warning}", file=sys.stderr)
     now = SYSTEM_CLOCK.now()
@@ -290,7 +296,10 @@ def _run_report(args: argparse.Namespace) -> int:
             else:
                 print(history.format_handover_markdown(report), end="")
     finally:
-        store.close()
+        try:
+            store.close()  # summaries made from payloads at open are written back
+        except StateWriteError as error:
+            print(f"atp-tui: warning: {error}", file=sys.stderr)
     return 0
 
 

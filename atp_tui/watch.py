@@ -2,8 +2,9 @@
 
 Contract (README "watch"): one JSON object per line for each notification, status_update and
 error event, `{"event", "id", "data"}`; a notification id is printed at most once, also across
-restarts with the same state dir; exit 0 on SIGINT/SIGTERM with state flushed, 3 when the
-credentials are refused, 1 when the server says to stop streaming.
+restarts with the same state dir; exit 0 on SIGINT/SIGTERM with state flushed or when stdout is
+closed, 3 when the credentials are refused, 1 when the server says to stop streaming, 4 when the
+state dir cannot be opened or written (README "Failure behaviour").
 """
 
 from __future__ import annotations
@@ -11,25 +12,33 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
+import select
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
 from atp_tui.client.events import (
     ConnectionChanged,
     EngineEvent,
+    EngineNotice,
     EventSkipped,
     NotificationReceived,
     ServerErrorReceived,
     StatusChanged,
 )
 from atp_tui.client.stream import EngineConfig, StreamEngine
+from atp_tui.store import StateUnavailable
+from atp_tui.store_db import StateWriteError
 from atp_tui.store_headless import HeadlessStore
 
 EXIT_OK = 0
 EXIT_SERVER_STOPPED = 1
 EXIT_AUTH_REFUSED = 3
+#: The state dir cannot be opened or written (disk full, read-only, I/O error).
+EXIT_STATE_UNAVAILABLE = 4
 
 
 def _line(event: str, event_id: str | None, data: dict[str, Any]) -> str:
@@ -65,20 +74,35 @@ async def run_watch(
     out: TextIO = sys.stdout,
     err: TextIO = sys.stderr,
 ) -> int:
-    """Subscribe until a signal or a fatal refusal; returns the process exit status."""
-    store = HeadlessStore.open(state_dir)
+    """Subscribe until a signal or a fatal refusal; returns the process exit status.
+
+    Each chunk's lines are written, then the state is committed (`StreamEngine`'s `on_batch`):
+    a write that fails (the reader went away) commits nothing of its chunk, so the next start
+    prints it again rather than never.
+    """
+
+    def say(message: str) -> None:
+        print(f"atp-tui: {message}", file=err, flush=True)
+
+    try:
+        store = HeadlessStore.open(state_dir, required=True)
+    except StateUnavailable as error:
+        # Without its state `watch` would print again, at the next start, all it prints now.
+        say(f"error: {error}")
+        return EXIT_STATE_UNAVAILABLE
     for warning in store.warnings:
-        print(f"atp-tui: warning: {warning}", file=err, flush=True)
-    # Lines are collected and written once per received chunk: one write (and one flush)
-    # per chunk rather than per line, also where the stream is unbuffered (PYTHONUNBUFFERED).
+        say(f"warning: {warning}")
+    # Lines are collected and written once per received chunk: one write per chunk rather
+    # than per line, also where the stream is unbuffered (PYTHONUNBUFFERED).
     pending: list[str] = []
+    write = _writer_for(out)
 
     def write_pending() -> None:
         if pending:
             pending.append("")  # the last line's newline
-            out.write("\n".join(pending))
+            text = "\n".join(pending)
             pending.clear()
-        out.flush()
+            write(text)
 
     engine = StreamEngine(config, store, on_batch=write_pending, freeze_gc=True)
     loop = asyncio.get_running_loop()
@@ -86,13 +110,14 @@ async def run_watch(
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(signum, engine.stop)
     status = EXIT_OK
+    saved = False
     try:
         async for event in engine.events():
             line = format_event(event)
             if line is not None:
                 pending.append(line)
             elif isinstance(event, ConnectionChanged):
-                print(f"atp-tui: {event.state.describe()}", file=err, flush=True)
+                say(event.state.describe())
                 if event.state.kind == "auth_refused":
                     status = EXIT_AUTH_REFUSED
                     engine.stop()
@@ -100,11 +125,73 @@ async def run_watch(
                     status = EXIT_SERVER_STOPPED
                     engine.stop()
             elif isinstance(event, EventSkipped):
-                print(f"atp-tui: skipped: {event.reason}", file=err, flush=True)
+                say(f"skipped: {event.reason}")
+            elif isinstance(event, EngineNotice):
+                say(
+                    event.message
+                    if event.severity == "info"
+                    else f"{event.severity}: {event.message}"
+                )
+        saved = engine.unsaved is None
+    except BrokenPipeError:
+        _quiet_closed_stdout(out)
+        say("stdout was closed; stopped (what it did not take is printed at the next start)")
     finally:
-        write_pending()
-        store.close()
         for signum in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.remove_signal_handler(signum)
+        unsaved = engine.unsaved
+        try:
+            # Only a clean end commits: after a failed write, the chunk must stay unrecorded.
+            store.close(save=saved)
+        except StateWriteError as error:
+            unsaved = str(error)
+    if unsaved is not None:
+        say(
+            f"error: {unsaved}; the last notifications printed were not recorded and "
+            "will be printed again at the next start"
+        )
+        return EXIT_STATE_UNAVAILABLE
     return status
+
+
+def _writer_for(out: TextIO) -> Callable[[str], None]:
+    """How a chunk's lines are written to `out`: whole, or not at all past the failing byte.
+
+    Straight to the file descriptor where there is one: CPython's buffered writer drops the
+    rest of a large write to a pipe when a signal (SIGTERM, SIGINT) interrupts it part-way
+    (`write()` returns a partial count and the remainder is lost), which tore a line in two
+    and lost its end. `os.write` in a loop writes every byte or raises.
+    """
+    try:
+        fd = out.fileno()
+    except (OSError, ValueError, AttributeError):  # io.StringIO and friends: no descriptor
+        fd = None
+    if fd is None:
+
+        def write_text(text: str) -> None:
+            out.write(text)
+            out.flush()
+
+        return write_text
+    out.flush()  # anything written through `out` before goes first
+
+    def write_all(text: str) -> None:
+        data = memoryview(text.encode("utf-8"))
+        while data:
+            try:
+                written = os.write(fd, data)
+            except BlockingIOError:  # a non-blocking pipe (set by whoever shares it): wait
+                select.select([], [fd], [])
+                continue
+            data = data[written:]
+
+    return write_all
+
+
+def _quiet_closed_stdout(out: TextIO) -> None:
+    """Point a closed stdout at /dev/null, so the interpreter's last flush cannot fail too."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, out.fileno())
+        os.close(devnull)

@@ -25,7 +25,7 @@ from atp_tui.client.events import (
 from atp_tui.client.sse_parser import OversizedEvent, SSEEvent
 from atp_tui.protocol.models import Notification, ServerError, StatusUpdate
 from atp_tui.protocol.wire import MalformedEvent, decode_event
-from atp_tui.store import Store
+from atp_tui.store import MAX_CURSOR_LENGTH, Store
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +68,8 @@ class Delivery:
                 )
             ]
         event_id = event.last_event_id if event.own_id else None
-        if event_id:
+        # An id too long to store (case 74) is not remembered: notification ids still dedupe.
+        if event_id and len(event_id) <= MAX_CURSOR_LENGTH:
             if self._store.event_seen(event_id):
                 self.stats.duplicates += 1
                 return []

@@ -79,6 +79,18 @@ class EventSkipped:
     event_id: str | None
 
 
+NoticeSeverity = Literal["info", "warning", "error"]
+
+
+@dataclass(frozen=True, slots=True)
+class EngineNotice:
+    """Something the user should know that is not an ATP event: state that cannot be saved
+    (an error until a later notice says it is saved again), an event id unusable as a cursor."""
+
+    message: str
+    severity: NoticeSeverity = "warning"
+
+
 @dataclass(frozen=True, slots=True)
 class ConnectionChanged:
     """The connection state changed."""
@@ -87,5 +99,10 @@ class ConnectionChanged:
 
 
 EngineEvent = (
-    NotificationReceived | StatusChanged | ServerErrorReceived | EventSkipped | ConnectionChanged
+    NotificationReceived
+    | StatusChanged
+    | ServerErrorReceived
+    | EventSkipped
+    | EngineNotice
+    | ConnectionChanged
 )

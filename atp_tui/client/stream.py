@@ -21,7 +21,12 @@ import httpx
 from atp_tui.client.backoff import STABLE_AFTER, Backoff, parse_retry_after
 from atp_tui.client.clock import SYSTEM_CLOCK, Clock
 from atp_tui.client.delivery import Delivery, DeliveryStats
-from atp_tui.client.events import ConnectionChanged, ConnectionState, EngineEvent
+from atp_tui.client.events import (
+    ConnectionChanged,
+    ConnectionState,
+    EngineEvent,
+    EngineNotice,
+)
 from atp_tui.client.heap import LongLivedHeap
 from atp_tui.client.http import (
     EVENTS_PATH,
@@ -34,7 +39,8 @@ from atp_tui.client.http import (
 )
 from atp_tui.client.polling import Poller, PollRefused
 from atp_tui.client.sse_parser import LineTooLong, SSEDecoder, SSEEvent
-from atp_tui.store import Store
+from atp_tui.store import Store, valid_cursor
+from atp_tui.store_db import StateWriteError
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +55,8 @@ _QUEUE_HIGH_WATER = 32
 COMMIT_EVERY = 0.1
 #: Seconds without data after which the store's WAL is checkpointed (`Store.checkpoint`).
 CHECKPOINT_WHEN_QUIET = 1.0
+#: While the state cannot be saved (disk full), the commit is tried again this often.
+STATE_RETRY_SECONDS = 2.0
 
 
 @dataclass
@@ -113,7 +121,9 @@ class StreamEngine:
         self._backoff = Backoff(self._clock, jitter=jitter)
         self._delivery = Delivery(store, self._clock)
         self._poller = Poller(config, store, self._delivery, self._clock)
-        #: Called after each handled chunk, just before the store commits (e.g. flush stdout).
+        #: Called after each handled chunk, just before the store commits (e.g. write stdout).
+        #: When it raises, nothing of that chunk is committed. With it, every chunk is committed
+        #: right after it (what was written and what is stored differ by one write at most).
         self._on_batch = on_batch
         #: Long-running processes keep the GC off the growing inbox cache (see `heap`).
         self._heap = LongLivedHeap(self._clock) if freeze_gc else None
@@ -123,6 +133,10 @@ class StreamEngine:
         self._reader: asyncio.Task[None] | None = None
         self.state = ConnectionState("connecting")
         self.connection_attempts = 0
+        #: Set when the last commit, at the end of `events()`, failed: what was not saved.
+        self.unsaved: str | None = None
+        #: An event id too long to resume from, reported once (`_advance_cursor`).
+        self._unusable_id: str | None = None
 
     @property
     def stats(self) -> DeliveryStats:
@@ -132,7 +146,8 @@ class StreamEngine:
     # -- control ------------------------------------------------------------------------
 
     def stop(self) -> None:
-        """End `events()`: no reconnect afterwards and no event delivered after this call."""
+        """End `events()` soon: the events of the chunk being handled (already stored) are
+        still yielded and committed, then no new chunk is read and no reconnect is made."""
         self._stopped = True
         self._interrupt()
 
@@ -155,19 +170,26 @@ class StreamEngine:
     # -- the loop -----------------------------------------------------------------------
 
     async def events(self) -> AsyncIterator[EngineEvent]:
-        """Yield events and connection changes until `stop()`."""
+        """Yield events and connection changes until `stop()`.
+
+        Only an `events()` that ends by `stop()` commits what is left; one ended by an error
+        (the consumer could not write its output, say) or by closing the generator commits
+        nothing more, so the store never records as handled what the consumer never had.
+        When that last commit fails, `unsaved` says why.
+        """
         client = make_http_client(
             read_timeout=self.config.heartbeat_timeout + 15.0, transport=self._transport
         )
         try:
             async for event in self._run(client):
-                if self._stopped:
-                    break
                 yield event
         finally:
             await self._close_reader()
-            self._store.commit()
             await client.aclose()
+        try:
+            self._store.commit()
+        except StateWriteError as error:
+            self.unsaved = str(error)
 
     async def _run(self, client: httpx.AsyncClient) -> AsyncIterator[EngineEvent]:
         polling = False
@@ -399,67 +421,116 @@ class StreamEngine:
         self._delivery.progress = False
         yield self._set_state("connected", self.config.server)
         reason = "server closed the stream"
-        try:
-            while True:
-                remaining = max(last_line + timeout - self._clock.monotonic(), 0.0)
-                # Quiet for a moment after commits: checkpoint now, not in the next burst.
-                checkpoint = self._store.needs_checkpoint and remaining > CHECKPOINT_WHEN_QUIET
-                try:
-                    item = await asyncio.wait_for(
-                        queue.get(), CHECKPOINT_WHEN_QUIET if checkpoint else remaining
-                    )
-                except TimeoutError:
-                    if checkpoint:
-                        self._store.checkpoint()
-                        continue
-                    reason = f"no heartbeat for {timeout:g} s"
-                    break
-                if queue.qsize() < _QUEUE_HIGH_WATER // 2:
-                    drained.set()
-                if item is _EOF:
-                    break
-                if isinstance(item, Exception):
-                    reason = describe_transport_error(item)
-                    break
-                lines_before = decoder.lines_completed
-                try:
-                    parsed = decoder.feed(item)  # type: ignore[arg-type]
-                except LineTooLong as error:
-                    reason = str(error)
-                    break
-                if decoder.lines_completed != lines_before:
-                    last_line = self._clock.monotonic()
-                for sse_event in parsed:
-                    for event in self._delivery.handle_sse(sse_event):
-                        yield event
-                    if isinstance(sse_event, SSEEvent):
-                        # After the consumer handled it: a crash before this replays, not loses.
-                        self._store.set_cursor(sse_event.last_event_id)
-                self._store.set_cursor(decoder.last_event_id)
-                if decoder.retry_ms is not None:
-                    self._backoff.set_retry_ms(decoder.retry_ms)
-                # Caught up with the socket: commit now. In a burst: at most every COMMIT_EVERY s.
-                self._flush(caught_up=queue.empty())
-        finally:
-            self._flush()
+        while not self._stopped:
+            remaining = max(last_line + timeout - self._clock.monotonic(), 0.0)
+            # Quiet for a moment after commits: checkpoint now, not in the next burst.
+            checkpoint = self._store.needs_checkpoint and remaining > CHECKPOINT_WHEN_QUIET
+            try:
+                item = await asyncio.wait_for(
+                    queue.get(), CHECKPOINT_WHEN_QUIET if checkpoint else remaining
+                )
+            except TimeoutError:
+                if checkpoint:
+                    self._store.checkpoint()
+                    continue
+                reason = f"no heartbeat for {timeout:g} s"
+                break
+            if queue.qsize() < _QUEUE_HIGH_WATER // 2:
+                drained.set()
+            if item is _EOF:
+                break
+            if isinstance(item, Exception):
+                reason = describe_transport_error(item)
+                break
+            lines_before = decoder.lines_completed
+            try:
+                parsed = decoder.feed(item)  # type: ignore[arg-type]
+            except LineTooLong as error:
+                reason = str(error)
+                break
+            if decoder.lines_completed != lines_before:
+                last_line = self._clock.monotonic()
+            for sse_event in parsed:
+                for event in self._delivery.handle_sse(sse_event):
+                    yield event
+                if isinstance(sse_event, SSEEvent):
+                    # After the consumer handled it: a crash before this replays, not loses.
+                    notice = self._advance_cursor(sse_event.last_event_id)
+                    if notice is not None:
+                        yield notice
+            self._advance_cursor(decoder.last_event_id)
+            if decoder.retry_ms is not None:
+                self._backoff.set_retry_ms(decoder.retry_ms)
+            # Caught up with the socket: commit now. In a burst: at most every COMMIT_EVERY s.
+            async for notice in self._persist(caught_up=queue.empty()):
+                yield notice
+        # Not in a `finally`: a chunk whose output failed (an exception here) is not committed.
+        async for notice in self._persist():
+            yield notice
         stable = self._clock.monotonic() - opened_at >= STABLE_AFTER
         if self._delivery.progress or stable:
             self._backoff.reset()
         outcome.append(_Outcome("retry", reason))
 
-    def _flush(self, *, caught_up: bool = True) -> None:
-        """Flush the consumer's output, then commit the store (see `COMMIT_EVERY`)."""
+    def _advance_cursor(self, event_id: str) -> EngineNotice | None:
+        """Resume from `event_id` next time, if it can be sent back (SSE-CLIENT-RULES 74).
+
+        An id longer than `MAX_CURSOR_LENGTH` is not stored nor sent: the cursor stays at the
+        last usable id, so a reconnect replays a little and dedupe hides the repeats. The
+        event itself was delivered like any other; the notice comes once per such id.
+        """
+        if valid_cursor(event_id):
+            self._store.set_cursor(event_id)
+            return None
+        if event_id == self._unusable_id:
+            return None
+        self._unusable_id = event_id
+        return EngineNotice(
+            f"an event id of {len(event_id)} characters is too long to resume from; "
+            "the stream will resume from the previous id (repeats are hidden)"
+        )
+
+    async def _persist(self, *, caught_up: bool = True) -> AsyncIterator[EngineEvent]:
+        """Hand the chunk's output to the consumer (`on_batch`), then commit the store.
+
+        Without `on_batch`, a burst commits at most every `COMMIT_EVERY` s. When the state
+        cannot be saved (disk full), no further chunk is read: the commit is tried again every
+        `STATE_RETRY_SECONDS` until it works or the engine stops, with a notice each way.
+        """
         if self._on_batch is not None:
-            self._on_batch()
+            self._on_batch()  # may raise: then nothing of this chunk is committed
         if not self._store.has_pending_writes:
             return
         now = self._clock.monotonic()
-        if not caught_up and now - self._last_commit < COMMIT_EVERY:
+        if self._on_batch is None and not caught_up and now - self._last_commit < COMMIT_EVERY:
             return
-        self._last_commit = now
-        self._store.commit()
+        try:
+            self._store.commit()
+        except StateWriteError as error:
+            yield EngineNotice(
+                f"{error}; no new events are taken until it is saved "
+                f"(trying again every {STATE_RETRY_SECONDS:g} s)",
+                "error",
+            )
+            if not await self._retry_commit():
+                return  # stopped: `events()` makes a last try and reports
+            yield EngineNotice("state saved again; taking new events", "info")
+        self._last_commit = self._clock.monotonic()
         if self._heap is not None:
             self._heap.settled()
+
+    async def _retry_commit(self) -> bool:
+        """Commit again every `STATE_RETRY_SECONDS` until it works (`True`) or `stop()`."""
+        while True:
+            await self._wait(STATE_RETRY_SECONDS)
+            if self._stopped:
+                return False
+            try:
+                self._store.commit()
+            except StateWriteError as error:
+                log.debug("state still not saved: %s", error)
+                continue
+            return True
 
     async def _poll_once(self, client: httpx.AsyncClient) -> AsyncIterator[EngineEvent]:
         """One polling round; failures become a state change, not an exception."""
@@ -476,4 +547,5 @@ class StreamEngine:
             return
         for event in events:
             yield event
-        self._flush()
+        async for notice in self._persist():
+            yield notice

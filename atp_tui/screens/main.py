@@ -37,6 +37,7 @@ from textual.widgets import Footer, Input, Static
 from atp_tui.client.events import (
     ConnectionChanged,
     ConnectionState,
+    EngineNotice,
     EventSkipped,
     NotificationReceived,
     ServerErrorReceived,
@@ -234,6 +235,15 @@ class MainScreen(Screen[None]):
                 )
             elif isinstance(event, EventSkipped):
                 self.skipped_events += 1
+            elif isinstance(event, EngineNotice):
+                # Saving state failed: shown until it works again (a notice says so).
+                self.notify(
+                    sanitize(event.message, limit=400),
+                    title="State" if event.severity != "warning" else "Stream",
+                    severity="information" if event.severity == "info" else event.severity,
+                    markup=False,
+                    timeout=60 if event.severity == "error" else 8,
+                )
         inbox = self.inbox
         if changed:
             self._count_changes(changed.values())
