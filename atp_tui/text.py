@@ -17,7 +17,12 @@ messages) is attacker-controlled from the terminal's point of view (SSE-CLIENT-R
 - has no lone surrogates (they would crash the terminal writer).
 
 The result is still *plain text*: render it with `Text(...)`/`Content(...)` or `markup=False`,
-never through markup. This module does not import Textual.
+never through markup.
+
+The command-line sinks have their own guard (cases 80 and 82): `TerminalSink` wraps stderr and a
+human command's stdout, neutralising every write (`neutralize`: the same placeholders, line
+breaks kept) and redacting the known secrets (`SECRETS`); `escape_json_text` keeps JSON output
+valid and inert. This module does not import Textual.
 """
 
 from __future__ import annotations
