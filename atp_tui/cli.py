@@ -2,6 +2,12 @@
 
 Imports are deferred to the chosen command so that `atp-tui watch` never loads Textual and the
 TUI's first frame does not wait for modules it does not need yet.
+
+Every command but the TUI runs with its terminal sinks guarded (`atp_tui.text.TerminalSink`):
+stderr always, stdout unless it carries `watch`'s JSON lines. Whatever is printed there is
+neutralised (no escape sequence, control or bidi character reaches the terminal raw) and the
+token is redacted (SSE-CLIENT-RULES.md 80, 82). The TUI is left alone: Textual owns the
+terminal and its widgets sanitise what they show.
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ import asyncio
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,6 +28,7 @@ from atp_tui.config_cli import (
     cli_overrides,
     run_config,
 )
+from atp_tui.text import SECRETS, escape_json_text, guarded_std_streams
 
 if TYPE_CHECKING:
     from atp_tui.settings_file import LoadedSettings
@@ -29,6 +36,10 @@ if TYPE_CHECKING:
 EXIT_USAGE = 2
 #: The state dir cannot be opened (disk full, read-only, I/O error); as `watch`'s.
 EXIT_STATE_UNAVAILABLE = 4
+#: Commands whose stdout is for programs, not people: not guarded (`format_event` escapes it).
+_MACHINE_STDOUT = frozenset({"watch"})
+#: Commands that run a server: its own token is theirs to print (the banner's connect line).
+_SERVER_COMMANDS = frozenset({"server"})
 
 _CONNECTION_HELP = """\
 connection options fall back to the environment: ATP_SERVER, ATP_TOKEN. Prefer ATP_TOKEN over
@@ -183,6 +194,8 @@ def _load_settings(args: argparse.Namespace, *, warn: bool = True) -> LoadedSett
             raise UsageError(str(problem))
         if warn:
             print(f"atp-tui: warning: {problem}", file=sys.stderr)
+    if loaded.settings.token is not None:  # a token_command's is added once it has run
+        SECRETS.add(loaded.settings.token.get_secret_value())
     return loaded
 
 
@@ -203,6 +216,7 @@ def _connection(loaded: LoadedSettings) -> tuple[str, str]:
         raise UsageError(str(error)) from None
     if not token:
         raise UsageError("no token: set ATP_TOKEN, or token_command in the settings file")
+    SECRETS.add(token)  # from here on, never printed (guarded streams redact it)
     try:
         return check_server_url(settings.server, allow_insecure=settings.insecure), token
     except ConfigError as error:
@@ -229,7 +243,8 @@ def _run_watch(args: argparse.Namespace) -> int:
         heartbeat_timeout=settings.heartbeat_timeout,
         token_in_query=settings.token_in_query,
     )
-    return asyncio.run(run_watch(config, _state_dir(loaded)))
+    # The streams are passed at call time: the defaults were bound when watch was imported.
+    return asyncio.run(run_watch(config, _state_dir(loaded), out=sys.stdout, err=sys.stderr))
 
 
 def _run_respond(args: argparse.Namespace) -> int:
@@ -286,13 +301,14 @@ def _run_report(args: argparse.Namespace) -> int:
             entries = history.history(store, now - window)
             if args.json:
                 for entry in entries:
-                    print(json.dumps(entry.as_json(), ensure_ascii=False))
+                    print(escape_json_text(json.dumps(entry.as_json(), ensure_ascii=False)))
             else:
                 print(history.format_history(entries))
         else:
             report = history.handover(store, now - window, now)
             if args.format == "json":
-                print(json.dumps(report, indent=2, ensure_ascii=False))
+                # Escaped here, so the guarded stdout has nothing left to change in the JSON.
+                print(escape_json_text(json.dumps(report, indent=2, ensure_ascii=False)))
             else:
                 print(history.format_handover_markdown(report), end="")
     finally:
@@ -326,12 +342,31 @@ def _skip_httpx_command_line() -> None:
         sys.modules.setdefault("httpx._main", None)
 
 
+def _dispatch(handler: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
+    """Run one command; usage errors become exit status 2, Ctrl-C a quiet exit 0."""
+    try:
+        return handler(args)
+    except UsageError as error:
+        print(f"atp-tui: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 0
+
+
+def _known_secrets(args: argparse.Namespace) -> None:
+    """Register the token from the flags and the environment before anything is printed."""
+    if args.command in _SERVER_COMMANDS:
+        return
+    SECRETS.add(getattr(args, "token", None))
+    SECRETS.add(os.environ.get("ATP_TOKEN"))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `atp-tui` command; returns the exit status."""
     _skip_httpx_command_line()
     parser = build_parser()
     args = parser.parse_args(argv)
-    handlers = {
+    handlers: dict[str | None, Callable[[argparse.Namespace], int]] = {
         "watch": _run_watch,
         "respond": _run_respond,
         "server": _run_server,
@@ -339,13 +374,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "history": _run_report,
         "handover": _run_report,
     }
-    try:
-        return handlers.get(args.command, _run_tui)(args)
-    except UsageError as error:
-        print(f"atp-tui: error: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    except KeyboardInterrupt:
-        return 0
+    handler = handlers.get(args.command)
+    if handler is None:  # the TUI: Textual owns the terminal, its streams are not wrapped
+        return _dispatch(_run_tui, args)
+    _known_secrets(args)
+    with guarded_std_streams(stdout=args.command not in _MACHINE_STDOUT):
+        return _dispatch(handler, args)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from typing import Any
 
 from atp_tui.protocol.lifecycle import is_actionable
 from atp_tui.store import ResponseAttempt, Store, StoredNotification
+from atp_tui.text import sanitize
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd])\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -67,6 +68,7 @@ def history(store: Store, since: datetime) -> list[HistoryEntry]:
 
 
 def _answer_text(data: Any) -> str:
+    """An answer as text: strings as they are, anything else as JSON ("" for none)."""
     if data is None:
         return ""
     if isinstance(data, str):
@@ -75,17 +77,20 @@ def _answer_text(data: Any) -> str:
 
 
 def format_history(entries: list[HistoryEntry]) -> str:
-    """Plain-text lines: time, outcome, title, action and answer."""
+    """Plain-text lines: time, outcome, title, action and answer.
+
+    Every stored string is server or user text: each is `sanitize`d to one row, so an escape
+    sequence shows as `␛[2J` and a line break in a title cannot fake another entry (case 82).
+    """
     if not entries:
         return "no answers in this period"
     lines = []
     for entry in entries:
-        answer = _answer_text(entry.attempt.response_data)
+        answer = sanitize(_answer_text(entry.attempt.response_data))
         answer = f" = {answer}" if answer else ""
         when = entry.attempt.attempted_at.astimezone().strftime("%Y-%m-%d %H:%M")
-        lines.append(
-            f"{when}  {entry.attempt.outcome:<17} {entry.title} → {entry.action_label}{answer}"
-        )
+        outcome, title = sanitize(entry.attempt.outcome), sanitize(entry.title)
+        lines.append(f"{when}  {outcome:<17} {title} → {sanitize(entry.action_label)}{answer}")
     return "\n".join(lines)
 
 
@@ -121,9 +126,12 @@ def handover(store: Store, since: datetime, now: datetime) -> dict[str, Any]:
 
 
 def _md(text: Any) -> str:
-    """Agent text made safe for one Markdown table cell or list item."""
-    cleaned = "".join(ch if ch.isprintable() else " " for ch in str(text))
-    return cleaned.replace("|", "\\|").replace("`", "'")
+    """Agent text made safe for one Markdown table cell or list item and for a terminal.
+
+    `sanitize` makes controls, escape sequences and bidi overrides visible (`␛[2J`, `\\u202e`)
+    and keeps the text on one line; Markdown's table pipe and code ticks are then defused.
+    """
+    return sanitize(str(text)).replace("|", "\\|").replace("`", "'")
 
 
 def format_handover_markdown(report: dict[str, Any]) -> str:
@@ -149,7 +157,7 @@ def format_handover_markdown(report: dict[str, Any]) -> str:
     for entry in report["not_sent"]:
         lines.append(
             f"- {entry['at'][11:16]} {_md(entry['title'])} → {_md(entry['action'])}: "
-            f"{entry['outcome']} ({_md(entry['detail'])})"
+            f"{_md(entry['outcome'])} ({_md(entry['detail'])})"
         )
     if not report["not_sent"]:
         lines.append("- none")

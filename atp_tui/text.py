@@ -17,12 +17,23 @@ messages) is attacker-controlled from the terminal's point of view (SSE-CLIENT-R
 - has no lone surrogates (they would crash the terminal writer).
 
 The result is still *plain text*: render it with `Text(...)`/`Content(...)` or `markup=False`,
-never through markup. This module does not import Textual.
+never through markup.
+
+The command-line sinks have their own guard (cases 80 and 82): `TerminalSink` wraps stderr and a
+human command's stdout, neutralising every write (`neutralize`: the same placeholders, line
+breaks kept) and redacting the known secrets (`SECRETS`); `escape_json_text` keeps JSON output
+valid and inert. This module does not import Textual.
 """
 
 from __future__ import annotations
 
+import json
 import re
+import sys
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any, TextIO, cast
+from urllib.parse import quote, quote_plus
 
 #: Default cap for one-line strings (titles, names): longer ones cannot be read in a row anyway.
 SINGLE_LINE_LIMIT = 500
@@ -110,3 +121,168 @@ def sanitize(text: object, *, single_line: bool = True, limit: int | None = None
 def sanitize_lines(text: object, *, limit: int | None = None) -> str:
     """`sanitize` for multi-line text (descriptions, attachments)."""
     return sanitize(text, single_line=False, limit=limit)
+
+
+# -- terminal sinks ----------------------------------------------------------------------------
+# `sanitize` protects the widgets; the streams the commands print to (stderr of every command,
+# stdout of the human ones) are guarded once, in `atp_tui.cli.main`, by wrapping them: every
+# message built from server text (an error body, a refused answer, a stored title) then goes
+# through the same neutraliser, wherever in the code it was printed.
+
+#: What a known secret (the token) is replaced with in anything written to a guarded stream.
+REDACTED = "[redacted]"
+#: Shorter "secrets" are not redacted: replacing every `ab` in the output would garble it.
+MIN_SECRET_LENGTH = 4
+
+#: What a guarded stream must not pass through raw: C0 except TAB/LF, DEL, C1, the bidi
+#: controls, lone surrogates (the writer would raise on them).
+_SINK_UNSAFE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+#: What `escape_json_text` rewrites as `\\uXXXX`: the same set plus U+2028/U+2029 (line
+#: separators to `str.splitlines` and JavaScript), without TAB, LF and CR, which JSON text may
+#: hold raw as whitespace between tokens.
+_JSON_UNSAFE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]"
+)
+
+
+def _visible(match: re.Match[str]) -> str:
+    """The placeholder `sanitize` uses for one unsafe character (`␛`, `␡`, `\\x9b`, `\\u202e`)."""
+    char = match.group(0)
+    code = ord(char)
+    if code < 0x20:
+        return chr(0x2400 + code)
+    if code == 0x7F:
+        return "␡"
+    return _escape(char)
+
+
+def neutralize(text: str) -> str:
+    """`text` with every control character, escape sequence and bidi control made visible.
+
+    LF and TAB are kept, so multi-line output keeps its shape; everything else that could act
+    on the terminal gets the placeholder `sanitize` shows (`␛[2J`, `␍`, `\\x9b`, `\\u202e`).
+    Unlike `sanitize`, nothing is dropped, folded or cut: this is for whole messages and reports.
+    """
+    if _SINK_UNSAFE.search(text) is None:
+        return text
+    return _SINK_UNSAFE.sub(_visible, text)
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group(0)):04x}"
+
+
+def escape_json_text(text: str) -> str:
+    """JSON text with C0 (except TAB/LF/CR), DEL, C1, bidi controls and U+2028/9 as `\\uXXXX`.
+
+    Valid for any JSON text: these characters are not JSON whitespace, so they can only occur
+    inside strings, where the escape decodes to the same character. The result therefore parses
+    to the same value and shows nothing a terminal would act on. Text without any of them (the
+    common case) is returned as is after one precompiled scan.
+    """
+    if _JSON_UNSAFE.search(text) is None:
+        return text
+    return _JSON_UNSAFE.sub(_json_escape, text)
+
+
+class SecretRedactor:
+    """The secrets (the token) that must never be printed, and the code that blanks them out.
+
+    Each secret is also matched in its URL-encoded and JSON-escaped spellings, the forms in
+    which an error message or a URL would carry it.
+    """
+
+    def __init__(self) -> None:
+        self._secrets: set[str] = set()
+        self._pattern: re.Pattern[str] | None = None
+
+    def add(self, secret: str | None) -> None:
+        """Redact `secret` from now on (ignored when empty or shorter than 4 characters)."""
+        if not secret or len(secret) < MIN_SECRET_LENGTH or secret in self._secrets:
+            return
+        forms = {secret, quote(secret, safe=""), quote_plus(secret), json.dumps(secret)[1:-1]}
+        self._secrets.update(forms)
+        longest_first = sorted(self._secrets, key=len, reverse=True)
+        self._pattern = re.compile("|".join(re.escape(form) for form in longest_first))
+
+    def clear(self) -> None:
+        """Forget every secret (for tests)."""
+        self._secrets.clear()
+        self._pattern = None
+
+    def redact(self, text: str) -> str:
+        """`text` with every known secret replaced by `[redacted]`."""
+        if self._pattern is None:
+            return text
+        return self._pattern.sub(REDACTED, text)
+
+
+#: The process-wide secrets: the CLI adds the token once it is known; guarded streams read it.
+SECRETS = SecretRedactor()
+
+
+class TerminalSink:
+    """A text stream wrapper that makes everything written to it safe for a terminal.
+
+    Each `write` is redacted (`SECRETS` or the redactor given) and then neutralised
+    (`neutralize`), and passed on to the wrapped stream; every other attribute (`flush`,
+    `fileno`, `isatty`, `encoding`, …) is the wrapped stream's. `print(...)`, `sys.stderr.write`,
+    `logging` handlers and tracebacks all end in `write`, so they are all covered.
+
+    Limits: each write is handled on its own, so a secret split across two writes (e.g. two
+    arguments of one `print`) is not recognised, and neither is an escape sequence's ESC, which
+    is made visible whatever follows it. Nothing is buffered to catch the former: a message is
+    written whole by every caller here. Bytes written to `.buffer` bypass the guard.
+    """
+
+    def __init__(self, stream: TextIO, redactor: SecretRedactor | None = None) -> None:
+        self.wrapped = stream
+        self._redactor = redactor if redactor is not None else SECRETS
+
+    def write(self, text: str) -> int:
+        """Write `text` redacted and neutralised; returns `len(text)` like a text stream."""
+        self.wrapped.write(neutralize(self._redactor.redact(text)))
+        return len(text)
+
+    def writelines(self, lines: Iterable[str]) -> None:
+        """`write` each line."""
+        for line in lines:
+            self.write(line)
+
+    def flush(self) -> None:
+        """Flush the wrapped stream."""
+        self.wrapped.flush()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.wrapped, name)
+
+
+def guard_stream(stream: TextIO, redactor: SecretRedactor | None = None) -> TextIO:
+    """`stream` wrapped in a `TerminalSink` (returned as is when it already is one)."""
+    if isinstance(stream, TerminalSink):
+        return cast(TextIO, stream)
+    return cast(TextIO, TerminalSink(stream, redactor))
+
+
+@contextmanager
+def guarded_std_streams(*, stdout: bool = True) -> Iterator[None]:
+    """Guard `sys.stderr` (and `sys.stdout` unless `stdout=False`) for the duration.
+
+    The streams are put back on a normal exit, `SystemExit` and `KeyboardInterrupt`; on any
+    other exception the guard stays in place, so the traceback Python prints afterwards is
+    neutralised and redacted as well.
+    """
+    saved = sys.stdout, sys.stderr
+    sys.stderr = guard_stream(sys.stderr)
+    if stdout:
+        sys.stdout = guard_stream(sys.stdout)
+    try:
+        yield
+    except Exception:
+        raise  # keep the guard for the traceback (see the docstring)
+    except BaseException:
+        sys.stdout, sys.stderr = saved
+        raise
+    sys.stdout, sys.stderr = saved

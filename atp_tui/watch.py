@@ -33,6 +33,7 @@ from atp_tui.client.stream import EngineConfig, StreamEngine
 from atp_tui.store import StateUnavailable
 from atp_tui.store_db import StateWriteError
 from atp_tui.store_headless import HeadlessStore
+from atp_tui.text import escape_json_text
 
 EXIT_OK = 0
 EXIT_SERVER_STOPPED = 1
@@ -42,16 +43,24 @@ EXIT_STATE_UNAVAILABLE = 4
 
 
 def _line(event: str, event_id: str | None, data: dict[str, Any]) -> str:
+    # ensure_ascii (the default) escapes every control and bidi character as \uXXXX.
     return json.dumps({"event": event, "id": event_id, "data": data}, separators=(",", ":"))
 
 
 def format_event(event: EngineEvent) -> str | None:
-    """The stdout line for an engine event, or `None` when it is not printed."""
+    """The stdout line for an engine event, or `None` when it is not printed.
+
+    The line is JSON that holds no character a terminal acts on (SSE-CLIENT-RULES.md 82): C0,
+    DEL, C1 and the bidi controls inside strings are written as `\\uXXXX` escapes, so the
+    decoded data is the server's, unchanged.
+    """
     if isinstance(event, NotificationReceived):
         if event.raw_json:
-            # The server's own JSON text: nothing is re-encoded on the hot path.
+            # The server's own JSON text: nothing is re-encoded on the hot path, only the
+            # rare terminal-active characters are escaped (one precompiled scan otherwise).
             event_id = json.dumps(event.event_id)
-            return f'{{"event":"notification","id":{event_id},"data":{event.raw_json}}}'
+            data = escape_json_text(event.raw_json)
+            return f'{{"event":"notification","id":{event_id},"data":{data}}}'
         return _line(
             "notification", event.event_id, event.raw or event.notification.model_dump(mode="json")
         )
