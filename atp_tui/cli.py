@@ -274,6 +274,7 @@ def _run_report(args: argparse.Namespace) -> int:
     store = Store.open(_state_dir(loaded))
     for warning in store.warnings:
         print(f"atp-tui: warning: {warning}", file=sys.stderr)
+    shown = len(store.warnings)
     now = SYSTEM_CLOCK.now()
     try:
         if args.command == "history":
@@ -290,6 +291,9 @@ def _run_report(args: argparse.Namespace) -> int:
             else:
                 print(history.format_handover_markdown(report), end="")
     finally:
+        # Corrupt response-log rows are found (and skipped) while reading: report them too.
+        for warning in store.warnings[shown:]:
+            print(f"atp-tui: warning: {warning}", file=sys.stderr)
         store.close()
     return 0
 
