@@ -163,15 +163,16 @@ async def test_case_84_corrupt_response_rows_are_reported_and_skipped(tmp_path: 
     assert answered.returncode == 0, answered.stderr
     assert answered.stdout.startswith("sent:")
     assert "Traceback" not in answered.stderr
+    warnings = answered.stderr.splitlines()
+    assert len(warnings) == 5, answered.stderr
+    assert all(line.startswith("atp-tui: warning: skipped response log row") for line in warnings)
+    assert "response_data is not JSON" in answered.stderr
+    assert "attempted_at is not a date" in answered.stderr
 
     shown = cli("history", "--json", "--state-dir", str(tmp_path))
     assert shown.returncode == 0, shown.stderr
     assert "Traceback" not in shown.stderr
-    warnings = shown.stderr.splitlines()
-    assert len(warnings) == 5, shown.stderr
-    assert all(line.startswith("atp-tui: warning: skipped response log row") for line in warnings)
-    assert "response_data is not JSON" in shown.stderr
-    assert "attempted_at is not a date" in shown.stderr
+    assert len(shown.stderr.splitlines()) == 5
     entries = [json.loads(line) for line in shown.stdout.splitlines()]
     assert [(e["title"], e["response_data"], e["outcome"]) for e in entries] == [
         ("Roll back checkout?", "budget spent", "sent")
