@@ -123,7 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="answer one notification from the shell",
         description="Answer a notification: fetches it, validates the answer against the "
         "action, sends it once and prints the outcome. Exit status: 0 sent, 1 refused or "
-        "failed, 2 usage or validation error, 3 credentials refused.",
+        "failed, 2 usage or validation error, 3 credentials refused, 4 outcome unknown (the "
+        "reply was lost and checking failed; run it again: it checks before sending).",
         epilog=_CONNECTION_HELP,
     )
     respond.add_argument("notification_id", metavar="NOTIFICATION_ID")
@@ -295,6 +296,7 @@ def _run_report(args: argparse.Namespace) -> int:
         return EXIT_STATE_UNAVAILABLE
     for warning in store.warnings:
         print(f"atp-tui: warning: {warning}", file=sys.stderr)
+    shown = len(store.warnings)
     now = SYSTEM_CLOCK.now()
     try:
         if args.command == "history":
@@ -312,6 +314,9 @@ def _run_report(args: argparse.Namespace) -> int:
             else:
                 print(history.format_handover_markdown(report), end="")
     finally:
+        # Corrupt response-log rows are found (and skipped) while reading: report them too.
+        for warning in store.warnings[shown:]:
+            print(f"atp-tui: warning: {warning}", file=sys.stderr)
         try:
             store.close()  # summaries made from payloads at open are written back
         except StateWriteError as error:

@@ -2,7 +2,8 @@
 
 `atp-tui history` lists this client's answers; `atp-tui handover` writes a report for the next
 person on call: what is still open (soonest deadline first), the decisions made with their
-answers, and every answer that was refused or failed and may need a second look.
+answers, and every answer that was refused, failed or has an unknown outcome and may need a
+second look.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from atp_tui.text import sanitize
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd])\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-#: Outcomes that mean the answer did not get through, worth handing over.
-NOT_SENT_OUTCOMES = frozenset({"refused", "failed", "auth_refused", "not_found"})
+#: Outcomes that mean the answer did not (or may not have) got through, worth handing over:
+#: `unknown` means the reply was lost and the check with the server failed too.
+NOT_SENT_OUTCOMES = frozenset({"refused", "failed", "auth_refused", "not_found", "unknown"})
 
 
 def parse_since(text: str) -> timedelta:
@@ -153,7 +155,7 @@ def format_handover_markdown(report: dict[str, Any]) -> str:
         )
     if not report["decisions"]:
         lines.append("- none")
-    lines += ["", f"## Refused or failed ({len(report['not_sent'])})"]
+    lines += ["", f"## Refused, failed or unknown ({len(report['not_sent'])})"]
     for entry in report["not_sent"]:
         lines.append(
             f"- {entry['at'][11:16]} {_md(entry['title'])} → {_md(entry['action'])}: "

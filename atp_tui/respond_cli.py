@@ -7,18 +7,22 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import httpx
-
-from atp_tui.client.http import describe_transport_error
-from atp_tui.client.respond import CredentialsRefused, RespondClient
+from atp_tui.client.clock import Clock
+from atp_tui.client.respond import REQUEST_DEADLINE, CredentialsRefused, RespondClient
 from atp_tui.protocol.models import ChoiceAction, TextAction
 from atp_tui.protocol.responses import ResponseValidationError, response_data_for
 from atp_tui.store import Store
+from atp_tui.text import sanitize
 
 EXIT_SENT = 0
 EXIT_NOT_SENT = 1
 EXIT_INVALID = 2
 EXIT_AUTH = 3
+#: The answer may or may not have been recorded: the reply was lost and checking failed.
+#: Running the same command again checks with the server before it sends anything.
+EXIT_UNKNOWN = 4
+
+_EXIT_FOR_OUTCOME = {"sent": EXIT_SENT, "auth_refused": EXIT_AUTH, "unknown": EXIT_UNKNOWN}
 
 
 def _user_input(raw: str | None, action: object) -> Any:
@@ -42,7 +46,21 @@ def _report(kind: str, message: str, as_json: bool, **extra: Any) -> None:
     if as_json:
         print(json.dumps({"outcome": kind, "message": message, **extra}))
     else:
-        print(f"{kind}: {message}")
+        print(f"{kind}: {sanitize(message)}")
+
+
+def _error(message: str) -> None:
+    """One line on stderr; the text may quote the server, so it is made terminal-safe."""
+    print(f"atp-tui: {sanitize(message)}", file=sys.stderr)
+
+
+def _warn_store(store: Store | None, already: int) -> int:
+    """Print the store's warnings from index `already` on; return how many there are now."""
+    if store is None:
+        return already
+    for warning in store.warnings[already:]:
+        _error(f"warning: {warning}")
+    return len(store.warnings)
 
 
 async def respond_once(
@@ -54,51 +72,50 @@ async def respond_once(
     as_json: bool = False,
     *,
     state_dir: Path | None = None,
+    clock: Clock | None = None,
+    request_deadline: float = REQUEST_DEADLINE,
 ) -> int:
     """Fetch, validate, send once; print the outcome; return the exit status.
 
-    With a `state_dir` the answer is logged in the store there (history, handover) and an
-    answer this machine already got through is never sent again.
+    With a `state_dir` the answer is logged in the store there (history, handover), an answer
+    this machine already got through is never sent again, and one whose outcome was unknown is
+    checked with the server before anything is sent. Every failure is one line on stderr
+    (never a traceback); the exit statuses are `EXIT_*` above. `clock` and
+    `request_deadline` are for tests (no real backoff waits, short deadlines).
     """
     store = Store.open(state_dir) if state_dir is not None else None
-    client = RespondClient(server, token, store)
+    warned = _warn_store(store, 0)
+    client = RespondClient(server, token, store, clock=clock, request_deadline=request_deadline)
     try:
         try:
             notification = await client.fetch_notification(notification_id)
         except CredentialsRefused as error:
-            print(f"atp-tui: {error}", file=sys.stderr)
+            _error(str(error))
             return EXIT_AUTH
-        except LookupError as error:
-            print(f"atp-tui: {error}", file=sys.stderr)
-            return EXIT_NOT_SENT
-        except httpx.HTTPError as error:
-            print(
-                f"atp-tui: cannot reach the server: {describe_transport_error(error)}",
-                file=sys.stderr,
-            )
+        except LookupError as error:  # not found, unreachable, or not a notification
+            _error(str(error))
             return EXIT_NOT_SENT
         action = notification.action(action_id)
         if action is None:
             ids = ", ".join(a.id for a in notification.actions) or "(none)"
-            print(
-                f"atp-tui: notification {notification_id} has no action {action_id!r}; "
-                f"its actions are: {ids}",
-                file=sys.stderr,
+            _error(
+                f"notification {notification_id} has no action {action_id!r}; "
+                f"its actions are: {ids}"
             )
             return EXIT_INVALID
         try:
             data = response_data_for(action, _user_input(raw_data, action))
         except ResponseValidationError as error:
-            print(f"atp-tui: invalid answer for {action_id!r}: {error.message}", file=sys.stderr)
+            _error(f"invalid answer for {action_id!r}: {error.message}")
             return EXIT_INVALID
         if store is not None:
             store.add_notification(notification, None)
         outcome = await client.respond(notification_id, action_id, data)
         _report(outcome.kind, outcome.message, as_json, responded_at=outcome.responded_at)
-        if outcome.ok:
-            return EXIT_SENT
-        return EXIT_AUTH if outcome.kind == "auth_refused" else EXIT_NOT_SENT
+        return _EXIT_FOR_OUTCOME.get(outcome.kind, EXIT_NOT_SENT)
     finally:
         await client.aclose()
         if store is not None:
+            # Rows of the response log found corrupt while answering (case 84).
+            _warn_store(store, warned)
             store.close()

@@ -26,7 +26,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
@@ -459,22 +459,62 @@ class Store:
             raise _write_error(error) from error
 
     def responses(self, notification_id: str | None = None) -> list[ResponseAttempt]:
-        """The response log, oldest first; all of it or one notification's."""
+        """The response log, oldest first; all of it or one notification's.
+
+        A corrupt row (edited by hand, written by another tool, damaged on disk) is skipped and
+        reported once in `warnings` (SSE-CLIENT-RULES.md case 84): one bad row must not stop
+        `history`, `handover`, the TUI or `respond` from reading the others.
+        """
         query = (
-            "SELECT notification_id, action_id, response_data, attempted_at, outcome, detail"
+            "SELECT seq, notification_id, action_id, response_data, attempted_at, outcome, detail"
             " FROM responses"
         )
         parameters: tuple[str, ...] = ()
         if notification_id is not None:
             query += " WHERE notification_id = ?"
             parameters = (notification_id,)
-        rows = self._db.execute(query + " ORDER BY seq", parameters).fetchall()
-        return [
-            ResponseAttempt(
-                row[0], row[1], json.loads(row[2]), datetime.fromisoformat(row[3]), row[4], row[5]
-            )
-            for row in rows
-        ]
+        attempts: list[ResponseAttempt] = []
+        for row in self._db.execute(query + " ORDER BY seq", parameters).fetchall():
+            attempt = self._attempt_of_row(row)
+            if isinstance(attempt, ResponseAttempt):
+                attempts.append(attempt)
+                continue
+            warning = f"skipped response log row {row[0]}: {attempt}"
+            if warning not in self.warnings:
+                log.info("%s", warning)
+                self.warnings.append(warning)
+        return attempts
+
+    @staticmethod
+    def _attempt_of_row(row: tuple[Any, ...]) -> ResponseAttempt | str:
+        """One `responses` row as an attempt, or what is wrong with it (for a warning)."""
+        _, notification_id, action_id, raw_data, raw_at, outcome, detail = row
+        for name, value in (
+            ("notification_id", notification_id),
+            ("action_id", action_id),
+            ("outcome", outcome),
+        ):
+            if not isinstance(value, str) or not value:
+                return f"{name} is missing or not text"
+        if not isinstance(raw_data, str | bytes):
+            return "response_data is missing"
+        try:
+            data = json.loads(raw_data)
+        except (ValueError, RecursionError):
+            return "response_data is not JSON"
+        if not isinstance(raw_at, str):
+            return "attempted_at is missing or not text"
+        try:
+            attempted_at = datetime.fromisoformat(raw_at)
+        except ValueError:
+            return "attempted_at is not a date"
+        if attempted_at.tzinfo is None:
+            # Every row this client writes is UTC; a naive one would break comparisons with aware
+            # times (`history --since`), so it is read as UTC too.
+            attempted_at = attempted_at.replace(tzinfo=UTC)
+        # `detail` is a free-text note: a missing one costs nothing, so the row is kept.
+        text = detail if isinstance(detail, str) else ""
+        return ResponseAttempt(notification_id, action_id, data, attempted_at, outcome, text)
 
     # -- persistence ---------------------------------------------------------------------
 

@@ -1,9 +1,14 @@
-"""`atp-tui respond` logs answers; `history` and `handover` report them (issue 4, item 7)."""
+"""`atp-tui respond` logs answers; `history` and `handover` report them (issue 4, item 7).
+
+Also SSE-CLIENT-RULES.md case 84: a corrupt row in the responses log is reported and skipped.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -15,6 +20,7 @@ from atp_tui import history
 from atp_tui.protocol.models import Notification
 from atp_tui.server import RunningServer, ServerConfig
 from atp_tui.store import Store
+from atp_tui.store_db import DB_NAME
 
 TOKEN = "hist-token"
 
@@ -114,3 +120,62 @@ async def test_respond_then_history_and_handover_from_the_shell(tmp_path: Path) 
     assert "Roll back checkout? → **Reason**: error budget spent" in report.stdout
     again = cli("history", "--since", "soon", "--state-dir", str(tmp_path))
     assert again.returncode == 2 and "30m, 8h or 2d" in again.stderr
+
+
+# -- case 84: a corrupt row in the responses log -------------------------------------------------
+
+
+def _corrupt_rows(state_dir: Path, notification_id: str) -> None:
+    """Rows another tool or a damaged disk could leave behind, written past the store."""
+    with sqlite3.connect(state_dir / DB_NAME) as db:
+        db.executemany(
+            "INSERT INTO responses (notification_id, action_id, response_data, attempted_at,"
+            " outcome, detail) VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (notification_id, "why", "{not json", "2026-11-28T12:00:00+00:00", "sent", ""),
+                (notification_id, "why", '"x"', "yesterday", "failed", ""),
+                (notification_id, "why", None, "2026-11-28T12:00:00+00:00", "failed", ""),
+                (notification_id, "why", '"x"', b"\x00\xff", "failed", ""),
+                (notification_id, "why", "[" * 50_000, "2026-11-28T12:00:00+00:00", "sent", ""),
+            ],
+        )
+
+
+async def test_case_84_corrupt_response_rows_are_reported_and_skipped(tmp_path: Path) -> None:
+    """Case 84: `respond` and `history` keep working, one warning line per corrupt row.
+
+    Before: `json.loads`/`fromisoformat` raised out of `Store.responses()`: both commands
+    crashed with a traceback (and a corrupt "sent" row could block the answer for good).
+    """
+    async with RunningServer(ServerConfig(user_token=TOKEN)) as server:
+        note = server.state.add_notification(
+            {
+                "context": {"title": "Roll back checkout?"},
+                "actions": [{"id": "why", "label": "Reason", "response_type": "text"}],
+            }
+        )
+        store = Store.open(tmp_path)  # creates the database the rows go into
+        store.close()
+        _corrupt_rows(tmp_path, note["id"])
+        env = {"ATP_TOKEN": TOKEN, "ATP_SERVER": server.url}
+        args = ("respond", note["id"], "why", "--data", "budget spent", "--state-dir")
+        answered = await asyncio.to_thread(cli, *args, str(tmp_path), env=env)
+    assert answered.returncode == 0, answered.stderr
+    assert answered.stdout.startswith("sent:")
+    assert "Traceback" not in answered.stderr
+    warnings = answered.stderr.splitlines()
+    assert len(warnings) == 5, answered.stderr
+    assert all(line.startswith("atp-tui: warning: skipped response log row") for line in warnings)
+    assert "response_data is not JSON" in answered.stderr
+    assert "attempted_at is not a date" in answered.stderr
+
+    shown = cli("history", "--json", "--state-dir", str(tmp_path))
+    assert shown.returncode == 0, shown.stderr
+    assert "Traceback" not in shown.stderr
+    assert len(shown.stderr.splitlines()) == 5
+    entries = [json.loads(line) for line in shown.stdout.splitlines()]
+    assert [(e["title"], e["response_data"], e["outcome"]) for e in entries] == [
+        ("Roll back checkout?", "budget spent", "sent")
+    ]
+    report = cli("handover", "--format", "md", "--state-dir", str(tmp_path))
+    assert report.returncode == 0 and "Traceback" not in report.stderr

@@ -66,11 +66,12 @@ def shows(status: str) -> Step:
 
 
 class Plan:
-    """A server script: one step per POST (the last repeats), one for every GET."""
+    """A server script: one step per POST and per GET (in each list the last one repeats)."""
 
-    def __init__(self, posts: list[Step], get: Step | None = None) -> None:
+    def __init__(self, posts: list[Step], get: Step | list[Step] | None = None) -> None:
         self.posts = posts
-        self.get = get or error(404, "NOTIFICATION_NOT_FOUND", "no such notification")
+        default = error(404, "NOTIFICATION_NOT_FOUND", "no such notification")
+        self.get_steps = get if isinstance(get, list) else [get or default]
         self.bodies: list[bytes] = []
         self.gets: list[str] = []
 
@@ -81,7 +82,7 @@ class Plan:
             await self.posts[min(len(self.bodies), len(self.posts)) - 1](conn)
         else:
             self.gets.append(conn.request.path)
-            await self.get(conn)
+            await self.get_steps[min(len(self.gets), len(self.get_steps)) - 1](conn)
 
     @property
     def payloads(self) -> list[Any]:
@@ -250,17 +251,23 @@ async def test_5xx_is_retried_with_the_same_payload(fake_clock: FakeClock) -> No
 async def test_persistent_failure_ends_failed_and_never_sent(
     status: int, fake_clock: FakeClock
 ) -> None:
-    """Case 58: after `max_attempts` the answer is "failed", the action stays available."""
-    plan = Plan([reply(status, b"")])
-    outcome, store, _ = await _answer(plan, fake_clock, max_attempts=3)
+    """Case 58: after `max_attempts` the answer is "failed", the action stays available.
+
+    Case 76: a proxy's 408/502/504 may hide a recorded answer, so every such attempt is
+    followed by a GET before the next POST (and before saying "failed"); before case 76 the
+    POST was repeated unchecked and one GET came only at the end.
+    """
+    plan = Plan([reply(status, b"")], get=shows("delivered"))
+    outcome, store, server = await _answer(plan, fake_clock, max_attempts=3)
     assert outcome.kind == "failed" and not outcome.ok
     assert "3 attempts" in outcome.message and str(status) in outcome.message
     assert len(plan.bodies) == 3
+    methods = [request.method for request in server.requests]
     if status in (502, 504, 408):
-        # A proxy's timeout may hide a recorded answer: one GET checks before saying "failed".
-        assert len(plan.gets) == 1
+        assert methods == ["POST", "GET", "POST", "GET", "POST", "GET"]
+        assert "unanswered" in outcome.message
     else:
-        assert plan.gets == []  # the server itself answered: nothing to confirm
+        assert methods == ["POST"] * 3  # the server itself answered: nothing to confirm
     assert fake_clock.sleeps == [1.0, 2.0]
     assert _outcomes(store) == ["retrying", "retrying", "failed"]
     assert "sent" not in _outcomes(store)
@@ -270,16 +277,21 @@ async def test_persistent_failure_ends_failed_and_never_sent(
 async def test_lost_reply_then_409_already_responded_is_confirmed_by_get(
     fake_clock: FakeClock,
 ) -> None:
-    """Case 59: reset after the request was read, retry → 409, GET shows responded → sent."""
+    """Case 59: reset after the request was read, retry → 409, GET shows responded → sent.
+
+    Case 76 puts a GET between the two POSTs (it still showed the notification open, so
+    sending again was safe); before, the POST was repeated unchecked.
+    """
     plan = Plan(
         [reset, error(409, "NOTIFICATION_ALREADY_RESPONDED", "already answered")],
-        get=shows("responded"),
+        get=[shows("delivered"), shows("responded")],
     )
     outcome, store, server = await _answer(plan, fake_clock)
     assert outcome.kind == "sent"
     assert "lost reply" in outcome.message
     assert [(r.method, r.path) for r in server.requests] == [
         ("POST", RESPOND_PATH),
+        ("GET", f"{NOTIFICATIONS_PATH}/{NID}"),
         ("POST", RESPOND_PATH),
         ("GET", f"{NOTIFICATIONS_PATH}/{NID}"),
     ]
@@ -293,38 +305,50 @@ async def test_lost_reply_then_409_already_responded_is_confirmed_by_get(
 async def test_lost_reply_then_409_but_get_fails_stays_already_responded(
     fake_clock: FakeClock,
 ) -> None:
-    """Case 59: when the GET cannot confirm it, the honest answer is "already answered"."""
-    plan = Plan([reset, error(409, "NOTIFICATION_ALREADY_RESPONDED", "already answered")])
+    """Case 59: when the GET cannot confirm it, the honest answer is "already answered".
+
+    (Case 76: the first GET, between the POSTs, showed the notification still open.)
+    """
+    plan = Plan(
+        [reset, error(409, "NOTIFICATION_ALREADY_RESPONDED", "already answered")],
+        get=[shows("delivered"), error(500, "INTERNAL", "boom")],
+    )
     outcome, store, _ = await _answer(plan, fake_clock)
     assert outcome.kind == "already_responded"
     assert store.get(NID).status == "responded"
-    assert plan.gets == [f"{NOTIFICATIONS_PATH}/{NID}"]
+    assert plan.gets == [f"{NOTIFICATIONS_PATH}/{NID}"] * 2
 
 
 async def test_lost_reply_then_200_is_sent(fake_clock: FakeClock) -> None:
-    """Case 59: a reset is retried like a 5xx."""
-    plan = Plan([reset, OK])
-    outcome, store, _ = await _answer(plan, fake_clock)
+    """Case 59: a reset is retried like a 5xx, once a GET (case 76) shows it still open."""
+    plan = Plan([reset, OK], get=shows("delivered"))
+    outcome, store, server = await _answer(plan, fake_clock)
     assert outcome.kind == "sent"
     assert plan.bodies[0] == plan.bodies[1]
+    assert [r.method for r in server.requests] == ["POST", "GET", "POST"]
     assert _outcomes(store) == ["retrying", "sent"]
 
 
 async def test_every_reply_lost_is_resolved_by_a_final_get(fake_clock: FakeClock) -> None:
-    """Case 59: all attempts reset; the GET shows it responded → our answer got through."""
+    """Case 59: the reply is lost; the GET shows it responded → our answer got through.
+
+    Case 76: the GET comes before any second POST, so the answer is not posted again (before,
+    it was posted twice and checked only at the end).
+    """
     plan = Plan([reset], get=shows("responded"))
     outcome, store, _ = await _answer(plan, fake_clock, max_attempts=2)
     assert outcome.kind == "sent"
     assert store.get(NID).status == "responded"
-    assert len(plan.bodies) == 2 and len(plan.gets) == 1
+    assert len(plan.bodies) == 1 and len(plan.gets) == 1
 
 
 async def test_every_reply_lost_and_not_responded_is_failed(fake_clock: FakeClock) -> None:
     """Case 58: never shown as sent unless the server confirms it."""
     plan = Plan([reset], get=shows("delivered"))
-    outcome, store, _ = await _answer(plan, fake_clock, max_attempts=2)
+    outcome, store, server = await _answer(plan, fake_clock, max_attempts=2)
     assert outcome.kind == "failed"
     assert store.get(NID).status == "delivered"
+    assert [r.method for r in server.requests] == ["POST", "GET", "POST", "GET"]
 
 
 async def test_connection_refused_is_failed_without_a_confirmation_get(

@@ -1,33 +1,52 @@
 """Answering notifications: `POST /api/v1/client/respond` with the outcome table of §1.3.
 
-Promises: an answer is never sent twice on purpose (one in flight per notification; retries
-reuse the same payload and happen only when the previous attempt failed or its reply was lost),
-and it never fails silently: every attempt is logged in the store and the caller gets a final
-`RespondOutcome`. A lost reply followed by `409 NOTIFICATION_ALREADY_RESPONDED` is resolved by
-fetching the notification: if it shows as responded, our answer got through.
+Promises:
+
+- An answer is never sent twice without the server saying it may be. One answer is in flight
+  per notification; a retry reuses the same payload and follows only a failure that sent nothing
+  (a refused connection, a 5xx or 429 from the server itself) or a *reconcile*: after a POST
+  whose reply never came (a timeout or reset once the body was out, a proxy's 408/502/504) the
+  notification is fetched, and only if it is still open is the answer sent again. When that
+  check fails too the outcome is `unknown` (SSE-CLIENT-RULES.md case 76), and the next attempt,
+  in this process or a later one, reconciles before it sends.
+- A redirect on the POST is never followed and never counts as sent (case 75): the outcome is
+  `refused`, and a later attempt is not blocked as a duplicate.
+- It always ends: every request has one deadline for all of it, and retries stop within a total
+  budget (see `REQUEST_DEADLINE`, `RETRY_BUDGET`).
+- It never fails silently or leaks the token: every attempt is logged in the store, the caller
+  gets a final `RespondOutcome`, and every message is redacted and made terminal-safe.
+
+A lost reply followed by `409 NOTIFICATION_ALREADY_RESPONDED` is resolved by fetching the
+notification: if it shows as responded, our answer got through.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
+from urllib.parse import quote
 
 import httpx
 
 from atp_tui.client.backoff import parse_retry_after
 from atp_tui.client.clock import SYSTEM_CLOCK, Clock
+from atp_tui.client.exchange import Exchange, bounded_exchange
+from atp_tui.client.fetch import MAX_REPLY_BYTES, NotificationNotFound, read_notification
+from atp_tui.client.fetch import CredentialsRefused as CredentialsRefused  # re-exported
+from atp_tui.client.fetch import NotificationUnavailable as NotificationUnavailable  # re-exported
 from atp_tui.client.http import (
     NOTIFICATIONS_PATH,
     RESPOND_PATH,
-    auth_headers,
-    describe_transport_error,
     make_http_client,
     parse_error_body,
 )
+from atp_tui.protocol.lifecycle import ACTIONABLE_STATES
 from atp_tui.protocol.models import Notification
-from atp_tui.store import Store
+from atp_tui.store import ResponseAttempt, Store
+from atp_tui.text import sanitize
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +59,7 @@ OutcomeKind = Literal[
     "refused",
     "auth_refused",
     "failed",
+    "unknown",
     "duplicate",
 ]
 
@@ -56,12 +76,18 @@ _CONFLICTS: dict[str, OutcomeKind] = {
     "NOTIFICATION_INVALIDATED": "invalidated",
 }
 RETRY_AFTER_LIMIT = 60.0
+#: Seconds one request may take, all phases together (connect, TLS, headers, body).
+REQUEST_DEADLINE = 30.0
+#: Seconds after the first POST within which another attempt may start; with the request in
+#: flight and a final check on top, `respond` ends within about `RETRY_BUDGET + 2 × deadline`.
+RETRY_BUDGET = 120.0
 #: Statuses from proxies that may sit in front of a server that did record the answer.
 _MAYBE_RECORDED = frozenset({408, 502, 504})
-
-
-class CredentialsRefused(LookupError):
-    """The server refused the token (401) while fetching a notification."""
+#: Lifecycle states that mean the server holds an answer.
+_ANSWERED = frozenset({"responded", "completed"})
+#: Log outcomes after which the server may hold an answer this client never heard about:
+#: `unknown`, or `retrying` as the last row (the process ended in the middle of an answer).
+_UNSETTLED = frozenset({"unknown", "retrying"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +117,8 @@ class RespondClient:
         clock: Clock | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         max_attempts: int = 4,
+        request_deadline: float = REQUEST_DEADLINE,
+        retry_budget: float = RETRY_BUDGET,
     ) -> None:
         self._server = server
         self.token = token
@@ -99,6 +127,8 @@ class RespondClient:
         self._transport = transport
         self._http: httpx.AsyncClient | None = None
         self._max_attempts = max_attempts
+        self._deadline = request_deadline
+        self._budget = retry_budget
         self._in_flight: set[str] = set()
 
     @property
@@ -123,27 +153,34 @@ class RespondClient:
         if self._http is not None:
             await self._http.aclose()
 
-    async def fetch_notification(self, notification_id: str) -> Notification:
-        """GET one notification; raises `LookupError` when it does not exist."""
-        response = await self._client.get(
-            f"{self._server}{NOTIFICATIONS_PATH}/{notification_id}",
-            headers=auth_headers(self.token),
+    async def _exchange(
+        self, method: str, url: str, *, payload: Any = None, follow_redirects: bool
+    ) -> Exchange:
+        return await bounded_exchange(
+            self._client,
+            method,
+            url,
+            token=self.token,
+            payload=payload,
+            follow_redirects=follow_redirects,
+            deadline=self._deadline,
+            max_bytes=MAX_REPLY_BYTES,
         )
-        if response.status_code == 404:
-            raise LookupError(f"notification {notification_id} not found on the server")
-        if response.status_code == 401:
-            error = parse_error_body(response)
-            raise CredentialsRefused(
-                f"cannot fetch notification {notification_id}: the server refused the token "
-                f"(401 {error.code}); check ATP_TOKEN or the settings file"
-            )
-        if response.status_code != 200:
-            error = parse_error_body(response)
-            raise LookupError(
-                f"cannot fetch notification {notification_id}: {response.status_code} "
-                f"{error.code} {error.message}".rstrip()
-            )
-        return Notification.model_validate(response.json())
+
+    # -- fetching one notification ---------------------------------------------------------
+
+    async def fetch_notification(self, notification_id: str) -> Notification:
+        """GET one notification (see `atp_tui.client.fetch.read_notification`).
+
+        Raises `CredentialsRefused`, `NotificationNotFound` or `NotificationUnavailable`, all
+        `LookupError`s whose message is one token-free, terminal-safe line.
+        """
+        # Quoted: an id is a path segment, never a way to reach another path or a query.
+        url = f"{self._server}{NOTIFICATIONS_PATH}/{quote(notification_id, safe='')}"
+        exchange = await self._exchange("GET", url, follow_redirects=True)
+        return read_notification(exchange, notification_id, self._clean)
+
+    # -- answering ---------------------------------------------------------------------------
 
     async def respond(
         self,
@@ -163,9 +200,13 @@ class RespondClient:
             return earlier
         self._in_flight.add(notification_id)
         try:
-            outcome = await self._send(notification_id, action_id, response_data, on_retry)
+            outcome = await self._settle_earlier(notification_id, action_id, response_data)
+            if outcome is None:
+                outcome = await self._send(notification_id, action_id, response_data, on_retry)
         finally:
             self._in_flight.discard(notification_id)
+        # One place for it: whatever path produced the message, the token never leaves here.
+        outcome = replace(outcome, message=self._clean(outcome.message))
         self._log(notification_id, action_id, response_data, outcome.kind, outcome.message)
         if self._store is not None and outcome.kind in _STATE_FOR_OUTCOME:
             state, reason = _STATE_FOR_OUTCOME[outcome.kind]
@@ -183,9 +224,72 @@ class RespondClient:
                 return RespondOutcome("duplicate", f"already answered here at {when}")
         return None
 
+    def _last_attempt(self, notification_id: str) -> ResponseAttempt | None:
+        if self._store is None:
+            return None
+        attempts = self._store.responses(notification_id)
+        return attempts[-1] if attempts else None
+
+    async def _settle_earlier(
+        self, notification_id: str, action_id: str, response_data: Any
+    ) -> RespondOutcome | None:
+        """Reconcile an earlier attempt whose outcome is unknown; `None` when safe to send."""
+        last = self._last_attempt(notification_id)
+        if last is None or last.outcome not in _UNSETTLED:
+            return None
+        when = last.attempted_at.strftime("%H:%M:%S")
+        verdict = await self._reconcile(notification_id)
+        if verdict is None:
+            return None  # the server shows it unanswered: the earlier attempt did not land
+        if verdict.kind == "sent":
+            if (last.action_id, last.response_data) == (action_id, response_data):
+                return RespondOutcome(
+                    "sent", f"the attempt at {when} got through (the server shows it answered)"
+                )
+            return RespondOutcome(
+                "already_responded",
+                f"the server shows it answered, most likely by the attempt at {when} "
+                f"({last.action_id}) whose outcome was unknown; this answer was not sent",
+            )
+        if verdict.kind == "unknown":
+            return RespondOutcome(
+                "unknown",
+                f"the attempt at {when} may have reached the server and checking failed "
+                f"({verdict.message}); nothing was sent, run respond again to check",
+            )
+        return verdict
+
+    async def _reconcile(self, notification_id: str) -> RespondOutcome | None:
+        """Ask the server what became of an answer; `None` when it is still unanswered."""
+        try:
+            notification = await self.fetch_notification(notification_id)
+        except NotificationNotFound as error:
+            return RespondOutcome("not_found", str(error))
+        except LookupError as error:  # unreachable, refused, or not a notification
+            log.info("could not check answer to %s: %s", notification_id, self._clean(str(error)))
+            return RespondOutcome("unknown", str(error))
+        status = notification.status
+        if status in _ANSWERED:
+            return RespondOutcome("sent", "answer confirmed after a lost reply")
+        if status == "expired":
+            return RespondOutcome("expired", "deadline passed (checked after a lost reply)")
+        if status == "invalidated":
+            return RespondOutcome(
+                "invalidated", "withdrawn by the agent (checked after a lost reply)"
+            )
+        if status in ACTIONABLE_STATES:
+            return None
+        shown = f"as {sanitize(status, limit=40)!r}" if status else "without a status"
+        return RespondOutcome("unknown", f"the server shows the notification {shown}")
+
     def _log(self, notification_id: str, action_id: str, data: Any, kind: str, detail: str) -> None:
         if self._store is not None:
-            self._store.record_response(notification_id, action_id, data, kind, detail)
+            self._store.record_response(notification_id, action_id, data, kind, self._clean(detail))
+
+    def _time_for_another(self, started: float, wait: float, check_first: bool) -> bool:
+        """Whether another attempt (after `wait`, and a check first) fits in the budget."""
+        needed = wait + self._deadline * (2 if check_first else 1)
+        return self._clock.monotonic() - started + needed <= self._budget
 
     async def _send(
         self,
@@ -199,88 +303,114 @@ class RespondClient:
             "action_id": action_id,
             "response_data": response_data,
         }
+        started = self._clock.monotonic()
         reply_lost = False
-        detail = ""
-        for attempt in range(1, self._max_attempts + 1):
+        attempt = 0
+        while True:
+            attempt += 1
             wait = min(2.0 ** (attempt - 1), 8.0)
-            try:
-                response = await self._client.post(
-                    self._server + RESPOND_PATH, json=payload, headers=auth_headers(self.token)
-                )
-            except httpx.HTTPError as error:
-                # A connect failure never reached the server; anything later may have.
-                reply_lost = reply_lost or not isinstance(error, httpx.ConnectError)
-                detail = describe_transport_error(error)
+            # Never follow a redirect here: following would count a login page as "sent", and
+            # a 307/308 would carry the answer to whatever origin it names (case 75).
+            exchange = await self._exchange(
+                "POST", self._server + RESPOND_PATH, payload=payload, follow_redirects=False
+            )
+            if exchange.redirect is not None:
+                return self._redirected(exchange.redirect, None)
+            maybe_recorded = exchange.maybe_delivered
+            if exchange.response is None:
+                detail = exchange.error
             else:
-                outcome = await self._interpret(response, notification_id, reply_lost)
+                outcome = await self._interpret(exchange, notification_id, reply_lost)
                 if outcome is not None:
                     return outcome
-                detail = f"server answered {response.status_code}"
+                status = exchange.response.status_code
+                detail = f"server answered {status}"
                 # A gateway timeout or bad gateway may hide an answer the server did record.
-                reply_lost = reply_lost or response.status_code in _MAYBE_RECORDED
-                if response.status_code == 429:
+                maybe_recorded = status in _MAYBE_RECORDED
+                if status == 429:
                     retry_after = parse_retry_after(
-                        response.headers.get("retry-after"), self._clock.now()
+                        exchange.response.headers.get("retry-after"), self._clock.now()
                     )
                     wait = min(max(wait, retry_after or 0.0), RETRY_AFTER_LIMIT)
-            if attempt == self._max_attempts:
-                break
-            self._log(notification_id, action_id, response_data, "retrying", detail)
-            if on_retry is not None:
-                on_retry(attempt, detail)
-            await self._clock.sleep(wait)
-        if reply_lost and await self._shows_responded(notification_id):
-            return RespondOutcome("sent", "answer confirmed after a lost reply")
-        return RespondOutcome(
-            "failed", f"not sent after {self._max_attempts} attempts ({detail}); try again"
-        )
+            reply_lost = reply_lost or maybe_recorded
+            final = attempt >= self._max_attempts or not self._time_for_another(
+                started, wait, maybe_recorded
+            )
+            if not final:
+                check = "; checking with the server before sending again" if maybe_recorded else ""
+                self._log(notification_id, action_id, response_data, "retrying", detail + check)
+                if on_retry is not None:
+                    on_retry(attempt, detail)
+                await self._clock.sleep(wait)
+            if maybe_recorded:
+                # The server may hold this answer: it is sent again only if it shows it open.
+                verdict = await self._reconcile(notification_id)
+                if verdict is not None and verdict.kind == "unknown":
+                    return RespondOutcome(
+                        "unknown",
+                        f"no reply to the answer ({detail}) and checking failed "
+                        f"({verdict.message}); it may or may not have been recorded: run "
+                        "respond again, it checks before sending",
+                    )
+                if verdict is not None:
+                    return verdict
+            if final:
+                checked = "; the server shows it unanswered" if maybe_recorded else ""
+                return RespondOutcome(
+                    "failed", f"not sent after {attempt} attempts ({detail}){checked}; try again"
+                )
 
     async def _interpret(
-        self, response: httpx.Response, notification_id: str, reply_lost: bool
+        self, exchange: Exchange, notification_id: str, reply_lost: bool
     ) -> RespondOutcome | None:
         """The final outcome of one reply, or `None` when it is worth retrying."""
+        response = exchange.response
+        assert response is not None
         status = response.status_code
         if 200 <= status < 300:
             try:
-                body = response.json() if response.content else {}
+                body = json.loads(exchange.content) if exchange.content else {}
             except (ValueError, RecursionError):  # accepted all the same; only the time is lost
                 body = {}
             at = body.get("responded_at") if isinstance(body, dict) else None
             return RespondOutcome(
                 "sent", "answer sent", status, at if isinstance(at, str) else None
             )
+        if 300 <= status < 400:
+            return self._redirected(response.headers.get("location"), status)
         if status == 429 or status >= 500 or status == 408:
             return None
-        error = parse_error_body(response)
-        message = self._redact(error.message or error.code)
+        error = parse_error_body(response, exchange.content)
+        message = error.message or error.code
         if status == 409:
             kind = _CONFLICTS.get(error.code, "refused")
-            if (
-                kind == "already_responded"
-                and reply_lost
-                and await self._shows_responded(notification_id)
-            ):
-                return RespondOutcome("sent", "answer confirmed after a lost reply", status)
+            if kind == "already_responded" and reply_lost:
+                verdict = await self._reconcile(notification_id)
+                if verdict is not None and verdict.kind == "sent":
+                    return RespondOutcome("sent", "answer confirmed after a lost reply", status)
             return RespondOutcome(kind, message, status)
         if status == 404:
             return RespondOutcome("not_found", message or "notification no longer exists", status)
         if status == 401:
             return RespondOutcome(
-                "auth_refused",
-                f"token refused ({self._redact(error.code)}): check the token",
-                status,
+                "auth_refused", f"token refused ({error.code}): check the token", status
             )
-        return RespondOutcome("refused", f"{message} ({self._redact(error.code)})", status)
+        return RespondOutcome("refused", f"{message} ({error.code})", status)
+
+    def _redirected(self, location: str | None, status: int | None) -> RespondOutcome:
+        """A redirect on the POST: refused, never sent on, never counted as sent."""
+        where = sanitize(self._redact(location), limit=120) if location else "(no Location)"
+        code = f" (HTTP {status})" if status is not None else ""
+        return RespondOutcome(
+            "refused",
+            f"redirected to {where}{code}; not counted as sent, check the server URL",
+            status,
+        )
 
     def _redact(self, text: str) -> str:
         """Server text with our token blanked out: a proxy may echo the request headers."""
         return text.replace(self.token, "[token]") if self.token else text
 
-    async def _shows_responded(self, notification_id: str) -> bool:
-        """After a lost reply: does the server show the notification as answered?"""
-        try:
-            notification = await self.fetch_notification(notification_id)
-        except (httpx.HTTPError, LookupError, ValueError, RecursionError) as error:
-            log.info("could not confirm answer to %s: %s", notification_id, error)
-            return False
-        return notification.status in ("responded", "completed")
+    def _clean(self, text: str) -> str:
+        """A message fit for a terminal and the log: token redacted, one safe line."""
+        return sanitize(self._redact(text))

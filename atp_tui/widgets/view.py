@@ -62,6 +62,8 @@ _OUTCOME_KINDS: dict[str, AnswerKind] = {
     "refused": "refused",
     "auth_refused": "refused",
     "failed": "failed",
+    # Not blocking: the respond client checks with the server before it sends again.
+    "unknown": "failed",
 }
 
 
@@ -76,6 +78,8 @@ def answer_from_outcome(kind: str, message: str, action_id: str, at: datetime) -
         text = f"gone: {message}"
     elif answer_kind == "closed":
         text = f"{kind}: {message}"
+    elif kind == "unknown":
+        text = f"outcome unknown: {message}"
     elif answer_kind == "failed":
         text = f"failed: {message}"
     else:
