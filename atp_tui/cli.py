@@ -123,8 +123,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="answer one notification from the shell",
         description="Answer a notification: fetches it, validates the answer against the "
         "action, sends it once and prints the outcome. Exit status: 0 sent, 1 refused or "
-        "failed, 2 usage or validation error, 3 credentials refused, 4 outcome unknown (the "
-        "reply was lost and checking failed; run it again: it checks before sending).",
+        "failed, 2 usage or validation error, 3 credentials refused, 4 state dir unusable "
+        "(disk full, read-only: nothing sent), 5 outcome unknown (the reply was lost and "
+        "checking failed; run it again: it checks before sending).",
         epilog=_CONNECTION_HELP,
     )
     respond.add_argument("notification_id", metavar="NOTIFICATION_ID")

@@ -59,7 +59,7 @@ def history(store: Store, since: datetime) -> list[HistoryEntry]:
     """Final outcomes of answers given since `since`, oldest first (retries are folded in)."""
     entries: list[HistoryEntry] = []
     for attempt in store.responses():
-        if attempt.outcome == "retrying" or attempt.attempted_at < since:
+        if attempt.outcome in ("sending", "retrying") or attempt.attempted_at < since:
             continue
         item = store.get(attempt.notification_id)
         title = item.summary.title if item else "(not in the local inbox)"

@@ -11,16 +11,19 @@ from atp_tui.client.clock import Clock
 from atp_tui.client.respond import REQUEST_DEADLINE, CredentialsRefused, RespondClient
 from atp_tui.protocol.models import ChoiceAction, TextAction
 from atp_tui.protocol.responses import ResponseValidationError, response_data_for
-from atp_tui.store import Store
+from atp_tui.store import StateUnavailable, StateWriteError, Store
 from atp_tui.text import sanitize
 
 EXIT_SENT = 0
 EXIT_NOT_SENT = 1
 EXIT_INVALID = 2
 EXIT_AUTH = 3
+#: The state dir cannot be opened (disk full, read-only, I/O error): nothing was sent, since
+#: without its answer log `respond` could not tell a repeat (as `watch` and `history`).
+EXIT_STATE_UNAVAILABLE = 4
 #: The answer may or may not have been recorded: the reply was lost and checking failed.
 #: Running the same command again checks with the server before it sends anything.
-EXIT_UNKNOWN = 4
+EXIT_UNKNOWN = 5
 
 _EXIT_FOR_OUTCOME = {"sent": EXIT_SENT, "auth_refused": EXIT_AUTH, "unknown": EXIT_UNKNOWN}
 
@@ -83,7 +86,11 @@ async def respond_once(
     (never a traceback); the exit statuses are `EXIT_*` above. `clock` and
     `request_deadline` are for tests (no real backoff waits, short deadlines).
     """
-    store = Store.open(state_dir) if state_dir is not None else None
+    try:
+        store = Store.open(state_dir, required=True) if state_dir is not None else None
+    except StateUnavailable as error:
+        _error(f"error: {error}; nothing was sent")
+        return EXIT_STATE_UNAVAILABLE
     warned = _warn_store(store, 0)
     client = RespondClient(server, token, store, clock=clock, request_deadline=request_deadline)
     try:
@@ -118,4 +125,7 @@ async def respond_once(
         if store is not None:
             # Rows of the response log found corrupt while answering (case 84).
             _warn_store(store, warned)
-            store.close()
+            try:
+                store.close()
+            except StateWriteError as error:
+                _error(f"warning: {error}")

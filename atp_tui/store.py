@@ -432,31 +432,36 @@ class Store:
         response_data: Any,
         outcome: str,
         detail: str = "",
-    ) -> None:
+        *,
+        replaces: int | None = None,
+    ) -> int:
         """Log one answer attempt and commit at once: answers are rare and must not be lost.
 
+        Returns the row's number; `replaces` names a row this one takes the place of, in the
+        same transaction (a `sending` row written before the POST, once its outcome is known).
         `StateWriteError` when it cannot be written (the caller must say so: an answer whose
         attempt is not logged loses its "already answered" guard)."""
-        self._execute_write(
-            "INSERT INTO responses (notification_id, action_id, response_data, attempted_at,"
-            " outcome, detail) VALUES (?, ?, ?, ?, ?, ?)",
-            (
-                notification_id,
-                action_id,
-                json.dumps(response_data),
-                self._clock.now().isoformat(),
-                outcome,
-                detail,
-            ),
+        row = (
+            notification_id,
+            action_id,
+            json.dumps(response_data),
+            self._clock.now().isoformat(),
+            outcome,
+            detail,
         )
-        self.commit()
-
-    def _execute_write(self, statement: str, parameters: tuple[object, ...]) -> None:
-        """One statement in its own (autocommit) transaction; failures as `StateWriteError`."""
         try:
-            self._db.execute(statement, parameters)
+            with transaction(self._db):
+                if replaces is not None:
+                    self._db.execute("DELETE FROM responses WHERE seq = ?", (replaces,))
+                inserted = self._db.execute(
+                    "INSERT INTO responses (notification_id, action_id, response_data,"
+                    " attempted_at, outcome, detail) VALUES (?, ?, ?, ?, ?, ?)",
+                    row,
+                )
         except sqlite3.Error as error:
             raise _write_error(error) from error
+        self.commit()
+        return inserted.lastrowid or 0
 
     def responses(self, notification_id: str | None = None) -> list[ResponseAttempt]:
         """The response log, oldest first; all of it or one notification's.

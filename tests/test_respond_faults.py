@@ -385,10 +385,10 @@ async def test_case_76_retries_stop_within_the_total_budget(fake_clock: FakeCloc
     assert len(plan.bodies) == len(fake_clock.sleeps) + 1 < 50
 
 
-async def test_case_76_respond_command_exits_4_when_the_outcome_is_unknown(
+async def test_case_76_respond_command_exits_5_when_the_outcome_is_unknown(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Case 76 from the shell: "unknown: …" and exit status 4 (not 0 "sent", not 1 "not
+    """Case 76 from the shell: "unknown: …" and exit status 5 (not 0 "sent", not 1 "not
     sent"); the next run checks first and, the server showing it answered, exits 0."""
     gets = [shows("delivered"), hang, shows("responded")]
     plan = Plan([hang], gets=gets)
@@ -442,3 +442,90 @@ async def test_case_83_a_bad_notification_get_is_one_line_and_a_non_zero_exit(
     assert expected in err
     assert "Traceback" not in err and TOKEN not in err
     assert plan.bodies == []
+
+
+# -- the answer log comes first: a full disk, a process killed while its POST is out -------
+
+
+async def test_case_72_respond_on_a_full_disk_sends_nothing(tmp_path: Path) -> None:
+    """Its state cannot be opened (disk full): exit 4, one line, no POST; the healthy
+    database is left alone (it used to be moved aside, and the duplicate guard with it)."""
+    from tests.watch_helpers import fill, tmpfs
+
+    plan = Plan([OK])
+    with tmpfs(tmp_path / "fs", "1m") as fs:
+        store = Store.open(fs / "state")
+        store.record_response(NID, "ok", None, "sent")
+        store.close()
+        fill(fs)
+        async with HostileServer(plan) as server:
+            for _ in range(3):
+                code = await respond_once(
+                    server.url, TOKEN, NID, "ok", None, state_dir=fs / "state"
+                )
+                assert code == 4
+        assert not list((fs / "state").glob("*.corrupt-*"))
+    assert plan.bodies == []
+
+
+async def test_an_answer_that_cannot_be_logged_first_is_not_sent(fake_clock: FakeClock) -> None:
+    """The `sending` row is written before the POST; when it cannot be, nothing is sent."""
+    from atp_tui.store_db import StateWriteError
+
+    plan = Plan([OK])
+    store = _store(fake_clock)
+
+    def refuse(*args: object, **kwargs: object) -> int:
+        raise StateWriteError("cannot save state (database or disk is full)")
+
+    store.record_response = refuse  # type: ignore[method-assign]
+    async with HostileServer(plan) as server:
+        outcome = await _client(server.url, store, fake_clock).respond(NID, "ok", None)
+    assert outcome.kind == "failed"
+    assert "could not be recorded first" in outcome.message
+    assert plan.bodies == []
+
+
+async def test_case_76_a_process_killed_while_its_post_is_out_is_checked_next_time(
+    tmp_path: Path,
+) -> None:
+    """kill -9 while the POST waits for its reply; the next `respond` finds the `sending` row,
+    asks the server (which shows it answered) and sends nothing again."""
+    import os
+    import signal
+    import sys
+
+    posted = asyncio.Event()
+
+    async def post_then_hang(conn: Conn) -> None:
+        posted.set()
+        await conn.hang()
+
+    plan = Plan([post_then_hang], gets=[shows("delivered"), shows("responded")])
+    async with HostileServer(plan) as server:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "atp_tui.cli",
+            "respond",
+            NID,
+            "ok",
+            "--server",
+            server.url,
+            "--state-dir",
+            str(tmp_path),
+            env={**os.environ, "ATP_TOKEN": TOKEN},
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        await asyncio.wait_for(posted.wait(), 30)
+        process.send_signal(signal.SIGKILL)
+        await process.wait()
+        code = await respond_once(server.url, TOKEN, NID, "ok", None, state_dir=tmp_path)
+    assert code == EXIT_SENT
+    assert len(plan.bodies) == 1
+    assert plan.get_count == 3  # each run's fetch, then the check
+    store = Store.open(tmp_path)
+    # The killed run's row stays as it was (history skips it); the check's outcome follows.
+    assert _outcomes(store) == ["sending", "sent"]
+    store.close()

@@ -46,7 +46,8 @@ from atp_tui.client.http import (
 from atp_tui.protocol.lifecycle import ACTIONABLE_STATES
 from atp_tui.protocol.models import Notification
 from atp_tui.store import ResponseAttempt, Store
-from atp_tui.text import sanitize
+from atp_tui.store_db import StateWriteError
+from atp_tui.text import SecretRedactor, sanitize
 
 log = logging.getLogger(__name__)
 
@@ -86,8 +87,9 @@ _MAYBE_RECORDED = frozenset({408, 502, 504})
 #: Lifecycle states that mean the server holds an answer.
 _ANSWERED = frozenset({"responded", "completed"})
 #: Log outcomes after which the server may hold an answer this client never heard about:
-#: `unknown`, or `retrying` as the last row (the process ended in the middle of an answer).
-_UNSETTLED = frozenset({"unknown", "retrying"})
+#: `unknown`, or `sending`/`retrying` as the last row (the process ended in the middle of an
+#: answer: its POST may have reached the server).
+_UNSETTLED = frozenset({"unknown", "sending", "retrying"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +132,8 @@ class RespondClient:
         self._deadline = request_deadline
         self._budget = retry_budget
         self._in_flight: set[str] = set()
+        #: The `sending` row written before each answer's POST, until its outcome replaces it.
+        self._sending_rows: dict[str, int] = {}
 
     @property
     def _client(self) -> httpx.AsyncClient:
@@ -202,17 +206,42 @@ class RespondClient:
         try:
             outcome = await self._settle_earlier(notification_id, action_id, response_data)
             if outcome is None:
-                outcome = await self._send(notification_id, action_id, response_data, on_retry)
+                outcome = await self._send_logged(
+                    notification_id, action_id, response_data, on_retry
+                )
         finally:
             self._in_flight.discard(notification_id)
         # One place for it: whatever path produced the message, the token never leaves here.
         outcome = replace(outcome, message=self._clean(outcome.message))
-        self._log(notification_id, action_id, response_data, outcome.kind, outcome.message)
-        if self._store is not None and outcome.kind in _STATE_FOR_OUTCOME:
-            state, reason = _STATE_FOR_OUTCOME[outcome.kind]
-            self._store.apply_status(notification_id, state, reason)
-            self._store.commit()
+        try:
+            self._log(notification_id, action_id, response_data, outcome.kind, outcome.message)
+            if self._store is not None and outcome.kind in _STATE_FOR_OUTCOME:
+                state, reason = _STATE_FOR_OUTCOME[outcome.kind]
+                self._store.apply_status(notification_id, state, reason)
+                self._store.commit()
+        except StateWriteError as error:
+            # The `sending` row stays last: the next answer checks with the server first.
+            outcome = replace(outcome, message=f"{outcome.message} (not recorded: {error})")
         return outcome
+
+    async def _send_logged(
+        self,
+        notification_id: str,
+        action_id: str,
+        response_data: Any,
+        on_retry: Callable[[int, str], None] | None,
+    ) -> RespondOutcome:
+        """`_send`, with a `sending` row written first: should the process die while the POST
+        is out, the next answer finds it and checks with the server before sending again.
+        When that row cannot be written (disk full), nothing is sent: a repeat could not be
+        prevented."""
+        try:
+            self._log(notification_id, action_id, response_data, "sending", "")
+        except StateWriteError as error:
+            return RespondOutcome(
+                "failed", f"not sent: the answer could not be recorded first ({error})"
+            )
+        return await self._send(notification_id, action_id, response_data, on_retry)
 
     def _earlier_answer(self, notification_id: str) -> RespondOutcome | None:
         """An answer this client already got through: never send a second one."""
@@ -283,8 +312,19 @@ class RespondClient:
         return RespondOutcome("unknown", f"the server shows the notification {shown}")
 
     def _log(self, notification_id: str, action_id: str, data: Any, kind: str, detail: str) -> None:
-        if self._store is not None:
-            self._store.record_response(notification_id, action_id, data, kind, self._clean(detail))
+        """Log an attempt; the first row after a `sending` row takes its place."""
+        if self._store is None:
+            return
+        row = self._store.record_response(
+            notification_id,
+            action_id,
+            data,
+            kind,
+            self._clean(detail),
+            replaces=self._sending_rows.pop(notification_id, None),
+        )
+        if kind == "sending":
+            self._sending_rows[notification_id] = row
 
     def _time_for_another(self, started: float, wait: float, check_first: bool) -> bool:
         """Whether another attempt (after `wait`, and a check first) fits in the budget."""
@@ -409,7 +449,9 @@ class RespondClient:
 
     def _redact(self, text: str) -> str:
         """Server text with our token blanked out: a proxy may echo the request headers."""
-        return text.replace(self.token, "[token]") if self.token else text
+        redactor = SecretRedactor()
+        redactor.add(self.token)  # in every spelling it could come back in (URL, JSON)
+        return redactor.redact(text)
 
     def _clean(self, text: str) -> str:
         """A message fit for a terminal and the log: token redacted, one safe line."""
