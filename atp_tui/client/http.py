@@ -30,17 +30,38 @@ class InsecureRedirect(httpx.RequestError):
     """A redirect from https to plain http, which we never follow."""
 
 
-async def _refuse_downgrade(response: httpx.Response) -> None:
-    """Response hook: never follow a redirect from https to http.
+class BrokenRedirect(httpx.RequestError):
+    """A redirect whose `Location` cannot be parsed or used (case 77)."""
+
+
+async def _check_redirect(response: httpx.Response) -> None:
+    """Response hook: refuse a redirect whose target is unusable or downgrades https to http.
 
     httpx runs response hooks before it builds the redirect request, so the target is computed
-    from `Location` here.
+    from `Location` here. An unparseable `Location` must surface as an `httpx.RequestError`:
+    httpx's own `InvalidURL` is not an `HTTPError`, and a valid-looking URL with an impossible
+    port makes the connect raise an `ExceptionGroup`; callers that catch `httpx.HTTPError`
+    would let either escape (case 77).
     """
     location = response.headers.get("location")
-    if not response.is_redirect or not location or response.url.scheme != "https":
+    if not response.is_redirect or not location:
         return
-    target = response.url.join(location)
-    if target.scheme == "http":
+    status = response.status_code
+    try:
+        target = response.url.join(location)
+        port = target.port
+    except (httpx.InvalidURL, ValueError):
+        # The Location text stays out of the message: it is the server's, and may echo a query.
+        raise BrokenRedirect(
+            f"redirect ({status}) to an unparseable Location header; fix the server or its proxy",
+            request=response.request,
+        ) from None
+    if port is not None and not 0 < port < 65536:
+        raise BrokenRedirect(
+            f"redirect ({status}) to an impossible port ({port}); fix the server or its proxy",
+            request=response.request,
+        )
+    if response.url.scheme == "https" and target.scheme == "http":
         raise InsecureRedirect(
             f"refused a redirect from https to http ({target.host}); fix the server URL",
             request=response.request,
@@ -58,7 +79,7 @@ def make_http_client(
         follow_redirects=True,
         max_redirects=10,
         headers={"User-Agent": USER_AGENT},
-        event_hooks={"response": [_refuse_downgrade]},
+        event_hooks={"response": [_check_redirect]},
         transport=transport,
     )
 
@@ -132,8 +153,11 @@ def describe_transport_error(error: Exception) -> str:
         return "connection reset"
     if isinstance(error, httpx.TooManyRedirects):
         return "too many redirects"
-    if isinstance(error, InsecureRedirect):
+    if isinstance(error, InsecureRedirect | BrokenRedirect):
         return str(error)
+    if not isinstance(error, httpx.HTTPError | OSError):
+        # Not a network failure at all: name it, never its text (it may quote a URL).
+        return f"unexpected error ({type(error).__name__})"
     return type(error).__name__
 
 

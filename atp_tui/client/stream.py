@@ -285,12 +285,18 @@ class StreamEngine:
         drained = asyncio.Event()
         drained.set()
         self.connection_attempts += 1
-        self._reader = asyncio.create_task(self._read(client, queue, opened, drained))
+        reader = self._reader = asyncio.create_task(self._read(client, queue, opened, drained))
         try:
-            await asyncio.wait({opened})
+            # The reader too: should it ever end without settling `opened`, this must not wait
+            # forever (case 77).
+            await asyncio.wait({opened, reader}, return_when=asyncio.FIRST_COMPLETED)
         except BaseException:
             await self._close_reader()
             raise
+        if not opened.done():
+            await self._close_reader()
+            outcome.append(_Outcome("retry", "connection attempt ended without a response"))
+            return
         if opened.cancelled():
             await self._close_reader()
             outcome.append(_Outcome("retry", "reconnect requested"))
@@ -323,7 +329,11 @@ class StreamEngine:
         opened: asyncio.Future[tuple[httpx.Response, bytes]],
         drained: asyncio.Event,
     ) -> None:
-        """Reader task: open the response, then pass its chunks to the queue."""
+        """Reader task: open the response, then pass its chunks to the queue.
+
+        Whatever happens, `opened` is settled (or the task is cancelled): `_stream_once` waits
+        on it.
+        """
         headers, params = self._request_parts()
         url = self.config.server + EVENTS_PATH
         try:
@@ -340,7 +350,12 @@ class StreamEngine:
                         drained.clear()
                         await drained.wait()
                 queue.put_nowait(_EOF)
-        except (httpx.HTTPError, OSError) as error:
+        except Exception as error:
+            # Not only httpx errors and OSErrors: httpx lets `InvalidURL` and `ExceptionGroup`
+            # escape from some redirects, and an exception left here would leave `opened`
+            # unsettled and `_stream_once` waiting, deaf even to stop() (case 77).
+            if not isinstance(error, httpx.HTTPError | OSError):
+                log.debug("stream reader failed unexpectedly", exc_info=error)
             if not opened.done():
                 opened.set_exception(error)
             else:

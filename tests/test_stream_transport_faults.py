@@ -1,0 +1,175 @@
+"""SSE-CLIENT-RULES.md §(g) case 77: hostile transports against a real `watch`.
+
+Each case runs `atp-tui watch` as a subprocess against a byte-level server on 127.0.0.1 and ends
+it with SIGTERM, because what the tester saw was a process: one that stayed "connecting" and
+ignored SIGTERM (77), grew to 1.4 GB and took 40 s to exit (78), or stayed "connecting" for a
+minute (79). "Exits within N s after SIGTERM" is a bounded wait for the exit, nothing else is
+timed. Case 81 is in test_urls.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import ssl
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+
+from atp_tui.client.events import ConnectionChanged
+from tests.engine_helpers import collect, has_state, make_engine
+from tests.hostile import Conn, HostileServer
+from tests.test_stream_tls import certificate, self_signed  # noqa: F401 (fixtures)
+
+TOKEN = "transport-secret-token"
+#: What "exits promptly" means for SIGTERM (the rules' bound for case 78).
+EXIT_AFTER_SIGTERM = 2.0
+#: Peak resident memory allowed for `watch` fed a decompression bomb (it idles near 60 MB).
+RSS_LIMIT_MB = 300
+
+
+class Watch:
+    """A running `atp-tui watch`: stdout JSON lines and stderr lines collected as they come."""
+
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self.process = process
+        self.lines: list[dict] = []
+        self.errors: list[str] = []
+        self._readers = [
+            asyncio.ensure_future(self._read_stdout()),
+            asyncio.ensure_future(self._read_stderr()),
+        ]
+
+    @classmethod
+    async def start(cls, url: str, state_dir: Path, *extra: str) -> Watch:
+        """`atp-tui watch --server url` with the token in the environment."""
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "atp_tui.cli", "watch", "--server", url,
+            "--state-dir", str(state_dir), *extra,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            env={**os.environ, "ATP_TOKEN": TOKEN},
+        )  # fmt: skip
+        return cls(process)
+
+    async def _read_stdout(self) -> None:
+        assert self.process.stdout is not None
+        async for line in self.process.stdout:
+            self.lines.append(json.loads(line))
+
+    async def _read_stderr(self) -> None:
+        assert self.process.stderr is not None
+        async for line in self.process.stderr:
+            self.errors.append(line.decode("utf-8", "replace"))
+
+    @property
+    def stderr(self) -> str:
+        """Everything written to stderr so far."""
+        return "".join(self.errors)
+
+    def notification_ids(self) -> list[str]:
+        """Ids of the notifications printed so far."""
+        return [line["data"]["id"] for line in self.lines if line["event"] == "notification"]
+
+    async def until(self, condition: Callable[[], bool], timeout: float, what: str) -> None:
+        """Wait for `condition` while the process runs; fail after `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        while not condition():
+            if self.process.returncode is not None:
+                raise AssertionError(f"watch exited ({self.process.returncode}) before {what}")
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no {what} within {timeout} s; stderr:\n{self.stderr}")
+            await asyncio.sleep(0.05)
+
+    def peak_rss_mb(self) -> float:
+        """The process's peak resident set size so far (VmHWM), in MB."""
+        status = Path(f"/proc/{self.process.pid}/status").read_text()
+        kilobytes = next(line.split()[1] for line in status.splitlines() if line[:6] == "VmHWM:")
+        return int(kilobytes) / 1024
+
+    async def terminate(self, within: float = EXIT_AFTER_SIGTERM) -> int | None:
+        """SIGTERM, then the exit status if it exits within `within` s (else kill it: None)."""
+        code: int | None = None
+        if self.process.returncode is None:
+            self.process.send_signal(signal.SIGTERM)
+        try:
+            code = await asyncio.wait_for(self.process.wait(), within)
+        except TimeoutError:
+            self.process.kill()
+            await self.process.wait()
+        for reader in self._readers:
+            with contextlib.suppress(ValueError):  # a line cut by the kill
+                await reader
+        return code
+
+
+def tls_for(
+    scheme: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> ssl.SSLContext | None:
+    """The server TLS context for `scheme`, its CA trusted by child processes (SSL_CERT_FILE)."""
+    if scheme == "http":
+        return None
+    monkeypatch.setenv("SSL_CERT_FILE", str(request.getfixturevalue("certificate")))
+    return request.getfixturevalue("self_signed")
+
+
+# -- case 77 -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("scheme", ["https", "http"])
+async def test_77_unparseable_location_backs_off_and_sigterm_works(
+    scheme: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Case 77: a redirect to `http://[::1` is a failed attempt with a clear reason, retried
+    with backoff; SIGTERM ends `watch` at once (it used to hang in "connecting", deaf to it)."""
+
+    async def script(conn: Conn) -> None:
+        await conn.send_response(302, b"", headers={"Location": "http://[::1"})
+
+    async with HostileServer(script, tls_for(scheme, request, monkeypatch)) as server:
+        watch = await Watch.start(server.url, tmp_path)
+        try:
+            await watch.until(
+                lambda: len(server.requests) >= 2 and "unparseable Location" in watch.stderr,
+                timeout=20,
+                what="second attempt after the broken redirect",
+            )
+        finally:
+            code = await watch.terminate()
+    assert code == 0, watch.stderr
+    assert "reconnecting in" in watch.stderr
+    assert "redirect (302) to an unparseable Location header" in watch.stderr
+    assert "Traceback" not in watch.stderr and TOKEN not in watch.stderr
+
+
+class Exploding(httpx.AsyncBaseTransport):
+    """A transport failing with an exception no httpx caller expects (not an HTTPError)."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.calls += 1
+        raise RuntimeError("not a network error")
+
+
+async def test_77_any_failure_of_the_reader_is_a_failed_attempt(fake_clock) -> None:
+    """Case 77's cause: whatever the reader task raises settles the attempt (before, only
+    httpx errors and OSErrors did, and anything else left the engine waiting forever)."""
+    transport = Exploding()
+    engine = make_engine("http://127.0.0.1:9", clock=fake_clock)
+    engine._transport = transport  # the client is built from it when events() starts
+    events = await collect(engine, has_state("reconnecting", 2), timeout=5)
+    details = [
+        e.state.detail
+        for e in events
+        if isinstance(e, ConnectionChanged) and e.state.kind == "reconnecting"
+    ]
+    assert details == ["unexpected error (RuntimeError)"] * 2
+    assert transport.calls == 2
