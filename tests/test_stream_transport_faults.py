@@ -1,4 +1,4 @@
-"""SSE-CLIENT-RULES.md §(g) case 77: hostile transports against a real `watch`.
+"""SSE-CLIENT-RULES.md §(g) cases 77 and 78: hostile transports against a real `watch`.
 
 Each case runs `atp-tui watch` as a subprocess against a byte-level server on 127.0.0.1 and ends
 it with SIGTERM, because what the tester saw was a process: one that stayed "connecting" and
@@ -17,6 +17,7 @@ import signal
 import ssl
 import sys
 import time
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -24,8 +25,9 @@ import httpx
 import pytest
 
 from atp_tui.client.events import ConnectionChanged
+from atp_tui.client.http import BodyRefused, aiter_body_pieces
 from tests.engine_helpers import collect, has_state, make_engine
-from tests.hostile import Conn, HostileServer
+from tests.hostile import Conn, HostileServer, frame, notification
 from tests.test_stream_tls import certificate, self_signed  # noqa: F401 (fixtures)
 
 TOKEN = "transport-secret-token"
@@ -173,3 +175,133 @@ async def test_77_any_failure_of_the_reader_is_a_failed_attempt(fake_clock) -> N
     ]
     assert details == ["unexpected error (RuntimeError)"] * 2
     assert transport.calls == 2
+
+
+# -- case 78 -----------------------------------------------------------------------------------
+
+
+class GzipBody:
+    """A gzip body assembled from segments, each ended by a full flush.
+
+    A full flush resets the compressor, so the same segment always compresses to the same
+    bytes: a MiB repeated a thousand times is compressed once, and the result is byte for byte
+    what an honest compressor would send (the gzip trailer never comes: the body is endless).
+    """
+
+    def __init__(self) -> None:
+        self._compressor = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+        self.header = self._compressor.compress(b"") + self._compressor.flush(zlib.Z_FULL_FLUSH)
+        self._done: dict[bytes, bytes] = {}
+
+    def segment(self, data: bytes) -> bytes:
+        """`data` compressed (memoised)."""
+        if data not in self._done:
+            self._done[data] = self._compressor.compress(data) + self._compressor.flush(
+                zlib.Z_FULL_FLUSH
+            )
+        return self._done[data]
+
+
+def encoded(body: bytes, encoding: str) -> bytes:
+    """`body` as a server would send it with `Content-Encoding: encoding`."""
+    if encoding == "gzip":
+        return zlib.compress(body, wbits=16 + zlib.MAX_WBITS)
+    if encoding == "deflate":
+        return zlib.compress(body)
+    if encoding == "corrupt-gzip":
+        return encoded(body, "gzip")[:10] + b"\xff" * 64  # the header, then no valid block
+    return body
+
+
+@pytest.mark.parametrize("encoding", ["identity", "gzip", "deflate", "corrupt-gzip", "br"])
+async def test_78_body_pieces_are_bounded_and_exact(encoding: str) -> None:
+    """The decoder behind case 78: every piece is at most the limit, the pieces add up to the
+    body exactly (also where zlib's output stops right at the limit), and a body we cannot
+    inflate is refused with a reason rather than passed on."""
+    # Incompressible bytes and long runs, so pieces end both inside and at the end of input.
+    body = os.urandom(50_000) + b"\n" * 300_000 + os.urandom(7_000)
+
+    async def script(conn: Conn) -> None:
+        name = encoding.removeprefix("corrupt-")
+        await conn.send_response(
+            200, encoded(body, encoding), "text/plain", {"Content-Encoding": name}
+        )
+
+    async with HostileServer(script) as server, httpx.AsyncClient() as client:
+        async with client.stream("GET", server.url) as response:
+            pieces: list[bytes] = []
+            try:
+                async for piece in aiter_body_pieces(response, piece=1000):
+                    pieces.append(piece)
+            except BodyRefused as error:
+                refused = str(error)
+            else:
+                refused = ""
+    if encoding in ("corrupt-gzip", "br"):
+        assert ("corrupt gzip" if encoding == "corrupt-gzip" else "unsupported") in refused
+        return
+    assert not refused
+    assert max(map(len, pieces)) <= 1000
+    assert b"".join(pieces) == body
+
+
+MIB = 1 << 20
+#: 1 MiB of 1 KiB comment lines: each completes a line (it feeds the watchdog) and is dropped.
+COMMENTS = (b":" + b"x" * 1022 + b"\n") * 1024
+NEWLINES = b"\n" * MIB
+#: A line that never ends.
+ENDLESS_LINE = b"x" * MIB
+
+
+@pytest.mark.parametrize(
+    ("junk", "before"),
+    [
+        pytest.param(COMMENTS, 512, id="512MiB-of-comment-lines"),
+        pytest.param(NEWLINES, 16, id="newline-flood"),
+        pytest.param(ENDLESS_LINE, 0, id="one-giant-line"),
+    ],
+)
+async def test_78_gzip_bomb_is_inflated_in_bounded_pieces(
+    junk: bytes, before: int, tmp_path: Path
+) -> None:
+    """Case 78: a server that ignores `Accept-Encoding: identity` and sends a gzip body of a
+    few hundred KB that inflates to GBs. `watch` keeps its memory bounded, still reads what
+    follows the junk (or drops the endless line at the line cap and reconnects), and exits
+    within 2 s of SIGTERM while it is still being fed."""
+    gzip = GzipBody()
+    event = frame(notification("n1"), event_id="1").encode()
+    accept_encodings: list[str | None] = []
+
+    async def script(conn: Conn) -> None:
+        accept_encodings.append(conn.request.headers.get("accept-encoding"))
+        await conn.send_head(headers={"Content-Encoding": "gzip"})
+        conn.writer.write(gzip.header)
+        for _ in range(before):
+            conn.writer.write(gzip.segment(junk))
+            await conn.writer.drain()
+        if junk is not ENDLESS_LINE:
+            conn.writer.write(gzip.segment(event))
+        while not conn.writer.is_closing():  # then junk until the client goes away
+            conn.writer.write(gzip.segment(junk))
+            await conn.writer.drain()
+
+    async with HostileServer(script) as server:
+        watch = await Watch.start(server.url, tmp_path)
+        try:
+            if junk is ENDLESS_LINE:
+                await watch.until(
+                    lambda: len(server.requests) >= 2, timeout=30, what="reconnect at the line cap"
+                )
+            else:
+                await watch.until(
+                    lambda: watch.notification_ids() == ["n1"], timeout=60, what="n1 after junk"
+                )
+            peak = watch.peak_rss_mb()
+        finally:
+            code = await watch.terminate()
+    assert code == 0, f"no exit within {EXIT_AFTER_SIGTERM} s of SIGTERM (killed)"
+    assert peak < RSS_LIMIT_MB, f"peak RSS {peak:.0f} MB"
+    assert accept_encodings[0] == "identity"
+    if junk is ENDLESS_LINE:
+        assert "line limit" in watch.stderr, watch.stderr
+    assert "Traceback" not in watch.stderr

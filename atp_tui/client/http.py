@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import socket
+import zlib
+from collections.abc import AsyncIterator
 from typing import Any, TypeVar
 
 import httpx
@@ -25,6 +27,9 @@ RESPOND_PATH = "/api/v1/client/respond"
 
 USER_AGENT = f"atp-tui/{__version__}"
 
+#: The most bytes of a response body handed on at once, however much the server compressed it.
+BODY_PIECE_BYTES = 64 * 1024
+
 
 class InsecureRedirect(httpx.RequestError):
     """A redirect from https to plain http, which we never follow."""
@@ -32,6 +37,10 @@ class InsecureRedirect(httpx.RequestError):
 
 class BrokenRedirect(httpx.RequestError):
     """A redirect whose `Location` cannot be parsed or used (case 77)."""
+
+
+class BodyRefused(httpx.DecodingError):
+    """A response body we will not decode: an unsupported or corrupt `Content-Encoding`."""
 
 
 async def _check_redirect(response: httpx.Response) -> None:
@@ -96,6 +105,71 @@ def is_event_stream(content_type: str | None) -> bool:
     return content_type.split(";", 1)[0].strip().lower() == "text/event-stream"
 
 
+#: `Content-Encoding` values we decode ourselves, with the zlib window bits for each
+#: (32 + MAX_WBITS accepts a zlib or a gzip header, as servers disagree on what deflate means).
+_ZLIB_WBITS = {
+    "gzip": 16 + zlib.MAX_WBITS,
+    "x-gzip": 16 + zlib.MAX_WBITS,
+    "deflate": 32 + zlib.MAX_WBITS,
+}
+
+
+def body_encoding(response: httpx.Response) -> str | None:
+    """The response's compression (`gzip`, `x-gzip`, `deflate`) or `None` for a plain body.
+
+    Raises `BodyRefused` for anything else, a list of encodings included: decoding each layer
+    in bounded pieces is more than a stream that asked for `identity` should need.
+    """
+    value = response.headers.get("content-encoding", "").strip().lower()
+    if value in ("", "identity"):
+        return None
+    if value in _ZLIB_WBITS:
+        return value
+    raise BodyRefused(
+        f"server sent an unsupported Content-Encoding ({value[:40]!r}); "
+        "atp-tui asks for an uncompressed stream",
+        request=response.request,
+    )
+
+
+async def aiter_body_pieces(
+    response: httpx.Response, piece: int = BODY_PIECE_BYTES
+) -> AsyncIterator[bytes]:
+    """The decoded body in pieces of at most `piece` bytes, however much it was compressed.
+
+    httpx's own decoders inflate each network read in one go, so 64 KiB of gzip-compressed
+    newlines become 64 MB at once (case 78). Here zlib's `max_length` bounds every piece, so
+    whatever consumes them (the SSE decoder and its line and event caps) sees decompressed
+    data exactly as it would see raw bytes. Corrupt compressed data raises `BodyRefused`.
+    """
+    encoding = body_encoding(response)
+    if encoding is None:
+        async for chunk in response.aiter_raw():
+            if len(chunk) <= piece:
+                yield chunk
+                continue
+            for start in range(0, len(chunk), piece):
+                yield chunk[start : start + piece]
+        return
+    inflater = zlib.decompressobj(_ZLIB_WBITS[encoding])
+    async for chunk in response.aiter_raw():
+        data = chunk
+        while not inflater.eof:
+            try:
+                out = inflater.decompress(data, piece)
+            except zlib.error as error:
+                raise BodyRefused(
+                    f"server sent a corrupt {encoding} body ({error})", request=response.request
+                ) from None
+            if out:
+                yield out
+            data = inflater.unconsumed_tail
+            # A piece cut at the limit may leave output inside zlib even when no input is
+            # left, so only a short piece with no input left means "this chunk is done".
+            if not data and len(out) < piece:
+                break
+
+
 def parse_error_body(response: httpx.Response, content: bytes | None = None) -> ServerError:
     """The ATP error of a response, bare or wrapped in `{"error": ...}`; a stand-in if none.
 
@@ -153,7 +227,7 @@ def describe_transport_error(error: Exception) -> str:
         return "connection reset"
     if isinstance(error, httpx.TooManyRedirects):
         return "too many redirects"
-    if isinstance(error, InsecureRedirect | BrokenRedirect):
+    if isinstance(error, InsecureRedirect | BrokenRedirect | BodyRefused):
         return str(error)
     if not isinstance(error, httpx.HTTPError | OSError):
         # Not a network failure at all: name it, never its text (it may quote a URL).

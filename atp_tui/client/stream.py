@@ -25,7 +25,9 @@ from atp_tui.client.events import ConnectionChanged, ConnectionState, EngineEven
 from atp_tui.client.heap import LongLivedHeap
 from atp_tui.client.http import (
     EVENTS_PATH,
+    aiter_body_pieces,
     auth_headers,
+    body_encoding,
     describe_transport_error,
     is_certificate_error,
     is_event_stream,
@@ -81,14 +83,19 @@ _ERROR_BODY_LIMIT = 64 * 1024
 
 
 async def _read_head_of_body(response: httpx.Response) -> bytes:
-    """The start of a response body, bounded: an error page can be arbitrarily large."""
+    """The start of a response body, bounded: an error page can be arbitrarily large (and
+    compressed: it is inflated in bounded pieces too)."""
     pieces: list[bytes] = []
     size = 0
-    async for chunk in response.aiter_bytes():
-        pieces.append(chunk)
-        size += len(chunk)
-        if size >= _ERROR_BODY_LIMIT:
-            break
+    try:
+        async for chunk in aiter_body_pieces(response):
+            pieces.append(chunk)
+            size += len(chunk)
+            if size >= _ERROR_BODY_LIMIT:
+                break
+    except httpx.DecodingError:
+        # An error page we cannot inflate: the status alone decides what happens next.
+        pass
     return b"".join(pieces)[:_ERROR_BODY_LIMIT]
 
 
@@ -259,6 +266,9 @@ class StreamEngine:
         headers: dict[str, str | bytes] = {
             "Accept": "text/event-stream",
             "Cache-Control": "no-cache",
+            # A compressed stream gains little and lets a few MB inflate to GBs (case 78);
+            # a server that compresses anyway is inflated in bounded pieces (`aiter_body_pieces`).
+            "Accept-Encoding": "identity",
         }
         params: dict[str, str] = {"client_id": self._store.client_id}
         if self.config.token_in_query:
@@ -329,7 +339,7 @@ class StreamEngine:
         opened: asyncio.Future[tuple[httpx.Response, bytes]],
         drained: asyncio.Event,
     ) -> None:
-        """Reader task: open the response, then pass its chunks to the queue.
+        """Reader task: open the response, then pass its body to the queue in bounded pieces.
 
         Whatever happens, `opened` is settled (or the task is cancelled): `_stream_once` waits
         on it.
@@ -343,8 +353,11 @@ class StreamEngine:
                 ):
                     opened.set_result((response, await _read_head_of_body(response)))
                     return
+                body_encoding(response)  # refuse an encoding we cannot inflate in pieces
                 opened.set_result((response, b""))
-                async for chunk in response.aiter_bytes():
+                # Bounded pieces, also when compressed: the queue's high-water mark then bounds
+                # memory, and the SSE decoder's line and event caps see every byte (case 78).
+                async for chunk in aiter_body_pieces(response):
                     queue.put_nowait(chunk)
                     if queue.qsize() >= _QUEUE_HIGH_WATER:
                         drained.clear()
