@@ -1,4 +1,4 @@
-"""SSE-CLIENT-RULES.md §(g) cases 77 and 78: hostile transports against a real `watch`.
+"""SSE-CLIENT-RULES.md §(g) cases 77, 78 and 79: hostile transports against a real `watch`.
 
 Each case runs `atp-tui watch` as a subprocess against a byte-level server on 127.0.0.1 and ends
 it with SIGTERM, because what the tester saw was a process: one that stayed "connecting" and
@@ -305,3 +305,34 @@ async def test_78_gzip_bomb_is_inflated_in_bounded_pieces(
     if junk is ENDLESS_LINE:
         assert "line limit" in watch.stderr, watch.stderr
     assert "Traceback" not in watch.stderr
+
+
+# -- case 79 -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("scheme", ["http", "https"])
+async def test_79_trickled_headers_hit_the_open_deadline_and_reconnect(
+    scheme: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Case 79: response headers trickled a byte every half second (each read is well within
+    httpx's per-read timeout) end at the open-phase deadline, heartbeat + 10 s, with a clear
+    reason and a reconnect with backoff; SIGTERM mid-trickle ends `watch` at once."""
+
+    async def script(conn: Conn) -> None:
+        head = b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+        pad = b"X-Pad: " + b"a" * 10_000
+        for byte in head + pad:
+            conn.writer.write(bytes([byte]))
+            await conn.writer.drain()
+            await asyncio.sleep(0.5)
+
+    async with HostileServer(script, tls_for(scheme, request, monkeypatch)) as server:
+        watch = await Watch.start(server.url, tmp_path, "--heartbeat-timeout", "1")
+        try:
+            await watch.until(lambda: len(server.requests) >= 2, timeout=30, what="second attempt")
+        finally:
+            code = await watch.terminate()
+    assert code == 0, f"no exit within {EXIT_AFTER_SIGTERM} s of SIGTERM (killed)"
+    assert "no response headers within 11 s" in watch.stderr, watch.stderr
+    assert "reconnecting in" in watch.stderr
+    assert "atp-tui: connected" not in watch.stderr

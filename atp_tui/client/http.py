@@ -27,6 +27,8 @@ RESPOND_PATH = "/api/v1/client/respond"
 
 USER_AGENT = f"atp-tui/{__version__}"
 
+#: Seconds for the TCP connect and the TLS handshake (SSE-CLIENT-RULES.md, "Backoff policy").
+CONNECT_TIMEOUT = 10.0
 #: The most bytes of a response body handed on at once, however much the server compressed it.
 BODY_PIECE_BYTES = 64 * 1024
 
@@ -84,7 +86,9 @@ def make_http_client(
 ) -> httpx.AsyncClient:
     """An httpx client with our timeouts; httpx's 5 s default would kill quiet streams."""
     return httpx.AsyncClient(
-        timeout=httpx.Timeout(connect=10.0, read=read_timeout, write=5.0, pool=10.0),
+        timeout=httpx.Timeout(
+            connect=CONNECT_TIMEOUT, read=read_timeout, write=5.0, pool=CONNECT_TIMEOUT
+        ),
         follow_redirects=True,
         max_redirects=10,
         headers={"User-Agent": USER_AGENT},

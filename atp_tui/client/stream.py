@@ -24,6 +24,7 @@ from atp_tui.client.delivery import Delivery, DeliveryStats
 from atp_tui.client.events import ConnectionChanged, ConnectionState, EngineEvent
 from atp_tui.client.heap import LongLivedHeap
 from atp_tui.client.http import (
+    CONNECT_TIMEOUT,
     EVENTS_PATH,
     aiter_body_pieces,
     auth_headers,
@@ -51,6 +52,11 @@ _QUEUE_HIGH_WATER = 32
 COMMIT_EVERY = 0.1
 #: Seconds without data after which the store's WAL is checkpointed (`Store.checkpoint`).
 CHECKPOINT_WHEN_QUIET = 1.0
+#: The whole open phase (connect, TLS, headers, an error body) gets `heartbeat_timeout` plus
+#: this many seconds (case 79): httpx's timeouts are per read, so headers trickled a byte at a
+#: time would otherwise hold the attempt open forever. The connect phase alone may take this
+#: long; after it a server has one heartbeat period to answer, as it has to send a line.
+OPEN_DEADLINE_SLACK = CONNECT_TIMEOUT
 
 
 @dataclass
@@ -294,18 +300,31 @@ class StreamEngine:
         )
         drained = asyncio.Event()
         drained.set()
+        headed = asyncio.Event()
         self.connection_attempts += 1
-        reader = self._reader = asyncio.create_task(self._read(client, queue, opened, drained))
+        reader = self._reader = asyncio.create_task(
+            self._read(client, queue, opened, drained, headed)
+        )
+        deadline = self.config.heartbeat_timeout + OPEN_DEADLINE_SLACK
         try:
             # The reader too: should it ever end without settling `opened`, this must not wait
-            # forever (case 77).
-            await asyncio.wait({opened, reader}, return_when=asyncio.FIRST_COMPLETED)
+            # forever (case 77). The deadline bounds the whole open phase (case 79).
+            await asyncio.wait(
+                {opened, reader}, timeout=deadline, return_when=asyncio.FIRST_COMPLETED
+            )
         except BaseException:
             await self._close_reader()
             raise
         if not opened.done():
+            ended = reader.done()
             await self._close_reader()
-            outcome.append(_Outcome("retry", "connection attempt ended without a response"))
+            if ended:
+                detail = "connection attempt ended without a response"
+            elif headed.is_set():
+                detail = f"no complete error response within {deadline:g} s"
+            else:
+                detail = f"no response headers within {deadline:g} s"
+            outcome.append(_Outcome("retry", detail))
             return
         if opened.cancelled():
             await self._close_reader()
@@ -338,16 +357,18 @@ class StreamEngine:
         queue: asyncio.Queue[object],
         opened: asyncio.Future[tuple[httpx.Response, bytes]],
         drained: asyncio.Event,
+        headed: asyncio.Event,
     ) -> None:
         """Reader task: open the response, then pass its body to the queue in bounded pieces.
 
         Whatever happens, `opened` is settled (or the task is cancelled): `_stream_once` waits
-        on it.
+        on it. `headed` is set once the response headers are in.
         """
         headers, params = self._request_parts()
         url = self.config.server + EVENTS_PATH
         try:
             async with client.stream("GET", url, headers=headers, params=params) as response:
+                headed.set()
                 if response.status_code != 200 or not is_event_stream(
                     response.headers.get("content-type")
                 ):
