@@ -336,3 +336,54 @@ async def test_79_trickled_headers_hit_the_open_deadline_and_reconnect(
     assert "no response headers within 11 s" in watch.stderr, watch.stderr
     assert "reconnecting in" in watch.stderr
     assert "atp-tui: connected" not in watch.stderr
+
+
+# -- every phase: stop() ends events() whatever the network does -----------------------------
+
+
+async def trickle(conn: Conn, data: bytes, pause: float = 0.2) -> None:
+    """Send `data` a byte at a time: each read is quick, the whole never completes."""
+    for byte in data:
+        conn.writer.write(bytes([byte]))
+        await conn.writer.drain()
+        await asyncio.sleep(pause)
+
+
+@pytest.mark.parametrize("phase", ["headers", "error-body", "poll"])
+async def test_stop_ends_events_promptly_in_a_trickled_phase(phase: str) -> None:
+    """`stop()` (what SIGTERM calls) ends `events()` within 2 s while a phase is being
+    trickled: the stream's headers, a 500's body, or a polling answer (before, a trickled
+    poll held the engine, and with it `watch`, until the server let go)."""
+    head_500 = b"HTTP/1.1 500 X\r\nContent-Type: application/json\r\nContent-Length: 99999\r\n\r\n"
+    poll_head = head_500.replace(b"500", b"200")
+
+    async def script(conn: Conn) -> None:
+        if phase == "headers":
+            await trickle(conn, b"HTTP/1.1 200 OK\r\n" + b"X-Pad: " + b"a" * 10_000)
+        elif phase == "error-body":
+            conn.writer.write(head_500)
+            await trickle(conn, b'{"error": ' + b" " * 10_000)
+        elif conn.request.path.endswith("/events"):
+            await conn.send_response(404, b"")
+        else:
+            conn.writer.write(poll_head)
+            await trickle(conn, b'{"notifications": ' + b" " * 10_000)
+
+    async with HostileServer(script) as server:
+        engine = make_engine(server.url, heartbeat=60.0)  # deadlines far off: stop() must act
+        events: list = []
+
+        async def run() -> None:
+            async for event in engine.events():
+                events.append(event)
+
+        task = asyncio.ensure_future(run())
+        wanted = 2 if phase == "poll" else 1
+        async with asyncio.timeout(10):
+            while len(server.requests) < wanted:
+                await asyncio.sleep(0.05)
+        engine.stop()
+        try:
+            await asyncio.wait_for(task, EXIT_AFTER_SIGTERM)
+        except TimeoutError:
+            raise AssertionError(f"events() still running 2 s after stop(): {events}") from None

@@ -15,6 +15,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
@@ -133,7 +134,8 @@ class StreamEngine:
         self._last_commit = self._clock.monotonic()
         self._wake = asyncio.Event()
         self._stopped = False
-        self._reader: asyncio.Task[None] | None = None
+        #: The task doing network I/O now (stream reader or poll round), cancelled by stop().
+        self._reader: asyncio.Future[Any] | None = None
         self.state = ConnectionState("connecting")
         self.connection_attempts = 0
 
@@ -511,9 +513,27 @@ class StreamEngine:
             self._heap.settled()
 
     async def _poll_once(self, client: httpx.AsyncClient) -> AsyncIterator[EngineEvent]:
-        """One polling round; failures become a state change, not an exception."""
+        """One polling round; failures become a state change, not an exception.
+
+        The round runs as a task under the same deadline as a stream's open phase, and `stop()`
+        cancels it like a stream reader: httpx's per-read timeout never ends a trickled answer.
+        """
+        deadline = self.config.heartbeat_timeout + OPEN_DEADLINE_SLACK
+        poll = asyncio.ensure_future(asyncio.wait_for(self._poller.poll(client), deadline))
+        self._reader = poll
         try:
-            events = await self._poller.poll(client)
+            await asyncio.wait({poll})
+        finally:
+            self._reader = None
+            if not poll.done():
+                poll.cancel()
+        if poll.cancelled():
+            return  # stop() or reconnect_now(): the loop decides what comes next
+        try:
+            events = poll.result()
+        except TimeoutError:
+            yield self._set_state("polling", f"poll failed: no answer within {deadline:g} s")
+            return
         except (httpx.HTTPError, OSError) as error:
             yield self._set_state("polling", f"poll failed: {describe_transport_error(error)}")
             return
