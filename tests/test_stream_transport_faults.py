@@ -26,6 +26,8 @@ import pytest
 
 from atp_tui.client.events import ConnectionChanged
 from atp_tui.client.http import BodyRefused, aiter_body_pieces
+from atp_tui.client.stream import EngineConfig, StreamEngine
+from atp_tui.store import Store
 from tests.engine_helpers import collect, has_state, make_engine
 from tests.hostile import Conn, HostileServer, frame, notification
 from tests.test_stream_tls import certificate, self_signed  # noqa: F401 (fixtures)
@@ -165,8 +167,13 @@ async def test_77_any_failure_of_the_reader_is_a_failed_attempt(fake_clock) -> N
     """Case 77's cause: whatever the reader task raises settles the attempt (before, only
     httpx errors and OSErrors did, and anything else left the engine waiting forever)."""
     transport = Exploding()
-    engine = make_engine("http://127.0.0.1:9", clock=fake_clock)
-    engine._transport = transport  # the client is built from it when events() starts
+    engine = StreamEngine(
+        EngineConfig(server="http://127.0.0.1:9", token=TOKEN),
+        Store.in_memory(),
+        clock=fake_clock,
+        transport=transport,
+        jitter=False,
+    )
     events = await collect(engine, has_state("reconnecting", 2), timeout=5)
     details = [
         e.state.detail
