@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import socket
+import zlib
+from collections.abc import AsyncIterator
 from typing import Any, TypeVar
 
 import httpx
@@ -25,22 +27,52 @@ RESPOND_PATH = "/api/v1/client/respond"
 
 USER_AGENT = f"atp-tui/{__version__}"
 
+#: Seconds for the TCP connect and the TLS handshake (SSE-CLIENT-RULES.md, "Backoff policy").
+CONNECT_TIMEOUT = 10.0
+#: The most bytes of a response body handed on at once, however much the server compressed it.
+BODY_PIECE_BYTES = 64 * 1024
+
 
 class InsecureRedirect(httpx.RequestError):
     """A redirect from https to plain http, which we never follow."""
 
 
-async def _refuse_downgrade(response: httpx.Response) -> None:
-    """Response hook: never follow a redirect from https to http.
+class BrokenRedirect(httpx.RequestError):
+    """A redirect whose `Location` cannot be parsed or used (case 77)."""
+
+
+class BodyRefused(httpx.DecodingError):
+    """A response body we will not decode: an unsupported or corrupt `Content-Encoding`."""
+
+
+async def _check_redirect(response: httpx.Response) -> None:
+    """Response hook: refuse a redirect whose target is unusable or downgrades https to http.
 
     httpx runs response hooks before it builds the redirect request, so the target is computed
-    from `Location` here.
+    from `Location` here. An unparseable `Location` must surface as an `httpx.RequestError`:
+    httpx's own `InvalidURL` is not an `HTTPError`, and a valid-looking URL with an impossible
+    port makes the connect raise an `ExceptionGroup`; callers that catch `httpx.HTTPError`
+    would let either escape (case 77).
     """
     location = response.headers.get("location")
-    if not response.is_redirect or not location or response.url.scheme != "https":
+    if not response.is_redirect or not location:
         return
-    target = response.url.join(location)
-    if target.scheme == "http":
+    status = response.status_code
+    try:
+        target = response.url.join(location)
+        port = target.port
+    except (httpx.InvalidURL, ValueError):
+        # The Location text stays out of the message: it is the server's, and may echo a query.
+        raise BrokenRedirect(
+            f"redirect ({status}) to an unparseable Location header; fix the server or its proxy",
+            request=response.request,
+        ) from None
+    if port is not None and not 0 < port < 65536:
+        raise BrokenRedirect(
+            f"redirect ({status}) to an impossible port ({port}); fix the server or its proxy",
+            request=response.request,
+        )
+    if response.url.scheme == "https" and target.scheme == "http":
         raise InsecureRedirect(
             f"refused a redirect from https to http ({target.host}); fix the server URL",
             request=response.request,
@@ -54,11 +86,13 @@ def make_http_client(
 ) -> httpx.AsyncClient:
     """An httpx client with our timeouts; httpx's 5 s default would kill quiet streams."""
     return httpx.AsyncClient(
-        timeout=httpx.Timeout(connect=10.0, read=read_timeout, write=5.0, pool=10.0),
+        timeout=httpx.Timeout(
+            connect=CONNECT_TIMEOUT, read=read_timeout, write=5.0, pool=CONNECT_TIMEOUT
+        ),
         follow_redirects=True,
         max_redirects=10,
         headers={"User-Agent": USER_AGENT},
-        event_hooks={"response": [_refuse_downgrade]},
+        event_hooks={"response": [_check_redirect]},
         transport=transport,
     )
 
@@ -73,6 +107,71 @@ def is_event_stream(content_type: str | None) -> bool:
     if not content_type:
         return False
     return content_type.split(";", 1)[0].strip().lower() == "text/event-stream"
+
+
+#: `Content-Encoding` values we decode ourselves, with the zlib window bits for each
+#: (32 + MAX_WBITS accepts a zlib or a gzip header, as servers disagree on what deflate means).
+_ZLIB_WBITS = {
+    "gzip": 16 + zlib.MAX_WBITS,
+    "x-gzip": 16 + zlib.MAX_WBITS,
+    "deflate": 32 + zlib.MAX_WBITS,
+}
+
+
+def body_encoding(response: httpx.Response) -> str | None:
+    """The response's compression (`gzip`, `x-gzip`, `deflate`) or `None` for a plain body.
+
+    Raises `BodyRefused` for anything else, a list of encodings included: decoding each layer
+    in bounded pieces is more than a stream that asked for `identity` should need.
+    """
+    value = response.headers.get("content-encoding", "").strip().lower()
+    if value in ("", "identity"):
+        return None
+    if value in _ZLIB_WBITS:
+        return value
+    raise BodyRefused(
+        f"server sent an unsupported Content-Encoding ({value[:40]!r}); "
+        "atp-tui asks for an uncompressed stream",
+        request=response.request,
+    )
+
+
+async def aiter_body_pieces(
+    response: httpx.Response, piece: int = BODY_PIECE_BYTES
+) -> AsyncIterator[bytes]:
+    """The decoded body in pieces of at most `piece` bytes, however much it was compressed.
+
+    httpx's own decoders inflate each network read in one go, so 64 KiB of gzip-compressed
+    newlines become 64 MB at once (case 78). Here zlib's `max_length` bounds every piece, so
+    whatever consumes them (the SSE decoder and its line and event caps) sees decompressed
+    data exactly as it would see raw bytes. Corrupt compressed data raises `BodyRefused`.
+    """
+    encoding = body_encoding(response)
+    if encoding is None:
+        async for chunk in response.aiter_raw():
+            if len(chunk) <= piece:
+                yield chunk
+                continue
+            for start in range(0, len(chunk), piece):
+                yield chunk[start : start + piece]
+        return
+    inflater = zlib.decompressobj(_ZLIB_WBITS[encoding])
+    async for chunk in response.aiter_raw():
+        data = chunk
+        while not inflater.eof:
+            try:
+                out = inflater.decompress(data, piece)
+            except zlib.error as error:
+                raise BodyRefused(
+                    f"server sent a corrupt {encoding} body ({error})", request=response.request
+                ) from None
+            if out:
+                yield out
+            data = inflater.unconsumed_tail
+            # A piece cut at the limit may leave output inside zlib even when no input is
+            # left, so only a short piece with no input left means "this chunk is done".
+            if not data and len(out) < piece:
+                break
 
 
 def parse_error_body(response: httpx.Response, content: bytes | None = None) -> ServerError:
@@ -132,8 +231,11 @@ def describe_transport_error(error: Exception) -> str:
         return "connection reset"
     if isinstance(error, httpx.TooManyRedirects):
         return "too many redirects"
-    if isinstance(error, InsecureRedirect):
+    if isinstance(error, InsecureRedirect | BrokenRedirect | BodyRefused):
         return str(error)
+    if not isinstance(error, httpx.HTTPError | OSError):
+        # Not a network failure at all: name it, never its text (it may quote a URL).
+        return f"unexpected error ({type(error).__name__})"
     return type(error).__name__
 
 

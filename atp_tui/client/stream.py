@@ -15,6 +15,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
@@ -29,8 +30,11 @@ from atp_tui.client.events import (
 )
 from atp_tui.client.heap import LongLivedHeap
 from atp_tui.client.http import (
+    CONNECT_TIMEOUT,
     EVENTS_PATH,
+    aiter_body_pieces,
     auth_headers,
+    body_encoding,
     describe_transport_error,
     is_certificate_error,
     is_event_stream,
@@ -57,6 +61,11 @@ COMMIT_EVERY = 0.1
 CHECKPOINT_WHEN_QUIET = 1.0
 #: While the state cannot be saved (disk full), the commit is tried again this often.
 STATE_RETRY_SECONDS = 2.0
+#: The whole open phase (connect, TLS, headers, an error body) gets `heartbeat_timeout` plus
+#: this many seconds (case 79): httpx's timeouts are per read, so headers trickled a byte at a
+#: time would otherwise hold the attempt open forever. The connect phase alone may take this
+#: long; after it a server has one heartbeat period to answer, as it has to send a line.
+OPEN_DEADLINE_SLACK = CONNECT_TIMEOUT
 
 
 @dataclass
@@ -89,14 +98,19 @@ _ERROR_BODY_LIMIT = 64 * 1024
 
 
 async def _read_head_of_body(response: httpx.Response) -> bytes:
-    """The start of a response body, bounded: an error page can be arbitrarily large."""
+    """The start of a response body, bounded: an error page can be arbitrarily large (and
+    compressed: it is inflated in bounded pieces too)."""
     pieces: list[bytes] = []
     size = 0
-    async for chunk in response.aiter_bytes():
-        pieces.append(chunk)
-        size += len(chunk)
-        if size >= _ERROR_BODY_LIMIT:
-            break
+    try:
+        async for chunk in aiter_body_pieces(response):
+            pieces.append(chunk)
+            size += len(chunk)
+            if size >= _ERROR_BODY_LIMIT:
+                break
+    except httpx.DecodingError:
+        # An error page we cannot inflate: the status alone decides what happens next.
+        pass
     return b"".join(pieces)[:_ERROR_BODY_LIMIT]
 
 
@@ -130,7 +144,8 @@ class StreamEngine:
         self._last_commit = self._clock.monotonic()
         self._wake = asyncio.Event()
         self._stopped = False
-        self._reader: asyncio.Task[None] | None = None
+        #: The task doing network I/O now (stream reader or poll round), cancelled by stop().
+        self._reader: asyncio.Future[Any] | None = None
         self.state = ConnectionState("connecting")
         self.connection_attempts = 0
         #: Set when the last commit, at the end of `events()`, failed: what was not saved.
@@ -281,6 +296,9 @@ class StreamEngine:
         headers: dict[str, str | bytes] = {
             "Accept": "text/event-stream",
             "Cache-Control": "no-cache",
+            # A compressed stream gains little and lets a few MB inflate to GBs (case 78);
+            # a server that compresses anyway is inflated in bounded pieces (`aiter_body_pieces`).
+            "Accept-Encoding": "identity",
         }
         params: dict[str, str] = {"client_id": self._store.client_id}
         if self.config.token_in_query:
@@ -306,13 +324,32 @@ class StreamEngine:
         )
         drained = asyncio.Event()
         drained.set()
+        headed = asyncio.Event()
         self.connection_attempts += 1
-        self._reader = asyncio.create_task(self._read(client, queue, opened, drained))
+        reader = self._reader = asyncio.create_task(
+            self._read(client, queue, opened, drained, headed)
+        )
+        deadline = self.config.heartbeat_timeout + OPEN_DEADLINE_SLACK
         try:
-            await asyncio.wait({opened})
+            # The reader too: should it ever end without settling `opened`, this must not wait
+            # forever (case 77). The deadline bounds the whole open phase (case 79).
+            await asyncio.wait(
+                {opened, reader}, timeout=deadline, return_when=asyncio.FIRST_COMPLETED
+            )
         except BaseException:
             await self._close_reader()
             raise
+        if not opened.done():
+            ended = reader.done()
+            await self._close_reader()
+            if ended:
+                detail = "connection attempt ended without a response"
+            elif headed.is_set():
+                detail = f"no complete error response within {deadline:g} s"
+            else:
+                detail = f"no response headers within {deadline:g} s"
+            outcome.append(_Outcome("retry", detail))
+            return
         if opened.cancelled():
             await self._close_reader()
             outcome.append(_Outcome("retry", "reconnect requested"))
@@ -344,25 +381,39 @@ class StreamEngine:
         queue: asyncio.Queue[object],
         opened: asyncio.Future[tuple[httpx.Response, bytes]],
         drained: asyncio.Event,
+        headed: asyncio.Event,
     ) -> None:
-        """Reader task: open the response, then pass its chunks to the queue."""
+        """Reader task: open the response, then pass its body to the queue in bounded pieces.
+
+        Whatever happens, `opened` is settled (or the task is cancelled): `_stream_once` waits
+        on it. `headed` is set once the response headers are in.
+        """
         headers, params = self._request_parts()
         url = self.config.server + EVENTS_PATH
         try:
             async with client.stream("GET", url, headers=headers, params=params) as response:
+                headed.set()
                 if response.status_code != 200 or not is_event_stream(
                     response.headers.get("content-type")
                 ):
                     opened.set_result((response, await _read_head_of_body(response)))
                     return
+                body_encoding(response)  # refuse an encoding we cannot inflate in pieces
                 opened.set_result((response, b""))
-                async for chunk in response.aiter_bytes():
+                # Bounded pieces, also when compressed: the queue's high-water mark then bounds
+                # memory, and the SSE decoder's line and event caps see every byte (case 78).
+                async for chunk in aiter_body_pieces(response):
                     queue.put_nowait(chunk)
                     if queue.qsize() >= _QUEUE_HIGH_WATER:
                         drained.clear()
                         await drained.wait()
                 queue.put_nowait(_EOF)
-        except (httpx.HTTPError, OSError) as error:
+        except Exception as error:
+            # Not only httpx errors and OSErrors: httpx lets `InvalidURL` and `ExceptionGroup`
+            # escape from some redirects, and an exception left here would leave `opened`
+            # unsettled and `_stream_once` waiting, deaf even to stop() (case 77).
+            if not isinstance(error, httpx.HTTPError | OSError):
+                log.debug("stream reader failed unexpectedly", exc_info=error)
             if not opened.done():
                 opened.set_exception(error)
             else:
@@ -533,9 +584,27 @@ class StreamEngine:
             return True
 
     async def _poll_once(self, client: httpx.AsyncClient) -> AsyncIterator[EngineEvent]:
-        """One polling round; failures become a state change, not an exception."""
+        """One polling round; failures become a state change, not an exception.
+
+        The round runs as a task under the same deadline as a stream's open phase, and `stop()`
+        cancels it like a stream reader: httpx's per-read timeout never ends a trickled answer.
+        """
+        deadline = self.config.heartbeat_timeout + OPEN_DEADLINE_SLACK
+        poll = asyncio.ensure_future(asyncio.wait_for(self._poller.poll(client), deadline))
+        self._reader = poll
         try:
-            events = await self._poller.poll(client)
+            await asyncio.wait({poll})
+        finally:
+            self._reader = None
+            if not poll.done():
+                poll.cancel()
+        if poll.cancelled():
+            return  # stop() or reconnect_now(): the loop decides what comes next
+        try:
+            events = poll.result()
+        except TimeoutError:
+            yield self._set_state("polling", f"poll failed: no answer within {deadline:g} s")
+            return
         except (httpx.HTTPError, OSError) as error:
             yield self._set_state("polling", f"poll failed: {describe_transport_error(error)}")
             return
