@@ -19,14 +19,15 @@ from typing import Any
 
 import httpx
 
-from atp_tui.client.backoff import STABLE_AFTER, Backoff, parse_retry_after
+from atp_tui.client.attempt import Next, Outcome, classify_response, read_head_of_body
+from atp_tui.client.backoff import STABLE_AFTER, Backoff
 from atp_tui.client.clock import SYSTEM_CLOCK, Clock
+from atp_tui.client.committer import ChunkCommitter
 from atp_tui.client.delivery import Delivery, DeliveryStats
 from atp_tui.client.events import (
     ConnectionChanged,
     ConnectionState,
     EngineEvent,
-    EngineNotice,
 )
 from atp_tui.client.heap import LongLivedHeap
 from atp_tui.client.http import (
@@ -39,28 +40,19 @@ from atp_tui.client.http import (
     is_certificate_error,
     is_event_stream,
     make_http_client,
-    parse_error_body,
 )
 from atp_tui.client.polling import Poller, PollRefused
 from atp_tui.client.sse_parser import LineTooLong, SSEDecoder, SSEEvent
-from atp_tui.store import Store, valid_cursor
+from atp_tui.store import Store
 from atp_tui.store_db import StateWriteError
 
 log = logging.getLogger(__name__)
 
-#: Statuses that mean "this server has no SSE endpoint": fall back to polling.
-NO_SSE_STATUSES = frozenset({404, 405, 406, 410})
 #: How often SSE is tried again while polling.
 SSE_RETRY_WHILE_POLLING = 60.0
 _QUEUE_HIGH_WATER = 32
-#: While chunks are still queued (a burst), the store commits at most this often; once the
-#: engine has caught up with the socket it commits at once. A crash in between replays the
-#: uncommitted events, which dedupe hides.
-COMMIT_EVERY = 0.1
 #: Seconds without data after which the store's WAL is checkpointed (`Store.checkpoint`).
 CHECKPOINT_WHEN_QUIET = 1.0
-#: While the state cannot be saved (disk full), the commit is tried again this often.
-STATE_RETRY_SECONDS = 2.0
 #: The whole open phase (connect, TLS, headers, an error body) gets `heartbeat_timeout` plus
 #: this many seconds (case 79): httpx's timeouts are per read, so headers trickled a byte at a
 #: time would otherwise hold the attempt open forever. The connect phase alone may take this
@@ -80,38 +72,7 @@ class EngineConfig:
     poll_interval: float = 5.0
 
 
-class _Outcome:
-    """Why a connection attempt ended, and what the engine should do next."""
-
-    def __init__(
-        self, kind: str, detail: str = "", floor: float = 0.0, *, offline: bool = False
-    ) -> None:
-        self.kind = kind  # "retry" | "poll" | "auth" | "fail" | "cap"
-        self.detail = detail
-        self.floor = floor
-        self.offline = offline
-
-
 _EOF = object()
-#: How much of a non-stream response body is read for its error message.
-_ERROR_BODY_LIMIT = 64 * 1024
-
-
-async def _read_head_of_body(response: httpx.Response) -> bytes:
-    """The start of a response body, bounded: an error page can be arbitrarily large (and
-    compressed: it is inflated in bounded pieces too)."""
-    pieces: list[bytes] = []
-    size = 0
-    try:
-        async for chunk in aiter_body_pieces(response):
-            pieces.append(chunk)
-            size += len(chunk)
-            if size >= _ERROR_BODY_LIMIT:
-                break
-    except httpx.DecodingError:
-        # An error page we cannot inflate: the status alone decides what happens next.
-        pass
-    return b"".join(pieces)[:_ERROR_BODY_LIMIT]
 
 
 class StreamEngine:
@@ -135,13 +96,15 @@ class StreamEngine:
         self._backoff = Backoff(self._clock, jitter=jitter)
         self._delivery = Delivery(store, self._clock)
         self._poller = Poller(config, store, self._delivery, self._clock)
-        #: Called after each handled chunk, just before the store commits (e.g. write stdout).
-        #: When it raises, nothing of that chunk is committed. With it, every chunk is committed
-        #: right after it (what was written and what is stored differ by one write at most).
-        self._on_batch = on_batch
-        #: Long-running processes keep the GC off the growing inbox cache (see `heap`).
-        self._heap = LongLivedHeap(self._clock) if freeze_gc else None
-        self._last_commit = self._clock.monotonic()
+        self._committer = ChunkCommitter(
+            store,
+            self._clock,
+            on_batch=on_batch,
+            # Long-running processes keep the GC off the growing inbox cache (see `heap`).
+            heap=LongLivedHeap(self._clock) if freeze_gc else None,
+            wait=self._wait,
+            stopped=lambda: self._stopped,
+        )
         self._wake = asyncio.Event()
         self._stopped = False
         #: The task doing network I/O now (stream reader or poll round), cancelled by stop().
@@ -150,8 +113,6 @@ class StreamEngine:
         self.connection_attempts = 0
         #: Set when the last commit, at the end of `events()`, failed: what was not saved.
         self.unsaved: str | None = None
-        #: An event id too long to resume from, reported once (`_advance_cursor`).
-        self._unusable_id: str | None = None
 
     @property
     def stats(self) -> DeliveryStats:
@@ -226,13 +187,13 @@ class StreamEngine:
             else:
                 self._wake.clear()
                 yield self._set_state("connecting", attempt=self._backoff.attempt + 1)
-                outcome_box: list[_Outcome] = []
+                outcome_box: list[Outcome] = []
                 async for event in self._stream_once(client, outcome_box):
                     yield event
-                outcome = outcome_box[0] if outcome_box else _Outcome("retry", "connection ended")
+                outcome = outcome_box[0] if outcome_box else Outcome(Next.RETRY, "connection ended")
                 if self._stopped:
                     break
-                if outcome.kind == "poll":
+                if outcome.kind is Next.POLL:
                     if not polling:
                         log.info("no SSE on this server (%s): polling", outcome.detail)
                     polling = True
@@ -240,17 +201,17 @@ class StreamEngine:
                     yield self._set_state("polling", outcome.detail)
                     continue
                 polling = False
-                if outcome.kind == "auth":
+                if outcome.kind is Next.AUTH:
                     yield self._set_state("auth_refused", outcome.detail)
                     await self._wait(None)
                     continue
-                if outcome.kind == "fail":
+                if outcome.kind is Next.FAIL:
                     yield self._set_state("failed", outcome.detail)
                     await self._wait(None)
                     continue
                 delay = (
                     self._backoff.cap_delay()
-                    if outcome.kind == "cap"
+                    if outcome.kind is Next.CAP
                     else self._backoff.next_delay(outcome.floor)
                 )
                 yield self._set_state(
@@ -315,7 +276,7 @@ class StreamEngine:
         return headers, params
 
     async def _stream_once(
-        self, client: httpx.AsyncClient, outcome: list[_Outcome]
+        self, client: httpx.AsyncClient, outcome: list[Outcome]
     ) -> AsyncIterator[EngineEvent]:
         """One connection attempt: open, validate, read until it ends; report why in `outcome`."""
         queue: asyncio.Queue[object] = asyncio.Queue()
@@ -348,25 +309,25 @@ class StreamEngine:
                 detail = f"no complete error response within {deadline:g} s"
             else:
                 detail = f"no response headers within {deadline:g} s"
-            outcome.append(_Outcome("retry", detail))
+            outcome.append(Outcome(Next.RETRY, detail))
             return
         if opened.cancelled():
             await self._close_reader()
-            outcome.append(_Outcome("retry", "reconnect requested"))
+            outcome.append(Outcome(Next.RETRY, "reconnect requested"))
             return
         error = opened.exception()
         if error is not None:
             await self._close_reader()
             detail = describe_transport_error(error)
             if is_certificate_error(error):
-                outcome.append(_Outcome("cap", detail))
+                outcome.append(Outcome(Next.CAP, detail))
             elif isinstance(error, httpx.ConnectError | httpx.ConnectTimeout):
-                outcome.append(_Outcome("retry", f"offline: {detail}", offline=True))
+                outcome.append(Outcome(Next.RETRY, f"offline: {detail}", offline=True))
             else:
-                outcome.append(_Outcome("retry", detail))
+                outcome.append(Outcome(Next.RETRY, detail))
             return
         response, body = opened.result()
-        verdict = self._classify(response, body)
+        verdict = classify_response(response, body, self._clock.now())
         if verdict is not None:
             await self._close_reader()
             outcome.append(verdict)
@@ -396,7 +357,7 @@ class StreamEngine:
                 if response.status_code != 200 or not is_event_stream(
                     response.headers.get("content-type")
                 ):
-                    opened.set_result((response, await _read_head_of_body(response)))
+                    opened.set_result((response, await read_head_of_body(response)))
                     return
                 body_encoding(response)  # refuse an encoding we cannot inflate in pieces
                 opened.set_result((response, b""))
@@ -433,37 +394,8 @@ class StreamEngine:
         with contextlib.suppress(asyncio.CancelledError):
             await reader
 
-    def _classify(self, response: httpx.Response, body: bytes) -> _Outcome | None:
-        """`None` when the response opens a stream; otherwise what to do instead."""
-        status = response.status_code
-        content_type = response.headers.get("content-type")
-        if status == 200 and is_event_stream(content_type):
-            return None
-        if status == 200:
-            return _Outcome("poll", f"unexpected content type {content_type or '(none)'!r}")
-        if status in (401, 403):
-            error = parse_error_body(response, body)
-            what = "token refused" if status == 401 else "access forbidden"
-            return _Outcome(
-                "auth", f"{what} by the server ({status} {error.code}): check the token"
-            )
-        if status in NO_SSE_STATUSES:
-            return _Outcome("poll", f"events endpoint answered {status}")
-        if 200 <= status < 300:
-            return _Outcome("fail", f"server ended the stream ({status}); press r to retry")
-        if 300 <= status < 400:
-            return _Outcome("retry", f"redirect ({status}) without a usable Location header")
-        floor = 0.0
-        if status in (429, 503):
-            floor = parse_retry_after(response.headers.get("retry-after"), self._clock.now()) or 0.0
-        error = parse_error_body(response, body)
-        detail = f"server answered {status} {error.code}"
-        if floor:
-            detail += f", asked to wait {floor:.0f} s"
-        return _Outcome("retry", detail, floor)
-
     async def _consume(
-        self, queue: asyncio.Queue[object], drained: asyncio.Event, outcome: list[_Outcome]
+        self, queue: asyncio.Queue[object], drained: asyncio.Event, outcome: list[Outcome]
     ) -> AsyncIterator[EngineEvent]:
         """Read an open stream: decode, deliver, commit per chunk, watch the heartbeat."""
         decoder = SSEDecoder(self._store.cursor)
@@ -506,82 +438,22 @@ class StreamEngine:
                     yield event
                 if isinstance(sse_event, SSEEvent):
                     # After the consumer handled it: a crash before this replays, not loses.
-                    notice = self._advance_cursor(sse_event.last_event_id)
+                    notice = self._committer.advance_cursor(sse_event.last_event_id)
                     if notice is not None:
                         yield notice
-            self._advance_cursor(decoder.last_event_id)
+            self._committer.advance_cursor(decoder.last_event_id)
             if decoder.retry_ms is not None:
                 self._backoff.set_retry_ms(decoder.retry_ms)
             # Caught up with the socket: commit now. In a burst: at most every COMMIT_EVERY s.
-            async for notice in self._persist(caught_up=queue.empty()):
+            async for notice in self._committer.persist(caught_up=queue.empty()):
                 yield notice
         # Not in a `finally`: a chunk whose output failed (an exception here) is not committed.
-        async for notice in self._persist():
+        async for notice in self._committer.persist():
             yield notice
         stable = self._clock.monotonic() - opened_at >= STABLE_AFTER
         if self._delivery.progress or stable:
             self._backoff.reset()
-        outcome.append(_Outcome("retry", reason))
-
-    def _advance_cursor(self, event_id: str) -> EngineNotice | None:
-        """Resume from `event_id` next time, if it can be sent back (SSE-CLIENT-RULES 74).
-
-        An id longer than `MAX_CURSOR_LENGTH` is not stored nor sent: the cursor stays at the
-        last usable id, so a reconnect replays a little and dedupe hides the repeats. The
-        event itself was delivered like any other; the notice comes once per such id.
-        """
-        if valid_cursor(event_id):
-            self._store.set_cursor(event_id)
-            return None
-        if event_id == self._unusable_id:
-            return None
-        self._unusable_id = event_id
-        return EngineNotice(
-            f"an event id of {len(event_id)} characters is too long to resume from; "
-            "the stream will resume from the previous id (repeats are hidden)"
-        )
-
-    async def _persist(self, *, caught_up: bool = True) -> AsyncIterator[EngineEvent]:
-        """Hand the chunk's output to the consumer (`on_batch`), then commit the store.
-
-        Without `on_batch`, a burst commits at most every `COMMIT_EVERY` s. When the state
-        cannot be saved (disk full), no further chunk is read: the commit is tried again every
-        `STATE_RETRY_SECONDS` until it works or the engine stops, with a notice each way.
-        """
-        if self._on_batch is not None:
-            self._on_batch()  # may raise: then nothing of this chunk is committed
-        if not self._store.has_pending_writes:
-            return
-        now = self._clock.monotonic()
-        if self._on_batch is None and not caught_up and now - self._last_commit < COMMIT_EVERY:
-            return
-        try:
-            self._store.commit()
-        except StateWriteError as error:
-            yield EngineNotice(
-                f"{error}; no new events are taken until it is saved "
-                f"(trying again every {STATE_RETRY_SECONDS:g} s)",
-                "error",
-            )
-            if not await self._retry_commit():
-                return  # stopped: `events()` makes a last try and reports
-            yield EngineNotice("state saved again; taking new events", "info")
-        self._last_commit = self._clock.monotonic()
-        if self._heap is not None:
-            self._heap.settled()
-
-    async def _retry_commit(self) -> bool:
-        """Commit again every `STATE_RETRY_SECONDS` until it works (`True`) or `stop()`."""
-        while True:
-            await self._wait(STATE_RETRY_SECONDS)
-            if self._stopped:
-                return False
-            try:
-                self._store.commit()
-            except StateWriteError as error:
-                log.debug("state still not saved: %s", error)
-                continue
-            return True
+        outcome.append(Outcome(Next.RETRY, reason))
 
     async def _poll_once(self, client: httpx.AsyncClient) -> AsyncIterator[EngineEvent]:
         """One polling round; failures become a state change, not an exception.
@@ -616,5 +488,5 @@ class StreamEngine:
             return
         for event in events:
             yield event
-        async for notice in self._persist():
+        async for notice in self._committer.persist():
             yield notice

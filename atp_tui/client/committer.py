@@ -1,0 +1,117 @@
+"""After each chunk of the stream: the consumer's output, then the store's commit.
+
+What the consumer printed and what the store recorded may differ by one chunk at most, and
+only in the safe direction: a chunk whose output failed is not committed (the next start
+replays it), and a commit that fails (disk full) stops the engine from taking more until it
+works (SSE-CLIENT-RULES 69-71). The cursor only ever moves to ids that can be stored and sent
+back (case 74).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+from atp_tui.client.clock import Clock
+from atp_tui.client.events import EngineEvent, EngineNotice
+from atp_tui.client.heap import LongLivedHeap
+from atp_tui.store import Store, valid_cursor
+from atp_tui.store_db import StateWriteError
+
+log = logging.getLogger(__name__)
+
+#: While chunks are still queued (a burst), a store without an `on_batch` consumer commits at
+#: most this often; once the engine has caught up with the socket it commits at once. A crash
+#: in between replays the uncommitted events, which dedupe hides.
+COMMIT_EVERY = 0.1
+#: While the state cannot be saved (disk full), the commit is tried again this often.
+STATE_RETRY_SECONDS = 2.0
+
+
+class ChunkCommitter:
+    """Commits the store after each chunk, in step with the consumer's output (`on_batch`)."""
+
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        *,
+        on_batch: Callable[[], None] | None,
+        heap: LongLivedHeap | None,
+        wait: Callable[[float], Awaitable[None]],
+        stopped: Callable[[], bool],
+    ) -> None:
+        self._store = store
+        self._clock = clock
+        #: Called after each handled chunk, just before the store commits (e.g. write stdout).
+        #: When it raises, nothing of that chunk is committed. With it, every chunk is committed
+        #: right after it (what was written and what is stored differ by one write at most).
+        self._on_batch = on_batch
+        self._heap = heap
+        #: The engine's interruptible sleep (`stop()` and `reconnect_now()` cut it short).
+        self._wait = wait
+        self._stopped = stopped
+        self._last_commit = clock.monotonic()
+        #: An event id too long to resume from, reported once (`advance_cursor`).
+        self._unusable_id: str | None = None
+
+    def advance_cursor(self, event_id: str) -> EngineNotice | None:
+        """Resume from `event_id` next time, if it can be sent back (SSE-CLIENT-RULES 74).
+
+        An id longer than `MAX_CURSOR_LENGTH` is not stored nor sent: the cursor stays at the
+        last usable id, so a reconnect replays a little and dedupe hides the repeats. The
+        event itself was delivered like any other; the notice comes once per such id.
+        """
+        if valid_cursor(event_id):
+            self._store.set_cursor(event_id)
+            return None
+        if event_id == self._unusable_id:
+            return None
+        self._unusable_id = event_id
+        return EngineNotice(
+            f"an event id of {len(event_id)} characters is too long to resume from; "
+            "the stream will resume from the previous id (repeats are hidden)"
+        )
+
+    async def persist(self, *, caught_up: bool = True) -> AsyncIterator[EngineEvent]:
+        """Hand the chunk's output to the consumer (`on_batch`), then commit the store.
+
+        Without `on_batch`, a burst commits at most every `COMMIT_EVERY` s. When the state
+        cannot be saved (disk full), no further chunk is read: the commit is tried again every
+        `STATE_RETRY_SECONDS` until it works or the engine stops, with a notice each way.
+        """
+        if self._on_batch is not None:
+            self._on_batch()  # may raise: then nothing of this chunk is committed
+        if not self._store.has_pending_writes:
+            return
+        now = self._clock.monotonic()
+        if self._on_batch is None and not caught_up and now - self._last_commit < COMMIT_EVERY:
+            return
+        try:
+            self._store.commit()
+        except StateWriteError as error:
+            yield EngineNotice(
+                f"{error}; no new events are taken until it is saved "
+                f"(trying again every {STATE_RETRY_SECONDS:g} s)",
+                "error",
+            )
+            if not await self._retry_commit():
+                return  # stopped: the engine makes a last try and reports
+            yield EngineNotice("state saved again; taking new events", "info")
+        self._last_commit = self._clock.monotonic()
+        if self._heap is not None:
+            self._heap.settled()
+
+    async def _retry_commit(self) -> bool:
+        """Commit again every `STATE_RETRY_SECONDS` until it works (`True`) or the engine
+        stops (`False`)."""
+        while True:
+            await self._wait(STATE_RETRY_SECONDS)
+            if self._stopped():
+                return False
+            try:
+                self._store.commit()
+            except StateWriteError as error:
+                log.debug("state still not saved: %s", error)
+                continue
+            return True
