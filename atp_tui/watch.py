@@ -31,8 +31,8 @@ from atp_tui.client.events import (
 )
 from atp_tui.client.stream import EngineConfig, StreamEngine
 from atp_tui.store import StateUnavailable
-from atp_tui.store_db import StateWriteError
-from atp_tui.store_headless import HeadlessStore
+from atp_tui.store.db import StateWriteError
+from atp_tui.store.headless import HeadlessStore
 from atp_tui.text import escape_json_text
 
 EXIT_OK = 0

@@ -20,7 +20,7 @@ from atp_tui import history
 from atp_tui.protocol.models import Notification
 from atp_tui.server import RunningServer, ServerConfig
 from atp_tui.store import Store
-from atp_tui.store_db import DB_NAME
+from atp_tui.store.db import DB_NAME
 
 TOKEN = "hist-token"
 

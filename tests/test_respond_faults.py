@@ -470,7 +470,7 @@ async def test_case_72_respond_on_a_full_disk_sends_nothing(tmp_path: Path) -> N
 
 async def test_an_answer_that_cannot_be_logged_first_is_not_sent(fake_clock: FakeClock) -> None:
     """The `sending` row is written before the POST; when it cannot be, nothing is sent."""
-    from atp_tui.store_db import StateWriteError
+    from atp_tui.store.db import StateWriteError
 
     plan = Plan([OK])
     store = _store(fake_clock)

@@ -17,10 +17,11 @@ from typing import Any
 
 import pytest
 
-import atp_tui.store as store_module
+import atp_tui.store.opening as opening_module
+import atp_tui.store.state as store_module
 from atp_tui.protocol.models import Notification
 from atp_tui.store import DB_NAME, Store
-from atp_tui.store_db import WAL_AUTOCHECKPOINT_PAGES
+from atp_tui.store.db import WAL_AUTOCHECKPOINT_PAGES
 from tests.conftest import FakeClock
 from tests.hostile import notification
 
@@ -647,8 +648,8 @@ def test_commits_wait_for_a_checkpoint_and_the_wal_is_bounded(state_dir: Path) -
 def test_case_71_a_failed_commit_keeps_every_change_queued(state_dir: Path, kind: str) -> None:
     """A COMMIT refused for space (SQLITE_FULL via `max_page_count`) writes nothing, raises
     `StateWriteError`, and the next commit writes the rows and the cursor together."""
-    from atp_tui.store_db import StateWriteError
-    from atp_tui.store_headless import HeadlessStore
+    from atp_tui.store.db import StateWriteError
+    from atp_tui.store.headless import HeadlessStore
 
     opened = (Store if kind == "Store" else HeadlessStore).open(state_dir)
     pages = opened._db.execute("PRAGMA page_count").fetchone()[0]
@@ -685,7 +686,7 @@ def test_case_72_an_unopenable_database_is_never_moved_aside(
     from atp_tui.store import StateUnavailable
 
     Store.open(state_dir).close()
-    real_connect = store_module.connect
+    real_connect = opening_module.connect
 
     def failing(target: str) -> sqlite3.Connection:
         if target == ":memory:":
@@ -694,7 +695,7 @@ def test_case_72_an_unopenable_database_is_never_moved_aside(
         error.sqlite_errorcode = sqlite3.SQLITE_IOERR  # type: ignore[attr-defined]
         raise error
 
-    monkeypatch.setattr(store_module, "connect", failing)
+    monkeypatch.setattr(opening_module, "connect", failing)
     with pytest.raises(StateUnavailable, match=r"disk I/O error.*left as it is"):
         Store.open(state_dir, required=True)
     fallback = Store.open(state_dir)
@@ -705,7 +706,7 @@ def test_case_72_an_unopenable_database_is_never_moved_aside(
 
 
 def test_case_72_only_damage_counts_as_corruption() -> None:
-    from atp_tui.store_db import IntegrityCheckFailed, is_corruption
+    from atp_tui.store.db import IntegrityCheckFailed, is_corruption
 
     def error(code: int | None, text: str = "x") -> sqlite3.Error:
         made = sqlite3.OperationalError(text)

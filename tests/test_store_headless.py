@@ -18,7 +18,7 @@ import pytest
 
 from atp_tui.protocol.models import Notification
 from atp_tui.store import DB_NAME, Store
-from atp_tui.store_headless import HeadlessStore
+from atp_tui.store.headless import HeadlessStore
 from tests.conftest import FakeClock
 from tests.hostile import notification
 

@@ -16,8 +16,8 @@ import pytest
 from atp_tui.protocol.models import Notification
 from atp_tui.protocol.summary import DESCRIPTION_HEAD, NotificationSummary
 from atp_tui.store import DB_NAME, Store
-from atp_tui.store_headless import HeadlessStore
-from atp_tui.store_payloads import PARSED_CACHE_SIZE
+from atp_tui.store.headless import HeadlessStore
+from atp_tui.store.payloads import PARSED_CACHE_SIZE
 from tests.conftest import FakeClock
 from tests.hostile import notification
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from atp_tui.store_db import DB_NAME
+from atp_tui.store.db import DB_NAME
 from tests.hostile import Conn, HostileServer, frame, notification
 from tests.watch_helpers import (
     EVENTS_PER_WRITE_MAX,

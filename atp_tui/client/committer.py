@@ -16,7 +16,7 @@ from atp_tui.client.clock import Clock
 from atp_tui.client.events import EngineEvent, EngineNotice
 from atp_tui.client.heap import LongLivedHeap
 from atp_tui.store import Store, valid_cursor
-from atp_tui.store_db import StateWriteError
+from atp_tui.store.db import StateWriteError
 
 log = logging.getLogger(__name__)
 

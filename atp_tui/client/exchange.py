@@ -26,7 +26,12 @@ from typing import Any
 
 import httpx
 
-from atp_tui.client.http import InsecureRedirect, auth_headers, describe_transport_error
+from atp_tui.client.http import (
+    BrokenRedirect,
+    InsecureRedirect,
+    auth_headers,
+    describe_transport_error,
+)
 
 #: The prefix httpx gives a redirect whose `Location` it cannot parse.
 _BAD_LOCATION = "invalid url in location header"
@@ -150,8 +155,9 @@ async def bounded_exchange(
         # The shared client's hook refuses https → http before any request follows it.
         where = progress.location or "an http:// address"
         result.redirect = f"{where} (plain http, never followed from https)"
-    except httpx.InvalidURL:
-        # Raised while resolving a `Location` (our URLs are checked before any request).
+    except (httpx.InvalidURL, BrokenRedirect):
+        # Raised while resolving a `Location` (our URLs are checked before any request): by
+        # httpx itself, or by the shared client's hook (case 77), even when not following.
         result.redirect = _unparseable(progress.location)
     except httpx.HTTPError as error:
         if _BAD_LOCATION in str(error).lower():

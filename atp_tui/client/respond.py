@@ -46,7 +46,7 @@ from atp_tui.client.http import (
 from atp_tui.protocol.lifecycle import ACTIONABLE_STATES
 from atp_tui.protocol.models import Notification
 from atp_tui.store import ResponseAttempt, Store
-from atp_tui.store_db import StateWriteError
+from atp_tui.store.db import StateWriteError
 from atp_tui.text import SecretRedactor, sanitize
 
 log = logging.getLogger(__name__)

@@ -44,7 +44,7 @@ from atp_tui.client.http import (
 from atp_tui.client.polling import Poller, PollRefused
 from atp_tui.client.sse_parser import LineTooLong, SSEDecoder, SSEEvent
 from atp_tui.store import Store
-from atp_tui.store_db import StateWriteError
+from atp_tui.store.db import StateWriteError
 
 log = logging.getLogger(__name__)
 

@@ -19,30 +19,30 @@ every queued change stays queued for the next try, so the cursor never gets ahea
 from __future__ import annotations
 
 import gc
-import json
 import logging
 import sqlite3
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
 from atp_tui.client.clock import SYSTEM_CLOCK, Clock
 from atp_tui.protocol.lifecycle import KNOWN_STATES, can_transition
 from atp_tui.protocol.summary import NotificationSummary
-from atp_tui.store_db import (
-    DB_NAME,
+from atp_tui.store.db import (
     StateWriteError,
     connect,
     describe_sqlite_error,
-    is_corruption,
-    move_aside,
     transaction,
+    write_error,
 )
-from atp_tui.store_payloads import PayloadReader
+from atp_tui.store.opening import StateUnavailable as StateUnavailable  # re-exported
+from atp_tui.store.opening import open_state
+from atp_tui.store.payloads import PayloadReader
+from atp_tui.store.responses import ResponseAttempt, insert_response, read_responses
 
 if TYPE_CHECKING:
     from atp_tui.protocol.models import Notification
@@ -53,11 +53,6 @@ log = logging.getLogger(__name__)
 SEEN_EVENT_LIMIT = 20_000
 #: A stored cursor longer than this is garbage, not an id.
 MAX_CURSOR_LENGTH = 4096
-
-
-class StateUnavailable(Exception):
-    """The state database cannot be opened (and is not corrupt): the message says why and what
-    to do. Raised by `Store.open(..., required=True)`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,18 +94,6 @@ class StoredNotification:
 
         summary = NotificationSummary.of(notification)
         return cls(summary, status, status_reason, received_at, event_id, read, source)
-
-
-@dataclass(frozen=True, slots=True)
-class ResponseAttempt:
-    """One attempt to answer a notification, and how it ended."""
-
-    notification_id: str
-    action_id: str
-    response_data: Any
-    attempted_at: datetime
-    outcome: str
-    detail: str
 
 
 def valid_cursor(value: object) -> bool:
@@ -159,84 +142,12 @@ class Store:
         When the state cannot be kept on disk for another reason (read-only, full, I/O error),
         `required` raises `StateUnavailable`; otherwise the store runs in memory with a warning.
         """
-        clock = clock or SYSTEM_CLOCK
-        warnings: list[str] = []
-        path = state_dir / DB_NAME
-        try:
-            state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        except OSError as error:
-            return cls._unavailable(
-                f"cannot create state directory {state_dir} ({error.strerror})",
-                "check the path or pass --state-dir",
-                clock,
-                warnings,
-                required=required,
-            )
-        try:
-            return cls._open_file(path, clock, warnings)
-        except StateWriteError as error:  # opened, but its first write failed
-            return cls._unavailable(
-                f"state database {path}: {error}; it was left as it is",
-                "then start again",
-                clock,
-                warnings,
-                required=required,
-            )
-        except (sqlite3.DatabaseError, ValueError) as error:
-            if isinstance(error, sqlite3.Error) and not is_corruption(error):
-                return cls._unavailable(
-                    f"cannot open state database {path} ({describe_sqlite_error(error)}); "
-                    "it was left as it is",
-                    "free disk space or fix the permissions, then start again",
-                    clock,
-                    warnings,
-                    required=required,
-                )
-            try:
-                moved = move_aside(path, clock)
-            except OSError as move_error:
-                return cls._unavailable(
-                    f"state database {path} is unreadable ({error}) and cannot be moved aside "
-                    f"({move_error.strerror})",
-                    "move it away by hand",
-                    clock,
-                    warnings,
-                    required=required,
-                )
-            warnings.append(
-                f"state database {path} was unreadable ({error}); moved it to {moved} and "
-                "started fresh: notifications will be replayed by the server"
-            )
-        try:
-            return cls._open_file(path, clock, warnings)
-        except sqlite3.DatabaseError as error:
-            return cls._unavailable(
-                f"cannot recreate {path} ({describe_sqlite_error(error)})",
-                "free disk space or fix the permissions, then start again",
-                clock,
-                warnings,
-                required=required,
-            )
+        chosen = clock or SYSTEM_CLOCK
 
-    @classmethod
-    def _unavailable(
-        cls, problem: str, fix: str, clock: Clock, warnings: list[str], *, required: bool
-    ) -> Self:
-        """Raise `StateUnavailable`, or fall back to a store in memory with a warning."""
-        if required:
-            raise StateUnavailable(f"{problem}: {fix}")
-        warnings.append(f"{problem}; state is kept in memory only: {fix}")
-        return cls(connect(":memory:"), clock, warnings)
+        def load(connection: sqlite3.Connection, warnings: list[str]) -> Self:
+            return cls(connection, chosen, warnings)
 
-    @classmethod
-    def _open_file(cls, path: Path, clock: Clock, warnings: list[str]) -> Self:
-        """Connect and load; the connection is closed when loading fails (before a move)."""
-        connection = connect(str(path))
-        try:
-            return cls(connection, clock, warnings)
-        except BaseException:
-            connection.close()
-            raise
+        return open_state(state_dir, chosen, load, required=required)
 
     @classmethod
     def in_memory(cls, clock: Clock | None = None) -> Self:
@@ -441,85 +352,25 @@ class Store:
         same transaction (a `sending` row written before the POST, once its outcome is known).
         `StateWriteError` when it cannot be written (the caller must say so: an answer whose
         attempt is not logged loses its "already answered" guard)."""
-        row = (
-            notification_id,
-            action_id,
-            json.dumps(response_data),
-            self._clock.now().isoformat(),
-            outcome,
-            detail,
+        row = insert_response(
+            self._db,
+            (notification_id, action_id, response_data, self._clock.now(), outcome, detail),
+            replaces=replaces,
         )
-        try:
-            with transaction(self._db):
-                if replaces is not None:
-                    self._db.execute("DELETE FROM responses WHERE seq = ?", (replaces,))
-                inserted = self._db.execute(
-                    "INSERT INTO responses (notification_id, action_id, response_data,"
-                    " attempted_at, outcome, detail) VALUES (?, ?, ?, ?, ?, ?)",
-                    row,
-                )
-        except sqlite3.Error as error:
-            raise _write_error(error) from error
         self.commit()
-        return inserted.lastrowid or 0
+        return row
 
     def responses(self, notification_id: str | None = None) -> list[ResponseAttempt]:
         """The response log, oldest first; all of it or one notification's.
 
-        A corrupt row (edited by hand, written by another tool, damaged on disk) is skipped and
-        reported once in `warnings` (SSE-CLIENT-RULES.md case 84): one bad row must not stop
-        `history`, `handover`, the TUI or `respond` from reading the others.
+        A corrupt row is skipped and reported once in `warnings` (SSE-CLIENT-RULES.md case 84).
         """
-        query = (
-            "SELECT seq, notification_id, action_id, response_data, attempted_at, outcome, detail"
-            " FROM responses"
-        )
-        parameters: tuple[str, ...] = ()
-        if notification_id is not None:
-            query += " WHERE notification_id = ?"
-            parameters = (notification_id,)
-        attempts: list[ResponseAttempt] = []
-        for row in self._db.execute(query + " ORDER BY seq", parameters).fetchall():
-            attempt = self._attempt_of_row(row)
-            if isinstance(attempt, ResponseAttempt):
-                attempts.append(attempt)
-                continue
-            warning = f"skipped response log row {row[0]}: {attempt}"
+        attempts, problems = read_responses(self._db, notification_id)
+        for warning in problems:
             if warning not in self.warnings:
                 log.info("%s", warning)
                 self.warnings.append(warning)
         return attempts
-
-    @staticmethod
-    def _attempt_of_row(row: tuple[Any, ...]) -> ResponseAttempt | str:
-        """One `responses` row as an attempt, or what is wrong with it (for a warning)."""
-        _, notification_id, action_id, raw_data, raw_at, outcome, detail = row
-        for name, value in (
-            ("notification_id", notification_id),
-            ("action_id", action_id),
-            ("outcome", outcome),
-        ):
-            if not isinstance(value, str) or not value:
-                return f"{name} is missing or not text"
-        if not isinstance(raw_data, str | bytes):
-            return "response_data is missing"
-        try:
-            data = json.loads(raw_data)
-        except (ValueError, RecursionError):
-            return "response_data is not JSON"
-        if not isinstance(raw_at, str):
-            return "attempted_at is missing or not text"
-        try:
-            attempted_at = datetime.fromisoformat(raw_at)
-        except ValueError:
-            return "attempted_at is not a date"
-        if attempted_at.tzinfo is None:
-            # Every row this client writes is UTC; a naive one would break comparisons with aware
-            # times (`history --since`), so it is read as UTC too.
-            attempted_at = attempted_at.replace(tzinfo=UTC)
-        # `detail` is a free-text note: a missing one costs nothing, so the row is kept.
-        text = detail if isinstance(detail, str) else ""
-        return ResponseAttempt(notification_id, action_id, data, attempted_at, outcome, text)
 
     # -- persistence ---------------------------------------------------------------------
 
@@ -539,7 +390,7 @@ class Store:
         try:
             self._write_transaction()
         except sqlite3.Error as error:
-            raise _write_error(error) from error
+            raise write_error(error) from error
         self._committed()
 
     def _write_transaction(self) -> None:
@@ -632,11 +483,3 @@ class Store:
                 self.commit()
         finally:
             self._db.close()
-
-
-def _write_error(error: sqlite3.Error) -> StateWriteError:
-    """The `StateWriteError` for a failed write, naming SQLite's cause and what to do."""
-    return StateWriteError(
-        f"cannot save state ({describe_sqlite_error(error)}): free disk space or fix the "
-        "state directory's permissions"
-    )

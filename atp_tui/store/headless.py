@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 from atp_tui.client.clock import Clock
 from atp_tui.protocol.lifecycle import KNOWN_STATES, can_transition
-from atp_tui.store import Store, StoredNotification
+from atp_tui.store.state import Store, StoredNotification
 
 if TYPE_CHECKING:
     from atp_tui.protocol.models import Notification

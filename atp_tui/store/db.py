@@ -93,6 +93,14 @@ def describe_sqlite_error(error: sqlite3.Error) -> str:
     return str(error) or type(error).__name__
 
 
+def write_error(error: sqlite3.Error) -> StateWriteError:
+    """The `StateWriteError` for a failed write, naming SQLite's cause and what to do."""
+    return StateWriteError(
+        f"cannot save state ({describe_sqlite_error(error)}): free disk space or fix the "
+        "state directory's permissions"
+    )
+
+
 def connect(target: str) -> sqlite3.Connection:
     """Open (or create) the database at `target` in autocommit mode; `DatabaseError` when the
     file is not a database or fails its integrity check."""
