@@ -185,6 +185,10 @@ async def settle(pilot: Any, scene: Scene) -> None:
             await pilot.pause(0.01)
     for key in scene.press:
         await pilot.press(key)
+    for _ in range(1000):  # every key applied (`atp_tui.key_order`), the app settled after it
+        if app.key_order.idle:
+            break
+        await pilot.pause(0.01)
     for _ in range(50):
         if not app.main.answering.pending_count:
             break
