@@ -70,6 +70,9 @@ class KeySequencer:
         #: Whether a key has been routed and the app has not settled since.
         self._busy = False
         self._settling: asyncio.Task[None] | None = None
+        #: Typed events applied so far: routed, and the app settled after them. Tests that post
+        #: a burst wait for this count (`idle` alone is also true before a key has been read).
+        self.applied = 0
         #: Passes used by the last settle (tests and benchmarks read it).
         self.last_passes = 0
 
@@ -108,6 +111,7 @@ class KeySequencer:
         try:
             self.last_passes = await self._settle()
         finally:
+            self.applied += 1
             self._release_next()
 
     def _release_next(self) -> None:

@@ -44,10 +44,12 @@ def slow_frame(app: AtpApp, seconds: float) -> None:
     app.call_later(busy)
 
 
-async def applied(pilot: Any) -> None:
-    """Wait until every typed key has been applied and the app has settled."""
+async def applied(pilot: Any, count: int) -> None:
+    """Wait until `count` typed events have been applied since the app started, and the app
+    has settled after the last (`idle` alone is also true before the first key is read)."""
     app = pilot.app
-    await wait_for(pilot, lambda: app.key_order.idle)
+    await wait_for(pilot, lambda: app.key_order.applied >= count and app.key_order.idle)
+    assert app.key_order.applied == count
     await pilot.pause()
 
 
@@ -67,9 +69,10 @@ async def test_navigation_then_answer_in_one_burst_answers_the_row_navigated_to(
     app = inbox_app()
     async with app.run_test(size=(120, 30)) as pilot:
         order = await started(pilot)
-        await pilot.press("j")  # start away from the top: `g` must be applied first too
+        burst(app, keys("j"))  # start away from the top: `g` must be applied first too
+        await applied(pilot, 1)
         burst(app, keys("gjj1"))
-        await applied(pilot)
+        await applied(pilot, 5)
         assert isinstance(app.screen, AnswerModal)
         assert app.screen.notification.id == order[2]
         assert app.main.inbox.cursor_id == order[2]
@@ -81,7 +84,7 @@ async def test_navigation_answer_text_and_enter_in_one_burst() -> None:
     async with app.run_test(size=(120, 30)) as pilot:
         order = await started(pilot)
         burst(app, keys("gjj2hi⏎"))
-        await applied(pilot)
+        await applied(pilot, 7)
         await wait_for(pilot, lambda: app.respond.calls != [])
         assert app.respond.calls == [(order[2], "reply", "hi")]
         assert app.screen is app.main
@@ -93,7 +96,7 @@ async def test_filter_text_enter_then_answer_in_one_burst() -> None:
     async with app.run_test(size=(120, 30)) as pilot:
         await started(pilot)
         burst(app, keys("/migration⏎1"))
-        await applied(pilot)
+        await applied(pilot, 12)
         assert app.query_one("#filter").value == "migration"
         assert app.main.inbox.row_ids() == ["n-migrate"]
         assert isinstance(app.screen, AnswerModal)
@@ -106,7 +109,7 @@ async def test_paste_after_the_answer_key_goes_into_the_answer() -> None:
     async with app.run_test(size=(120, 30)) as pilot:
         order = await started(pilot)
         burst(app, [("2", "2"), events.Paste("pasted reply"), ("enter", None)])
-        await applied(pilot)
+        await applied(pilot, 3)
         await wait_for(pilot, lambda: app.respond.calls != [])
         assert app.respond.calls == [(order[0], "reply", "pasted reply")]
 
@@ -128,7 +131,7 @@ async def test_the_result_does_not_depend_on_where_the_burst_is_cut(cut: int, ga
         else:  # a slow frame: the rest is read while the app is still busy with the first part
             slow_frame(app, 0.05)
         burst(app, typed[cut:])
-        await applied(pilot)
+        await applied(pilot, len(typed))
         await wait_for(pilot, lambda: app.respond.calls != [])
         assert app.respond.calls == [(order[2], "reply", "ok")]
 
@@ -140,6 +143,6 @@ async def test_keys_read_while_the_app_is_busy_wait_their_turn() -> None:
         order = await started(pilot)
         slow_frame(app, 0.1)
         burst(app, keys("jjj"))
-        await applied(pilot)
+        await applied(pilot, 3)
         assert app.main.inbox.cursor_id == order[3]
         assert app.key_order.held == 0
