@@ -25,6 +25,13 @@ pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is no
 
 ACK = {"id": "ack", "label": "Acknowledge", "response_type": "simple"}
 SAY = {"id": "say", "label": "Say", "response_type": "text"}
+FAILOVER = {
+    "id": "failover",
+    "label": "Fail over now?",
+    "response_type": "binary",
+    "options": {"true_label": "Fail over", "false_label": "Wait"},
+    "flags": ["irreversible"],
+}
 #: Row titles in deadline order (the default sort): row N is due in N×10 minutes.
 TITLES = ["alpha row", "bravo row", "charlie row", "delta row", "echo row"]
 #: The console script installed next to this interpreter.
@@ -75,7 +82,7 @@ async def server() -> AsyncIterator[RunningServer]:
     async with RunningServer(ServerConfig(user_token=TOKEN, ping_interval=0.5)) as running:
         for number, title in enumerate(TITLES, start=1):
             body = notification_body(
-                title=title, actions=[ACK, SAY], deadline=in_minutes(10 * number)
+                title=title, actions=[ACK, SAY, FAILOVER], deadline=in_minutes(10 * number)
             )
             running.state.add_notification(body)
         yield running
@@ -151,3 +158,24 @@ async def test_answer_key_text_and_enter_in_one_read(
         await tmux.run("send-keys", "-t", "atp", "-l", "/delta\r1")
         await received(server, 2)
     assert answers(server) == [("charlie row", "say", "not now"), ("delta row", "ack", None)]
+
+
+#: The start of the confirmation for answering "Wait" on the third row (on one line at both
+#: sizes; the rest wraps).
+QUESTION = "Send “Fail over now?: Wait” to “charlie row”?"
+
+
+@pytest.mark.parametrize("size", [(150, 40), (80, 24)], ids=["150x40", "80x24"])
+async def test_irreversible_yes_no_asks_and_a_stray_enter_cancels(
+    server: RunningServer, tmp_path: Path, size: tuple[int, int]
+) -> None:
+    """`3` then `2` (Wait) on the irreversible yes/no asks first; Enter presses Cancel; only
+    the `y` typed after the second answer sends."""
+    async with open_tui(server, tmp_path, size) as tmux:
+        await tmux.run("send-keys", "-t", "atp", "-l", "gjj32")
+        await tmux.wait_for(lambda text: QUESTION in text)
+        await tmux.run("send-keys", "-t", "atp", "-l", "\r")
+        await tmux.wait_for(lambda text: QUESTION not in text)
+        await tmux.run("send-keys", "-t", "atp", "-l", "32y")
+        await received(server)
+    assert answers(server) == [("charlie row", "failover", False)]
