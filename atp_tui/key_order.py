@@ -108,6 +108,7 @@ class KeySequencer:
             self._settling.cancel()
 
     async def _settle_then_release(self) -> None:
+        """Wait for the app to settle after the key just routed, then let the next one in."""
         try:
             self.last_passes = await self._settle()
         finally:
@@ -134,14 +135,14 @@ class KeySequencer:
         """
         quiet = 0
         for passes in range(1, MAX_PASSES + 1):
-            if not self._app.is_running:
-                return passes
+            if not self._app.is_running or not self._app.screen_stack:
+                return passes  # shutting down: nothing is left to route keys to
             screen = self._app.screen
             focused = screen.focused
             pumps: list[MessagePump] = [self._app, *screen.walk_children(with_self=True)]
             if not await self._pass(pumps):
                 return passes
-            if not self._app.is_running:
+            if not self._app.is_running or not self._app.screen_stack:
                 return passes
             unchanged = (
                 self._app.screen is screen
