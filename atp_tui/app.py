@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
-from textual import work
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -25,6 +25,7 @@ from textual.worker import Worker, WorkerState
 
 from atp_tui.client.clock import SYSTEM_CLOCK, Clock
 from atp_tui.client.events import ConnectionChanged, ConnectionState, EngineEvent
+from atp_tui.key_order import KeySequencer, is_typed
 from atp_tui.screens.main import READ_DELAY, MainScreen
 from atp_tui.settings import ConfigProblem, Settings, did_you_mean
 from atp_tui.store import StateWriteError, Store
@@ -123,6 +124,8 @@ class AtpApp(App[int]):
         #: How many batches were handed to the screen (tests check bursts collapse).
         self.batches = 0
         self._main: MainScreen | None = None
+        #: Applies typed keys one at a time, each after the last has settled.
+        self.key_order = KeySequencer(self)
 
     @property
     def engine(self) -> EngineLike:
@@ -255,6 +258,20 @@ class AtpApp(App[int]):
             timeout=30,
         )
 
+    async def on_event(self, event: events.Event) -> None:
+        """Keys and pastes are applied in the order typed (`atp_tui.key_order`): one read
+        while the one before it is still being applied waits for its turn."""
+        if not is_typed(event):
+            await super().on_event(event)
+            return
+        assert isinstance(event, events.Key | events.Paste)
+        if not self.key_order.admit(event):
+            return
+        try:
+            await super().on_event(event)
+        finally:
+            self.key_order.routed()
+
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """The palette offers every main-screen action, then Textual's own commands."""
         if isinstance(screen, MainScreen):
@@ -270,6 +287,7 @@ class AtpApp(App[int]):
 
     async def on_unmount(self) -> None:
         """Stop the engine, close the respond client and flush the store."""
+        self.key_order.close()
         if self._engine is not None:
             self._engine.stop()
         if self._respond is not None:

@@ -123,6 +123,19 @@ def sanitize_lines(text: object, *, limit: int | None = None) -> str:
     return sanitize(text, single_line=False, limit=limit)
 
 
+def shorten(text: object, limit: int) -> str:
+    """`sanitize`d one-line text of at most `limit` characters, ending in `…` when cut.
+
+    For a value quoted inside a sentence (a confirmation), where `sanitize`'s own marker with
+    the count of dropped characters would be longer than the value.
+    """
+    raw = "" if text is None else str(text)
+    clean = sanitize(raw[: limit + 1])  # enough to know whether it is cut
+    if len(raw) <= limit and len(clean) <= limit:
+        return clean
+    return clean[: max(limit - 1, 0)] + "…"
+
+
 # -- terminal sinks ----------------------------------------------------------------------------
 # `sanitize` protects the widgets; the streams the commands print to (stderr of every command,
 # stdout of the human ones) are guarded once, in `atp_tui.cli.main`, by wrapping them: every

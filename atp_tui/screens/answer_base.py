@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -55,15 +54,14 @@ class AnswerModal(ModalScreen[ChosenAnswer | None]):
     #: The line under the body telling which keys send and cancel.
     HINT = "Enter sends · Escape cancels"
     #: The selector of the input the answer is typed into (text, number, date), focused on
-    #: mount: keys typed before it has focus are kept and replayed into it (see `on_key`).
+    #: mount. Keys typed right after the one that opened the modal wait until it has focus
+    #: (`atp_tui.key_order`), so they all land in it.
     ANSWER_INPUT: ClassVar[str | None] = None
 
     def __init__(self, notification: Notification, action: Action, initial: object = None) -> None:
         super().__init__(classes="answer-modal")
         self.notification = notification
         self.action = action
-        #: Keys that arrived before the input had focus (`None` once it has).
-        self._typed_ahead: list[events.Key] | None = [] if self.ANSWER_INPUT else None
         self.initial = initial
         #: Validation errors shown so far (tests read it).
         self.errors: list[str] = []
@@ -97,25 +95,7 @@ class AnswerModal(ModalScreen[ChosenAnswer | None]):
         for area in self.query(TextArea):
             area.cursor_blink = blink
         if self.ANSWER_INPUT is not None:
-            self._focus_answer(self.query_one(self.ANSWER_INPUT, Input | TextArea))
-
-    def on_key(self, event: events.Key) -> None:
-        """Keys typed right after the one that opened the modal (a burst over SSH: `2`,
-        `hello`, Enter) reach the modal before its input has focus: they are kept and replayed
-        once it has (`_focus_answer`), so the answer is what was typed. Lost, the text was missing
-        and the Enter that followed sent an empty answer. Escape still cancels at once."""
-        if self._typed_ahead is not None and event.key != "escape":
-            event.stop()
-            event.prevent_default()
-            self._typed_ahead.append(event)
-
-    def _focus_answer(self, widget: Input | TextArea) -> None:
-        """Focus the answer's input now and replay the keys typed ahead, in order, through the
-        app (so that Enter sends, as it would have)."""
-        self.set_focus(widget)
-        typed, self._typed_ahead = self._typed_ahead or [], None
-        for key in typed:
-            self.app.post_message(events.Key(key.key, key.character))
+            self.set_focus(self.query_one(self.ANSWER_INPUT, Input | TextArea))
 
     def show_error(self, message: str) -> None:
         """Show a validation error under the input (the input is left as it is)."""

@@ -1,11 +1,12 @@
 """Answering: from a key press to the server's verdict, shown on the item.
 
 `Answering.start` is called with the notification id captured when the key was pressed. It
-checks the item may be answered, opens the modal for the action's type (or sends a plain
-`simple` action at once), and sends the validated answer through the app's `RespondClient` in a
-worker. A second press while an answer is in flight is refused here *and* by the respond
-client, so a double press sends once. The outcome lands in `MainScreen.answers` (pending →
-sent, or refused with the server's message) and the store (the respond client moves the status).
+checks the item may be answered, opens the modal for the action's type (a `simple` action has
+none), asks for confirmation when the action is flagged irreversible (`decided`, every type),
+and sends the validated answer through the app's `RespondClient` in a worker. A second press
+while an answer is in flight is refused here *and* by the respond client, so a double press
+sends once. The outcome lands in `MainScreen.answers` (pending → sent, or refused with the
+server's message) and the store (the respond client moves the status).
 """
 
 from __future__ import annotations
@@ -104,12 +105,9 @@ class Answering:
             self._warn(problem)
             return
         if isinstance(action, protocol.SimpleAction):
-            if action.irreversible and self.screen.atp.settings.confirm_irreversible:
-                from atp_tui.screens.confirm import ConfirmModal
+            from atp_tui.screens.answer_base import ChosenAnswer
 
-                self._open(ConfirmModal, notification_id, action, item)
-            else:
-                self.send(notification_id, action, None, None)
+            self.decided(notification_id, action, ChosenAnswer(None))
             return
         modal = modal_for(action)
         if modal is not None:
@@ -126,9 +124,32 @@ class Answering:
 
         def done(chosen: ChosenAnswer | None) -> None:
             if chosen is not None:
-                self.send(notification_id, action, chosen.response_data, chosen.user_input)
+                self.decided(notification_id, action, chosen)
 
         self.screen.app.push_screen(modal(item.notification, action, initial), done)
+
+    def decided(self, notification_id: str, action: Action, chosen: ChosenAnswer) -> None:
+        """The user chose an answer: send it, after asking first when the action is flagged
+        irreversible, whatever its type (a `binary` answer is one key inside its modal)."""
+        if not (action.irreversible and self.screen.atp.settings.confirm_irreversible):
+            self.send(notification_id, action, chosen.response_data, chosen.user_input)
+            return
+        item = self.screen.atp.store.get(notification_id) or self.screen.inbox.get(notification_id)
+        if item is None:
+            return
+        problem = self.why_not(item, action)  # it may have closed while the modal was open
+        if problem:
+            self._warn(problem)
+            return
+        from atp_tui.screens.confirm import ConfirmModal
+
+        def confirmed(answer: ChosenAnswer | None) -> None:
+            if answer is not None:
+                self.send(notification_id, action, answer.response_data, answer.user_input)
+            else:  # the modal opens with it next time, to correct rather than retype
+                self._last_input[(notification_id, action.id)] = chosen.user_input
+
+        self.screen.app.push_screen(ConfirmModal(item.notification, action, chosen), confirmed)
 
     def send(self, notification_id: str, action: Action, data: Any, user_input: object) -> None:
         """Send a validated answer in a worker (once: a second call while pending is refused)."""

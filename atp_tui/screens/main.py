@@ -69,22 +69,14 @@ class MainScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open_actions", "Actions", id="main.actions"),
-        # Priority bindings run as the key is read, before the keys typed after it are routed:
-        # those then reach the answer modal (which replays them into its input) or the filter
-        # (focused at once, see `action_filter`), never the inbox.
-        Binding("1", "answer(1)", "Answer", key_display="1-9", id="main.answer-1", priority=True),
+        # Not priority bindings: keys are applied in the order typed (`atp_tui.key_order`), so
+        # a digit acts on the row every earlier key selected, and in the filter it is text.
+        Binding("1", "answer(1)", "Answer", key_display="1-9", id="main.answer-1"),
         *[
-            Binding(
-                str(n),
-                f"answer({n})",
-                f"Answer {n}",
-                show=False,
-                id=f"main.answer-{n}",
-                priority=True,
-            )
+            Binding(str(n), f"answer({n})", f"Answer {n}", show=False, id=f"main.answer-{n}")
             for n in range(2, 10)
         ],
-        Binding("slash", "filter", "Filter", id="main.filter", priority=True),
+        Binding("slash", "filter", "Filter", id="main.filter"),
         Binding("escape", "back", "Back", show=False, id="main.back"),
         Binding("s", "toggle_sort", "Sort", id="main.sort"),
         Binding("r", "reconnect", "Reconnect", show=False, id="main.reconnect"),
@@ -393,12 +385,11 @@ class MainScreen(Screen[None]):
         """Show and focus the filter input."""
         filter_input = self.query_one("#filter", Input)
         filter_input.display = True
-        # At once, not `focus()` (which waits its turn behind keys already queued): text typed
-        # right after the slash must reach the filter, not the inbox, where a digit answers.
-        self.set_focus(filter_input)
+        filter_input.focus()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """While the filter has focus, `/` and the digits are text (priority bindings)."""
+        """While the filter has focus, `/` and the digits are text (the input takes them before
+        any binding sees them): the footer should not offer them as Filter and Answer."""
         if action in ("filter", "answer") and self.focused is self.query_one("#filter", Input):
             return False
         return True

@@ -10,10 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from atp_tui.protocol.lifecycle import is_actionable
 from atp_tui.store import ResponseAttempt, StoredNotification
+from atp_tui.text import shorten
+
+if TYPE_CHECKING:
+    from atp_tui.protocol import Action
 
 #: Deadlines closer than this are shown in red and counted as "expiring" (the default of the
 #: `deadline_warning_minutes` setting, 15 minutes).
@@ -195,3 +199,29 @@ def is_urgent(
 def created_at(item: StoredNotification) -> datetime:
     """When the notification was created (its timestamp, else when it was received)."""
     return item.summary.timestamp or item.received_at
+
+
+#: The longest typed answer (text, as typed) quoted in a confirmation.
+ANSWER_WORDS_LIMIT = 60
+
+
+def answer_in_words(action: Action, response_data: Any) -> str | None:
+    """The answer as the user chose it, for a confirmation: the labels they saw, not the wire
+    values (an option's label, not its id; `Wait`, not `false`); typed text shortened.
+    `None` for a `simple` action, which has no value.
+    """
+    from atp_tui import protocol  # the models load on first use, after the first frame
+
+    if isinstance(action, protocol.SimpleAction):
+        return None
+    if isinstance(action, protocol.BinaryAction):
+        options = action.options
+        return options.true_label if response_data is True else options.false_label
+    if isinstance(action, protocol.ChoiceAction | protocol.MultiChoiceAction):
+        labels = {option.value: option.display_label for option in action.options}
+        values = response_data if isinstance(response_data, list) else [response_data]
+        words = ", ".join(labels.get(value, str(value)) for value in values)
+        return words or "none selected"
+    if isinstance(response_data, float) and response_data.is_integer():
+        return str(int(response_data))
+    return shorten(response_data, ANSWER_WORDS_LIMIT)

@@ -6,7 +6,7 @@ import pytest
 from rich.cells import cell_len
 from rich.text import Text
 
-from atp_tui.text import MULTI_LINE_LIMIT, SINGLE_LINE_LIMIT, sanitize, sanitize_lines
+from atp_tui.text import MULTI_LINE_LIMIT, SINGLE_LINE_LIMIT, sanitize, sanitize_lines, shorten
 
 ESCAPES = [
     ("\x1b[2J", "␛[2J"),
@@ -108,3 +108,11 @@ def test_non_strings_and_none() -> None:
     assert sanitize(None) == ""
     assert sanitize(42) == "42"
     assert sanitize({"a": "\x1b"}) == "{'a': '\\x1b'}"
+
+
+def test_shorten_cuts_with_one_ellipsis_and_stays_safe() -> None:
+    assert shorten("not now", 60) == "not now"
+    assert shorten("x" * 60, 60) == "x" * 60
+    assert shorten("x" * 61, 60) == "x" * 59 + "…"
+    assert shorten("a\nb\x1b[2J", 60) == "a␤b␛[2J"
+    assert shorten(None, 10) == ""

@@ -47,6 +47,30 @@ def _inbox(*extra: Any, outcomes: list[RespondOutcome] | None = None) -> AtpApp:
     return make_app([CONNECTED, *received(inbox_items()), *extra], outcomes=outcomes)
 
 
+#: An irreversible yes/no (db-guardian's fail-over in the demo).
+FAILOVER = {
+    "id": "failover",
+    "label": "Fail over now?",
+    "response_type": "binary",
+    "options": {"true_label": "Fail over", "false_label": "Wait"},
+    "flags": ["irreversible"],
+}
+
+
+def _failover() -> AtpApp:
+    """The inbox with an irreversible yes/no on top (the soonest deadline)."""
+    replica = notification(
+        "n-failover",
+        "Replica eu-west-2 of orders-db is 95 s behind",
+        service="db-guardian",
+        project="orders-db",
+        deadline=2,
+        description="Failing over promotes eu-west-1 and cannot be undone automatically.",
+        actions=[FAILOVER],
+    )
+    return make_app([CONNECTED, *received([replica, *inbox_items()])])
+
+
 def _loaded(app: AtpApp) -> bool:
     return app.batches >= 1
 
@@ -127,6 +151,7 @@ SCENES: dict[str, Scene] = {
     "connecting_empty": Scene(lambda: make_app()),
     "inbox_detail": Scene(_inbox, settle=_loaded),
     "confirm_irreversible": Scene(_inbox, ("1",), _loaded),
+    "confirm_irreversible_binary": Scene(_failover, ("1", "1"), _loaded),
     "text_modal": Scene(_inbox, ("2", *"not now"), _loaded),
     "binary_modal": Scene(_inbox, ("3",), _loaded),
     "choice_modal": Scene(_inbox, ("4", "down"), _loaded),
@@ -185,6 +210,10 @@ async def settle(pilot: Any, scene: Scene) -> None:
             await pilot.pause(0.01)
     for key in scene.press:
         await pilot.press(key)
+    for _ in range(1000):  # every key applied (`atp_tui.key_order`), the app settled after it
+        if app.key_order.idle:
+            break
+        await pilot.pause(0.01)
     for _ in range(50):
         if not app.main.answering.pending_count:
             break

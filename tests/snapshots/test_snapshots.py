@@ -45,12 +45,14 @@ class TestInbox:
 
 @pytest.mark.parametrize("size", SIZE_IDS)
 class TestAnswering:
-    """Each answer modal, a validation error and a refused answer."""
+    """Each answer modal, the confirmation (simple and yes/no), a validation error and a
+    refused answer."""
 
     @pytest.mark.parametrize(
         "name",
         [
             "confirm_irreversible",
+            "confirm_irreversible_binary",
             "text_modal",
             "binary_modal",
             "choice_modal",
