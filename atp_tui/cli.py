@@ -301,7 +301,7 @@ def _run_report(args: argparse.Namespace) -> int:
     now = SYSTEM_CLOCK.now()
     try:
         if args.command == "history":
-            entries = history.history(store, now - window)
+            entries = history.latest_answers(store, now - window)
             if args.json:
                 for entry in entries:
                     print(escape_json_text(json.dumps(entry.as_json(), ensure_ascii=False)))
