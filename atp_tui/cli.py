@@ -19,7 +19,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from atp_tui import __version__
 from atp_tui.config_cli import (
@@ -48,6 +48,23 @@ connection options fall back to the environment: ATP_SERVER, ATP_TOKEN. Prefer A
 
 class UsageError(Exception):
     """Bad arguments or configuration; exit status 2 with this message."""
+
+
+class ArgumentsRejected(Exception):
+    """argparse refused the command line; `main` prints it as argparse would, and as a JSON
+    object too for `respond --json`, whose stdout is one object whatever happens."""
+
+    def __init__(self, message: str, usage: str, prog: str) -> None:
+        super().__init__(message)
+        self.message, self.usage, self.prog = message, usage, prog
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser, raising `ArgumentsRejected` instead of printing and exiting."""
+
+    def error(self, message: str) -> NoReturn:
+        """Hand the refusal to `main` (the same text argparse prints)."""
+        raise ArgumentsRejected(message, self.format_usage(), self.prog)
 
 
 def _add_connection_options(
@@ -86,7 +103,7 @@ def _add_connection_options(
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every command."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="atp-tui",
         description="A terminal client for the Agent Triage Protocol: see and answer AI "
         "agents' decision requests. Without a command, opens the interactive inbox.",
@@ -348,15 +365,31 @@ def _skip_httpx_command_line() -> None:
         sys.modules.setdefault("httpx._main", None)
 
 
+def _json_usage_error(message: str) -> None:
+    """`respond --json`'s one object on stdout for an error before it could start."""
+    from atp_tui.respond_cli import USAGE_OUTCOME, json_outcome
+
+    print(json_outcome(USAGE_OUTCOME, message))
+
+
 def _dispatch(handler: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
     """Run one command; usage errors become exit status 2, Ctrl-C a quiet exit 0."""
     try:
         return handler(args)
     except UsageError as error:
         print(f"atp-tui: error: {error}", file=sys.stderr)
+        if args.command == "respond" and args.json:
+            _json_usage_error(str(error))
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 0
+
+
+def _wants_json(argv: Sequence[str]) -> bool:
+    """Whether a command line argparse refused asked for `respond --json` (a guess from the
+    words: the parse that would tell did not finish)."""
+    words = list(argv)
+    return "respond" in words and "--json" in words[words.index("respond") :]
 
 
 def _known_secrets(args: argparse.Namespace) -> None:
@@ -371,7 +404,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `atp-tui` command; returns the exit status."""
     _skip_httpx_command_line()
     parser = build_parser()
-    args = parser.parse_args(argv)
+    words = sys.argv[1:] if argv is None else list(argv)
+    try:
+        args = parser.parse_args(words)
+    except ArgumentsRejected as error:
+        with guarded_std_streams():
+            sys.stderr.write(error.usage)
+            print(f"{error.prog}: error: {error.message}", file=sys.stderr)
+            if _wants_json(words):
+                _json_usage_error(error.message)
+        return EXIT_USAGE
     handlers: dict[str | None, Callable[[argparse.Namespace], int]] = {
         "watch": _run_watch,
         "respond": _run_respond,

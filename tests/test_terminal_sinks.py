@@ -241,7 +241,8 @@ async def test_case_80_82_respond_stdout_refused_answer(tmp_path: Path) -> None:
         )
     assert code == 1
     shown = assert_terminal_safe(stdout)
-    assert shown.startswith(f"refused: {VISIBLE}")
+    # The outcome names the notification and the answer first (issue #11 item 12).
+    assert shown.startswith(f"refused: Decision n1 → OK — {VISIBLE}")
     assert_terminal_safe(stderr)
     store = Store.open(tmp_path)
     try:
