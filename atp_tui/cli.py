@@ -1,4 +1,4 @@
-"""Command line: the TUI (default), `--demo`, `watch`, `respond` and `server`.
+"""Command line: the TUI (default), `--demo`, `watch`, `respond`, `list`, `server`, ….
 
 Imports are deferred to the chosen command so that `atp-tui watch` never loads Textual and the
 TUI's first frame does not wait for modules it does not need yet.
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import sys
@@ -158,6 +159,23 @@ def build_parser() -> argparse.ArgumentParser:
         "--state-dir", metavar="DIR", type=Path, help="where the answer is logged (for history)"
     )
     _add_connection_options(respond, state=False)
+
+    listing = commands.add_parser(
+        "list",
+        help="print the cached inbox (ids for respond), newest first, without the network",
+        description="Print the inbox cached in the state dir by watch or the TUI: id, state, "
+        "deadline, service and title, newest first. Reads no network. Exit status: 0, 2 "
+        "usage error, 4 the state dir cannot be opened.",
+    )
+    listing.add_argument(
+        "--state",
+        choices=("open", "all"),
+        default="open",
+        help="open: only those that still take an answer (default); all: every cached one",
+    )
+    listing.add_argument("--json", action="store_true", help="one JSON object per line")
+    listing.add_argument("--state-dir", metavar="DIR", type=Path, help="the state dir to read")
+    add_config_file_options(listing)
 
     server = commands.add_parser(
         "server",
@@ -342,6 +360,20 @@ def _run_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_list(args: argparse.Namespace) -> int:
+    """`list`: the cached inbox, from the state dir only."""
+    from atp_tui.client.clock import SYSTEM_CLOCK
+    from atp_tui.commands.list import run_list
+
+    loaded = _load_settings(args)
+    return run_list(
+        _state_dir(loaded),
+        as_json=args.json,
+        only_open=args.state == "open",
+        now=SYSTEM_CLOCK.now(),
+    )
+
+
 def _run_tui(args: argparse.Namespace) -> int:
     """The TUI: configuration problems become a notice inside it (they never block it)."""
     from atp_tui.launch import run_tui
@@ -383,6 +415,14 @@ def _dispatch(handler: Callable[[argparse.Namespace], int], args: argparse.Names
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 0
+    except BrokenPipeError:
+        # `atp-tui list | head`: the reader has what it wanted. As `watch` does, no traceback;
+        # stdout goes to /dev/null so the interpreter's last flush cannot fail again.
+        with contextlib.suppress(OSError, ValueError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.__stdout__.fileno() if sys.__stdout__ else 1)
+            os.close(devnull)
+        return 0
 
 
 def _wants_json(argv: Sequence[str]) -> bool:
@@ -417,6 +457,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     handlers: dict[str | None, Callable[[argparse.Namespace], int]] = {
         "watch": _run_watch,
         "respond": _run_respond,
+        "list": _run_list,
         "server": _run_server,
         "config": run_config,
         "history": _run_report,
