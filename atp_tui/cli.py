@@ -126,7 +126,8 @@ def build_parser() -> argparse.ArgumentParser:
         'stdout for each notification, status_update and error: {"event", "id", "data"}. '
         "A notification is printed at most once, also across restarts with the same state "
         "dir. Connection states go to stderr. Exit status: 0 on SIGINT/SIGTERM, 1 when the "
-        "server says to stop, 2 usage error, 3 credentials refused.",
+        "server says to stop, 2 usage error, 3 credentials refused, 4 the state dir cannot be "
+        "opened or written.",
         epilog=_CONNECTION_HELP,
     )
     _add_connection_options(watch)
@@ -194,8 +195,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--ping-interval", type=float, default=15.0, help="seconds between pings (default 15)"
     )
     for name, summary in (
-        ("history", "list the answers given from this machine"),
-        ("handover", "write a shift handover report (open items, decisions, failures)"),
+        (
+            "history",
+            "show where each answer given from this machine stands, newest first (pending "
+            "and unknown ones whatever --since says)",
+        ),
+        (
+            "handover",
+            "write a shift handover report (open items, decisions, pending answers, failures)",
+        ),
     ):
         report = commands.add_parser(
             name, help=summary, description=summary[0].upper() + summary[1:] + "."
