@@ -1,4 +1,4 @@
-"""Command line: the TUI (default), `--demo`, `watch`, `respond` and `server`.
+"""Command line: the TUI (default), `--demo`, `watch`, `respond`, `list`, `server`, ….
 
 Imports are deferred to the chosen command so that `atp-tui watch` never loads Textual and the
 TUI's first frame does not wait for modules it does not need yet.
@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from atp_tui import __version__
 from atp_tui.config_cli import (
@@ -48,6 +49,23 @@ connection options fall back to the environment: ATP_SERVER, ATP_TOKEN. Prefer A
 
 class UsageError(Exception):
     """Bad arguments or configuration; exit status 2 with this message."""
+
+
+class ArgumentsRejected(Exception):
+    """argparse refused the command line; `main` prints it as argparse would, and as a JSON
+    object too for `respond --json`, whose stdout is one object whatever happens."""
+
+    def __init__(self, message: str, usage: str, prog: str) -> None:
+        super().__init__(message)
+        self.message, self.usage, self.prog = message, usage, prog
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser, raising `ArgumentsRejected` instead of printing and exiting."""
+
+    def error(self, message: str) -> NoReturn:
+        """Hand the refusal to `main` (the same text argparse prints)."""
+        raise ArgumentsRejected(message, self.format_usage(), self.prog)
 
 
 def _add_connection_options(
@@ -86,7 +104,7 @@ def _add_connection_options(
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every command."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="atp-tui",
         description="A terminal client for the Agent Triage Protocol: see and answer AI "
         "agents' decision requests. Without a command, opens the interactive inbox.",
@@ -108,7 +126,8 @@ def build_parser() -> argparse.ArgumentParser:
         'stdout for each notification, status_update and error: {"event", "id", "data"}. '
         "A notification is printed at most once, also across restarts with the same state "
         "dir. Connection states go to stderr. Exit status: 0 on SIGINT/SIGTERM, 1 when the "
-        "server says to stop, 2 usage error, 3 credentials refused.",
+        "server says to stop, 2 usage error, 3 credentials refused, 4 the state dir cannot be "
+        "opened or written.",
         epilog=_CONNECTION_HELP,
     )
     _add_connection_options(watch)
@@ -142,6 +161,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_connection_options(respond, state=False)
 
+    listing = commands.add_parser(
+        "list",
+        help="print the cached inbox (ids for respond), newest first, without the network",
+        description="Print the inbox cached in the state dir by watch or the TUI: id, state, "
+        "deadline, service and title, newest first. Reads no network. Exit status: 0, 2 "
+        "usage error, 4 the state dir cannot be opened.",
+    )
+    listing.add_argument(
+        "--state",
+        choices=("open", "all"),
+        default="open",
+        help="open: only those that still take an answer (default); all: every cached one",
+    )
+    listing.add_argument("--json", action="store_true", help="one JSON object per line")
+    listing.add_argument("--state-dir", metavar="DIR", type=Path, help="the state dir to read")
+    add_config_file_options(listing)
+
     server = commands.add_parser(
         "server",
         help="run the reference ATP server (for demos and tests)",
@@ -159,8 +195,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--ping-interval", type=float, default=15.0, help="seconds between pings (default 15)"
     )
     for name, summary in (
-        ("history", "list the answers given from this machine"),
-        ("handover", "write a shift handover report (open items, decisions, failures)"),
+        (
+            "history",
+            "show where each answer given from this machine stands, newest first (pending "
+            "and unknown ones whatever --since says)",
+        ),
+        (
+            "handover",
+            "write a shift handover report (open items, decisions, pending answers, failures)",
+        ),
     ):
         report = commands.add_parser(
             name, help=summary, description=summary[0].upper() + summary[1:] + "."
@@ -301,7 +344,7 @@ def _run_report(args: argparse.Namespace) -> int:
     now = SYSTEM_CLOCK.now()
     try:
         if args.command == "history":
-            entries = history.history(store, now - window)
+            entries = history.latest_answers(store, now - window)
             if args.json:
                 for entry in entries:
                     print(escape_json_text(json.dumps(entry.as_json(), ensure_ascii=False)))
@@ -323,6 +366,20 @@ def _run_report(args: argparse.Namespace) -> int:
         except StateWriteError as error:
             print(f"atp-tui: warning: {error}", file=sys.stderr)
     return 0
+
+
+def _run_list(args: argparse.Namespace) -> int:
+    """`list`: the cached inbox, from the state dir only."""
+    from atp_tui.client.clock import SYSTEM_CLOCK
+    from atp_tui.commands.list import run_list
+
+    loaded = _load_settings(args)
+    return run_list(
+        _state_dir(loaded),
+        as_json=args.json,
+        only_open=args.state == "open",
+        now=SYSTEM_CLOCK.now(),
+    )
 
 
 def _run_tui(args: argparse.Namespace) -> int:
@@ -348,15 +405,39 @@ def _skip_httpx_command_line() -> None:
         sys.modules.setdefault("httpx._main", None)
 
 
+def _json_usage_error(message: str) -> None:
+    """`respond --json`'s one object on stdout for an error before it could start."""
+    from atp_tui.respond_cli import USAGE_OUTCOME, json_outcome
+
+    print(json_outcome(USAGE_OUTCOME, message))
+
+
 def _dispatch(handler: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
     """Run one command; usage errors become exit status 2, Ctrl-C a quiet exit 0."""
     try:
         return handler(args)
     except UsageError as error:
         print(f"atp-tui: error: {error}", file=sys.stderr)
+        if args.command == "respond" and args.json:
+            _json_usage_error(str(error))
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 0
+    except BrokenPipeError:
+        # `atp-tui list | head`: the reader has what it wanted. As `watch` does, no traceback;
+        # stdout goes to /dev/null so the interpreter's last flush cannot fail again.
+        with contextlib.suppress(OSError, ValueError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.__stdout__.fileno() if sys.__stdout__ else 1)
+            os.close(devnull)
+        return 0
+
+
+def _wants_json(argv: Sequence[str]) -> bool:
+    """Whether a command line argparse refused asked for `respond --json` (a guess from the
+    words: the parse that would tell did not finish)."""
+    words = list(argv)
+    return "respond" in words and "--json" in words[words.index("respond") :]
 
 
 def _known_secrets(args: argparse.Namespace) -> None:
@@ -371,10 +452,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `atp-tui` command; returns the exit status."""
     _skip_httpx_command_line()
     parser = build_parser()
-    args = parser.parse_args(argv)
+    words = sys.argv[1:] if argv is None else list(argv)
+    try:
+        args = parser.parse_args(words)
+    except ArgumentsRejected as error:
+        with guarded_std_streams():
+            sys.stderr.write(error.usage)
+            print(f"{error.prog}: error: {error.message}", file=sys.stderr)
+            if _wants_json(words):
+                _json_usage_error(error.message)
+        return EXIT_USAGE
     handlers: dict[str | None, Callable[[argparse.Namespace], int]] = {
         "watch": _run_watch,
         "respond": _run_respond,
+        "list": _run_list,
         "server": _run_server,
         "config": run_config,
         "history": _run_report,

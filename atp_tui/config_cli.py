@@ -17,7 +17,14 @@ from typing import Any
 
 import tomli_w
 
-from atp_tui.settings import DEFAULTS, FIELD_NAMES, SECRET_FIELDS, STARTER_CONFIG, ConfigProblem
+from atp_tui.settings import (
+    CLI_SOURCE,
+    DEFAULTS,
+    FIELD_NAMES,
+    SECRET_FIELDS,
+    STARTER_CONFIG,
+    ConfigProblem,
+)
 from atp_tui.settings_file import (
     LoadedSettings,
     config_path_for,
@@ -180,17 +187,28 @@ def _init(path: Path, force: bool) -> int:
     return 0
 
 
+#: Exit status for a bad flag (`--profile nosuch`): the usage error of every command.
+EXIT_USAGE = 2
+
+
 def run_config(args: argparse.Namespace, *, env: Mapping[str, str] | None = None) -> int:
-    """Run `atp-tui config SUBCOMMAND`; returns the exit status (0 ok, 1 problems/refused)."""
+    """Run `atp-tui config SUBCOMMAND`; returns the exit status (0 ok, 1 problems/refused,
+    2 a bad flag such as `--profile nosuch`, as for every other command)."""
     env = os.environ if env is None else env
     command = args.config_command
-    if command == "path":
-        print(config_path_for(getattr(args, "config", None), env)[0])
-        return 0
     if command == "init":
         path, _ = config_path_for(getattr(args, "config", None), env)
         return _init(path, bool(getattr(args, "force", False)))
     loaded = _load(args, env)
+    flags = [problem for problem in loaded.problems if problem.file == CLI_SOURCE]
+    if flags:
+        # What the user typed cannot be applied: reporting on other settings than the ones
+        # asked for would answer a different question (the other commands stop here too).
+        print(f"atp-tui: error: {flags[0]}", file=sys.stderr)
+        return EXIT_USAGE
+    if command == "path":
+        print(loaded.path)
+        return 0
     if command == "show":
         sys.stdout.write(render_settings(loaded))
         for problem in loaded.problems:

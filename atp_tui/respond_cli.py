@@ -1,4 +1,10 @@
-"""`atp-tui respond`: answer one notification from a shell, validated like the TUI does."""
+"""`atp-tui respond`: answer one notification from a shell, validated like the TUI does.
+
+The outcome is one line naming the notification and the answer in the agent's words
+(`sent: Deploy payments-api? → Region: eu-west-1 — answer sent`), with the TUI's words for the
+outcome (`atp_tui.outcomes`). With `--json` stdout carries exactly one JSON object, also for
+every error (`{"outcome": ..., "message": ...}`), so a script never has to parse stderr.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from atp_tui.client.clock import Clock
+from atp_tui.client.fetch import NotificationNotFound
 from atp_tui.client.respond import REQUEST_DEADLINE, CredentialsRefused, RespondClient
+from atp_tui.outcomes import outcome_words
+from atp_tui.protocol.labels import answer_label
 from atp_tui.protocol.models import ChoiceAction, TextAction
 from atp_tui.protocol.responses import ResponseValidationError, response_data_for
 from atp_tui.store import StateUnavailable, StateWriteError, Store
@@ -26,6 +35,13 @@ EXIT_STATE_UNAVAILABLE = 4
 EXIT_UNKNOWN = 5
 
 _EXIT_FOR_OUTCOME = {"sent": EXIT_SENT, "auth_refused": EXIT_AUTH, "unknown": EXIT_UNKNOWN}
+#: The `--json` outcome of errors that end `respond` before an answer is sent (beside the
+#: respond client's kinds): bad arguments or answer, an unusable state dir.
+USAGE_OUTCOME = "usage"
+INVALID_OUTCOME = "invalid"
+STATE_UNAVAILABLE_OUTCOME = "state_unavailable"
+#: Words for outcomes the response log never holds (the rest are the TUI's, `outcome_words`).
+_RESPOND_WORDS = {"duplicate": "not sent (duplicate)"}
 
 
 def _user_input(raw: str | None, action: object) -> Any:
@@ -45,16 +61,34 @@ def _user_input(raw: str | None, action: object) -> Any:
         return raw
 
 
-def _report(kind: str, message: str, as_json: bool, **extra: Any) -> None:
+def json_outcome(kind: str, message: str, **extra: Any) -> str:
+    """The one JSON object `respond --json` prints (ASCII only: nothing for a terminal to run)."""
+    return json.dumps({"outcome": kind, "message": message, **extra})
+
+
+def _report(
+    kind: str, message: str, as_json: bool, *, title: str, answer: str, **extra: Any
+) -> None:
+    """The outcome: `words: title → answer — message`, or the JSON object."""
     if as_json:
-        print(json.dumps({"outcome": kind, "message": message, **extra}))
-    else:
-        print(f"{kind}: {sanitize(message)}")
+        print(json_outcome(kind, message, title=title, answer=answer, **extra))
+        return
+    words = _RESPOND_WORDS.get(kind) or outcome_words(kind)
+    note = f" — {sanitize(message)}" if message else ""
+    print(f"{words}: {sanitize(title, limit=200)} → {sanitize(answer, limit=200)}{note}")
 
 
 def _error(message: str) -> None:
     """One line on stderr; the text may quote the server, so it is made terminal-safe."""
     print(f"atp-tui: {sanitize(message)}", file=sys.stderr)
+
+
+def _fail(kind: str, message: str, as_json: bool, status: int, **extra: Any) -> int:
+    """An error before anything was sent: the stderr line, and with `--json` the object."""
+    _error(message)
+    if as_json:
+        print(json_outcome(kind, message, **extra))
+    return status
 
 
 def _warn_store(store: Store | None, already: int) -> int:
@@ -89,36 +123,42 @@ async def respond_once(
     try:
         store = Store.open(state_dir, required=True) if state_dir is not None else None
     except StateUnavailable as error:
-        _error(f"error: {error}; nothing was sent")
-        return EXIT_STATE_UNAVAILABLE
+        message = f"error: {error}; nothing was sent"
+        return _fail(STATE_UNAVAILABLE_OUTCOME, message, as_json, EXIT_STATE_UNAVAILABLE)
     warned = _warn_store(store, 0)
     client = RespondClient(server, token, store, clock=clock, request_deadline=request_deadline)
     try:
         try:
             notification = await client.fetch_notification(notification_id)
         except CredentialsRefused as error:
-            _error(str(error))
-            return EXIT_AUTH
+            return _fail("auth_refused", str(error), as_json, EXIT_AUTH)
         except LookupError as error:  # not found, unreachable, or not a notification
-            _error(str(error))
-            return EXIT_NOT_SENT
+            kind = "not_found" if isinstance(error, NotificationNotFound) else "failed"
+            return _fail(kind, str(error), as_json, EXIT_NOT_SENT)
         action = notification.action(action_id)
         if action is None:
             ids = ", ".join(a.id for a in notification.actions) or "(none)"
-            _error(
+            message = (
                 f"notification {notification_id} has no action {action_id!r}; "
                 f"its actions are: {ids}"
             )
-            return EXIT_INVALID
+            return _fail(INVALID_OUTCOME, message, as_json, EXIT_INVALID)
         try:
             data = response_data_for(action, _user_input(raw_data, action))
         except ResponseValidationError as error:
-            _error(f"invalid answer for {action_id!r}: {error.message}")
-            return EXIT_INVALID
+            message = f"invalid answer for {action_id!r}: {error.message}"
+            return _fail(INVALID_OUTCOME, message, as_json, EXIT_INVALID)
         if store is not None:
             store.add_notification(notification, None)
         outcome = await client.respond(notification_id, action_id, data)
-        _report(outcome.kind, outcome.message, as_json, responded_at=outcome.responded_at)
+        _report(
+            outcome.kind,
+            outcome.message,
+            as_json,
+            title=notification.title,
+            answer=answer_label(action, data),
+            responded_at=outcome.responded_at,
+        )
         return _EXIT_FOR_OUTCOME.get(outcome.kind, EXIT_NOT_SENT)
     finally:
         await client.aclose()

@@ -158,6 +158,14 @@ def server_url(value: Any) -> str:
     value = text(value)
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
+        bare = value.strip()
+        if bare and "://" not in bare and not bare.startswith("/"):
+            # `127.0.0.1:8787`, `atp.example.com`: say which URL was probably meant rather
+            # than guess a scheme (plain http would send the token in clear).
+            raise ValueError(
+                f"has no scheme (got {bare!r}): write https://{bare}, or http://{bare} for "
+                "a server on this machine"
+            )
         raise ValueError("must be an http:// or https:// URL, e.g. https://atp.example.com")
     return value
 

@@ -322,7 +322,9 @@ def _select_profile(
     close = difflib.get_close_matches(name, names, n=1)
     hint = f"did you mean {close[0]!r}? " if close else ""
     known = f"profiles in {file}: {', '.join(names)}" if names else f"{file} defines no profiles"
-    message = f"no profile named {name!r}; {hint}{known}; using no profile"
+    message = f"no profile named {name!r}; {hint}{known}"
+    if where != CLI_SOURCE:  # a flag is a hard error (the commands stop); the others are not
+        message += "; using no profile"
     problems.append(ConfigProblem(where, key, message))
     return None, {}
 
@@ -350,8 +352,9 @@ def _cli_layer(cli: Mapping[str, object], problems: list[ConfigProblem]) -> _Lay
         try:
             layer.values[name] = validate_setting(name, value)
         except ValueError as error:
+            # No "ignoring it": a bad flag is a usage error, the command does not run.
             flag = "--" + name.replace("_", "-")
-            problems.append(ConfigProblem(CLI_SOURCE, flag, f"{error}; ignoring it"))
+            problems.append(ConfigProblem(CLI_SOURCE, flag, str(error)))
     return layer
 
 

@@ -126,7 +126,7 @@ async def run_watch(
             if line is not None:
                 pending.append(line)
             elif isinstance(event, ConnectionChanged):
-                say(event.state.describe())
+                say(event.state.describe(headless=True))
                 if event.state.kind == "auth_refused":
                     status = EXIT_AUTH_REFUSED
                     engine.stop()

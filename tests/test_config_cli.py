@@ -247,9 +247,15 @@ class TestAsAProcess:
         assert init.returncode == 0, init.stderr
         path = tmp_path / "config" / "atp-tui" / "config.toml"
         assert path.read_text() == STARTER_CONFIG
+        # A profile that does not exist is a usage error, as for every command (issue #11
+        # item 12; it used to be one of `check`'s findings, exit 1, "using no profile").
         check = self.run_process(["config", "check", "--profile", "nope"], tmp_path)
-        assert check.returncode == 1
-        assert "no profile named 'nope'" in check.stdout
+        assert check.returncode == 2
+        assert check.stdout == ""
+        assert check.stderr == (
+            "atp-tui: error: command line: --profile: no profile named 'nope'; profiles in "
+            "~/config/atp-tui/config.toml: staging, work\n"
+        )
         show = self.run_process(["config", "show"], tmp_path)
         assert show.returncode == 0
         assert SECRET not in show.stdout + show.stderr

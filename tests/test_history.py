@@ -179,3 +179,136 @@ async def test_case_84_corrupt_response_rows_are_reported_and_skipped(tmp_path: 
     ]
     report = cli("handover", "--format", "md", "--state-dir", str(tmp_path))
     assert report.returncode == 0 and "Traceback" not in report.stderr
+
+
+# -- issue #11: where each answer stands, in the agent's and the TUI's words --------------------
+
+
+def _labelled(nid: str, title: str) -> Notification:
+    """A notification with a choice, a binary, a multi-choice and a text action."""
+    return Notification.model_validate(
+        {
+            "id": nid,
+            "service": {"id": "s", "name": "deploy-bot"},
+            "context": {"title": title},
+            "actions": [
+                {
+                    "id": "region",
+                    "label": "Region",
+                    "response_type": "choice",
+                    "options": [{"value": "euw1", "label": "eu-west-1"}],
+                },
+                {"id": "go", "label": "Deploy now?", "response_type": "binary"},
+                {
+                    "id": "features",
+                    "label": "Features",
+                    "response_type": "multi_choice",
+                    "options": [{"value": "offline_mode", "label": "Offline mode"}, "dark"],
+                },
+                {"id": "pause", "label": "Pause and resume tonight", "response_type": "simple"},
+            ],
+            "status": "delivered",
+        }
+    )
+
+
+def _answer_log(state_dir: Path) -> None:
+    """Answers over the last three hours, as `respond` and the TUI leave them in the log."""
+    from tests.conftest import FakeClock
+
+    clock = FakeClock(start=datetime.now(UTC) - timedelta(hours=3))
+    store = Store.open(state_dir, clock)
+    try:
+        for nid, title in (("a", "Old one"), ("b", "Killed"), ("c", "Quit"), ("d", "Lost")):
+            store.add_notification(_labelled(nid, title), nid)
+        store.add_notification(_labelled("e", "Second try"), "e")
+        store.record_response("a", "region", "euw1", "sent", "answer sent")  # 3 h ago
+        clock.offset = 3600
+        store.record_response("b", "go", True, "sending")  # the process died mid-POST
+        clock.offset = 9000
+        store.record_response("c", "features", ["offline_mode", "dark"], "retrying", "503")
+        clock.offset = 9600
+        store.record_response("d", "pause", None, "unknown", "no reply and the check failed")
+        clock.offset = 10200
+        store.record_response("e", "go", False, "refused", "too late")
+        store.record_response("e", "region", "euw1", "sent", "answer sent")
+        clock.offset = 10500
+        store.record_response("gone", "why", "x", "duplicate", "already answered here")
+        store.record_response("gone", "why", "text\nfrom a shell", "refused", "no such action")
+    finally:
+        store.close()
+
+
+def test_history_shows_pending_and_unknown_answers_newest_first(tmp_path: Path) -> None:
+    """Items 4, 6, 12: answers still on their way when atp-tui stopped are never hidden (also
+    outside --since); one row per notification, its last state, newest first, in the TUI's
+    outcome words and the agent's labels.
+
+    Before: "no answers in this period" while rows were `retrying`, oldest first, raw data
+    (`true`, `["offline_mode", "dark"]`)."""
+    _answer_log(tmp_path)
+    shown = cli("history", "--since", "1h", "--state-dir", str(tmp_path))
+    assert shown.returncode == 0, shown.stderr
+    rows = shown.stdout.splitlines()
+    pending = "pending (not confirmed: the next answer checks with the server first)"
+    expected = [
+        ("refused", "(not in the local inbox) → why: text from a shell (no such action)"),
+        ("sent", "Second try → Region: eu-west-1"),
+        ("outcome unknown", "Lost → Pause and resume tonight (no reply and the check failed)"),
+        (pending, "Quit → Features: Offline mode, dark (503)"),
+        (pending, "Killed → Deploy now? Yes"),
+    ]
+    assert len(rows) == len(expected), rows
+    for row, (words, rest) in zip(rows, expected, strict=True):
+        assert row[18:].startswith(words), row
+        assert row.endswith(rest), row
+    assert "true" not in shown.stdout and "offline_mode" not in shown.stdout
+
+    lines = cli("history", "--json", "--since", "1h", "--state-dir", str(tmp_path))
+    entries = [json.loads(line) for line in lines.stdout.splitlines()]
+    assert [(e["notification_id"], e["outcome"]) for e in entries] == [
+        ("gone", "refused"),
+        ("e", "sent"),
+        ("d", "unknown"),
+        ("c", "retrying"),
+        ("b", "sending"),
+    ]
+    assert entries[3]["answer"] == "Features: Offline mode, dark"
+    assert entries[3]["response_data"] == ["offline_mode", "dark"]  # the wire value, for scripts
+    assert entries[4]["outcome_words"] == pending
+
+    everything = cli("history", "--since", "1d", "--state-dir", str(tmp_path))
+    assert everything.stdout.splitlines()[-1].endswith("Old one → Region: eu-west-1")
+
+
+def test_handover_lists_pending_answers_with_their_labels(tmp_path: Path) -> None:
+    _answer_log(tmp_path)
+    report = cli("handover", "--since", "1h", "--state-dir", str(tmp_path))
+    assert report.returncode == 0, report.stderr
+    text = report.stdout
+    decisions = text.split("## Decisions")[1].split("##")[0]
+    assert "Second try → **Region**: eu-west-1" in decisions
+    pending = text.split("## Pending, not confirmed (2)")[1].split("##")[0]
+    assert "Quit → **Features**: Offline mode, dark (503)" in pending
+    assert "Killed → **Deploy now?** Yes" in pending
+    failed = text.split("## Refused, failed or unknown (2)")[1]
+    assert "Lost → **Pause and resume tonight**: outcome unknown (no reply" in failed
+    assert "(not in the local inbox) → **why**: text from a shell: refused" in failed
+    assert "- nothing open" not in text  # five cached notifications are open
+    data = json.loads(cli("handover", "--format", "json", "--state-dir", str(tmp_path)).stdout)
+    assert data["inbox_cached"] is True
+    assert [e["notification_id"] for e in data["pending"]] == ["c", "b"]
+
+
+def test_handover_without_a_cached_inbox_says_so(tmp_path: Path) -> None:
+    """Item 7: a state dir nothing was received into does not claim "nothing open"."""
+    report = cli("handover", "--state-dir", str(tmp_path / "fresh"))
+    assert report.returncode == 0, report.stderr
+    assert "nothing open" not in report.stdout
+    assert "- no cached inbox in this state dir" in report.stdout
+    data = json.loads(
+        cli("handover", "--format", "json", "--state-dir", str(tmp_path / "fresh")).stdout
+    )
+    assert (data["inbox_cached"], data["open"], data["pending"]) == (False, [], [])
+    empty = cli("history", "--state-dir", str(tmp_path / "fresh"))
+    assert empty.stdout == "no answers in this period\n"

@@ -24,12 +24,20 @@ CORE_MODULES = [
     "atp_tui.watch",
     "atp_tui.cli",
     "atp_tui.respond_cli",
+    "atp_tui.history",
+    "atp_tui.outcomes",
     "atp_tui.settings",
     "atp_tui.settings_checks",
     "atp_tui.settings_file",
 ]
 #: Packages whose every module belongs to the headless core.
-CORE_PACKAGES = ["atp_tui.protocol", "atp_tui.client", "atp_tui.server", "atp_tui.store"]
+CORE_PACKAGES = [
+    "atp_tui.protocol",
+    "atp_tui.client",
+    "atp_tui.server",
+    "atp_tui.store",
+    "atp_tui.commands",
+]
 #: Packages still being written: tolerated when absent (or a sibling module is not there yet).
 IN_PROGRESS = ("atp_tui.server",)
 

@@ -187,7 +187,8 @@ async def test_case_75_respond_command_reports_the_login_redirect_and_allows_a_r
         second = await _run_cli(server.url, tmp_path, capsys)
     code, out, err = first
     assert code == EXIT_NOT_SENT, (out, err)
-    assert out.startswith("refused: redirected to /login?next=")
+    # The outcome line names the notification and the answer first (issue #11 item 12).
+    assert out.startswith("refused: Decision n1 → OK — redirected to /login?next=")
     assert "\x1b" not in out and "\x07" not in out  # neutralised
     assert TOKEN not in out
     assert out.count("\n") == 1 and err == ""
@@ -388,14 +389,15 @@ async def test_case_76_retries_stop_within_the_total_budget(fake_clock: FakeCloc
 async def test_case_76_respond_command_exits_5_when_the_outcome_is_unknown(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Case 76 from the shell: "unknown: …" and exit status 5 (not 0 "sent", not 1 "not
+    """Case 76 from the shell: "outcome unknown: …" and exit status 5 (not 0 "sent", not 1 "not
     sent"); the next run checks first and, the server showing it answered, exits 0."""
     gets = [shows("delivered"), hang, shows("responded")]
     plan = Plan([hang], gets=gets)
     async with HostileServer(plan) as server:
         code, out, err = await _run_cli(server.url, tmp_path, capsys)
         assert code == EXIT_UNKNOWN, (out, err)
-        assert out.startswith("unknown: ") and err == ""
+        # The TUI's words for it (issue #11 items 4 and 12), then what was answered.
+        assert out.startswith("outcome unknown: Decision n1 → OK — ") and err == ""
         code, out, err = await _run_cli(server.url, tmp_path, capsys)
     assert code == EXIT_SENT, (out, err)
     assert out.startswith("sent: ") and "got through" in out

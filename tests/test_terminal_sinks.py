@@ -241,7 +241,8 @@ async def test_case_80_82_respond_stdout_refused_answer(tmp_path: Path) -> None:
         )
     assert code == 1
     shown = assert_terminal_safe(stdout)
-    assert shown.startswith(f"refused: {VISIBLE}")
+    # The outcome names the notification and the answer first (issue #11 item 12).
+    assert shown.startswith(f"refused: Decision n1 → OK — {VISIBLE}")
     assert_terminal_safe(stderr)
     store = Store.open(tmp_path)
     try:
@@ -282,14 +283,18 @@ async def test_case_80_82_history_stdout(tmp_path: Path) -> None:
     assert_terminal_safe(stderr)
     rows = shown.splitlines()
     assert len(rows) == 2, rows  # the title's line break did not fake a third row
-    assert f"Title {VISIBLE}" in rows[0] and f"Label{VISIBLE}" in rows[0]
-    assert f"answer{VISIBLE}" in rows[0]
+    # Newest first (issue #11 item 12): h2's refusal, then h1's answer.
+    sent = rows[1]
+    assert f"Title {VISIBLE}" in sent and f"Label{VISIBLE}" in sent
+    assert f"answer{VISIBLE}" in sent
+    assert f"(detail{VISIBLE}" in rows[0]
 
     code, stdout, _ = await run_cli("history", "--json", "--state-dir", str(tmp_path))
     assert code == 0
     entries = [json.loads(line) for line in assert_terminal_safe(stdout).splitlines()]
-    assert entries[0]["title"] == (f"Title {HOSTILE} [redacted]\n2026-01-01 00:00  sent  Fake row")
-    assert entries[0]["response_data"] == f"answer{HOSTILE}"
+    assert entries[1]["title"] == (f"Title {HOSTILE} [redacted]\n2026-01-01 00:00  sent  Fake row")
+    assert entries[1]["response_data"] == f"answer{HOSTILE}"
+    assert entries[1]["answer"] == f"Label{HOSTILE}: answer{HOSTILE}"
 
 
 async def test_case_80_82_handover_stdout(tmp_path: Path) -> None:

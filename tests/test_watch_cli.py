@@ -263,6 +263,22 @@ async def test_status_updates_and_errors_are_printed_pings_are_not(tmp_path: Pat
     }
 
 
+async def test_204_exits_1_without_a_tui_key_hint(tmp_path: Path) -> None:
+    """Issue #11 item 12: the engine's "press r to retry" is for the TUI; `watch` ends on
+    this state, so its stderr line says to run it again instead."""
+
+    async def script(conn: Conn) -> None:
+        await conn.send_response(204, b"")
+
+    async with HostileServer(script) as server:
+        watch = await start_watch(server.url, tmp_path)
+        code = await asyncio.wait_for(watch.process.wait(), 10)
+        await watch.stop()
+    assert code == 1
+    assert b"press r" not in watch.stderr
+    assert b"server ended the stream (204); run the command again to retry" in watch.stderr
+
+
 def test_usage_errors_exit_2(tmp_path: Path) -> None:
     import subprocess
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
@@ -19,6 +20,12 @@ ConnectionKind = Literal[
 ]
 
 
+#: A TUI key hint in an engine detail ("press r to retry"): meaningless without the TUI.
+_KEY_HINT = re.compile(r"\bpress \S+ to (\w+)")
+#: What replaces it headless: the command ends on these states, so it is run again.
+_HEADLESS_HINT = r"run the command again to \1"
+
+
 @dataclass(frozen=True, slots=True)
 class ConnectionState:
     """The engine's connection state, with what a person needs to understand it."""
@@ -30,14 +37,19 @@ class ConnectionState:
     #: The last attempt could not reach the server at all (DNS, refused, connect timeout).
     offline: bool = False
 
-    def describe(self) -> str:
-        """One human-readable line, e.g. `reconnecting in 6 s (attempt 2): server closed`."""
+    def describe(self, *, headless: bool = False) -> str:
+        """One human-readable line, e.g. `reconnecting in 6 s (attempt 2): server closed`.
+
+        The engine's details are written for the TUI ("press r to retry"); `headless` (for
+        `watch`'s stderr) puts what a shell user can do in place of the key.
+        """
         if self.kind == "reconnecting":
             wait = f"{self.retry_in:.0f} s" if self.retry_in is not None else "a moment"
             text = f"reconnecting in {wait} (attempt {self.attempt})"
         else:
             text = self.kind.replace("_", " ")
-        return f"{text}: {self.detail}" if self.detail else text
+        detail = _KEY_HINT.sub(_HEADLESS_HINT, self.detail) if headless else self.detail
+        return f"{text}: {detail}" if detail else text
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
+from atp_tui.outcomes import OUTCOME_KINDS, AnswerKind, outcome_text
 from atp_tui.protocol.lifecycle import is_actionable
 from atp_tui.store import ResponseAttempt, StoredNotification
 from atp_tui.text import shorten
@@ -22,8 +23,6 @@ if TYPE_CHECKING:
 #: Deadlines closer than this are shown in red and counted as "expiring" (the default of the
 #: `deadline_warning_minutes` setting, 15 minutes).
 WARNING_SECONDS = 900.0
-
-AnswerKind = Literal["pending", "retrying", "sent", "elsewhere", "refused", "failed", "closed"]
 
 DisplayState = Literal[
     "open", "pending", "answered", "refused", "expired", "invalidated", "completed", "gone"
@@ -56,46 +55,18 @@ class AnswerState:
         return self.kind in ("pending", "retrying", "sent", "elsewhere", "closed")
 
 
-#: Response-log outcomes (the respond client's kinds) and the answer state each one means.
-_OUTCOME_KINDS: dict[str, AnswerKind] = {
-    "sent": "sent",
-    "already_responded": "elsewhere",
-    "expired": "closed",
-    "invalidated": "closed",
-    "not_found": "closed",
-    "refused": "refused",
-    "auth_refused": "refused",
-    "failed": "failed",
-    # Not blocking: the respond client checks with the server before it sends again.
-    "unknown": "failed",
-}
-
-
 def answer_from_outcome(kind: str, message: str, action_id: str, at: datetime) -> AnswerState:
     """The answer state after the respond client returned an outcome of `kind`."""
-    answer_kind = _OUTCOME_KINDS.get(kind, "failed")
-    if answer_kind == "sent":
-        text = f"sent at {at.astimezone().strftime('%H:%M:%S')}"
-    elif answer_kind == "elsewhere":
-        text = "answered elsewhere"
-    elif kind == "not_found":
-        text = f"gone: {message}"
-    elif answer_kind == "closed":
-        text = f"{kind}: {message}"
-    elif kind == "unknown":
-        text = f"outcome unknown: {message}"
-    elif answer_kind == "failed":
-        text = f"failed: {message}"
-    else:
-        text = f"refused: {message}"
-    return AnswerState(answer_kind, text, action_id)
+    return AnswerState(
+        OUTCOME_KINDS.get(kind, "failed"), outcome_text(kind, message, at), action_id
+    )
 
 
 def answers_from_log(attempts: list[ResponseAttempt]) -> dict[str, AnswerState]:
     """The last final answer state per notification, from the store's response log."""
     answers: dict[str, AnswerState] = {}
     for attempt in attempts:
-        if attempt.outcome in _OUTCOME_KINDS:
+        if attempt.outcome in OUTCOME_KINDS:
             answers[attempt.notification_id] = answer_from_outcome(
                 attempt.outcome, attempt.detail, attempt.action_id, attempt.attempted_at
             )

@@ -1,0 +1,171 @@
+"""The commands agree with each other (issue #11 items 6 and 12), as real `atp-tui` processes.
+
+`respond` names the notification and the answer in its outcome line, and with `--json` prints
+exactly one JSON object on stdout whatever happens; `--profile nosuch` is the same one-line
+usage error (exit 2) for every command; a `--server` without a scheme says which URL to write.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from atp_tui.server import RunningServer, ServerConfig
+from tests.server_helpers import ALL_ACTIONS
+
+TOKEN = "consistency-token"
+
+
+def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run `atp-tui` to completion (no terminal: the TUI never gets to start in these)."""
+    return subprocess.run(
+        [sys.executable, "-m", "atp_tui.cli", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "ATP_TOKEN": TOKEN, **(env or {})},
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+    )
+
+
+def one_json_object(stdout: str) -> dict[str, object]:
+    """stdout holds exactly one line, a JSON object with an outcome and a message."""
+    lines = stdout.splitlines()
+    assert len(lines) == 1, stdout
+    found = json.loads(lines[0])
+    assert isinstance(found, dict) and {"outcome", "message"} <= found.keys(), found
+    return found
+
+
+# -- respond ------------------------------------------------------------------------------------
+
+
+async def test_respond_names_the_notification_and_the_answer(tmp_path: Path) -> None:
+    """Before: `sent: answer sent`, nothing about what was answered."""
+    state = ("--state-dir", str(tmp_path))
+    async with RunningServer(ServerConfig(user_token=TOKEN)) as server:
+        pick = server.state.add_notification(
+            {"context": {"title": "Deploy payments-api?"}, "actions": ALL_ACTIONS}
+        )
+        many = server.state.add_notification(
+            {"context": {"title": "Which features?"}, "actions": ALL_ACTIONS}
+        )
+        env = {"ATP_SERVER": server.url}
+        chosen = await asyncio.to_thread(
+            cli, "respond", pick["id"], "pick", "--data", "b", *state, env=env
+        )
+        json_run = await asyncio.to_thread(
+            cli, "respond", many["id"], "many", "--data", '["x","z"]', "--json", *state, env=env
+        )
+        again = await asyncio.to_thread(
+            cli, "respond", pick["id"], "pick", "--data", "a", *state, env=env
+        )
+    assert chosen.returncode == 0, chosen.stderr
+    assert chosen.stdout == "sent: Deploy payments-api? → Pick one: B — answer sent\n"
+    assert json_run.returncode == 0, json_run.stderr
+    sent = one_json_object(json_run.stdout)
+    assert (sent["outcome"], sent["title"], sent["answer"]) == (
+        "sent",
+        "Which features?",
+        "Pick some: X, z",
+    )
+    assert again.returncode == 1
+    assert again.stdout.startswith("not sent (duplicate): Deploy payments-api? → Pick one: A — ")
+    shown = cli("history", "--state-dir", str(tmp_path))
+    assert "Deploy payments-api? → Pick one: B" in shown.stdout
+    assert "Which features? → Pick some: X, z" in shown.stdout
+
+
+async def test_respond_json_prints_one_object_for_every_error(tmp_path: Path) -> None:
+    """Item 12: a script reading `respond --json` always gets an object (errors went to stderr
+    only, and argparse's usage text too)."""
+    async with RunningServer(ServerConfig(user_token=TOKEN)) as server:
+        note = server.state.add_notification(
+            {"context": {"title": "Roll back?"}, "actions": ALL_ACTIONS}
+        )
+        nid = note["id"]
+        env = {"ATP_SERVER": server.url}
+        runs = {
+            "not_found": ("respond", "no-such-id", "ok", "--json"),
+            "no_action": ("respond", nid, "nope", "--json"),
+            "bad_answer": ("respond", nid, "count", "--data", "99", "--json"),
+            "auth": ("respond", nid, "ok", "--json"),
+            "state": ("respond", nid, "ok", "--json", "--state-dir", str(tmp_path / "file")),
+        }
+        (tmp_path / "file").write_text("not a directory")
+        results = {}
+        for name, args in runs.items():
+            extra = {"ATP_TOKEN": "wrong-token"} if name == "auth" else {}
+            results[name] = await asyncio.to_thread(cli, *args, env={**env, **extra})
+    results["usage"] = cli("respond", "n1", "ok", "--json")  # no server configured
+    results["argparse"] = cli("respond", "--json")  # the ids are missing
+    results["profile"] = cli("respond", "n1", "ok", "--json", "--profile", "nosuch")
+    expected = {
+        "not_found": ("not_found", 1),
+        "no_action": ("invalid", 2),
+        "bad_answer": ("invalid", 2),
+        "auth": ("auth_refused", 3),
+        "state": ("state_unavailable", 4),
+        "usage": ("usage", 2),
+        "argparse": ("usage", 2),
+        "profile": ("usage", 2),
+    }
+    for name, (outcome, status) in expected.items():
+        result = results[name]
+        assert result.returncode == status, (name, result.stdout, result.stderr)
+        found = one_json_object(result.stdout)
+        assert found["outcome"] == outcome, (name, found)
+        assert found["message"], name
+        assert "Traceback" not in result.stderr, name
+    assert "the following arguments are required" in str(
+        one_json_object(results["argparse"].stdout)
+    )
+
+
+# -- the same usage error everywhere ------------------------------------------------------------
+
+#: Every command that reads settings; the TUI is first (it stops before it draws anything).
+COMMANDS = [
+    (),
+    ("watch",),
+    ("respond", "n1", "ok"),
+    ("list",),
+    ("history",),
+    ("handover",),
+    ("config", "show"),
+    ("config", "check"),
+    ("config", "path"),
+]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "tui")
+def test_an_unknown_profile_is_the_same_one_line_error_everywhere(
+    command: tuple[str, ...], tmp_path: Path
+) -> None:
+    """Item 12. Before: exit 2 for some commands, a warning and exit 0 for `config show`,
+    a finding and exit 1 for `config check`, and a message ending "using no profile"."""
+    result = cli(*command, "--profile", "nosuch", env={"ATP_SERVER": "http://127.0.0.1:9"})
+    assert result.returncode == 2, result
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("atp-tui: error: command line: --profile: no profile named")
+    assert "using no profile" not in lines[0]
+
+
+@pytest.mark.parametrize("command", [(), ("watch",), ("respond", "n1", "ok")], ids=str)
+def test_a_server_without_a_scheme_says_what_to_write(command: tuple[str, ...]) -> None:
+    """Item 12: `--server 127.0.0.1:8787` said "must be an http(s) URL …; ignoring it"."""
+    result = cli(*command, "--server", "127.0.0.1:8787")
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr == (
+        "atp-tui: error: command line: --server: has no scheme (got '127.0.0.1:8787'): write "
+        "https://127.0.0.1:8787, or http://127.0.0.1:8787 for a server on this machine\n"
+    )
