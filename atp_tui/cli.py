@@ -402,7 +402,7 @@ def _skip_httpx_command_line() -> None:
     `httpx.main`; a `None` entry in `sys.modules` makes the import fail at once.
     """
     if "httpx" not in sys.modules:
-        sys.modules.setdefault("httpx._main", None)
+        sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
 
 
 def _json_usage_error(message: str) -> None:

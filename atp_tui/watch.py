@@ -59,8 +59,8 @@ def format_event(event: EngineEvent) -> str | None:
             # The server's own JSON text: nothing is re-encoded on the hot path, only the
             # rare terminal-active characters are escaped (one precompiled scan otherwise).
             event_id = json.dumps(event.event_id)
-            data = escape_json_text(event.raw_json)
-            return f'{{"event":"notification","id":{event_id},"data":{data}}}'
+            text = escape_json_text(event.raw_json)
+            return f'{{"event":"notification","id":{event_id},"data":{text}}}'
         return _line(
             "notification", event.event_id, event.raw or event.notification.model_dump(mode="json")
         )

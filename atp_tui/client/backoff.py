@@ -51,7 +51,7 @@ class Backoff:
         if self._jitter:
             delay -= delay * 0.5 * self._clock.random()
         self.attempt += 1
-        return max(delay, min(floor, RETRY_AFTER_CAP))
+        return float(max(delay, min(floor, RETRY_AFTER_CAP)))
 
     def cap_delay(self) -> float:
         """The wait for failures that retrying soon cannot fix (certificate errors)."""

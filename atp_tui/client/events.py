@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:  # the models are imported with the engine, not before the first frame
     from atp_tui.protocol.models import Notification, ServerError
@@ -58,7 +58,7 @@ class NotificationReceived:
 
     notification: Notification
     event_id: str | None
-    raw: dict = field(repr=False, compare=False, default_factory=dict)
+    raw: dict[str, Any] = field(repr=False, compare=False, default_factory=dict)
     #: The payload as one line of JSON ("" when it came from polling).
     raw_json: str = field(repr=False, compare=False, default="")
 
@@ -71,7 +71,7 @@ class StatusChanged:
     status: str
     reason: str | None
     event_id: str | None
-    raw: dict = field(repr=False, compare=False, default_factory=dict)
+    raw: dict[str, Any] = field(repr=False, compare=False, default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +80,7 @@ class ServerErrorReceived:
 
     error: ServerError
     event_id: str | None
-    raw: dict = field(repr=False, compare=False, default_factory=dict)
+    raw: dict[str, Any] = field(repr=False, compare=False, default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

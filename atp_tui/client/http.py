@@ -124,7 +124,7 @@ def body_encoding(response: httpx.Response) -> str | None:
     Raises `BodyRefused` for anything else, a list of encodings included: decoding each layer
     in bounded pieces is more than a stream that asked for `identity` should need.
     """
-    value = response.headers.get("content-encoding", "").strip().lower()
+    value: str = response.headers.get("content-encoding", "").strip().lower()
     if value in ("", "identity"):
         return None
     if value in _ZLIB_WBITS:
@@ -207,7 +207,7 @@ def _cause_of_type(error: BaseException, kind: type[_E]) -> _E | None:
     return None
 
 
-def describe_transport_error(error: Exception) -> str:
+def describe_transport_error(error: BaseException) -> str:
     """A short human description of a network failure (never includes the URL's query)."""
     if isinstance(error, httpx.ConnectTimeout):
         return "connection timed out"
@@ -239,6 +239,6 @@ def describe_transport_error(error: Exception) -> str:
     return type(error).__name__
 
 
-def is_certificate_error(error: Exception) -> bool:
+def is_certificate_error(error: BaseException) -> bool:
     """TLS verification failures are not transient: retry only at the cap interval."""
     return isinstance(error, httpx.ConnectError) and "certificate" in str(error).lower()

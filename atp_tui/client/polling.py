@@ -115,10 +115,10 @@ class Poller:
 
     def _absorb(self, items: list[Any]) -> list[EngineEvent]:
         announced: list[EngineEvent] = []
-        for raw in items:
-            if not isinstance(raw, dict):
+        for item in items:
+            if not isinstance(item, dict):
                 continue
-            raw = sanitize_json(raw)
+            raw: dict[str, Any] = sanitize_json(item)  # type: ignore[assignment]  # a dict stays one
             try:
                 notification = Notification.model_validate(raw)
             except ValidationError:

@@ -352,7 +352,12 @@ class StreamEngine:
         headers, params = self._request_parts()
         url = self.config.server + EVENTS_PATH
         try:
-            async with client.stream("GET", url, headers=headers, params=params) as response:
+            async with client.stream(
+                "GET",
+                url,
+                headers=headers,  # type: ignore[arg-type]  # bytes values are sent as they are
+                params=params,
+            ) as response:
                 headed.set()
                 if response.status_code != 200 or not is_event_stream(
                     response.headers.get("content-type")
@@ -438,18 +443,18 @@ class StreamEngine:
                     yield event
                 if isinstance(sse_event, SSEEvent):
                     # After the consumer handled it: a crash before this replays, not loses.
-                    notice = self._committer.advance_cursor(sse_event.last_event_id)
-                    if notice is not None:
-                        yield notice
+                    unusable = self._committer.advance_cursor(sse_event.last_event_id)
+                    if unusable is not None:
+                        yield unusable
             self._committer.advance_cursor(decoder.last_event_id)
             if decoder.retry_ms is not None:
                 self._backoff.set_retry_ms(decoder.retry_ms)
             # Caught up with the socket: commit now. In a burst: at most every COMMIT_EVERY s.
-            async for notice in self._committer.persist(caught_up=queue.empty()):
-                yield notice
+            async for saved in self._committer.persist(caught_up=queue.empty()):
+                yield saved
         # Not in a `finally`: a chunk whose output failed (an exception here) is not committed.
-        async for notice in self._committer.persist():
-            yield notice
+        async for saved in self._committer.persist():
+            yield saved
         stable = self._clock.monotonic() - opened_at >= STABLE_AFTER
         if self._delivery.progress or stable:
             self._backoff.reset()

@@ -156,8 +156,12 @@ def _parse_date(action: DateAction, value: object) -> str:
         moment = parse_timestamp(text)
         if moment is None:
             raise _shape_error(f"{text!r} is not an ISO 8601 date and time (2026-01-31T14:00Z)")
-        lower = parse_timestamp(action.constraints.min) if action.constraints.min else None
-        upper = parse_timestamp(action.constraints.max) if action.constraints.max else None
+        lower: date | None = (
+            parse_timestamp(action.constraints.min) if action.constraints.min else None
+        )
+        upper: date | None = (
+            parse_timestamp(action.constraints.max) if action.constraints.max else None
+        )
         answer: Any = moment
     else:
         try:
@@ -170,7 +174,7 @@ def _parse_date(action: DateAction, value: object) -> str:
         raise ResponseValidationError(f"the date must be on or after {action.constraints.min}")
     if upper is not None and answer > upper:
         raise ResponseValidationError(f"the date must be on or before {action.constraints.max}")
-    return answer.isoformat()
+    return str(answer.isoformat())
 
 
 def _date_bound(text: str | None) -> date | None:

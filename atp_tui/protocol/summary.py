@@ -85,7 +85,7 @@ class NotificationSummary:
             summary = cls(
                 nid,
                 title,
-                _shared(service),
+                _shared(service) or "",
                 _shared(project),
                 _shared(status),
                 datetime.fromisoformat(deadline) if deadline else None,

@@ -101,11 +101,11 @@ def decode_event(name: str, data: str) -> WireEvent | None:
         # The hot path: pydantic parses and validates the text in one native pass. Anything
         # unusual (framing, NaN, surrogates, deep nesting, invalid JSON) takes the careful path.
         try:
-            payload = Notification.model_validate_json(data)
+            notification = Notification.model_validate_json(data)
         except ValidationError:
             pass
         else:
-            return WireEvent(name="notification", payload=payload, raw_json=_one_line(data))
+            return WireEvent(name="notification", payload=notification, raw_json=_one_line(data))
     loaded = load_json_object(data)
     raw = unwrap(loaded)
     try:

@@ -157,28 +157,27 @@ def _check_options(where: str, action: Action, raw: dict[str, Any]) -> None:
 
 def _check_constraints(where: str, action: Action) -> None:
     if isinstance(action, MultiChoiceAction):
-        low, high = action.constraints.min_selections, action.constraints.max_selections
-        if high is not None and high < 1:
+        fewest, most = action.constraints.min_selections, action.constraints.max_selections
+        if most is not None and most < 1:
             raise _constraint(f"{where}: max_selections must be at least 1")
-        if high is not None and low > high:
-            raise _constraint(f"{where}: min_selections ({low}) exceeds max_selections ({high})")
-        if low > len(action.options):
-            raise _constraint(f"{where}: min_selections ({low}) exceeds the number of options")
+        if most is not None and fewest > most:
+            raise _constraint(f"{where}: min_selections ({fewest}) exceeds max_selections ({most})")
+        if fewest > len(action.options):
+            raise _constraint(f"{where}: min_selections ({fewest}) exceeds the number of options")
     elif isinstance(action, TextAction):
-        low, high = action.constraints.min_length, action.constraints.max_length
-        if low is not None and high is not None and low > high:
-            raise _constraint(f"{where}: min_length ({low}) exceeds max_length ({high})")
+        shortest, longest = action.constraints.min_length, action.constraints.max_length
+        if shortest is not None and longest is not None and shortest > longest:
+            raise _constraint(f"{where}: min_length ({shortest}) exceeds max_length ({longest})")
     elif isinstance(action, NumberAction):
-        low, high = action.constraints.min, action.constraints.max
-        if low is not None and high is not None and low > high:
-            raise _constraint(f"{where}: min ({low:g}) exceeds max ({high:g})")
+        least, greatest = action.constraints.min, action.constraints.max
+        if least is not None and greatest is not None and least > greatest:
+            raise _constraint(f"{where}: min ({least:g}) exceeds max ({greatest:g})")
     elif isinstance(action, DateAction):
-        bounds = [
+        earliest, latest = (
             _date_bound(where, name, value, action.constraints.include_time)
             for name, value in (("min", action.constraints.min), ("max", action.constraints.max))
-        ]
-        low, high = bounds
-        if low is not None and high is not None and low > high:
+        )
+        if earliest is not None and latest is not None and earliest > latest:
             raise _constraint(f"{where}: the date min exceeds the date max")
 
 

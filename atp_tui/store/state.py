@@ -144,10 +144,10 @@ class Store:
         """
         chosen = clock or SYSTEM_CLOCK
 
-        def load(connection: sqlite3.Connection, warnings: list[str]) -> Self:
+        def load(connection: sqlite3.Connection, warnings: list[str]) -> Store:
             return cls(connection, chosen, warnings)
 
-        return open_state(state_dir, chosen, load, required=required)
+        return open_state(state_dir, chosen, load, required=required)  # type: ignore[return-value]
 
     @classmethod
     def in_memory(cls, clock: Clock | None = None) -> Self:
@@ -170,7 +170,7 @@ class Store:
             "SELECT event_id FROM seen_events ORDER BY seq DESC LIMIT ?", (SEEN_EVENT_LIMIT,)
         ).fetchall()[::-1]:
             self._seen_events[event_id] = None
-        meta = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
+        meta: dict[str, str] = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
         self._meta = meta
         cursor = meta.get("cursor", "")
         if not valid_cursor(cursor):
