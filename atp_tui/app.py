@@ -3,8 +3,8 @@
 The stream engine runs in one async worker; its events are collected and handed to the main
 screen at most once per frame (`FRAME_SECONDS`), so a 10,000-event replay becomes one batch per
 frame rather than 10,000 redraws, and a lone event is shown in the next frame.
-`build_app` is the one factory: the CLI (`atp_tui.launch`), the tests and the screenshot script
-all build the app through it and hand in what they need (a fake engine, a frozen clock, an
+`build_app` is the one factory: the CLI (`atp_tui.commands.tui`), the tests and the screenshot
+script all build the app through it and hand in what they need (a fake engine, a frozen clock, an
 in-memory store).
 """
 
@@ -23,13 +23,13 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from atp_tui.client.clock import SYSTEM_CLOCK, Clock
 from atp_tui.client.events import ConnectionChanged, ConnectionState, EngineEvent
-from atp_tui.key_order import KeySequencer, is_typed
+from atp_tui.protocol.clock import SYSTEM_CLOCK, Clock
+from atp_tui.protocol.text import sanitize
+from atp_tui.screens.key_order import KeySequencer, is_typed
 from atp_tui.screens.main import READ_DELAY, MainScreen
 from atp_tui.settings import ConfigProblem, Settings, did_you_mean
 from atp_tui.store import StateWriteError, Store
-from atp_tui.text import sanitize
 
 log = logging.getLogger(__name__)
 
@@ -259,7 +259,7 @@ class AtpApp(App[int]):
         )
 
     async def on_event(self, event: events.Event) -> None:
-        """Keys and pastes are applied in the order typed (`atp_tui.key_order`): one read
+        """Keys and pastes are applied in the order typed (`atp_tui.screens.key_order`): one read
         while the one before it is still being applied waits for its turn."""
         if not is_typed(event):
             await super().on_event(event)

@@ -3,7 +3,8 @@
 Imports are deferred to the chosen command so that `atp-tui watch` never loads Textual and the
 TUI's first frame does not wait for modules it does not need yet.
 
-Every command but the TUI runs with its terminal sinks guarded (`atp_tui.text.TerminalSink`):
+Every command but the TUI runs with its terminal sinks guarded
+(`atp_tui.protocol.text.TerminalSink`):
 stderr always, stdout unless it carries `watch`'s JSON lines. Whatever is printed there is
 neutralised (no escape sequence, control or bidi character reaches the terminal raw) and the
 token is redacted (SSE-CLIENT-RULES.md 80, 82). The TUI is left alone: Textual owns the
@@ -23,16 +24,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from atp_tui import __version__
-from atp_tui.config_cli import (
+from atp_tui.commands.config import (
     add_config_commands,
     add_config_file_options,
     cli_overrides,
     run_config,
 )
-from atp_tui.text import SECRETS, escape_json_text, guarded_std_streams
+from atp_tui.protocol.text import SECRETS, escape_json_text, guarded_std_streams
 
 if TYPE_CHECKING:
-    from atp_tui.settings_file import LoadedSettings
+    from atp_tui.settings.file import LoadedSettings
 
 EXIT_USAGE = 2
 #: The state dir cannot be opened (disk full, read-only, I/O error); as `watch`'s.
@@ -226,7 +227,7 @@ def _load_settings(args: argparse.Namespace, *, warn: bool = True) -> LoadedSett
     shown as a notice) and the defaults apply to the bad keys.
     """
     from atp_tui.settings import CLI_SOURCE
-    from atp_tui.settings_file import load_settings
+    from atp_tui.settings.file import load_settings
 
     loaded = load_settings(
         config_path=getattr(args, "config", None),
@@ -269,14 +270,14 @@ def _connection(loaded: LoadedSettings) -> tuple[str, str]:
 
 
 def _state_dir(loaded: LoadedSettings) -> Path:
-    from atp_tui.paths import default_state_dir
+    from atp_tui.settings.paths import default_state_dir
 
     return loaded.settings.state_dir or default_state_dir()
 
 
 def _run_watch(args: argparse.Namespace) -> int:
     from atp_tui.client.stream import EngineConfig
-    from atp_tui.watch import run_watch
+    from atp_tui.commands.watch import run_watch
 
     loaded = _load_settings(args)
     server, token = _connection(loaded)
@@ -293,7 +294,7 @@ def _run_watch(args: argparse.Namespace) -> int:
 
 
 def _run_respond(args: argparse.Namespace) -> int:
-    from atp_tui.respond_cli import respond_once
+    from atp_tui.commands.respond import respond_once
 
     loaded = _load_settings(args)
     server, token = _connection(loaded)
@@ -324,9 +325,10 @@ def _run_server(args: argparse.Namespace) -> int:
 
 def _run_report(args: argparse.Namespace) -> int:
     """`history` and `handover`: read the store, print, never touch the network."""
-    from atp_tui import history
-    from atp_tui.client.clock import SYSTEM_CLOCK
+    from atp_tui.commands import history
+    from atp_tui.protocol.clock import SYSTEM_CLOCK
     from atp_tui.store import StateUnavailable, StateWriteError, Store
+    from atp_tui.view.history import handover, latest_answers
 
     try:
         window = history.parse_since(args.since)
@@ -344,14 +346,14 @@ def _run_report(args: argparse.Namespace) -> int:
     now = SYSTEM_CLOCK.now()
     try:
         if args.command == "history":
-            entries = history.latest_answers(store, now - window)
+            entries = latest_answers(store, now - window)
             if args.json:
                 for entry in entries:
                     print(escape_json_text(json.dumps(entry.as_json(), ensure_ascii=False)))
             else:
                 print(history.format_history(entries))
         else:
-            report = history.handover(store, now - window, now)
+            report = handover(store, now - window, now)
             if args.format == "json":
                 # Escaped here, so the guarded stdout has nothing left to change in the JSON.
                 print(escape_json_text(json.dumps(report, indent=2, ensure_ascii=False)))
@@ -370,8 +372,8 @@ def _run_report(args: argparse.Namespace) -> int:
 
 def _run_list(args: argparse.Namespace) -> int:
     """`list`: the cached inbox, from the state dir only."""
-    from atp_tui.client.clock import SYSTEM_CLOCK
     from atp_tui.commands.list import run_list
+    from atp_tui.protocol.clock import SYSTEM_CLOCK
 
     loaded = _load_settings(args)
     return run_list(
@@ -384,7 +386,7 @@ def _run_list(args: argparse.Namespace) -> int:
 
 def _run_tui(args: argparse.Namespace) -> int:
     """The TUI: configuration problems become a notice inside it (they never block it)."""
-    from atp_tui.launch import run_tui
+    from atp_tui.commands.tui import run_tui
 
     loaded = _load_settings(args, warn=False)
     if args.demo:
@@ -407,7 +409,7 @@ def _skip_httpx_command_line() -> None:
 
 def _json_usage_error(message: str) -> None:
     """`respond --json`'s one object on stdout for an error before it could start."""
-    from atp_tui.respond_cli import USAGE_OUTCOME, json_outcome
+    from atp_tui.commands.respond import USAGE_OUTCOME, json_outcome
 
     print(json_outcome(USAGE_OUTCOME, message))
 

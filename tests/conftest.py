@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from atp_tui.client.clock import Clock
+from atp_tui.protocol.clock import Clock
 
 
 class FakeClock(Clock):

@@ -6,7 +6,6 @@ import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
-from atp_tui.client.clock import Clock
 from atp_tui.client.events import (
     ConnectionChanged,
     EngineEvent,
@@ -15,6 +14,7 @@ from atp_tui.client.events import (
     StatusChanged,
 )
 from atp_tui.client.stream import EngineConfig, StreamEngine
+from atp_tui.protocol.clock import Clock
 from atp_tui.store import Store
 
 TOKEN = "s3cret-token-value"

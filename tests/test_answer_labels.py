@@ -1,7 +1,7 @@
 """What an answer and its outcome are called (issue #11 items 4, 6, 12): headless unit tests.
 
 `answer_label` turns `(action, response_data)` into the agent's words for every response type;
-`atp_tui.outcomes` holds the outcome words the TUI and the commands share.
+`atp_tui.protocol.outcomes` holds the outcome words the TUI and the commands share.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from atp_tui.client.events import ConnectionState
-from atp_tui.outcomes import PENDING_WORDS, outcome_text, outcome_words
 from atp_tui.protocol.labels import TEXT_LIMIT, answer_label, shorten, value_label
 from atp_tui.protocol.models import Action, parse_action
+from atp_tui.protocol.outcomes import PENDING_WORDS, outcome_text, outcome_words
 from atp_tui.widgets.view import answer_from_outcome
 
 
@@ -108,7 +108,7 @@ def test_a_value_of_the_wrong_shape_is_still_shown_plainly() -> None:
 
 AT = datetime(2026, 11, 28, 12, 0, 1, tzinfo=UTC)
 
-#: What the inbox showed for each outcome before the words moved to `atp_tui.outcomes`.
+#: What the inbox showed for each outcome before the words moved to `atp_tui.protocol.outcomes`.
 TUI_TEXT = {
     "already_responded": "answered elsewhere",
     "expired": "expired: why",

@@ -12,15 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from atp_tui.config_cli import (
+from atp_tui.commands.config import (
     REDACTED,
     add_config_commands,
     add_config_file_options,
     cli_overrides,
     run_config,
 )
-from atp_tui.paths import default_config_dir
 from atp_tui.settings import STARTER_CONFIG
+from atp_tui.settings.paths import default_config_dir
 
 SECRET = "s3cr3t-token-value"
 ROOT = Path(__file__).resolve().parent.parent
@@ -219,7 +219,7 @@ class TestAsAProcess:
     def run_process(self, argv: list[str], home: Path) -> subprocess.CompletedProcess[str]:
         code = (
             "import argparse, sys\n"
-            "from atp_tui.config_cli import add_config_commands, run_config\n"
+            "from atp_tui.commands.config import add_config_commands, run_config\n"
             "parser = argparse.ArgumentParser()\n"
             "add_config_commands(parser.add_subparsers(dest='command'))\n"
             "status = run_config(parser.parse_args(sys.argv[1:]))\n"

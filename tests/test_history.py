@@ -16,11 +16,12 @@ from pathlib import Path
 
 import pytest
 
-from atp_tui import history
+from atp_tui.commands import history
 from atp_tui.protocol.models import Notification
 from atp_tui.server import RunningServer, ServerConfig
 from atp_tui.store import Store
 from atp_tui.store.db import DB_NAME
+from atp_tui.view.history import handover
 
 TOKEN = "hist-token"
 
@@ -70,7 +71,7 @@ def test_handover_lists_open_items_decisions_and_failures() -> None:
     store.record_response("c", "why", "capacity is low tonight", "sent", "answer sent")
     store.record_response("d", "go", None, "retrying", "server answered 503")
     store.record_response("d", "go", None, "failed", "not sent after 4 attempts")
-    report = history.handover(store, now - timedelta(hours=8), now + timedelta(seconds=1))
+    report = handover(store, now - timedelta(hours=8), now + timedelta(seconds=1))
     assert [item["title"] for item in report["open"]] == ["Soon", "Later", "Refused | pipe"]
     assert [(d["title"], d["action"], d["response_data"]) for d in report["decisions"]] == [
         ("Answered", "Why not", "capacity is low tonight")

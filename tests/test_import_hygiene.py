@@ -18,24 +18,14 @@ REPO = Path(__file__).resolve().parent.parent
 PACKAGE = REPO / "atp_tui"
 
 #: Single modules of the headless core.
-CORE_MODULES = [
-    "atp_tui",
-    "atp_tui.paths",
-    "atp_tui.watch",
-    "atp_tui.cli",
-    "atp_tui.respond_cli",
-    "atp_tui.history",
-    "atp_tui.outcomes",
-    "atp_tui.settings",
-    "atp_tui.settings_checks",
-    "atp_tui.settings_file",
-]
+CORE_MODULES = ["atp_tui", "atp_tui.cli"]
 #: Packages whose every module belongs to the headless core.
 CORE_PACKAGES = [
     "atp_tui.protocol",
     "atp_tui.client",
     "atp_tui.server",
     "atp_tui.store",
+    "atp_tui.settings",
     "atp_tui.commands",
 ]
 #: Packages still being written: tolerated when absent (or a sibling module is not there yet).

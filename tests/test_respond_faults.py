@@ -26,8 +26,8 @@ import httpx
 import pytest
 
 from atp_tui.client.respond import RespondClient
+from atp_tui.commands.respond import EXIT_NOT_SENT, EXIT_SENT, EXIT_UNKNOWN, respond_once
 from atp_tui.protocol.models import Notification
-from atp_tui.respond_cli import EXIT_NOT_SENT, EXIT_SENT, EXIT_UNKNOWN, respond_once
 from atp_tui.store import Store
 from tests.conftest import FakeClock
 from tests.hostile import Conn, HostileServer, notification

@@ -17,7 +17,6 @@ from typing import ClassVar
 import pytest
 import tomli_w
 
-from atp_tui.paths import default_config_dir
 from atp_tui.settings import (
     FIELD_NAMES,
     STARTER_CONFIG,
@@ -28,7 +27,7 @@ from atp_tui.settings import (
     keymap_problems,
     resolve_token,
 )
-from atp_tui.settings_file import (
+from atp_tui.settings.file import (
     LoadedSettings,
     config_path_for,
     display_path,
@@ -37,6 +36,7 @@ from atp_tui.settings_file import (
     update_settings_file,
     write_private_file,
 )
+from atp_tui.settings.paths import default_config_dir
 
 SECRET = "s3cr3t-token-value"
 

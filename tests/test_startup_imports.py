@@ -25,9 +25,9 @@ import json, sys, tempfile
 from pathlib import Path
 
 from atp_tui.cli import _skip_httpx_command_line
-from atp_tui.launch import run_tui  # noqa: F401  (what `atp-tui` imports)
+from atp_tui.commands.tui import run_tui  # noqa: F401  (what `atp-tui` imports)
 from atp_tui.app import build_app
-from atp_tui.settings_file import load_settings
+from atp_tui.settings.file import load_settings
 from atp_tui.store import Store
 
 _skip_httpx_command_line()

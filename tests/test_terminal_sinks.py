@@ -24,8 +24,9 @@ from typing import Any
 import httpx
 import pytest
 
-from atp_tui import cli, text
+from atp_tui import cli
 from atp_tui.client.http import EVENTS_PATH, NOTIFICATIONS_PATH
+from atp_tui.protocol import text
 from atp_tui.protocol.models import Notification
 from atp_tui.store import Store
 from tests.hostile import Conn, HostileServer, frame, notification

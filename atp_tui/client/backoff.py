@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
-from atp_tui.client.clock import Clock
+from atp_tui.protocol.clock import Clock
 
 DEFAULT_BASE = 3.0
 MIN_BASE = 0.5

@@ -12,9 +12,9 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 
-from atp_tui.client.clock import Clock
 from atp_tui.client.events import EngineEvent, EngineNotice
 from atp_tui.client.heap import LongLivedHeap
+from atp_tui.protocol.clock import Clock
 from atp_tui.store import Store, valid_cursor
 from atp_tui.store.db import StateWriteError
 

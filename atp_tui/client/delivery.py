@@ -14,7 +14,6 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-from atp_tui.client.clock import Clock
 from atp_tui.client.events import (
     EngineEvent,
     EventSkipped,
@@ -23,6 +22,7 @@ from atp_tui.client.events import (
     StatusChanged,
 )
 from atp_tui.client.sse_parser import OversizedEvent, SSEEvent
+from atp_tui.protocol.clock import Clock
 from atp_tui.protocol.models import Notification, ServerError, StatusUpdate
 from atp_tui.protocol.wire import MalformedEvent, decode_event
 from atp_tui.store import MAX_CURSOR_LENGTH, Store

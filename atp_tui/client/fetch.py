@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from atp_tui.client.exchange import Exchange
 from atp_tui.client.http import parse_error_body
 from atp_tui.protocol.models import Notification
-from atp_tui.text import sanitize
+from atp_tui.protocol.text import sanitize
 
 #: Bytes of a reply read at most (a notification event is at most 512 KB).
 MAX_REPLY_BYTES = 1024 * 1024

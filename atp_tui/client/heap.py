@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import gc
 
-from atp_tui.client.clock import Clock
+from atp_tui.protocol.clock import Clock
 
 FULL_COLLECTION_EVERY = 600.0
 #: Net allocations of container objects between two young collections (CPython's is 700).

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any
 import httpx
 from pydantic import ValidationError
 
-from atp_tui.client.clock import Clock
 from atp_tui.client.delivery import Delivery
 from atp_tui.client.events import EngineEvent
 from atp_tui.client.http import NOTIFICATIONS_PATH, auth_headers, parse_error_body
+from atp_tui.protocol.clock import Clock
 from atp_tui.protocol.models import Notification, StatusUpdate, sanitize_json
 from atp_tui.store import Store
 

@@ -32,7 +32,6 @@ from urllib.parse import quote
 import httpx
 
 from atp_tui.client.backoff import parse_retry_after
-from atp_tui.client.clock import SYSTEM_CLOCK, Clock
 from atp_tui.client.exchange import Exchange, bounded_exchange
 from atp_tui.client.fetch import MAX_REPLY_BYTES, NotificationNotFound, read_notification
 from atp_tui.client.fetch import CredentialsRefused as CredentialsRefused  # re-exported
@@ -43,11 +42,12 @@ from atp_tui.client.http import (
     make_http_client,
     parse_error_body,
 )
+from atp_tui.protocol.clock import SYSTEM_CLOCK, Clock
 from atp_tui.protocol.lifecycle import ACTIONABLE_STATES
 from atp_tui.protocol.models import Notification
+from atp_tui.protocol.text import SecretRedactor, sanitize
 from atp_tui.store import ResponseAttempt, Store
 from atp_tui.store.db import StateWriteError
-from atp_tui.text import SecretRedactor, sanitize
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,6 @@ import httpx
 
 from atp_tui.client.attempt import Next, Outcome, classify_response, read_head_of_body
 from atp_tui.client.backoff import STABLE_AFTER, Backoff
-from atp_tui.client.clock import SYSTEM_CLOCK, Clock
 from atp_tui.client.committer import ChunkCommitter
 from atp_tui.client.delivery import Delivery, DeliveryStats
 from atp_tui.client.events import (
@@ -43,6 +42,7 @@ from atp_tui.client.http import (
 )
 from atp_tui.client.polling import Poller, PollRefused
 from atp_tui.client.sse_parser import LineTooLong, SSEDecoder, SSEEvent
+from atp_tui.protocol.clock import SYSTEM_CLOCK, Clock
 from atp_tui.store import Store
 from atp_tui.store.db import StateWriteError
 

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from atp_tui.protocol.lifecycle import is_actionable
+from atp_tui.protocol.text import escape_json_text, sanitize
 from atp_tui.store import StateUnavailable, StateWriteError, Store, StoredNotification
-from atp_tui.text import escape_json_text, sanitize
 
 #: As for `history` and `handover`: the state dir cannot be opened.
 EXIT_STATE_UNAVAILABLE = 4

@@ -23,7 +23,7 @@ from textual.widget import Widget
 from textual.widgets import Input, Static, TextArea
 
 from atp_tui.protocol import Action, Notification, ResponseValidationError, response_data_for
-from atp_tui.text import sanitize
+from atp_tui.protocol.text import sanitize
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +55,7 @@ class AnswerModal(ModalScreen[ChosenAnswer | None]):
     HINT = "Enter sends · Escape cancels"
     #: The selector of the input the answer is typed into (text, number, date), focused on
     #: mount. Keys typed right after the one that opened the modal wait until it has focus
-    #: (`atp_tui.key_order`), so they all land in it.
+    #: (`atp_tui.screens.key_order`), so they all land in it.
     ANSWER_INPUT: ClassVar[str | None] = None
 
     def __init__(self, notification: Notification, action: Action, initial: object = None) -> None:

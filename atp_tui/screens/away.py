@@ -17,8 +17,8 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from atp_tui.protocol.text import sanitize
 from atp_tui.screens.catchup import AwayEntry, AwaySummary
-from atp_tui.text import sanitize
 
 #: Entries listed per section; the rest are counted.
 SECTION_LIMIT = 8

@@ -12,8 +12,8 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from atp_tui.protocol import ChoiceAction
+from atp_tui.protocol.text import sanitize
 from atp_tui.screens.answer_base import AnswerModal
-from atp_tui.text import sanitize
 
 
 class ChoiceModal(AnswerModal):

@@ -9,8 +9,8 @@ from textual.widget import Widget
 from textual.widgets import Input, Static
 
 from atp_tui.protocol import DateAction
+from atp_tui.protocol.text import sanitize
 from atp_tui.screens.answer_base import AnswerModal
-from atp_tui.text import sanitize
 
 
 class DateModal(AnswerModal):

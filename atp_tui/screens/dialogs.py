@@ -22,8 +22,8 @@ def show_away(screen: MainScreen, summary: AwaySummary) -> None:
 
 def show_history(screen: MainScreen) -> None:
     """This user's answers from the response log, newest first."""
-    from atp_tui.history import history
     from atp_tui.screens.history import EPOCH, HistoryScreen
+    from atp_tui.view.history import history
 
     screen.app.push_screen(HistoryScreen(history(screen.atp.store, EPOCH)))
 
@@ -38,7 +38,7 @@ def show_help(screen: MainScreen) -> None:
 def edit_settings(screen: MainScreen) -> None:
     """The settings screen; saved changes apply at once where they can."""
     from atp_tui.screens.settings import SettingsScreen
-    from atp_tui.settings_file import display_path
+    from atp_tui.settings.file import display_path
 
     app = screen.atp
     settings_screen = SettingsScreen(

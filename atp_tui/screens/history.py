@@ -19,8 +19,8 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from atp_tui.history import HistoryEntry
-from atp_tui.text import sanitize
+from atp_tui.protocol.text import sanitize
+from atp_tui.view.history import HistoryEntry
 
 #: Outcome -> style in the table.
 _OUTCOME_STYLES = {"sent": "green", "already_responded": "yellow"}

@@ -43,16 +43,16 @@ from atp_tui.client.events import (
     ServerErrorReceived,
     StatusChanged,
 )
-from atp_tui.messages import ActionChosen
+from atp_tui.protocol.text import sanitize
 from atp_tui.screens import dialogs
 from atp_tui.screens.answering import Answering
 from atp_tui.screens.catchup import CATCHUP_QUIET, AwaySummary, CatchUp
 from atp_tui.settings import bell_rings
 from atp_tui.store import StoredNotification
-from atp_tui.text import sanitize
 from atp_tui.widgets.counting import InboxCounter
 from atp_tui.widgets.detail import ActionList, DetailPane
 from atp_tui.widgets.inbox import InboxList
+from atp_tui.widgets.messages import ActionChosen
 from atp_tui.widgets.status_bar import Counts, StatusBar
 from atp_tui.widgets.view import AnswerState, answers_from_log
 
@@ -69,8 +69,9 @@ class MainScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open_actions", "Actions", id="main.actions"),
-        # Not priority bindings: keys are applied in the order typed (`atp_tui.key_order`), so
-        # a digit acts on the row every earlier key selected, and in the filter it is text.
+        # Not priority bindings: keys are applied in the order typed
+        # (`atp_tui.screens.key_order`), so a digit acts on the row every earlier key
+        # selected, and in the filter it is text.
         Binding("1", "answer(1)", "Answer", key_display="1-9", id="main.answer-1"),
         *[
             Binding(str(n), f"answer({n})", f"Answer {n}", show=False, id=f"main.answer-{n}")

@@ -24,9 +24,9 @@ from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Select, Static
 
+from atp_tui.protocol.text import sanitize
 from atp_tui.settings import Settings, validate_setting
-from atp_tui.settings_file import display_path, update_settings_file
-from atp_tui.text import sanitize
+from atp_tui.settings.file import display_path, update_settings_file
 
 #: The fields on the screen, in order, with their labels.
 FIELDS: tuple[tuple[str, str], ...] = (

@@ -11,8 +11,8 @@ from textual.widget import Widget
 from textual.widgets import Input, Static, TextArea
 
 from atp_tui.protocol import TextAction
+from atp_tui.protocol.text import sanitize
 from atp_tui.screens.answer_base import AnswerModal
-from atp_tui.text import sanitize
 
 
 class TextModal(AnswerModal):

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from atp_tui.client.clock import Clock
+from atp_tui.protocol.clock import Clock
 
 #: The database's file name in the state dir.
 DB_NAME = "state.sqlite3"

@@ -18,7 +18,7 @@ from __future__ import annotations
 import sqlite3
 from typing import TYPE_CHECKING, NoReturn
 
-from atp_tui.client.clock import Clock
+from atp_tui.protocol.clock import Clock
 from atp_tui.protocol.lifecycle import KNOWN_STATES, can_transition
 from atp_tui.store.state import Store, StoredNotification
 

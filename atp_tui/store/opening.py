@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from atp_tui.client.clock import Clock
+from atp_tui.protocol.clock import Clock
 from atp_tui.store.db import (
     DB_NAME,
     StateWriteError,

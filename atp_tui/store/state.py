@@ -29,7 +29,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
-from atp_tui.client.clock import SYSTEM_CLOCK, Clock
+from atp_tui.protocol.clock import SYSTEM_CLOCK, Clock
 from atp_tui.protocol.lifecycle import KNOWN_STATES, can_transition
 from atp_tui.protocol.summary import NotificationSummary
 from atp_tui.store.db import (

@@ -1,8 +1,9 @@
 """The detail pane: everything about the selected notification, and its numbered actions.
 
-Every server string is sanitised (`atp_tui.text`) and rendered as a literal `rich.text.Text`;
-nothing here parses markup. The actions are an `OptionList`: highlight one and press Enter (or
-click it) to answer; options are disabled once the notification takes no answers.
+Every server string is sanitised (`atp_tui.protocol.text`) and rendered as a literal
+`rich.text.Text`; nothing here parses markup. The actions are an `OptionList`: highlight one
+and press Enter (or click it) to answer; options are disabled once the notification takes no
+answers.
 """
 
 from __future__ import annotations
@@ -22,9 +23,9 @@ from textual.containers import VerticalScroll
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from atp_tui.messages import ActionChosen
+from atp_tui.protocol.text import sanitize, sanitize_lines
 from atp_tui.store import StoredNotification
-from atp_tui.text import sanitize, sanitize_lines
+from atp_tui.widgets.messages import ActionChosen
 from atp_tui.widgets.view import (
     WARNING_SECONDS,
     AnswerState,

@@ -15,8 +15,8 @@ from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 
+from atp_tui.protocol.text import sanitize
 from atp_tui.store import StoredNotification
-from atp_tui.text import sanitize
 from atp_tui.widgets.view import STATE_GLYPHS
 
 #: What the countdown column says once an item is closed (at most 9 cells).

@@ -9,7 +9,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from atp_tui.client.events import ConnectionState
-from atp_tui.text import sanitize
+from atp_tui.protocol.text import sanitize
 from atp_tui.widgets.view import format_age
 
 #: Glyph, words and style per connection state.

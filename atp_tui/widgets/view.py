@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
-from atp_tui.outcomes import OUTCOME_KINDS, AnswerKind, outcome_text
 from atp_tui.protocol.lifecycle import is_actionable
+from atp_tui.protocol.outcomes import OUTCOME_KINDS, AnswerKind, outcome_text
+from atp_tui.protocol.text import shorten
 from atp_tui.store import ResponseAttempt, StoredNotification
-from atp_tui.text import shorten
 
 if TYPE_CHECKING:
     from atp_tui.protocol import Action

@@ -15,7 +15,7 @@ from atp_tui.client.respond import RespondOutcome
 from atp_tui.screens.history import HistoryScreen, history_table
 from atp_tui.screens.settings import SettingsScreen
 from atp_tui.settings import Settings
-from atp_tui.settings_file import load_settings
+from atp_tui.settings.file import load_settings
 from tests.app.conftest import wait_for
 from tests.snapshots.harness import (
     CONNECTED,

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from atp_tui.app import build_app
-from atp_tui.launch import demo_server
+from atp_tui.commands.tui import demo_server
 from atp_tui.store import Store
 from tests.app.conftest import wait_for
 
@@ -25,7 +25,8 @@ async def test_demo_server_fills_the_inbox_and_answers_go_through() -> None:
 
 def test_cli_hands_the_loaded_settings_to_run_tui(tmp_path: Path, monkeypatch: Any) -> None:
     """`atp-tui` loads the config (problems included, not printed) and passes all of it on."""
-    from atp_tui import cli, launch
+    from atp_tui import cli
+    from atp_tui.commands import tui as launch
 
     config = tmp_path / "config.toml"
     config.write_text(

@@ -1,4 +1,5 @@
-"""`atp_tui.text.sanitize`: untrusted strings become plain, one-row, visible text (cases 63–65)."""
+"""`atp_tui.protocol.text.sanitize`: untrusted strings become plain, one-row, visible text
+(cases 63–65)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,13 @@ import pytest
 from rich.cells import cell_len
 from rich.text import Text
 
-from atp_tui.text import MULTI_LINE_LIMIT, SINGLE_LINE_LIMIT, sanitize, sanitize_lines, shorten
+from atp_tui.protocol.text import (
+    MULTI_LINE_LIMIT,
+    SINGLE_LINE_LIMIT,
+    sanitize,
+    sanitize_lines,
+    shorten,
+)
 
 ESCAPES = [
     ("\x1b[2J", "␛[2J"),

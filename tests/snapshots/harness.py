@@ -14,7 +14,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from atp_tui.app import AtpApp, build_app
-from atp_tui.client.clock import Clock
 from atp_tui.client.events import (
     ConnectionChanged,
     ConnectionState,
@@ -24,6 +23,7 @@ from atp_tui.client.events import (
 )
 from atp_tui.client.respond import RespondOutcome
 from atp_tui.protocol import Notification
+from atp_tui.protocol.clock import Clock
 from atp_tui.settings import Settings
 from atp_tui.store import Store
 

@@ -210,7 +210,9 @@ async def settle(pilot: Any, scene: Scene) -> None:
             await pilot.pause(0.01)
     for key in scene.press:
         await pilot.press(key)
-    for _ in range(1000):  # every key applied (`atp_tui.key_order`), the app settled after it
+    for _ in range(
+        1000
+    ):  # every key applied (`atp_tui.screens.key_order`), the app settled after it
         if app.key_order.idle:
             break
         await pilot.pause(0.01)

@@ -2,8 +2,8 @@
 
 The outcome is one line naming the notification and the answer in the agent's words
 (`sent: Deploy payments-api? → Region: eu-west-1 — answer sent`), with the TUI's words for the
-outcome (`atp_tui.outcomes`). With `--json` stdout carries exactly one JSON object, also for
-every error (`{"outcome": ..., "message": ...}`), so a script never has to parse stderr.
+outcome (`atp_tui.protocol.outcomes`). With `--json` stdout carries exactly one JSON object,
+also for every error (`{"outcome": ..., "message": ...}`), so a script never has to parse stderr.
 """
 
 from __future__ import annotations
@@ -13,15 +13,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from atp_tui.client.clock import Clock
 from atp_tui.client.fetch import NotificationNotFound
 from atp_tui.client.respond import REQUEST_DEADLINE, CredentialsRefused, RespondClient
-from atp_tui.outcomes import outcome_words
+from atp_tui.protocol.clock import Clock
 from atp_tui.protocol.labels import answer_label
 from atp_tui.protocol.models import ChoiceAction, TextAction
+from atp_tui.protocol.outcomes import outcome_words
 from atp_tui.protocol.responses import ResponseValidationError, response_data_for
+from atp_tui.protocol.text import sanitize
 from atp_tui.store import StateUnavailable, StateWriteError, Store
-from atp_tui.text import sanitize
 
 EXIT_SENT = 0
 EXIT_NOT_SENT = 1

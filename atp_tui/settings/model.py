@@ -1,7 +1,7 @@
 """Typed settings: the model, its validation, the token, and helpers the TUI uses.
 
 `Settings` is the one model of everything a user can configure. Where values come from and how
-they are combined lives in `atp_tui.settings_file` (`load_settings`, `save_settings`,
+they are combined lives in `atp_tui.settings.file` (`load_settings`, `save_settings`,
 `update_settings_file`); the precedence, highest first, is:
 
 1. a command-line flag the user gave (`--server`, `--heartbeat-timeout`, ...);
@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from atp_tui import settings_checks as checks
-from atp_tui.settings_checks import Secret
+from atp_tui.settings import checks
+from atp_tui.settings.checks import Secret
 
 #: Event types a user can filter on (`ping` is the stream's heartbeat, never shown).
 EVENT_TYPES: tuple[str, ...] = ("notification", "status_update", "error")
@@ -133,7 +133,7 @@ class Settings:
         return {name: getattr(self, name) for name in FIELD_NAMES}
 
 
-#: How each field is checked and normalised (`atp_tui.settings_checks`).
+#: How each field is checked and normalised (`atp_tui.settings.checks`).
 CHECKS: dict[str, checks.Check] = {
     "server": checks.optional(checks.server_url),
     "token": checks.optional(checks.token),

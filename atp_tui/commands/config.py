@@ -25,7 +25,7 @@ from atp_tui.settings import (
     STARTER_CONFIG,
     ConfigProblem,
 )
-from atp_tui.settings_file import (
+from atp_tui.settings.file import (
     LoadedSettings,
     config_path_for,
     display_path,

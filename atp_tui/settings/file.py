@@ -31,8 +31,7 @@ from typing import Any
 
 import tomli_w
 
-from atp_tui.paths import default_config_dir
-from atp_tui.settings import (
+from atp_tui.settings.model import (
     CLI_SOURCE,
     ENV_SOURCE,
     ENV_VARS,
@@ -43,6 +42,7 @@ from atp_tui.settings import (
     did_you_mean,
     validate_setting,
 )
+from atp_tui.settings.paths import default_config_dir
 
 CONFIG_FILE_NAME = "config.toml"
 #: Environment variable naming the config file (`--config PATH` wins over it).

@@ -30,10 +30,10 @@ from atp_tui.client.events import (
     StatusChanged,
 )
 from atp_tui.client.stream import EngineConfig, StreamEngine
+from atp_tui.protocol.text import escape_json_text
 from atp_tui.store import StateUnavailable
 from atp_tui.store.db import StateWriteError
 from atp_tui.store.headless import HeadlessStore
-from atp_tui.text import escape_json_text
 
 EXIT_OK = 0
 EXIT_SERVER_STOPPED = 1

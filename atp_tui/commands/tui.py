@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from atp_tui.settings_file import LoadedSettings
+from atp_tui.settings.file import LoadedSettings
 from atp_tui.store import StateWriteError, Store
 
 
