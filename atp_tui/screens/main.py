@@ -315,8 +315,9 @@ class MainScreen(Screen[None]):
         return self._counter.recount(self.inbox.items(), self.now())
 
     def tick(self) -> None:
-        """Redraw what depends on the clock: countdowns, expiry, the status bar."""
-        self.inbox.refresh()
+        """Redraw what depends on the clock: countdowns, expiry, the status bar (only the parts
+        whose text changed: most seconds, nothing)."""
+        self.inbox.refresh_changed()
         self._redraw(detail=True)
 
     def _redraw(self, *, detail: bool) -> None:
