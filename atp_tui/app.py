@@ -115,6 +115,10 @@ class AtpApp(App[int]):
         self.host = host
         self.clock = clock or SYSTEM_CLOCK
         self.bell_on_new = bell_on_new
+        if self.settings.low_bandwidth:
+            # Nothing moves on its own: every animation frame and cursor blink is written out.
+            self.animation_level = "none"
+            cursor_blink = False
         self.cursor_blink = cursor_blink
         self.ticking = ticking
         self.read_delay = read_delay
@@ -155,6 +159,7 @@ class AtpApp(App[int]):
 
     def on_mount(self) -> None:
         """Apply the theme and keymap, report configuration problems, start the engine."""
+        self.set_class(self.settings.low_bandwidth, "-low-bandwidth")  # ASCII borders
         self.apply_theme(self.settings.theme)
         self.apply_keymap(self.settings.keymap)
         self.report_problems()

@@ -117,6 +117,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="start the built-in reference server with demo agents and open the inbox on it",
     )
+    parser.add_argument(
+        "--low-bandwidth",
+        action="store_true",
+        help="write as little as possible to the terminal (slow SSH links): minute-granular "
+        "countdowns, no per-second clock, no animations, ASCII borders",
+    )
     _add_connection_options(parser, nested=False)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 

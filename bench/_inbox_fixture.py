@@ -183,7 +183,8 @@ def warm_up(url: str, folder: Path) -> None:
 
 
 class Terminal:
-    """A fresh process on a pseudo-terminal of `COLUMNS`×`ROWS`; the screen is read as text.
+    """A fresh process on a pseudo-terminal of `size` (default `COLUMNS`×`ROWS`); the screen is
+    read as text and every byte the process wrote is kept in `raw`.
 
     The first frame is detected from the output alone, so the app runs unmodified: before
     it, Textual writes only escape sequences (alternate screen, modes, queries); its first
@@ -191,13 +192,28 @@ class Terminal:
     the visible (non-escape) characters written reach half the screen's cells.
     """
 
-    def __init__(self, command: Sequence[str], env: dict[str, str]) -> None:
+    def __init__(
+        self,
+        command: Sequence[str],
+        env: dict[str, str],
+        *,
+        size: tuple[int, int] = (COLUMNS, ROWS),
+        cwd: Path | None = None,
+    ) -> None:
+        columns, rows = size
         master, slave = os.openpty()
-        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLUMNS, 0, 0))
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
         self._master = master
+        self._cells = columns * rows
         self.started = time.perf_counter()
         self.process = subprocess.Popen(
-            command, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True
+            command,
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            env=env,
+            cwd=cwd,
+            start_new_session=True,
         )
         os.close(slave)
         self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
@@ -227,7 +243,7 @@ class Terminal:
             self._pending = ""
         visible = _ESCAPES.sub("", chunk).replace("\r", "").replace("\n", "")
         self.text += visible
-        if self.first_frame is None and len(self.text) >= COLUMNS * ROWS // 2:
+        if self.first_frame is None and len(self.text) >= self._cells // 2:
             self.first_frame = now - self.started
         return True
 
@@ -251,11 +267,37 @@ class Terminal:
                 )
         return time.perf_counter() - self.started
 
+    def send(self, data: bytes) -> None:
+        """Type `data` (keys) into the terminal."""
+        os.write(self._master, data)
+
     def settle(self, seconds: float) -> None:
         """Keep reading (the app must never block on a full pty) for `seconds`."""
         deadline = time.perf_counter() + seconds
         while time.perf_counter() < deadline and self._read(0.05):
             pass
+
+    def count_bytes(self, seconds: float) -> int:
+        """Keep reading for `seconds`; how many bytes the process wrote meanwhile."""
+        before = len(self.raw)
+        self.settle(seconds)
+        return len(self.raw) - before
+
+    def wait_output(self, limit: float, quiet: float) -> None:
+        """Wait up to `limit` seconds for output, then until none came for `quiet` seconds."""
+        before = len(self.raw)
+        deadline = time.perf_counter() + limit
+        while len(self.raw) == before and time.perf_counter() < deadline:
+            if not self._read(0.01):
+                return
+        while True:
+            seen = len(self.raw)
+            deadline = time.perf_counter() + quiet
+            while time.perf_counter() < deadline:
+                if not self._read(0.01):
+                    return
+            if len(self.raw) == seen:
+                return
 
     def status(self, field: str) -> int:
         """A field of /proc/PID/status in bytes (`VmHWM` = peak RSS, `VmRSS` = current)."""

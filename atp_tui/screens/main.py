@@ -54,7 +54,7 @@ from atp_tui.widgets.detail import ActionList, DetailPane
 from atp_tui.widgets.inbox import InboxList
 from atp_tui.widgets.messages import ActionChosen
 from atp_tui.widgets.status_bar import Counts, StatusBar
-from atp_tui.widgets.view import AnswerState, answers_from_log
+from atp_tui.widgets.view import AnswerState, age_changes_in, answers_from_log
 
 if TYPE_CHECKING:
     from atp_tui.app import AtpApp
@@ -119,6 +119,8 @@ class MainScreen(Screen[None]):
         self._catchup_timer: Timer | None = None
         #: What the status bar counts: updated by batches, advanced by the clock tick.
         self._counter = InboxCounter(warning_seconds=0.0)
+        #: The next tick when `low_bandwidth` (no once-a-second tick then).
+        self._tick_timer: Timer | None = None
 
     @property
     def atp(self) -> AtpApp:
@@ -173,7 +175,8 @@ class MainScreen(Screen[None]):
         for warning in self.atp.store.warnings:
             self.notify(sanitize(warning), severity="warning", markup=False, timeout=15)
         if self.atp.ticking:
-            self.set_interval(1.0, self.tick, name="clock tick")
+            if not self.atp.settings.low_bandwidth:  # else each redraw schedules the next tick
+                self.set_interval(1.0, self.tick, name="clock tick")
             self.set_interval(0.25, self._check_read, name="unread timer")
         # The first frame shows the rows from their summaries; the selected notification's
         # payload is parsed just after it (the first parse imports pydantic: ≈ 250 ms).
@@ -264,6 +267,9 @@ class MainScreen(Screen[None]):
         warning = self.atp.settings.deadline_warning_minutes * 60
         self.inbox.warning_seconds = warning
         self.detail.warning_seconds = warning
+        coarse = self.atp.settings.low_bandwidth
+        self.inbox.coarse_time = self.detail.coarse_time = coarse
+        self.query_one(StatusBar).coarse = coarse
         self._counter.set_warning(warning)
 
     def _show_stale(self) -> None:
@@ -308,9 +314,28 @@ class MainScreen(Screen[None]):
         return self._counter.recount(self.inbox.items(), self.now())
 
     def tick(self) -> None:
-        """Redraw what depends on the clock: countdowns, expiry, the status bar."""
-        self.inbox.refresh()
+        """Redraw what depends on the clock: countdowns, expiry, the status bar (only the parts
+        whose text changed: most seconds, nothing)."""
+        self.inbox.refresh_changed()
         self._redraw(detail=True)
+
+    def _schedule_tick(self) -> None:
+        """Low bandwidth: sleep until a shown time or a count changes (a minute at most)."""
+        now = self.now()
+        waits = [
+            self.inbox.changes_in(),
+            self.detail.changes_in(now),
+            age_changes_in(self._last_event, now) if self._last_event else None,
+            60.0,  # a backstop for what the estimates above do not cover
+        ]
+        moment = self._counter.next_moment()
+        if moment is not None:
+            waits.append((moment - now).total_seconds())
+        if self._tick_timer is not None:
+            self._tick_timer.stop()
+        # Just after the change: waking a hair early would find the text unchanged.
+        delay = max(0.0, min(wait for wait in waits if wait is not None)) + 0.05
+        self._tick_timer = self.set_timer(delay, self.tick, name="clock tick")
 
     def _redraw(self, *, detail: bool) -> None:
         """The placeholder, the status bar with the last counts, the detail pane if asked."""
@@ -331,6 +356,8 @@ class MainScreen(Screen[None]):
             profile=self.atp.profile,
             stale=self.stale_since is not None,
         )
+        if self.atp.ticking and self.atp.settings.low_bandwidth:
+            self._schedule_tick()
 
     def _placeholder(self) -> str:
         kind = self.connection.kind

@@ -102,6 +102,10 @@ class Settings:
     """Ask before sending an answer that cannot be undone."""
     theme: str = "textual-dark"
     """Textual theme name (an unknown name falls back to the default theme in the TUI)."""
+    low_bandwidth: bool = False
+    """Write as little as possible to the terminal (slow SSH links): countdowns to the minute
+    even near the deadline, no once-a-second clock tick (the screen wakes when a shown time
+    changes), no animations, no cursor blink, plain ASCII borders (flag --low-bandwidth)."""
     keymap: dict[str, str] = field(default_factory=dict)
     """Binding id -> key(s), comma-separated (Textual keymap), e.g. {"main.sort": "o"}."""
     state_dir: Path | None = None
@@ -147,6 +151,7 @@ CHECKS: dict[str, checks.Check] = {
     "default_sort": checks.one_of("deadline", "newest"),
     "confirm_irreversible": checks.boolean,
     "theme": checks.non_empty_text,
+    "low_bandwidth": checks.boolean,
     "keymap": checks.keymap,
     "state_dir": checks.optional(checks.path),
 }
@@ -337,6 +342,11 @@ confirm_irreversible = true
 
 # Textual theme name, e.g. "textual-dark", "textual-light", "nord", "gruvbox".
 theme = "textual-dark"
+
+# Write as little as possible to the terminal, for slow SSH links (flag --low-bandwidth):
+# countdowns to the minute even near the deadline, no once-a-second clock, no animations,
+# no cursor blink, plain ASCII borders.
+low_bandwidth = false
 
 # Where the cursor, seen ids and cached inbox live (env ATP_STATE_DIR). Default: the platform
 # state dir. A relative path is relative to this file's directory.

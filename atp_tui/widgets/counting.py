@@ -48,6 +48,10 @@ class InboxCounter:
         """The counts as last computed."""
         return Counts(*self._counts)
 
+    def next_moment(self) -> datetime | None:
+        """The soonest moment a count may change by time alone (`None`: none is due)."""
+        return self._moments[0][0] if self._moments else None
+
     def set_warning(self, seconds: float) -> None:
         """A new "expiring" threshold: the next `advance` recounts everything."""
         if seconds != self._warning:

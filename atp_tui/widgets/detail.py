@@ -29,10 +29,12 @@ from atp_tui.widgets.messages import ActionChosen
 from atp_tui.widgets.view import (
     WARNING_SECONDS,
     AnswerState,
+    age_changes_in,
     closed_reason,
+    countdown_changes_in,
+    countdown_text,
     created_at,
     format_age,
-    format_countdown,
     is_urgent,
     item_actionable,
 )
@@ -214,6 +216,9 @@ class DetailPane(VerticalScroll):
         self.notification_id: str | None = None
         #: Deadlines closer than this many seconds are drawn in red (the settings' threshold).
         self.warning_seconds = WARNING_SECONDS
+        #: Countdowns to the minute even within the warning (the `low_bandwidth` setting).
+        self.coarse_time = False
+        self._item: StoredNotification | None = None
 
     def compose(self) -> ComposeResult:
         """The pane's parts; all filled by `show`."""
@@ -231,6 +236,7 @@ class DetailPane(VerticalScroll):
         """Show `item` (or the empty state); cheap when only the clock moved."""
         actionable = item is not None and item_actionable(item, now)
         shown = _Shown(item, answer, actionable)
+        self._item = item
         self.notification_id = item.summary.id if item is not None else None
         self.set_class(item is None, "-empty")
         if shown != self._shown:
@@ -312,13 +318,14 @@ class DetailPane(VerticalScroll):
             line.append(sanitize(notification.context.project, limit=80))
         created = created_at(item)
         line.append(f" · created {created.astimezone().strftime('%Y-%m-%d %H:%M:%S')}")
-        line.append(f" ({format_age(created, now)} ago)", style="dim")
+        age = format_age(created, now)
+        line.append(" (just now)" if age == "now" else f" ({age} ago)", style="dim")
         deadline = notification.deadline
         line.append("\nDeadline: ")
         if deadline is None:
             line.append("none")
         else:
-            countdown = format_countdown(deadline, now)
+            countdown = countdown_text(deadline, now, self.warning_seconds, coarse=self.coarse_time)
             urgent = is_urgent(deadline, now, self.warning_seconds) and not closed_reason(item, now)
             style = "bold red" if urgent else ""
             line.append(countdown if countdown == "expired" else f"in {countdown}", style=style)
@@ -343,6 +350,18 @@ class DetailPane(VerticalScroll):
             status.append("\nAnswer: ", style="bold")
             status.append(sanitize(answer.text, limit=300), style=style)
         _set_text(state, status)
+
+    def changes_in(self, now: datetime) -> float | None:
+        """Seconds until the shown times (age, countdown) change; `None` if they never do."""
+        item = self._item
+        if item is None:
+            return None
+        changes = [age_changes_in(created_at(item), now)]
+        if not closed_reason(item, now):
+            deadline = item.summary.deadline
+            warning = self.warning_seconds
+            changes.append(countdown_changes_in(deadline, now, warning, coarse=self.coarse_time))
+        return min((change for change in changes if change is not None), default=None)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         """Enter or a click on an action answers it."""

@@ -38,6 +38,9 @@ _GLYPH_STYLES = {
 }
 #: (inbox width at least, service column, project column): narrower inboxes drop columns.
 _COLUMNS = ((72, 12, 10), (52, 10, 0), (0, 0, 0))
+#: Cells taken by the countdown and age columns at the end of every row (" " + 9, " " + 4):
+#: a row whose only change is its time is refreshed in these cells alone.
+TIME_CELLS = 15
 _BOLD = Style(bold=True)
 _DIM, _URGENT = "inbox--dim", "inbox--urgent"
 

@@ -143,20 +143,81 @@ def format_countdown(deadline: datetime | None, now: datetime) -> str:
     return format_duration(left)
 
 
+def countdown_step(left: float, warning_seconds: float, *, coarse: bool = False) -> int:
+    """How precisely, in seconds, a countdown with `left` seconds to go is shown.
+
+    Seconds only within the warning threshold, where they matter and the row is red anyway;
+    above it minutes (hours past a day), so a countdown like `58m` is drawn once a minute
+    instead of every second. `coarse` (the `low_bandwidth` setting) uses minutes everywhere.
+    """
+    if not coarse and 0 < left <= warning_seconds:
+        return 1
+    return 3600 if left >= 86400 else 60
+
+
+def format_minutes(seconds: float) -> str:
+    """A duration to the minute: `<1m`, `58m`, `1h05m`, `3d04h` (cut, never rounded up)."""
+    if seconds < 60:
+        return "<1m"
+    return format_duration(seconds)[: -3 if seconds < 3600 else None]
+
+
+def countdown_text(
+    deadline: datetime | None, now: datetime, warning_seconds: float, *, coarse: bool = False
+) -> str:
+    """What a countdown shows: `format_countdown` at the precision of `countdown_step`."""
+    left = seconds_left(deadline, now)
+    if left is None or left <= 0:
+        return format_countdown(deadline, now)
+    if countdown_step(left, warning_seconds, coarse=coarse) == 1:
+        return format_duration(left)
+    return format_minutes(left)
+
+
+def countdown_changes_in(
+    deadline: datetime | None, now: datetime, warning_seconds: float, *, coarse: bool = False
+) -> float | None:
+    """Seconds until `countdown_text` shows something else; `None` once it never will.
+
+    The next whole step of the countdown, or the moment it enters the warning threshold
+    (seconds and red from then on), whichever comes first. 0 on a step boundary: the text
+    (cut, never rounded up) changes just after.
+    """
+    left = seconds_left(deadline, now)
+    if left is None or left <= 0:
+        return None
+    step = countdown_step(left, warning_seconds, coarse=coarse)
+    until = left % step
+    if not coarse and left > warning_seconds > 0:
+        until = min(until, left - warning_seconds)
+    return until
+
+
 def format_age(moment: datetime | None, now: datetime) -> str:
-    """How long ago `moment` was, coarse: `now`, `42s`, `5m`, `3h`, `2d`."""
+    """How long ago `moment` was, coarse: `now` (under a minute), `5m`, `3h`, `2d`.
+
+    Never in seconds: an age that ticked every second rewrote its cells every second for a
+    minute after each event, and nobody triages by the second an item arrived.
+    """
     if moment is None:
         return ""
     seconds = (now - moment).total_seconds()
-    if seconds < 5:
-        return "now"
     if seconds < 60:
-        return f"{int(seconds)}s"
+        return "now"
     if seconds < 3600:
         return f"{int(seconds // 60)}m"
     if seconds < 86400:
         return f"{int(seconds // 3600)}h"
     return f"{int(seconds // 86400)}d"
+
+
+def age_changes_in(moment: datetime | None, now: datetime) -> float | None:
+    """Seconds until `format_age(moment, …)` shows something else; `None` if it never does."""
+    if moment is None:
+        return None
+    seconds = max(0.0, (now - moment).total_seconds())
+    step = 60.0 if seconds < 3600 else 3600.0 if seconds < 86400 else 86400.0
+    return step - seconds % step  # ages count up: the next step is a whole step away at most
 
 
 def is_urgent(

@@ -1,0 +1,142 @@
+"""What the clock tick and a cursor key repaint (issue #12: bytes written over SSH).
+
+The app runs under the snapshot harness's frozen clock, without its own tick: each test moves
+the clock and calls the screen's `tick` itself, then counts the `refresh` calls the inbox, the
+status bar and the detail pane's parts received. The bytes themselves are measured by
+`bench/bandwidth.py` on a real pty, not here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from textual.geometry import Region
+from textual.widget import Widget
+from textual.widgets import Static
+
+from atp_tui.widgets.inbox import InboxList
+from atp_tui.widgets.inbox_rows import TIME_CELLS
+from atp_tui.widgets.status_bar import StatusBar
+from tests.app.conftest import wait_for
+from tests.snapshots.harness import CONNECTED, FrozenClock, make_app, notification, received
+
+SIZE = (150, 40)
+
+
+def idle_inbox() -> list[Any]:
+    """Open items, none urgent: deadlines 58m12s, 2h05m30s and none away."""
+    return [
+        notification("far", "Far deadline", created=-10, deadline=58.2),
+        notification("later", "Later deadline", created=-30, deadline=125.5),
+        notification("none", "No deadline", created=-90, deadline=None),
+    ]
+
+
+@contextmanager
+def counting_refreshes(widgets: list[Widget]) -> Iterator[list[tuple[str, tuple[Region, ...]]]]:
+    """Record `(widget id, regions)` for every `refresh` of `widgets` meanwhile."""
+    calls: list[tuple[str, tuple[Region, ...]]] = []
+    originals = {}
+    for widget in widgets:
+        original = widget.refresh
+        originals[widget] = original
+
+        def counted(*regions: Region, _w: Widget = widget, _o: Any = original, **kw: Any) -> Any:
+            calls.append((_w.id or type(_w).__name__, regions))
+            return _o(*regions, **kw)
+
+        widget.refresh = counted  # type: ignore[method-assign]
+    try:
+        yield calls
+    finally:
+        for widget, original in originals.items():
+            widget.refresh = original  # type: ignore[method-assign]
+
+
+async def drawn(pilot: Any, inbox: InboxList) -> None:
+    """Wait until the screen shows what the inbox would draw now (the last frame is out)."""
+    await wait_for(pilot, lambda: inbox.refresh_changed() == 0)
+    await pilot.pause()
+
+
+def watched(app: Any) -> list[Widget]:
+    """The widgets the tick may repaint: inbox, status bar and every part of the detail pane."""
+    screen = app.main
+    return [screen.query_one(InboxList), screen.query_one(StatusBar), *screen.detail.query(Static)]
+
+
+@pytest.mark.asyncio
+async def test_idle_tick_without_visible_change_refreshes_nothing() -> None:
+    clock = FrozenClock()
+    app = make_app([CONNECTED, *received(idle_inbox())], clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        inbox = app.main.inbox
+        await wait_for(pilot, lambda: inbox.total == 3 and app.main.detail.notification_id)
+        await drawn(pilot, inbox)
+        lines = [inbox.render_line(y).text for y in range(4)]
+        assert "58m" in lines[0] and "58m12s" not in lines[0]
+        for _ in range(5):  # five idle seconds: 58m12s → 58m07s, still "58m"
+            with counting_refreshes(watched(app)) as calls:
+                clock.advance(1)
+                app.main.tick()
+                await pilot.pause()
+            assert calls == []
+        assert [inbox.render_line(y).text for y in range(4)] == lines
+
+
+@pytest.mark.asyncio
+async def test_a_minute_step_refreshes_only_that_rows_time_cells() -> None:
+    clock = FrozenClock()
+    app = make_app([CONNECTED, *received(idle_inbox())], clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        inbox = app.main.inbox
+        await wait_for(pilot, lambda: inbox.total == 3 and app.main.detail.notification_id)
+        inbox.select("later")  # the detail pane shows another item than the one that steps
+        await drawn(pilot, inbox)
+        with counting_refreshes(watched(app)) as calls:
+            clock.advance(13)  # 58m12s → 57m59s: "58m" becomes "57m"
+            app.main.tick()
+            await pilot.pause()
+        width = inbox.scrollable_content_region.width
+        assert calls == [("inbox", (Region(width - TIME_CELLS, 0, TIME_CELLS, 1),))]
+        assert "57m" in inbox.render_line(0).text
+
+
+@pytest.mark.asyncio
+async def test_an_urgent_countdown_still_moves_every_second() -> None:
+    clock = FrozenClock()
+    items = [*idle_inbox(), notification("soon", "Due soon", created=-3, deadline=4.5)]
+    app = make_app([CONNECTED, *received(items)], clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        inbox = app.main.inbox
+        await wait_for(pilot, lambda: inbox.total == 4 and app.main.detail.notification_id)
+        await drawn(pilot, inbox)
+        assert inbox.row_ids()[0] == "soon"
+        assert "4m30s" in inbox.render_line(0).text
+        with counting_refreshes([inbox]) as calls:
+            clock.advance(1)
+            app.main.tick()
+            await pilot.pause()
+        assert len(calls) == 1
+        assert "4m29s" in inbox.render_line(0).text
+
+
+@pytest.mark.asyncio
+async def test_a_cursor_key_repaints_two_rows_not_the_list() -> None:
+    clock = FrozenClock()
+    app = make_app([CONNECTED, *received(idle_inbox())], clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        inbox = app.main.inbox
+        await wait_for(pilot, lambda: inbox.total == 3 and app.main.detail.notification_id)
+        await drawn(pilot, inbox)
+        with counting_refreshes([inbox, app.main.query_one(StatusBar)]) as calls:
+            await pilot.press("j")
+            await pilot.pause()
+        width = inbox.scrollable_content_region.width
+        assert sorted(regions for _, regions in calls) == [
+            (Region(0, 0, width, 1),),
+            (Region(0, 1, width, 1),),
+        ]
