@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from atp_tui.cli import build_parser
-from atp_tui.config_cli import cli_overrides
+from atp_tui.commands.config import cli_overrides
 from atp_tui.settings import Settings
 from atp_tui.widgets.view import (
     age_changes_in,

@@ -39,7 +39,7 @@ def modal_for(action: Action) -> type[AnswerModal] | None:
     from atp_tui.screens.text_answer import TextModal
 
     # MultiChoiceAction before its base ChoiceAction.
-    modals: list[tuple[type[Action], type[AnswerModal]]] = [  # type: ignore[valid-type]
+    modals: list[tuple[type[Action], type[AnswerModal]]] = [
         (protocol.BinaryAction, BinaryModal),
         (protocol.MultiChoiceAction, MultiChoiceModal),
         (protocol.ChoiceAction, ChoiceModal),

@@ -88,7 +88,10 @@ class MainScreen(Screen[None]):
         Binding("q", "quit", "Quit", id="main.quit"),
     ]
 
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (110, "-wide")]
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [  # type: ignore[misc]
+        (0, "-narrow"),
+        (110, "-wide"),
+    ]
 
     def __init__(self, cached: list[StoredNotification] | None = None) -> None:
         """`cached` is the inbox the store held before the engine started (may be empty)."""
@@ -202,10 +205,10 @@ class MainScreen(Screen[None]):
                 )
             if isinstance(event, NotificationReceived):
                 notification = event.notification
-                item = store.get(notification.id) or StoredNotification.holding(
+                received = store.get(notification.id) or StoredNotification.holding(
                     notification, notification.status, None, self.now(), event.event_id, False
                 )
-                changed[notification.id] = item
+                changed[notification.id] = received
                 new += 1
                 ring = ring or bell_rings(self.atp.settings.bell, notification.context.metadata)
                 self._last_event = self.now()

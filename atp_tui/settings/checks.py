@@ -78,10 +78,10 @@ def text(value: Any) -> str:
 
 def non_empty_text(value: Any) -> str:
     """A string with something in it, stripped."""
-    value = text(value)
-    if not value:
+    checked = text(value)
+    if not checked:
         raise ValueError("must not be empty")
-    return value
+    return checked
 
 
 def boolean(value: Any) -> bool:
@@ -155,8 +155,8 @@ def path(value: Any) -> Path:
 
 def server_url(value: Any) -> str:
     """An http:// or https:// URL with a host."""
-    value = text(value)
-    parts = urlsplit(value)
+    url = text(value)
+    parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         bare = value.strip()
         if bare and "://" not in bare and not bare.startswith("/"):
@@ -167,7 +167,7 @@ def server_url(value: Any) -> str:
                 "a server on this machine"
             )
         raise ValueError("must be an http:// or https:// URL, e.g. https://atp.example.com")
-    return value
+    return url
 
 
 def token(value: Any) -> Secret:

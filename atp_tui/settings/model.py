@@ -158,7 +158,7 @@ CHECKS: dict[str, checks.Check] = {
 FIELD_NAMES: tuple[str, ...] = tuple(spec.name for spec in dataclasses.fields(Settings))
 #: Field name -> default value.
 DEFAULTS: dict[str, Any] = {
-    spec.name: spec.default_factory() if spec.default is dataclasses.MISSING else spec.default  # type: ignore[misc,operator]
+    spec.name: spec.default_factory() if spec.default is dataclasses.MISSING else spec.default  # type: ignore[operator]
     for spec in dataclasses.fields(Settings)
 }
 

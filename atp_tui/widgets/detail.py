@@ -74,18 +74,18 @@ def describe_action(action: Action) -> str:
     elif isinstance(action, ChoiceAction):
         parts.append(f"{len(action.options)} options")
     elif isinstance(action, TextAction):
-        limits = action.constraints
-        if limits.multiline:
+        text_limits = action.constraints
+        if text_limits.multiline:
             parts.append("multi-line")
-        if limits.max_length is not None:
-            parts.append(f"max {limits.max_length}")
+        if text_limits.max_length is not None:
+            parts.append(f"max {text_limits.max_length}")
     elif isinstance(action, NumberAction):
-        limits = action.constraints
-        if limits.min is not None or limits.max is not None:
-            low = "" if limits.min is None else f"{limits.min:g}"
-            high = "" if limits.max is None else f"{limits.max:g}"
-            parts.append(f"{low}…{high}")
-        if limits.integer:
+        number_limits = action.constraints
+        if number_limits.min is not None or number_limits.max is not None:
+            least = "" if number_limits.min is None else f"{number_limits.min:g}"
+            greatest = "" if number_limits.max is None else f"{number_limits.max:g}"
+            parts.append(f"{least}…{greatest}")
+        if number_limits.integer:
             parts.append("whole")
     elif isinstance(action, DateAction):
         parts.append("date and time" if action.constraints.include_time else "date")

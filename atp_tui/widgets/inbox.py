@@ -298,7 +298,7 @@ class InboxList(ScrollView, can_focus=True):
                 self.scroll_to(y=top, animate=False, immediate=True)
             self._ensure_visible(index)
         visible = self._visible_ids()
-        if before is None or visible != before or touched.intersection(visible):
+        if before is None or visible != before or not touched.isdisjoint(visible):
             self.refresh_changed()
 
     # -- cursor -------------------------------------------------------------------------

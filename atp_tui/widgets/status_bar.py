@@ -43,8 +43,8 @@ def connection_words(
     `coarse` (the `low_bandwidth` setting) leaves out the seconds until the next attempt,
     which would redraw the bar every second while the link is down.
     """
-    kind = state.kind
-    if kind == "reconnecting" and state.detail.startswith("offline"):
+    kind: str = state.kind
+    if kind == "reconnecting" and state.offline:  # the last attempt could not reach the server
         kind = "offline"
     glyph, words, style = _LOOK.get(kind, ("?", kind, ""))
     if kind in ("reconnecting", "offline") and state.retry_in is not None:
