@@ -240,6 +240,7 @@ class MainScreen(Screen[None]):
         if changed:
             self._count_changes(changed.values())
             inbox.upsert(changed.values())
+            self.answering.items_changed(changed)  # an open answer modal says so at once
         if self.catchup.collecting and self._catchup_timer is not None:
             self._catchup_timer.reset()  # the replay is still arriving
         if ring and self.atp.bell_on_new:
@@ -310,6 +311,7 @@ class MainScreen(Screen[None]):
         """Redraw what depends on the clock: countdowns, expiry, the status bar."""
         self.inbox.refresh()
         self._redraw(detail=True)
+        self.answering.tick()  # an open answer modal's time left, on the same tick
 
     def _redraw(self, *, detail: bool) -> None:
         """The placeholder, the status bar with the last counts, the detail pane if asked."""
