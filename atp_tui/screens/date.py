@@ -46,16 +46,21 @@ class DateModal(AnswerModal):
         return self.action
 
     def rules(self) -> str:
-        """The bounds in local time and the zone: `from … to … · times in Europe/Berlin (…)`."""
+        """The bounds in local time: `from Sat 2026-03-14 10:00 to …` ("" without bounds)."""
         limits = self.date_action.constraints
+        bounds = describe_date_bounds(limits.min, limits.max, include_time=limits.include_time)
+        return sanitize(bounds, limit=120)
+
+    def zone(self) -> str:
+        """The zone the input is read in: `times in Europe/Berlin (UTC+01:00)`.
+
+        A date-only answer has no time, but `today` and `tomorrow` still depend on the zone.
+        """
         now = self.clock.now()
-        zone = local_zone(now).label()
-        today = f"today is {now.astimezone():%a %Y-%m-%d} in {zone}"
-        parts = [
-            describe_date_bounds(limits.min, limits.max, include_time=limits.include_time),
-            f"times in {zone}" if limits.include_time else today,
-        ]
-        return " · ".join(sanitize(part, limit=120) for part in parts if part)
+        zone = sanitize(local_zone(now).label(), limit=80)
+        if self.date_action.constraints.include_time:
+            return f"times in {zone}"
+        return f"today is {now.astimezone():%a %Y-%m-%d} in {zone}"
 
     def compose_body(self) -> Iterable[Widget]:
         """The input, what it means (live), and the bounds and zone."""
@@ -66,7 +71,10 @@ class DateModal(AnswerModal):
         preview = Static("", id="date-preview", markup=False)
         preview.display = False  # shown once the input means a date
         yield preview
-        yield Static(Text(self.rules(), style="dim"), id="date-rules", markup=False)
+        rules = Static(Text(self.rules(), style="dim"), id="date-rules", markup=False)
+        rules.display = bool(self.rules())
+        yield rules
+        yield Static(Text(self.zone(), style="dim"), id="date-zone", markup=False)
 
     def read(self, text: str) -> DateAnswer:
         """What `text` means locally, or `ResponseValidationError` saying why it is refused."""
