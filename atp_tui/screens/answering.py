@@ -7,10 +7,15 @@ and sends the validated answer through the app's `RespondClient` in a worker. A 
 while an answer is in flight is refused here *and* by the respond client, so a double press
 sends once. The outcome lands in `MainScreen.answers` (pending → sent, or refused with the
 server's message) and the store (the respond client moves the status).
+
+While a modal is open, the flow keeps it told about its notification (`items_changed` for
+each batch of engine events, `tick` for the clock): attributes down, so the modal can say at
+once that the item expired or was withdrawn, without a timer or a store of its own.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from atp_tui import protocol  # its models load on first use, after the first frame
@@ -60,11 +65,33 @@ class Answering:
         self.screen = screen
         self._sending: set[str] = set()
         self._last_input: dict[tuple[str, str], object] = {}
+        #: The answer modal on screen (at most one: a modal covers the keys that open one).
+        self.open_modal: AnswerModal | None = None
 
     @property
     def pending_count(self) -> int:
         """How many answers are being sent right now."""
         return len(self._sending)
+
+    def _opened(self, modal: AnswerModal, item: StoredNotification) -> None:
+        """Follow `modal`'s notification while it is open."""
+        modal.follow(item)
+        self.open_modal = modal
+
+    def _closed(self, modal: AnswerModal) -> None:
+        if self.open_modal is modal:
+            self.open_modal = None
+
+    def items_changed(self, changed: Mapping[str, StoredNotification]) -> None:
+        """A batch changed these items: the open modal's may have expired or been withdrawn."""
+        modal = self.open_modal
+        if modal is not None and (item := changed.get(modal.notification.id)) is not None:
+            modal.follow(item, self.screen.now())
+
+    def tick(self) -> None:
+        """The clock ticked: the open modal's time left (or its deadline passing)."""
+        if self.open_modal is not None:
+            self.open_modal.follow(None, self.screen.now())
 
     def _warn(self, text: str) -> None:
         self.screen.notify(sanitize(text, limit=400), severity="warning", markup=False)
@@ -121,12 +148,15 @@ class Answering:
         item: StoredNotification,
     ) -> None:
         initial = self._last_input.get((notification_id, action.id))
+        screen = modal(item.notification, action, initial)
 
         def done(chosen: ChosenAnswer | None) -> None:
+            self._closed(screen)
             if chosen is not None:
                 self.decided(notification_id, action, chosen)
 
-        self.screen.app.push_screen(modal(item.notification, action, initial), done)
+        self._opened(screen, item)
+        self.screen.app.push_screen(screen, done)
 
     def decided(self, notification_id: str, action: Action, chosen: ChosenAnswer) -> None:
         """The user chose an answer: send it, after asking first when the action is flagged
@@ -143,13 +173,17 @@ class Answering:
             return
         from atp_tui.screens.confirm import ConfirmModal
 
+        confirm = ConfirmModal(item.notification, action, chosen)
+
         def confirmed(answer: ChosenAnswer | None) -> None:
+            self._closed(confirm)
             if answer is not None:
                 self.send(notification_id, action, answer.response_data, answer.user_input)
             else:  # the modal opens with it next time, to correct rather than retype
                 self._last_input[(notification_id, action.id)] = chosen.user_input
 
-        self.screen.app.push_screen(ConfirmModal(item.notification, action, chosen), confirmed)
+        self._opened(confirm, item)
+        self.screen.app.push_screen(confirm, confirmed)
 
     def send(self, notification_id: str, action: Action, data: Any, user_input: object) -> None:
         """Send a validated answer in a worker (once: a second call while pending is refused)."""

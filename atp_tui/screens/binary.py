@@ -35,8 +35,16 @@ class BinaryModal(AnswerModal):
         assert isinstance(self.action, BinaryAction)
         options = self.action.options
         with Horizontal(classes="dialog-buttons"):
-            yield Button(literal(f"1  {options.true_label}", limit=60), id="binary-true")
-            yield Button(literal(f"2  {options.false_label}", limit=60), id="binary-false")
+            yield Button(
+                literal(f"1  {options.true_label}", limit=60),
+                id="binary-true",
+                classes="send-button",
+            )
+            yield Button(
+                literal(f"2  {options.false_label}", limit=60),
+                id="binary-false",
+                classes="send-button",
+            )
 
     def on_mount(self) -> None:
         """Focus the first button."""

@@ -16,12 +16,22 @@ from atp_tui.protocol.text import sanitize
 from atp_tui.screens.answer_base import AnswerModal
 
 
+class _Options(OptionList):
+    """The options; `j`/`k` move like in the inbox (as well as the arrow keys)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "cursor_down", "Next option", show=False, id="choice.down"),
+        Binding("k", "cursor_up", "Previous option", show=False, id="choice.up"),
+    ]
+
+
 class ChoiceModal(AnswerModal):
     """Pick one option.
 
     | Key | id | Action |
     |---|---|---|
-    | `up` / `down`, `enter` | (option list) | move, choose |
+    | `up` / `down`, `j` / `k` | `choice.down`, `choice.up` | move |
+    | `enter` | (option list) | choose the highlighted option |
     | `1`–`9` | `choice.pick-N` | choose option N |
     | `escape` | `modal.cancel` | cancel |
     """
@@ -30,7 +40,7 @@ class ChoiceModal(AnswerModal):
         Binding(str(n), f"pick({n})", f"Option {n}", show=False, id=f"choice.pick-{n}")
         for n in range(1, 10)
     ]
-    HINT = "Enter or 1–9 chooses · Escape cancels"
+    HINT = "j/k move · Enter or 1–9 chooses · Escape cancels"
 
     def compose_body(self) -> Iterable[Widget]:
         """The options, numbered; the value is kept as the option id."""
@@ -40,12 +50,12 @@ class ChoiceModal(AnswerModal):
             prompt = Text(f"{number}  " if number <= 9 else "   ")
             prompt.append(sanitize(option.display_label, limit=200))
             options.append(Option(prompt))
-        yield OptionList(*options, id="choice-options")
+        yield _Options(*options, id="choice-options")
 
     def on_mount(self) -> None:
         """Focus the list; highlight the previous answer when retrying."""
         super().on_mount()
-        option_list = self.query_one(OptionList)
+        option_list = self.query_one(_Options)
         option_list.focus()
         assert isinstance(self.action, ChoiceAction)
         values = [option.value for option in self.action.options]

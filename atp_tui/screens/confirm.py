@@ -63,7 +63,7 @@ class ConfirmModal(AnswerModal):
         """The question and two buttons."""
         yield Static(self.question(), id="confirm-question", markup=False)
         with Horizontal(classes="dialog-buttons"):
-            yield Button("Send (y)", id="confirm-yes", variant="error")
+            yield Button("Send (y)", id="confirm-yes", variant="error", classes="send-button")
             yield Button("Cancel (n)", id="confirm-no")
 
     def on_mount(self) -> None:
@@ -72,7 +72,10 @@ class ConfirmModal(AnswerModal):
         self.query_one("#confirm-no", Button).focus()
 
     def action_confirm(self) -> None:
-        """Send the answer chosen before."""
+        """Send the answer chosen before (not once the item has closed while asking)."""
+        if self.closed:
+            self.app.bell()
+            return
         self.dismiss(self.chosen)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:

@@ -9,7 +9,7 @@ from textual.binding import Binding
 from atp_tui.screens.answer_base import AnswerModal
 from atp_tui.screens.away import AwayScreen
 from atp_tui.screens.binary import BinaryModal
-from atp_tui.screens.choice import ChoiceModal
+from atp_tui.screens.choice import ChoiceModal, _Options
 from atp_tui.screens.confirm import ConfirmModal
 from atp_tui.screens.help import HelpRow, HelpScreen
 from atp_tui.screens.history import HistoryScreen
@@ -27,6 +27,7 @@ _DIALOGS = (
     ConfirmModal,
     BinaryModal,
     ChoiceModal,
+    _Options,
     _Choices,
     TextModal,
     QuitConfirm,

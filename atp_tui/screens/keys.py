@@ -32,8 +32,9 @@ def binding_scopes() -> Scopes:
     from atp_tui.app import AtpApp
     from atp_tui.screens.away import AwayScreen
     from atp_tui.screens.binary import BinaryModal
-    from atp_tui.screens.choice import ChoiceModal
+    from atp_tui.screens.choice import ChoiceModal, _Options
     from atp_tui.screens.confirm import ConfirmModal
+    from atp_tui.screens.date import DateModal
     from atp_tui.screens.help import HelpScreen
     from atp_tui.screens.history import HistoryScreen
     from atp_tui.screens.main import MainScreen
@@ -48,10 +49,11 @@ def binding_scopes() -> Scopes:
         "main screen": _bindings(AtpApp, MainScreen, InboxList),
         "confirm dialog": _bindings(AtpApp, ConfirmModal),
         "yes/no dialog": _bindings(AtpApp, BinaryModal),
-        "choice dialog": _bindings(AtpApp, ChoiceModal),
+        "choice dialog": _bindings(AtpApp, ChoiceModal, _Options),
         "multiple-choice dialog": _bindings(AtpApp, MultiChoiceModal, _Choices),
         "number dialog": _bindings(AtpApp, NumberModal),
         "text dialog": _bindings(AtpApp, TextModal),
+        "date dialog": _bindings(AtpApp, DateModal),
         "quit dialog": _bindings(AtpApp, QuitConfirm),
         "help": _bindings(AtpApp, HelpScreen),
         "history": _bindings(AtpApp, HistoryScreen),

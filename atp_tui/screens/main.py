@@ -247,6 +247,7 @@ class MainScreen(Screen[None]):
         if changed:
             self._count_changes(changed.values())
             inbox.upsert(changed.values())
+            self.answering.items_changed(changed)  # an open answer modal says so at once
         if self.catchup.collecting and self._catchup_timer is not None:
             self._catchup_timer.reset()  # the replay is still arriving
         if ring and self.atp.bell_on_new:
@@ -321,6 +322,7 @@ class MainScreen(Screen[None]):
         whose text changed: most seconds, nothing)."""
         self.inbox.refresh_changed()
         self._redraw(detail=True)
+        self.answering.tick()  # an open answer modal's time left, on the same tick
 
     def _schedule_tick(self) -> None:
         """Low bandwidth: sleep until a shown time or a count changes (a minute at most)."""

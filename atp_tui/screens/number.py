@@ -49,6 +49,10 @@ class NumberModal(AnswerModal):
             Text(describe_number_rules(self.action), style="dim"), id="number-rules", markup=False
         )
 
+    def current_input(self) -> object:
+        """What has been typed (re-validated as it changes once an error is shown)."""
+        return self.query_one("#number-answer", Input).value
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
         """Validate and send."""
         event.stop()

@@ -74,6 +74,10 @@ class TextModal(AnswerModal):
             return self.query_one("#text-answer", TextArea).text
         return self.query_one("#text-answer", Input).value
 
+    def current_input(self) -> object:
+        """What has been typed (re-validated as it changes once an error is shown)."""
+        return self._value()
+
     def action_send(self) -> None:
         """Validate and send what was typed."""
         self.submit(self._value())

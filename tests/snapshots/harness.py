@@ -315,12 +315,15 @@ def make_app(
     clock: FrozenClock | None = None,
     store: Store | None = None,
     settings: Settings | None = None,
+    ticking: bool = False,
     **options: Any,
 ) -> AtpApp:
     """The app under a frozen clock with a scripted engine and respond client.
 
     `store` (default: a new in-memory one on the same clock) lets a test start from a cached
     inbox; `settings` and `options` (`profile`, `config_path`, `problems`) go to `build_app`.
+    `ticking` starts the main screen's one-second tick (off for snapshots: the clock is frozen
+    anyway, and a tick landing mid-shot must not matter).
     """
     clock = clock or FrozenClock()
     store = store or Store.in_memory(clock)
@@ -336,6 +339,6 @@ def make_app(
         respond=respond,
         bell_on_new=False,
         cursor_blink=False,
-        ticking=False,
+        ticking=ticking,
         **options,
     )

@@ -19,6 +19,7 @@ from atp_tui.screens.away import AwayScreen
 from atp_tui.settings import Settings
 from atp_tui.store import Store
 from tests.snapshots.harness import (
+    APPROVE,
     CONNECTED,
     INJECTION_TITLES,
     NOW,
@@ -29,7 +30,7 @@ from tests.snapshots.harness import (
     received,
 )
 
-SIZES = {"80x24": (80, 24), "140x40": (140, 40)}
+SIZES = {"60x18": (60, 18), "80x24": (80, 24), "140x40": (140, 40)}
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,61 @@ def _injection() -> AtpApp:
         metadata={"[b]key[/b]": "[@click=app.quit]v[/]"},
     )
     return make_app([CONNECTED, *received(items)])
+
+
+#: A rollback question with a description longer than a small screen (it must scroll, while the
+#: input, the error and the hint stay in sight).
+ROLLBACK_DESCRIPTION = "\n".join(
+    [
+        "Error rate on checkout rose from 0.2% to 4.1% within six minutes of the 2.14.3 rollout.",
+        "",
+        "What the agent checked:",
+        *(
+            f"- {check}"
+            for check in (
+                "payments-api pods: 12/12 ready, no restarts",
+                "p99 latency: 310 ms (was 180 ms)",
+                "the card processor status page: all green",
+                "feature flag checkout_v2: on for 50% of traffic since 09:12",
+                "database: replication lag 0.4 s, no locks",
+                "the last three deploys of payments-api: all clean",
+            )
+        ),
+        "",
+        "Rolling back takes about four minutes and drops in-flight sessions.",
+        "If you hold, the agent watches the error rate and asks again at 5%.",
+    ]
+)
+WHY_HOLD = {
+    "id": "why",
+    "label": "Hold: why?",
+    "response_type": "text",
+    "constraints": {"min_length": 20, "placeholder": "what should the agent watch?"},
+}
+#: A maintenance window: a date and time with bounds (shown in local time, here UTC).
+WINDOW = {
+    "id": "window",
+    "label": "Maintenance window",
+    "response_type": "date",
+    "constraints": {
+        "include_time": True,
+        "min": "2026-03-14T12:00:00Z",
+        "max": "2026-03-21T18:00:00Z",
+    },
+}
+
+
+def _rollback() -> AtpApp:
+    """The inbox with the rollback question on top (the soonest deadline)."""
+    rollback = notification(
+        "n-rollback",
+        "Roll back payments-api 2.14.3? Checkout errors at 4.1%",
+        service="deploy-bot",
+        deadline=1.5,
+        description=ROLLBACK_DESCRIPTION,
+        actions=[APPROVE, WHY_HOLD, WINDOW],
+    )
+    return make_app([CONNECTED, *received([rollback, *inbox_items()])])
 
 
 REFUSED = RespondOutcome("refused", "replicas above the team quota (CONSTRAINT_VIOLATION)", 422)
@@ -158,6 +214,8 @@ SCENES: dict[str, Scene] = {
     "multi_choice_modal": Scene(_inbox, ("5", "space", "down", "space"), _loaded),
     "number_modal_error": Scene(_inbox, ("6", "9", "9", "enter"), _loaded),
     "date_modal": Scene(_inbox, ("7", *"2026-05"), _loaded),
+    "long_text_error": Scene(_rollback, ("2", *"later", "enter"), _loaded),
+    "date_time_refused": Scene(_rollback, ("3", *"2026-03-22 09:00", "enter"), _loaded),
     "refused_answer": Scene(lambda: _inbox(outcomes=[REFUSED]), ("6", "1", "2", "enter"), _loaded),
     "invalidated_item": Scene(
         _inbox,

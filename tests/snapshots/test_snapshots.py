@@ -1,4 +1,4 @@
-"""Snapshot tests: what a person sees, at 80×24 and 140×40, under a frozen clock.
+"""Snapshot tests: what a person sees, at 80×24 and 140×40 (modals also at 60×18), frozen clock.
 
 Regenerate after an intended change with `pytest tests/snapshots --snapshot-update`, then look
 at every changed SVG before committing it.
@@ -12,7 +12,9 @@ import pytest
 
 from tests.snapshots.scenarios import SCENES, SIZES, settle
 
-SIZE_IDS = list(SIZES)
+SIZE_IDS = ["80x24", "140x40"]
+#: The small terminals answer modals must work in (hint and error in sight).
+SMALL = ["60x18", "80x24"]
 
 
 def _shot(snap_compare: Any, name: str, size: str) -> bool:
@@ -60,6 +62,22 @@ class TestAnswering:
             "number_modal_error",
             "date_modal",
             "refused_answer",
+        ],
+    )
+    def test_modal(self, snap_compare: Any, name: str, size: str) -> None:
+        assert _shot(snap_compare, name, size)
+
+
+class TestSmallModals:
+    """Modals on small terminals: a long description scrolls while the input, the live status
+    line, the error and the hint stay in sight (the choice modal at 80×24 is in
+    `TestAnswering`)."""
+
+    @pytest.mark.parametrize(
+        ("name", "size"),
+        [
+            *((name, size) for name in ("long_text_error", "date_time_refused") for size in SMALL),
+            ("choice_modal", "60x18"),
         ],
     )
     def test_modal(self, snap_compare: Any, name: str, size: str) -> None:
