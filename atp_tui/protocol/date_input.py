@@ -267,8 +267,8 @@ def read_date_answer(
     low = _bound(lower, include_time=include_time)
     high = _bound(upper, include_time=include_time)
     # Comparisons are between two aware datetimes or two dates: `_bound` follows `include_time`.
-    if low is not None and value < low:  # type: ignore[operator]
+    if low is not None and value < low:
         raise DateInputError(f"too early: {_shown(value)} is before {_shown(low)}, the earliest")
-    if high is not None and value > high:  # type: ignore[operator]
+    if high is not None and value > high:
         raise DateInputError(f"too late: {_shown(value)} is after {_shown(high)}, the latest")
     return DateAnswer(value.isoformat(), _shown(value))

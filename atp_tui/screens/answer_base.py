@@ -85,7 +85,10 @@ class AnswerModal(ModalScreen[ChosenAnswer | None]):
     ]
     #: `-short` below 30 rows: tighter padding and shorter lists, so that everything pinned
     #: (input, status, error, hint) fits at 80×24 and 60×18.
-    VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [(0, "-short"), (30, "-tall")]
+    VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [  # type: ignore[misc]
+        (0, "-short"),
+        (30, "-tall"),
+    ]
 
     #: The line under the body telling which keys send and cancel.
     HINT = "Enter sends · Escape cancels"
@@ -154,14 +157,15 @@ class AnswerModal(ModalScreen[ChosenAnswer | None]):
             area.cursor_blink = blink
         self.refresh_status()
         if self.ANSWER_INPUT is not None:
-            self.set_focus(self.query_one(self.ANSWER_INPUT, Input | TextArea))
+            self.set_focus(self.query_one(self.ANSWER_INPUT))
 
     # -- the notification's time and state ------------------------------------------------
 
     @property
     def clock(self) -> Clock:
         """The app's (injectable) clock."""
-        return getattr(self.app, "clock", SYSTEM_CLOCK)  # type: ignore[no-any-return]
+        clock: Clock = getattr(self.app, "clock", SYSTEM_CLOCK)
+        return clock
 
     @property
     def closed(self) -> bool:

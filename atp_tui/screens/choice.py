@@ -60,7 +60,7 @@ class ChoiceModal(AnswerModal):
         assert isinstance(self.action, ChoiceAction)
         values = [option.value for option in self.action.options]
         if self.initial in values:
-            option_list.highlighted = values.index(self.initial)  # type: ignore[arg-type]
+            option_list.highlighted = values.index(self.initial)
 
     def action_pick(self, number: int) -> None:
         """Choose option `number` (1-based)."""

@@ -41,7 +41,7 @@ class _Choices(SelectionList[str]):
             option = self.get_option_at_index(index)
         except OptionDoesNotExist:
             return line
-        checked = option.value in self.selected  # type: ignore[attr-defined]
+        checked = option.value in self.selected
         base = next(iter(line)).style if line.cell_length else None
         style = (base or Style()) + Style(bold=checked, meta={"option": index})
         box = Segment(CHECKED if checked else UNCHECKED, style)
@@ -100,7 +100,7 @@ class MultiChoiceModal(AnswerModal):
         selected = set(self.query_one(_Choices).selected)
         return [option.value for option in self.action.options if option.value in selected]
 
-    def on_selection_list_selected_changed(self, event: SelectionList.SelectedChanged) -> None:
+    def on_selection_list_selected_changed(self, event: SelectionList.SelectedChanged[str]) -> None:
         """Keep the count, and an error on show, current."""
         event.stop()
         self._show_count()
