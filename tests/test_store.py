@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
+import atp_tui.store.base as store_module
 import atp_tui.store.opening as opening_module
-import atp_tui.store.state as store_module
 from atp_tui.protocol.models import Notification
 from atp_tui.store import DB_NAME, Store
 from atp_tui.store.db import WAL_AUTOCHECKPOINT_PAGES

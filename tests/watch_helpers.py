@@ -20,17 +20,19 @@ TOKEN = "watch-fault-token"
 #: A realistic description (≈ 1.4 KB): a 64 KiB read then holds at most ~44 events, which
 #: bounds "the lines of one write" in the kill -9 tests.
 DESCRIPTION = "Rollout plan: " + "canary 5% -> 25% -> 100%, watch error budget. " * 30
-FRAME_BYTES = len(
-    frame(notification("n00000", context={"title": "t", "description": DESCRIPTION}), event_id="0")
-)
-#: The most events one read (httpcore reads 64 KiB at a time) and so one write can carry.
-EVENTS_PER_WRITE_MAX = 64 * 1024 // FRAME_BYTES + 1
 
 
 def burst_frame(i: int, *, offset: int = 0) -> str:
     """Notification `n<i>` with event id `i + offset` (a renumbering server uses an offset)."""
     body = notification(f"n{i}", context={"title": f"Decision {i}", "description": DESCRIPTION})
     return frame(body, event_id=str(i + offset))
+
+
+#: The shortest frame of a burst (the first: the shortest id and title).
+FRAME_BYTES = len(burst_frame(0))
+#: The most events one read (httpcore reads 64 KiB at a time), and so one write, can carry:
+#: as many whole frames as fit, plus the one a previous read left half-done.
+EVENTS_PER_WRITE_MAX = 64 * 1024 // FRAME_BYTES + 2
 
 
 def burst_script(

@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from atp_tui.client.events import EngineEvent, EngineNotice
 from atp_tui.client.heap import LongLivedHeap
 from atp_tui.protocol.clock import Clock
-from atp_tui.store import Store, valid_cursor
+from atp_tui.store import EngineStore, valid_cursor
 from atp_tui.store.db import StateWriteError
 
 log = logging.getLogger(__name__)
@@ -33,7 +33,7 @@ class ChunkCommitter:
 
     def __init__(
         self,
-        store: Store,
+        store: EngineStore,
         clock: Clock,
         *,
         on_batch: Callable[[], None] | None,

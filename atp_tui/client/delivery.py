@@ -25,7 +25,7 @@ from atp_tui.client.sse_parser import OversizedEvent, SSEEvent
 from atp_tui.protocol.clock import Clock
 from atp_tui.protocol.models import Notification, ServerError, StatusUpdate
 from atp_tui.protocol.wire import MalformedEvent, decode_event
-from atp_tui.store import MAX_CURSOR_LENGTH, Store
+from atp_tui.store import MAX_CURSOR_LENGTH, EngineStore
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ class DeliveryStats:
 class Delivery:
     """Turns decoded events into store changes and the engine events that announce them."""
 
-    def __init__(self, store: Store, clock: Clock) -> None:
+    def __init__(self, store: EngineStore, clock: Clock) -> None:
         self._store = store
         self._clock = clock
         self._pending: OrderedDict[str, tuple[float, StatusUpdate, dict[str, Any], str | None]] = (

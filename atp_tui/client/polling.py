@@ -18,7 +18,7 @@ from atp_tui.client.events import EngineEvent
 from atp_tui.client.http import NOTIFICATIONS_PATH, auth_headers, parse_error_body
 from atp_tui.protocol.clock import Clock
 from atp_tui.protocol.models import Notification, StatusUpdate, sanitize_json
-from atp_tui.store import Store
+from atp_tui.store import EngineStore
 
 if TYPE_CHECKING:
     from atp_tui.client.stream import EngineConfig
@@ -41,7 +41,7 @@ class Poller:
     """Fetches notifications by polling and feeds them through the same delivery path."""
 
     def __init__(
-        self, config: EngineConfig, store: Store, delivery: Delivery, clock: Clock
+        self, config: EngineConfig, store: EngineStore, delivery: Delivery, clock: Clock
     ) -> None:
         self.config = config
         self._store = store

@@ -43,7 +43,7 @@ from atp_tui.client.http import (
 from atp_tui.client.polling import Poller, PollRefused
 from atp_tui.client.sse_parser import LineTooLong, SSEDecoder, SSEEvent
 from atp_tui.protocol.clock import SYSTEM_CLOCK, Clock
-from atp_tui.store import Store
+from atp_tui.store import EngineStore
 from atp_tui.store.db import StateWriteError
 
 log = logging.getLogger(__name__)
@@ -81,7 +81,7 @@ class StreamEngine:
     def __init__(
         self,
         config: EngineConfig,
-        store: Store,
+        store: EngineStore,
         *,
         clock: Clock | None = None,
         transport: httpx.AsyncBaseTransport | None = None,

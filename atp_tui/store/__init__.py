@@ -1,7 +1,9 @@
 """The client's state in SQLite (no Textual): what was received, the stream cursor, the answers.
 
-- `state`: `Store`, the TUI's store: summaries of the cached inbox, the cursor and seen event
-  ids, all-or-nothing commits; `StoredNotification`.
+- `base`: `StreamState`, what both stores share (the cursor, seen event ids, all-or-nothing
+  commits), and `EngineStore`, the Protocol the stream engine needs.
+- `state`: `Store`, the TUI's store: summaries of the cached inbox, payloads on demand, the
+  response log; `StoredNotification`.
 - `headless`: `HeadlessStore`, `watch`'s: ids and states only, same file and schema.
 - `responses`: the response log (`ResponseAttempt`), the one record of what was answered.
 - `payloads`: full notifications parsed on demand from their stored JSON, a few cached.
@@ -9,6 +11,7 @@
 - `db`: the SQLite file: schema, connection settings, what counts as corrupt, moving it aside.
 """
 
+from atp_tui.store.base import EngineStore, StreamState
 from atp_tui.store.db import DB_NAME, StateWriteError
 from atp_tui.store.opening import StateUnavailable
 from atp_tui.store.responses import ResponseAttempt
@@ -17,10 +20,12 @@ from atp_tui.store.state import MAX_CURSOR_LENGTH, Store, StoredNotification, va
 __all__ = [
     "DB_NAME",
     "MAX_CURSOR_LENGTH",
+    "EngineStore",
     "ResponseAttempt",
     "StateUnavailable",
     "StateWriteError",
     "Store",
     "StoredNotification",
+    "StreamState",
     "valid_cursor",
 ]

@@ -16,27 +16,28 @@ loses its old one: the TUI makes the summary from the payload when it next opens
 from __future__ import annotations
 
 import sqlite3
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING
 
 from atp_tui.protocol.clock import Clock
 from atp_tui.protocol.lifecycle import KNOWN_STATES, can_transition
-from atp_tui.store.state import Store, StoredNotification
+from atp_tui.store.base import StreamState
 
 if TYPE_CHECKING:
     from atp_tui.protocol.models import Notification
 
 
-class HeadlessStore(Store):
-    """A `Store` without payloads in memory: `get`, `load_notifications` and `mark_read` refuse."""
+class HeadlessStore(StreamState):
+    """`watch`'s store: the stream state plus each notification's id and lifecycle state."""
 
     def __init__(self, connection: sqlite3.Connection, clock: Clock, warnings: list[str]) -> None:
+        super().__init__(connection, clock, warnings)
         #: Every known notification id and its lifecycle state (`None`: not yet in one).
         self._states: dict[str, str | None] = {}
         #: New ids since the last commit: when they arrived and their SSE event id.
         self._arrivals: dict[str, tuple[str, str | None]] = {}
         #: State changes since the last commit: the reason given with each.
         self._reasons: dict[str, str | None] = {}
-        super().__init__(connection, clock, warnings)
+        self._load()
 
     def _load_items(self) -> None:
         for notification_id, status in self._db.execute(
@@ -44,24 +45,9 @@ class HeadlessStore(Store):
         ):
             self._states[notification_id] = status
 
-    def _no_payloads(self, what: str) -> NoReturn:
-        raise TypeError(f"{what}: a HeadlessStore keeps no payloads; open a Store for an inbox")
-
     def has_notification(self, notification_id: str) -> bool:
         """Whether this notification id was ever received (the exactly-once check)."""
         return notification_id in self._states
-
-    def get(self, notification_id: str) -> StoredNotification | None:
-        """Refused: payloads are not kept (see the class docstring)."""
-        self._no_payloads("get")
-
-    def load_notifications(self) -> list[StoredNotification]:
-        """Refused: payloads are not kept (see the class docstring)."""
-        self._no_payloads("load_notifications")
-
-    def mark_read(self, notification_id: str) -> None:
-        """Refused: nothing is shown, so nothing is read."""
-        self._no_payloads("mark_read")
 
     def add_notification(
         self, notification: Notification, event_id: str | None, *, raw_json: str = ""

@@ -1,46 +1,28 @@
-"""Persistent client state in SQLite: notifications, cursor, seen ids, client id, response log.
+"""The TUI's store: the cached inbox (summaries and states, payloads on demand), the stream
+state it shares with `watch`'s store (`atp_tui.store.base.StreamState`), and the response log.
 
-Reads come from an in-memory cache loaded at open, so the stream's hot path never queries the
-database; writes are queued and flushed in one transaction by `commit()`, which the stream engine
-calls once per received chunk rather than once per event. The database runs in WAL mode with
-`synchronous=NORMAL`: a commit does not fsync, and a crash loses at most the last commits, which
-the server replays on resume (the cursor is committed in the same transaction as the events).
-
-A database that is corrupt (not a database, or failing its integrity check) is moved aside with a
-warning and recreated: state is a cache of what the server holds, and the pager must start. One
-that cannot be opened for any other reason (disk full, I/O error, read-only) is never moved aside:
-`open(..., required=True)` raises `StateUnavailable` (for `watch` and `respond`, whose promises
-need the state), otherwise the store runs in memory with a warning.
-
-A commit is all or nothing, in the database and in memory alike: when it fails (`StateWriteError`)
-every queued change stays queued for the next try, so the cursor never gets ahead of the rows.
+Opening: a corrupt database is moved aside; one that cannot be opened for another reason (disk
+full, I/O error, read-only) never is (`atp_tui.store.opening`).
 """
 
 from __future__ import annotations
 
-import gc
 import logging
 import sqlite3
-import uuid
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any
 
-from atp_tui.protocol.clock import SYSTEM_CLOCK, Clock
+from atp_tui.protocol.clock import Clock
 from atp_tui.protocol.lifecycle import KNOWN_STATES, can_transition
 from atp_tui.protocol.summary import NotificationSummary
-from atp_tui.store.db import (
-    StateWriteError,
-    connect,
-    describe_sqlite_error,
-    transaction,
-    write_error,
-)
+from atp_tui.store.base import MAX_CURSOR_LENGTH as MAX_CURSOR_LENGTH  # re-exported
+from atp_tui.store.base import SEEN_EVENT_LIMIT as SEEN_EVENT_LIMIT  # re-exported
+from atp_tui.store.base import StreamState
+from atp_tui.store.base import valid_cursor as valid_cursor  # re-exported
+from atp_tui.store.db import StateWriteError
 from atp_tui.store.opening import StateUnavailable as StateUnavailable  # re-exported
-from atp_tui.store.opening import open_state
 from atp_tui.store.payloads import PayloadReader
 from atp_tui.store.responses import ResponseAttempt, insert_response, read_responses
 
@@ -48,11 +30,6 @@ if TYPE_CHECKING:
     from atp_tui.protocol.models import Notification
 
 log = logging.getLogger(__name__)
-
-#: Seen SSE event ids kept for dedupe; old ones matter less because notification ids dedupe too.
-SEEN_EVENT_LIMIT = 20_000
-#: A stored cursor longer than this is garbage, not an id.
-MAX_CURSOR_LENGTH = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,19 +73,9 @@ class StoredNotification:
         return cls(summary, status, status_reason, received_at, event_id, read, source)
 
 
-def valid_cursor(value: object) -> bool:
-    """Whether a stored last-event-id can be sent back: text, no NUL/CR/LF, sane length."""
-    return (
-        isinstance(value, str)
-        and len(value) <= MAX_CURSOR_LENGTH
-        and "\x00" not in value
-        and "\r" not in value
-        and "\n" not in value
-    )
-
-
-class Store:
-    """The client's state. One instance per state directory; use from one thread."""
+class Store(StreamState):
+    """The TUI's state: each notification's summary and state for the inbox (payloads parsed on
+    demand), the stream state (`StreamState`), and the response log."""
 
     def __init__(
         self,
@@ -116,74 +83,11 @@ class Store:
         clock: Clock,
         warnings: list[str],
     ) -> None:
-        self._db = connection
-        self._clock = clock
-        self.warnings = warnings
+        super().__init__(connection, clock, warnings)
         self._items: dict[str, StoredNotification] = {}
-        self._seen_events: OrderedDict[str, None] = OrderedDict()
-        # Insertion-ordered (not a set): new rows get rowids in receive order, which is the
-        # order `load_notifications` returns after a restart.
-        self._dirty_items: dict[str, None] = {}
-        self._new_seen: list[str] = []
-        #: JSON text of dirty notifications as the server sent it, written at the next commit.
-        self._raw_json: dict[str, str] = {}
         #: Parses payloads on demand and keeps the most recently used (`StoredNotification`).
         self._payloads = PayloadReader(connection, self._raw_json, self._title_of)
-        self._meta_updates: dict[str, str | None] = {}
-        self._uncheckpointed = False
         self._load()
-
-    # -- opening -------------------------------------------------------------------------
-
-    @classmethod
-    def open(cls, state_dir: Path, clock: Clock | None = None, *, required: bool = False) -> Self:
-        """Open (or create) the store in `state_dir`; a corrupt database is moved aside.
-
-        When the state cannot be kept on disk for another reason (read-only, full, I/O error),
-        `required` raises `StateUnavailable`; otherwise the store runs in memory with a warning.
-        """
-        chosen = clock or SYSTEM_CLOCK
-
-        def load(connection: sqlite3.Connection, warnings: list[str]) -> Store:
-            return cls(connection, chosen, warnings)
-
-        return open_state(state_dir, chosen, load, required=required)  # type: ignore[return-value]
-
-    @classmethod
-    def in_memory(cls, clock: Clock | None = None) -> Self:
-        """A throwaway store (tests, demo)."""
-        return cls(connect(":memory:"), clock or SYSTEM_CLOCK, [])
-
-    def _load(self) -> None:
-        # Row by row (not `fetchall`: every payload's text at once doubled the peak memory),
-        # with the cyclic GC paused: it would rescan the growing cache again and again, which
-        # made opening 50,000 cached notifications several times slower. Nothing here makes
-        # cycles; the GC resumes as it was.
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
-            self._load_items()
-        finally:
-            if collecting:
-                gc.enable()
-        for (event_id,) in self._db.execute(
-            "SELECT event_id FROM seen_events ORDER BY seq DESC LIMIT ?", (SEEN_EVENT_LIMIT,)
-        ).fetchall()[::-1]:
-            self._seen_events[event_id] = None
-        meta: dict[str, str] = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
-        self._meta = meta
-        cursor = meta.get("cursor", "")
-        if not valid_cursor(cursor):
-            self.warnings.append(
-                "the stored stream cursor was invalid (not text, control characters or too "
-                "long); discarded it: the server will replay and duplicates are hidden"
-            )
-            self._meta_updates["cursor"] = None
-            self._meta.pop("cursor", None)
-        if not isinstance(meta.get("client_id"), str) or not meta["client_id"]:
-            self._meta["client_id"] = str(uuid.uuid4())
-            self._meta_updates["client_id"] = self._meta["client_id"]
-            self.commit()
 
     def _load_items(self) -> None:
         """Read the cached notifications' summaries and states, oldest first.
@@ -228,29 +132,6 @@ class Store:
         self._payloads.remember(notification)
         self._dirty_items[notification_id] = None  # writes the summary back
         return NotificationSummary.of(notification)
-
-    # -- meta ----------------------------------------------------------------------------
-
-    @property
-    def client_id(self) -> str:
-        """A UUID identifying this client installation (sent as `client_id`)."""
-        return self._meta["client_id"]
-
-    @property
-    def cursor(self) -> str:
-        """The last processed event id; `""` when there is none."""
-        return self._meta.get("cursor", "")
-
-    def set_cursor(self, value: str) -> None:
-        """Remember the last processed event id (written at the next commit)."""
-        if not valid_cursor(value):
-            raise ValueError(
-                f"not a usable event id: it contains NUL, CR or LF, or is longer than "
-                f"{MAX_CURSOR_LENGTH} characters"
-            )
-        if self._meta.get("cursor", "") != value:
-            self._meta["cursor"] = value
-            self._meta_updates["cursor"] = value or None
 
     # -- notifications -------------------------------------------------------------------
 
@@ -319,21 +200,6 @@ class Store:
                 # Kept queued: the stream's next commit retries it and tells the user.
                 log.warning("read mark not saved yet: %s", error)
 
-    # -- seen event ids ------------------------------------------------------------------
-
-    def event_seen(self, event_id: str) -> bool:
-        """Whether an SSE event with this id was processed already."""
-        return event_id in self._seen_events
-
-    def remember_event(self, event_id: str) -> None:
-        """Record a processed SSE event id (bounded; oldest forgotten first)."""
-        if event_id in self._seen_events:
-            return
-        self._seen_events[event_id] = None
-        self._new_seen.append(event_id)
-        if len(self._seen_events) > SEEN_EVENT_LIMIT:
-            self._seen_events.popitem(last=False)
-
     # -- responses -----------------------------------------------------------------------
 
     def record_response(
@@ -372,59 +238,6 @@ class Store:
                 self.warnings.append(warning)
         return attempts
 
-    # -- persistence ---------------------------------------------------------------------
-
-    @property
-    def has_pending_writes(self) -> bool:
-        """Whether `commit()` has anything to write."""
-        return bool(self._dirty_items or self._new_seen or self._meta_updates)
-
-    def commit(self) -> None:
-        """Write every queued change in one transaction, or none of them.
-
-        `StateWriteError` when the database refuses (disk full, I/O error): the changes stay
-        queued, in memory as they were, and the next `commit()` tries them all again.
-        """
-        if not self.has_pending_writes:
-            return
-        try:
-            self._write_transaction()
-        except sqlite3.Error as error:
-            raise write_error(error) from error
-        self._committed()
-
-    def _write_transaction(self) -> None:
-        with transaction(self._db):
-            if self._dirty_items:
-                self._write_notifications()
-            if self._new_seen:
-                self._db.executemany(
-                    "INSERT OR IGNORE INTO seen_events (event_id) VALUES (?)",
-                    [(event_id,) for event_id in self._new_seen],
-                )
-                # `seq` is the rowid: MAX and the range delete use the table's own b-tree.
-                self._db.execute(
-                    "DELETE FROM seen_events WHERE seq <= (SELECT MAX(seq) FROM seen_events) - ?",
-                    (SEEN_EVENT_LIMIT,),
-                )
-            for key, value in self._meta_updates.items():
-                if value is None:
-                    self._db.execute("DELETE FROM meta WHERE key = ?", (key,))
-                else:
-                    self._db.execute(
-                        "INSERT INTO meta (key, value) VALUES (?, ?)"
-                        " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                        (key, value),
-                    )
-
-    def _committed(self) -> None:
-        """Forget what the last commit wrote (only after it succeeded)."""
-        self._raw_json.clear()
-        self._dirty_items.clear()
-        self._new_seen.clear()
-        self._meta_updates.clear()
-        self._uncheckpointed = True
-
     def _write_notifications(self) -> None:
         """Write the changed notifications (inside `commit`'s transaction): a new payload as
         a whole row, a state change (or a summary written back) as an update."""
@@ -454,32 +267,3 @@ class Store:
             " WHERE id = ?",
             state_rows,
         )
-
-    @property
-    def needs_checkpoint(self) -> bool:
-        """Whether commits since the last `checkpoint()` are still only in the WAL."""
-        return self._uncheckpointed
-
-    def checkpoint(self) -> None:
-        """Copy the WAL into the database (and fsync): call it when the stream is quiet.
-
-        Passive: never waits for other connections; what it cannot copy now, a later one does.
-        A checkpoint that fails (disk full) is tried again at the next quiet moment: the WAL
-        still holds every commit.
-        """
-        try:
-            self._db.execute("PRAGMA wal_checkpoint(PASSIVE)")
-        except sqlite3.Error as error:
-            log.warning("checkpoint failed, will try again: %s", describe_sqlite_error(error))
-            return
-        self._uncheckpointed = False
-
-    def close(self, *, save: bool = True) -> None:
-        """Commit (unless `save` is false: queued changes are dropped) and close.
-
-        `StateWriteError` (after closing) when the last changes could not be saved."""
-        try:
-            if save:
-                self.commit()
-        finally:
-            self._db.close()

@@ -1,0 +1,317 @@
+"""What every store of stream state shares: the file, the cursor, seen event ids, commits.
+
+`StreamState` is the common part of the TUI's `Store` (`atp_tui.store.state`) and `watch`'s
+`HeadlessStore` (`atp_tui.store.headless`): the database connection, the client id and the
+stream cursor, the seen SSE event ids, and all-or-nothing commits. Each subclass keeps its own
+view of the notifications (summaries and payloads for an inbox, or only ids and states) and
+writes its rows in `_write_notifications`. Neither stands in for the other; the stream engine
+needs only `EngineStore`, which both provide.
+
+Reads come from memory, loaded at open, so the stream's hot path never queries the database;
+writes are queued and flushed in one transaction by `commit()`, which the stream engine calls
+once per received chunk rather than once per event. WAL mode with `synchronous=NORMAL`: a
+commit does not fsync, and a crash loses at most the last commits, which the server replays on
+resume (the cursor is committed in the same transaction as the events).
+
+A commit is all or nothing, in the database and in memory alike: when it fails (`StateWriteError`)
+every queued change stays queued for the next try, so the cursor never gets ahead of the rows.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import sqlite3
+import uuid
+from collections import OrderedDict
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol, Self
+
+from atp_tui.protocol.clock import SYSTEM_CLOCK, Clock
+from atp_tui.store.db import (
+    connect,
+    describe_sqlite_error,
+    transaction,
+    write_error,
+)
+from atp_tui.store.opening import open_state
+
+if TYPE_CHECKING:
+    from atp_tui.protocol.models import Notification
+
+log = logging.getLogger(__name__)
+
+#: Seen SSE event ids kept for dedupe; old ones matter less because notification ids dedupe too.
+SEEN_EVENT_LIMIT = 20_000
+#: A stored cursor longer than this is garbage, not an id.
+MAX_CURSOR_LENGTH = 4096
+
+
+def valid_cursor(value: object) -> bool:
+    """Whether a stored last-event-id can be sent back: text, no NUL/CR/LF, sane length."""
+    return (
+        isinstance(value, str)
+        and len(value) <= MAX_CURSOR_LENGTH
+        and "\x00" not in value
+        and "\r" not in value
+        and "\n" not in value
+    )
+
+
+class EngineStore(Protocol):
+    """What the stream engine needs of a store (`Store` and `HeadlessStore` both provide it)."""
+
+    @property
+    def client_id(self) -> str:
+        """This installation's id, sent with every stream request."""
+        ...
+
+    @property
+    def cursor(self) -> str:
+        """The last processed event id (`""`: none)."""
+        ...
+
+    def set_cursor(self, value: str) -> None:
+        """Resume from `value` next time (written at the next commit)."""
+        ...
+
+    def event_seen(self, event_id: str) -> bool:
+        """Whether an SSE event with this id was processed already."""
+        ...
+
+    def remember_event(self, event_id: str) -> None:
+        """Record a processed SSE event id."""
+        ...
+
+    def has_notification(self, notification_id: str) -> bool:
+        """Whether this notification id was ever received."""
+        ...
+
+    def add_notification(
+        self, notification: Notification, event_id: str | None, *, raw_json: str = ""
+    ) -> bool:
+        """Store a received notification; `True` when its id is new."""
+        ...
+
+    def apply_status(self, notification_id: str, status: str, reason: str | None = None) -> bool:
+        """Move a notification's state forward; `False` when unknown or not forward."""
+        ...
+
+    @property
+    def has_pending_writes(self) -> bool:
+        """Whether `commit()` has anything to write."""
+        ...
+
+    def commit(self) -> None:
+        """Write every queued change in one transaction, or none (`StateWriteError`)."""
+        ...
+
+    @property
+    def needs_checkpoint(self) -> bool:
+        """Whether commits since the last checkpoint are only in the WAL."""
+        ...
+
+    def checkpoint(self) -> None:
+        """Copy the WAL into the database (call it when the stream is quiet)."""
+        ...
+
+
+class StreamState:
+    """The shared part of the stores (see the module docstring). One instance per state
+    directory; use from one thread. Subclasses set up their own fields, then call `_load()`."""
+
+    def __init__(self, connection: sqlite3.Connection, clock: Clock, warnings: list[str]) -> None:
+        self._db = connection
+        self._clock = clock
+        self.warnings = warnings
+        self._seen_events: OrderedDict[str, None] = OrderedDict()
+        # Insertion-ordered (not a set): new rows get rowids in receive order, which is the
+        # order a store's notifications come back in after a restart.
+        self._dirty_items: dict[str, None] = {}
+        self._new_seen: list[str] = []
+        #: JSON text of dirty notifications as the server sent it, written at the next commit.
+        self._raw_json: dict[str, str] = {}
+        self._meta_updates: dict[str, str | None] = {}
+        self._meta: dict[str, str] = {}
+        self._uncheckpointed = False
+
+    # -- opening -------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, state_dir: Path, clock: Clock | None = None, *, required: bool = False) -> Self:
+        """Open (or create) the store in `state_dir`; a corrupt database is moved aside.
+
+        When the state cannot be kept on disk for another reason (read-only, full, I/O error),
+        `required` raises `StateUnavailable`; otherwise the store runs in memory with a warning.
+        """
+        chosen = clock or SYSTEM_CLOCK
+
+        def load(connection: sqlite3.Connection, warnings: list[str]) -> StreamState:
+            return cls(connection, chosen, warnings)
+
+        return open_state(state_dir, chosen, load, required=required)  # type: ignore[return-value]
+
+    @classmethod
+    def in_memory(cls, clock: Clock | None = None) -> Self:
+        """A throwaway store (tests, demo)."""
+        return cls(connect(":memory:"), clock or SYSTEM_CLOCK, [])
+
+    def _load(self) -> None:
+        """Read the state: the subclass's notifications, the seen ids, the meta values."""
+        # Row by row (not `fetchall`: every payload's text at once doubled the peak memory),
+        # with the cyclic GC paused: it would rescan the growing cache again and again, which
+        # made opening 50,000 cached notifications several times slower. Nothing here makes
+        # cycles; the GC resumes as it was.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            self._load_items()
+        finally:
+            if collecting:
+                gc.enable()
+        for (event_id,) in self._db.execute(
+            "SELECT event_id FROM seen_events ORDER BY seq DESC LIMIT ?", (SEEN_EVENT_LIMIT,)
+        ).fetchall()[::-1]:
+            self._seen_events[event_id] = None
+        meta: dict[str, str] = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
+        self._meta = meta
+        cursor = meta.get("cursor", "")
+        if not valid_cursor(cursor):
+            self.warnings.append(
+                "the stored stream cursor was invalid (not text, control characters or too "
+                "long); discarded it: the server will replay and duplicates are hidden"
+            )
+            self._meta_updates["cursor"] = None
+            self._meta.pop("cursor", None)
+        if not isinstance(meta.get("client_id"), str) or not meta["client_id"]:
+            self._meta["client_id"] = str(uuid.uuid4())
+            self._meta_updates["client_id"] = self._meta["client_id"]
+            self.commit()
+
+    def _load_items(self) -> None:
+        """Read the cached notifications (the subclass's view of them), oldest first."""
+        raise NotImplementedError
+
+    def _write_notifications(self) -> None:
+        """Write the changed notifications (inside `commit`'s transaction)."""
+        raise NotImplementedError
+
+    # -- meta ----------------------------------------------------------------------------
+
+    @property
+    def client_id(self) -> str:
+        """A UUID identifying this client installation (sent as `client_id`)."""
+        return self._meta["client_id"]
+
+    @property
+    def cursor(self) -> str:
+        """The last processed event id; `""` when there is none."""
+        return self._meta.get("cursor", "")
+
+    def set_cursor(self, value: str) -> None:
+        """Remember the last processed event id (written at the next commit)."""
+        if not valid_cursor(value):
+            raise ValueError(
+                f"not a usable event id: it contains NUL, CR or LF, or is longer than "
+                f"{MAX_CURSOR_LENGTH} characters"
+            )
+        if self._meta.get("cursor", "") != value:
+            self._meta["cursor"] = value
+            self._meta_updates["cursor"] = value or None
+
+    # -- seen event ids ------------------------------------------------------------------
+
+    def event_seen(self, event_id: str) -> bool:
+        """Whether an SSE event with this id was processed already."""
+        return event_id in self._seen_events
+
+    def remember_event(self, event_id: str) -> None:
+        """Record a processed SSE event id (bounded; oldest forgotten first)."""
+        if event_id in self._seen_events:
+            return
+        self._seen_events[event_id] = None
+        self._new_seen.append(event_id)
+        if len(self._seen_events) > SEEN_EVENT_LIMIT:
+            self._seen_events.popitem(last=False)
+
+    # -- persistence ---------------------------------------------------------------------
+
+    @property
+    def has_pending_writes(self) -> bool:
+        """Whether `commit()` has anything to write."""
+        return bool(self._dirty_items or self._new_seen or self._meta_updates)
+
+    def commit(self) -> None:
+        """Write every queued change in one transaction, or none of them.
+
+        `StateWriteError` when the database refuses (disk full, I/O error): the changes stay
+        queued, in memory as they were, and the next `commit()` tries them all again.
+        """
+        if not self.has_pending_writes:
+            return
+        try:
+            self._write_transaction()
+        except sqlite3.Error as error:
+            raise write_error(error) from error
+        self._committed()
+
+    def _write_transaction(self) -> None:
+        with transaction(self._db):
+            if self._dirty_items:
+                self._write_notifications()
+            if self._new_seen:
+                self._db.executemany(
+                    "INSERT OR IGNORE INTO seen_events (event_id) VALUES (?)",
+                    [(event_id,) for event_id in self._new_seen],
+                )
+                # `seq` is the rowid: MAX and the range delete use the table's own b-tree.
+                self._db.execute(
+                    "DELETE FROM seen_events WHERE seq <= (SELECT MAX(seq) FROM seen_events) - ?",
+                    (SEEN_EVENT_LIMIT,),
+                )
+            for key, value in self._meta_updates.items():
+                if value is None:
+                    self._db.execute("DELETE FROM meta WHERE key = ?", (key,))
+                else:
+                    self._db.execute(
+                        "INSERT INTO meta (key, value) VALUES (?, ?)"
+                        " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                        (key, value),
+                    )
+
+    def _committed(self) -> None:
+        """Forget what the last commit wrote (only after it succeeded)."""
+        self._raw_json.clear()
+        self._dirty_items.clear()
+        self._new_seen.clear()
+        self._meta_updates.clear()
+        self._uncheckpointed = True
+
+    @property
+    def needs_checkpoint(self) -> bool:
+        """Whether commits since the last `checkpoint()` are still only in the WAL."""
+        return self._uncheckpointed
+
+    def checkpoint(self) -> None:
+        """Copy the WAL into the database (and fsync): call it when the stream is quiet.
+
+        Passive: never waits for other connections; what it cannot copy now, a later one does.
+        A checkpoint that fails (disk full) is tried again at the next quiet moment: the WAL
+        still holds every commit.
+        """
+        try:
+            self._db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        except sqlite3.Error as error:
+            log.warning("checkpoint failed, will try again: %s", describe_sqlite_error(error))
+            return
+        self._uncheckpointed = False
+
+    def close(self, *, save: bool = True) -> None:
+        """Commit (unless `save` is false: queued changes are dropped) and close.
+
+        `StateWriteError` (after closing) when the last changes could not be saved."""
+        try:
+            if save:
+                self.commit()
+        finally:
+            self._db.close()
