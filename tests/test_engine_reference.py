@@ -154,13 +154,13 @@ async def test_the_store_is_checkpointed_once_the_stream_is_quiet(tmp_path, monk
     monkeypatch.setattr("atp_tui.client.stream.CHECKPOINT_WHEN_QUIET", 0.05)
     store = Store.open(tmp_path)
     checkpoints: list[bool] = []
-    original = store.checkpoint
+    original = store.checkpoint_async  # the TUI's store checkpoints in its writer thread
 
-    def checkpoint() -> None:
+    async def checkpoint() -> None:
         checkpoints.append(store.has_pending_writes)
-        original()
+        await original()
 
-    monkeypatch.setattr(store, "checkpoint", checkpoint)
+    monkeypatch.setattr(store, "checkpoint_async", checkpoint)
     async with RunningServer(config()) as server:
         for i in range(3):
             server.state.add_notification(body(f"n{i}"))

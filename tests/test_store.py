@@ -720,3 +720,71 @@ def test_case_72_only_damage_counts_as_corruption() -> None:
     assert is_corruption(error(None, "Could not decode to UTF-8 column"))
     for code in (sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR, 522, sqlite3.SQLITE_READONLY):
         assert not is_corruption(error(code)), code
+
+
+# -- the writer thread (issue #12): the event loop never waits on a commit -------------------
+
+
+async def test_commit_async_writes_in_the_writer_thread_while_the_loop_runs(
+    state_dir: Path,
+) -> None:
+    """Another connection holds the write lock: `commit_async` waits for it in the writer
+    thread while the event loop goes on; once the lock is released everything is written."""
+    import asyncio
+    import threading
+
+    store = Store.open(state_dir)
+    store.add_notification(_n("n1"), "1")
+    store.remember_event("1")
+    store.set_cursor("1")
+    blocker = sqlite3.connect(state_dir / DB_NAME, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    threads: list[str] = []
+    original = store._write
+
+    def recording_write(db: sqlite3.Connection, taken: Any) -> None:
+        threads.append(threading.current_thread().name)
+        original(db, taken)
+
+    store._write = recording_write  # type: ignore[method-assign]
+    commit = asyncio.create_task(store.commit_async())
+    loop_ran = asyncio.Event()
+    asyncio.get_running_loop().call_soon(loop_ran.set)
+    await asyncio.wait_for(loop_ran.wait(), 5)  # the loop was not held by the commit
+    for _ in range(500):  # the writer has started and waits on the lock
+        if threads:
+            break
+        await asyncio.sleep(0.01)
+    assert not commit.done()
+    blocker.execute("ROLLBACK")
+    blocker.close()
+    await asyncio.wait_for(commit, 30)
+    assert threads == ["atp-state-writer_0"]
+    assert not store.has_pending_writes
+    store.close()
+    assert _peek(state_dir, "SELECT id FROM notifications") == [("n1",)]
+    assert _peek(state_dir, "SELECT value FROM meta WHERE key = 'cursor'") == [("1",)]
+
+
+async def test_commit_async_that_fails_queues_everything_again(state_dir: Path) -> None:
+    """The writer thread's COMMIT is refused for space: `StateWriteError`, nothing written,
+    and the next commit (space back) writes the rows and the cursor together."""
+    from atp_tui.store.db import StateWriteError
+
+    store = Store.open(state_dir)
+    writer = store._background_writer()
+    assert writer is not None
+    pages = await writer.run(lambda db: db.execute("PRAGMA page_count").fetchone()[0])
+    await writer.run(lambda db: db.execute(f"PRAGMA max_page_count = {pages}"))
+    for i in range(20):
+        store.add_notification(_n(f"n{i}", context={"title": "t", "description": "x" * 2000}), None)
+    store.set_cursor("19")
+    with pytest.raises(StateWriteError, match="database or disk is full"):
+        await store.commit_async()
+    assert store.has_pending_writes
+    store.add_notification(_n("late"), None)  # queued while the failed commit was out
+    await writer.run(lambda db: db.execute("PRAGMA max_page_count = 1073741823"))
+    await store.commit_async()
+    store.close()
+    assert _peek(state_dir, "SELECT COUNT(*) FROM notifications") == [(21,)]
+    assert _peek(state_dir, "SELECT value FROM meta WHERE key = 'cursor'") == [("19",)]

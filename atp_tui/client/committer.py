@@ -88,7 +88,7 @@ class ChunkCommitter:
         if self._on_batch is None and not caught_up and now - self._last_commit < COMMIT_EVERY:
             return
         try:
-            self._store.commit()
+            await self._commit()
         except StateWriteError as error:
             yield EngineNotice(
                 f"{error}; no new events are taken until it is saved "
@@ -102,6 +102,15 @@ class ChunkCommitter:
         if self._heap is not None:
             self._heap.settled()
 
+    async def _commit(self) -> None:
+        """Commit: right here after the consumer's output (`on_batch`: what was written and
+        what is stored move together), otherwise in the store's writer thread, so a TUI's
+        event loop keeps drawing while SQLite writes."""
+        if self._on_batch is not None:
+            self._store.commit()
+        else:
+            await self._store.commit_async()
+
     async def _retry_commit(self) -> bool:
         """Commit again every `STATE_RETRY_SECONDS` until it works (`True`) or the engine
         stops (`False`)."""
@@ -110,7 +119,7 @@ class ChunkCommitter:
             if self._stopped():
                 return False
             try:
-                self._store.commit()
+                await self._commit()
             except StateWriteError as error:
                 log.debug("state still not saved: %s", error)
                 continue

@@ -419,7 +419,7 @@ class StreamEngine:
                 )
             except TimeoutError:
                 if checkpoint:
-                    self._store.checkpoint()
+                    await self._store.checkpoint_async()
                     continue
                 reason = f"no heartbeat for {timeout:g} s"
                 break

@@ -24,6 +24,7 @@ import logging
 import sqlite3
 import uuid
 from collections import OrderedDict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, Self
 
@@ -56,6 +57,22 @@ def valid_cursor(value: object) -> bool:
         and "\r" not in value
         and "\n" not in value
     )
+
+
+@dataclass(slots=True)
+class PendingWrites:
+    """The changes one commit takes: notification ids, their payload texts, seen event ids and
+    meta values (a failed commit puts them back, `StreamState._put_back`)."""
+
+    dirty: dict[str, None]
+    raw: dict[str, str]
+    seen: list[str]
+    meta: dict[str, str | None]
+
+
+def checkpoint_wal(db: sqlite3.Connection) -> None:
+    """Copy the WAL into the database, never waiting for another connection (PASSIVE)."""
+    db.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
 
 class EngineStore(Protocol):
@@ -106,6 +123,10 @@ class EngineStore(Protocol):
         """Write every queued change in one transaction, or none (`StateWriteError`)."""
         ...
 
+    async def commit_async(self) -> None:
+        """`commit()`, without the event loop waiting on the database."""
+        ...
+
     @property
     def needs_checkpoint(self) -> bool:
         """Whether commits since the last checkpoint are only in the WAL."""
@@ -113,6 +134,10 @@ class EngineStore(Protocol):
 
     def checkpoint(self) -> None:
         """Copy the WAL into the database (call it when the stream is quiet)."""
+        ...
+
+    async def checkpoint_async(self) -> None:
+        """`checkpoint()`, without the event loop waiting on the database."""
         ...
 
 
@@ -192,8 +217,8 @@ class StreamState:
         """Read the cached notifications (the subclass's view of them), oldest first."""
         raise NotImplementedError
 
-    def _write_notifications(self) -> None:
-        """Write the changed notifications (inside `commit`'s transaction)."""
+    def _write_notifications(self, db: sqlite3.Connection, taken: PendingWrites) -> None:
+        """Write `taken`'s changed notifications (inside `commit`'s transaction, on `db`)."""
         raise NotImplementedError
 
     # -- meta ----------------------------------------------------------------------------
@@ -249,43 +274,75 @@ class StreamState:
         """
         if not self.has_pending_writes:
             return
+        taken = self._take_pending()
         try:
-            self._write_transaction()
+            self._write(self._db, taken)
         except sqlite3.Error as error:
+            self._put_back(taken)
             raise write_error(error) from error
-        self._committed()
+        self._written(taken)
 
-    def _write_transaction(self) -> None:
-        with transaction(self._db):
-            if self._dirty_items:
-                self._write_notifications()
-            if self._new_seen:
-                self._db.executemany(
+    async def commit_async(self) -> None:
+        """`commit()` without making the event loop wait (the TUI's `Store` writes in a
+        thread); here, for stores without one, the same as `commit()`."""
+        self.commit()
+
+    async def checkpoint_async(self) -> None:
+        """`checkpoint()` without making the event loop wait (see `commit_async`)."""
+        self.checkpoint()
+
+    def _take_pending(self) -> PendingWrites:
+        """The queued changes, handed over to one commit; new ones queue afresh meanwhile."""
+        raw = self._raw_json
+        taken = PendingWrites(
+            self._dirty_items,
+            {key: raw[key] for key in self._dirty_items if key in raw},
+            self._new_seen,
+            self._meta_updates,
+        )
+        self._dirty_items, self._new_seen, self._meta_updates = {}, [], {}
+        return taken
+
+    def _put_back(self, taken: PendingWrites) -> None:
+        """A commit failed: its changes are queued again, before any queued since."""
+        taken.dirty.update(self._dirty_items)
+        self._dirty_items = taken.dirty
+        self._new_seen = taken.seen + self._new_seen
+        taken.meta.update(self._meta_updates)
+        self._meta_updates = taken.meta
+
+    def _written(self, taken: PendingWrites) -> None:
+        """A commit succeeded: forget the payload texts it wrote (unless replaced since)."""
+        raw = self._raw_json
+        for key, text in taken.raw.items():
+            if raw.get(key) is text:
+                del raw[key]
+        self._uncheckpointed = True
+
+    def _write(self, db: sqlite3.Connection, taken: PendingWrites) -> None:
+        """One transaction with `taken`'s changes, on `db` (this thread's or the writer's)."""
+        with transaction(db):
+            if taken.dirty:
+                self._write_notifications(db, taken)
+            if taken.seen:
+                db.executemany(
                     "INSERT OR IGNORE INTO seen_events (event_id) VALUES (?)",
-                    [(event_id,) for event_id in self._new_seen],
+                    [(event_id,) for event_id in taken.seen],
                 )
                 # `seq` is the rowid: MAX and the range delete use the table's own b-tree.
-                self._db.execute(
+                db.execute(
                     "DELETE FROM seen_events WHERE seq <= (SELECT MAX(seq) FROM seen_events) - ?",
                     (SEEN_EVENT_LIMIT,),
                 )
-            for key, value in self._meta_updates.items():
+            for key, value in taken.meta.items():
                 if value is None:
-                    self._db.execute("DELETE FROM meta WHERE key = ?", (key,))
+                    db.execute("DELETE FROM meta WHERE key = ?", (key,))
                 else:
-                    self._db.execute(
+                    db.execute(
                         "INSERT INTO meta (key, value) VALUES (?, ?)"
                         " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                         (key, value),
                     )
-
-    def _committed(self) -> None:
-        """Forget what the last commit wrote (only after it succeeded)."""
-        self._raw_json.clear()
-        self._dirty_items.clear()
-        self._new_seen.clear()
-        self._meta_updates.clear()
-        self._uncheckpointed = True
 
     @property
     def needs_checkpoint(self) -> bool:
@@ -300,7 +357,7 @@ class StreamState:
         still holds every commit.
         """
         try:
-            self._db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            checkpoint_wal(self._db)
         except sqlite3.Error as error:
             log.warning("checkpoint failed, will try again: %s", describe_sqlite_error(error))
             return

@@ -20,6 +20,8 @@ from atp_tui.protocol.clock import Clock
 DB_NAME = "state.sqlite3"
 #: The most WAL pages (4 KB: 64 MB) before SQLite checkpoints by itself, quiet stream or not.
 WAL_AUTOCHECKPOINT_PAGES = 16_384
+#: How long a connection waits for the other one's transaction before "database is locked".
+BUSY_TIMEOUT_MS = 10_000
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -109,6 +111,9 @@ def connect(target: str) -> sqlite3.Connection:
         if target != ":memory:":
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA synchronous=NORMAL")
+            # The background writer (`atp_tui.store.writer`) has a connection of its own: the
+            # other one waits for its commit rather than failing with "database is locked".
+            connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             connection.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
             status = connection.execute("PRAGMA quick_check").fetchone()
             if status is None or status[0] != "ok":
@@ -121,6 +126,22 @@ def connect(target: str) -> sqlite3.Connection:
         connection.close()
         raise
     return connection
+
+
+def connect_writer(target: str) -> sqlite3.Connection:
+    """A second connection to a database `connect` already opened and checked (no check again:
+    `quick_check` reads the whole file)."""
+    connection = sqlite3.connect(target, isolation_level=None)
+    connection.execute("PRAGMA synchronous=NORMAL")
+    connection.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
+    connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    return connection
+
+
+def database_file(connection: sqlite3.Connection) -> str:
+    """The file behind `connection`'s main database; `""` for one in memory."""
+    row = connection.execute("PRAGMA database_list").fetchone()
+    return str(row[2]) if row is not None and row[2] else ""
 
 
 def move_aside(path: Path, clock: Clock) -> Path:

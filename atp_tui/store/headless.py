@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from atp_tui.protocol.clock import Clock
 from atp_tui.protocol.lifecycle import KNOWN_STATES, can_transition
-from atp_tui.store.base import StreamState
+from atp_tui.store.base import PendingWrites, StreamState
 
 if TYPE_CHECKING:
     from atp_tui.protocol.models import Notification
@@ -76,28 +76,29 @@ class HeadlessStore(StreamState):
         self._dirty_items[notification_id] = None
         return True
 
-    def _write_notifications(self) -> None:
+    def _write_notifications(self, db: sqlite3.Connection, taken: PendingWrites) -> None:
         states = self._states
-        if self._raw_json:
+        if taken.raw:
             # A known id conflicts, so its arrival columns are not written: "" stands in.
             arrivals = self._arrivals
             rows = [
                 (key, raw, states[key], *arrivals.get(key, ("", None)))
-                for key, raw in self._raw_json.items()
+                for key, raw in taken.raw.items()
             ]
-            self._db.executemany(
+            db.executemany(
                 "INSERT INTO notifications (id, raw, status, received_at, event_id)"
                 " VALUES (?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET"
                 " raw = excluded.raw, status = excluded.status, summary = NULL",
                 rows,
             )
         if self._reasons:
-            self._db.executemany(
+            db.executemany(
                 "UPDATE notifications SET status = ?, status_reason = ? WHERE id = ?",
                 [(states[key], reason, key) for key, reason in self._reasons.items()],
             )
 
-    def _committed(self) -> None:
+    def _written(self, taken: PendingWrites) -> None:
+        # `watch` commits on its own thread, one commit at a time: nothing arrived meanwhile.
         self._arrivals.clear()
         self._reasons.clear()
-        super()._committed()
+        super()._written(taken)

@@ -19,12 +19,18 @@ from atp_tui.protocol.lifecycle import KNOWN_STATES, can_transition
 from atp_tui.protocol.summary import NotificationSummary
 from atp_tui.store.base import MAX_CURSOR_LENGTH as MAX_CURSOR_LENGTH  # re-exported
 from atp_tui.store.base import SEEN_EVENT_LIMIT as SEEN_EVENT_LIMIT  # re-exported
-from atp_tui.store.base import StreamState
+from atp_tui.store.base import PendingWrites, StreamState, checkpoint_wal
 from atp_tui.store.base import valid_cursor as valid_cursor  # re-exported
-from atp_tui.store.db import StateWriteError
+from atp_tui.store.db import (
+    StateWriteError,
+    database_file,
+    describe_sqlite_error,
+    write_error,
+)
 from atp_tui.store.opening import StateUnavailable as StateUnavailable  # re-exported
 from atp_tui.store.payloads import PayloadReader
 from atp_tui.store.responses import ResponseAttempt, insert_response, read_responses
+from atp_tui.store.writer import BackgroundWriter
 
 if TYPE_CHECKING:
     from atp_tui.protocol.models import Notification
@@ -87,6 +93,9 @@ class Store(StreamState):
         self._items: dict[str, StoredNotification] = {}
         #: Parses payloads on demand and keeps the most recently used (`StoredNotification`).
         self._payloads = PayloadReader(connection, self._raw_json, self._title_of)
+        #: Where the writer thread writes (`commit_async`); "" in memory: no thread then.
+        self._file = database_file(connection)
+        self._writer: BackgroundWriter | None = None
         self._load()
 
     def _load_items(self) -> None:
@@ -238,14 +247,16 @@ class Store(StreamState):
                 self.warnings.append(warning)
         return attempts
 
-    def _write_notifications(self) -> None:
+    def _write_notifications(self, db: sqlite3.Connection, taken: PendingWrites) -> None:
         """Write the changed notifications (inside `commit`'s transaction): a new payload as
-        a whole row, a state change (or a summary written back) as an update."""
+        a whole row, a state change (or a summary written back) as an update. May run in the
+        writer thread: it reads the items as they are then, a later change is queued anew."""
         payload_rows: list[tuple[object, ...]] = []
         state_rows: list[tuple[object, ...]] = []
-        for key in self._dirty_items:
-            item = self._items[key]
-            raw = self._raw_json.get(key)
+        items = self._items
+        for key in taken.dirty:
+            item = items[key]
+            raw = taken.raw.get(key)
             summary = item.summary.to_json()
             if raw is None:
                 state_rows.append((item.status, item.status_reason, int(item.read), summary, key))
@@ -254,7 +265,7 @@ class Store(StreamState):
             payload_rows.append(
                 (key, raw, item.status, item.status_reason, received, item.event_id, read, summary)
             )
-        self._db.executemany(
+        db.executemany(
             "INSERT INTO notifications (id, raw, status, status_reason, received_at, event_id,"
             " read, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET"
             " raw = excluded.raw, status = excluded.status,"
@@ -262,8 +273,58 @@ class Store(StreamState):
             " summary = excluded.summary",
             payload_rows,
         )
-        self._db.executemany(
+        db.executemany(
             "UPDATE notifications SET status = ?, status_reason = ?, read = ?, summary = ?"
             " WHERE id = ?",
             state_rows,
         )
+
+    # -- writing off the event loop --------------------------------------------------------
+
+    async def commit_async(self) -> None:
+        """`commit()` in the writer thread (`atp_tui.store.writer`), so the event loop draws
+        and takes keys meanwhile; a store in memory commits here. The same all-or-nothing:
+        a failure (or a cancelled wait) queues the changes again (writing twice is harmless:
+        every statement is an upsert)."""
+        writer = self._background_writer()
+        if writer is None:
+            self.commit()
+            return
+        if not self.has_pending_writes:
+            return
+        taken = self._take_pending()
+        try:
+            await writer.run(lambda db: self._write(db, taken))
+        except sqlite3.Error as error:
+            self._put_back(taken)
+            raise write_error(error) from error
+        except BaseException:
+            self._put_back(taken)
+            raise
+        self._written(taken)
+
+    async def checkpoint_async(self) -> None:
+        """`checkpoint()` in the writer thread (where WAL mode's fsync then happens)."""
+        writer = self._background_writer()
+        if writer is None:
+            self.checkpoint()
+            return
+        try:
+            await writer.run(checkpoint_wal)
+        except sqlite3.Error as error:
+            log.warning("checkpoint failed, will try again: %s", describe_sqlite_error(error))
+            return
+        self._uncheckpointed = False
+
+    def _background_writer(self) -> BackgroundWriter | None:
+        """The writer thread, started on first use; `None` for a database in memory."""
+        if self._writer is None and self._file:
+            self._writer = BackgroundWriter(self._file)
+        return self._writer
+
+    def close(self, *, save: bool = True) -> None:
+        """Let the writer thread finish, then commit what is left (see `StreamState.close`)."""
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+        super().close(save=save)
