@@ -357,6 +357,7 @@ def build_app(
     def make_engine() -> EngineLike:
         if engine is not None:
             return engine
+        from atp_tui.client.heap import LongLivedHeap
         from atp_tui.client.stream import EngineConfig, StreamEngine
 
         config = EngineConfig(
@@ -368,7 +369,7 @@ def build_app(
         )
         # The TUI is long-running and holds the inbox: keep the GC off it (`client.heap`),
         # or each full collection of a growing inbox stalls the screen for 100-300 ms.
-        return StreamEngine(config, store, clock=clock, freeze_gc=True)
+        return StreamEngine(config, store, clock=clock, heap=LongLivedHeap(clock or SYSTEM_CLOCK))
 
     def make_respond() -> RespondLike:
         if respond is not None:

@@ -87,7 +87,7 @@ class StreamEngine:
         transport: httpx.AsyncBaseTransport | None = None,
         jitter: bool = True,
         on_batch: Callable[[], None] | None = None,
-        freeze_gc: bool = False,
+        heap: LongLivedHeap | None = None,
     ) -> None:
         self.config = config
         self._store = store
@@ -101,7 +101,8 @@ class StreamEngine:
             self._clock,
             on_batch=on_batch,
             # Long-running processes keep the GC off the growing inbox cache (see `heap`).
-            heap=LongLivedHeap(self._clock) if freeze_gc else None,
+            # A process-wide GC policy: its owner (the app, `watch`) decides and hands it in.
+            heap=heap,
             wait=self._wait,
             stopped=lambda: self._stopped,
         )

@@ -29,7 +29,9 @@ from atp_tui.client.events import (
     ServerErrorReceived,
     StatusChanged,
 )
+from atp_tui.client.heap import LongLivedHeap
 from atp_tui.client.stream import EngineConfig, StreamEngine
+from atp_tui.protocol.clock import SYSTEM_CLOCK
 from atp_tui.protocol.text import escape_json_text
 from atp_tui.store import StateUnavailable
 from atp_tui.store.db import StateWriteError
@@ -113,7 +115,8 @@ async def run_watch(
             pending.clear()
             write(text)
 
-    engine = StreamEngine(config, store, on_batch=write_pending, freeze_gc=True)
+    # A long-running `watch` keeps the GC off its growing id sets (`client/heap.py`).
+    engine = StreamEngine(config, store, on_batch=write_pending, heap=LongLivedHeap(SYSTEM_CLOCK))
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
