@@ -164,12 +164,8 @@ class Answering:
         if not (action.irreversible and self.screen.atp.settings.confirm_irreversible):
             self.send(notification_id, action, chosen.response_data, chosen.user_input)
             return
-        item = self.screen.atp.store.get(notification_id) or self.screen.inbox.get(notification_id)
+        item = self._still_answerable(notification_id, action)
         if item is None:
-            return
-        problem = self.why_not(item, action)  # it may have closed while the modal was open
-        if problem:
-            self._warn(problem)
             return
         from atp_tui.screens.confirm import ConfirmModal
 
@@ -185,14 +181,21 @@ class Answering:
         self._opened(confirm, item)
         self.screen.app.push_screen(confirm, confirmed)
 
-    def send(self, notification_id: str, action: Action, data: Any, user_input: object) -> None:
-        """Send a validated answer in a worker (once: a second call while pending is refused)."""
+    def _still_answerable(self, notification_id: str, action: Action) -> StoredNotification | None:
+        """The item, when `action` may still be answered on it (it may have closed while a
+        modal was open: then the user is told why, and `None`)."""
         item = self.screen.atp.store.get(notification_id) or self.screen.inbox.get(notification_id)
         if item is None:
-            return
-        problem = self.why_not(item, action)  # it may have closed while the modal was open
+            return None
+        problem = self.why_not(item, action)
         if problem:
             self._warn(problem)
+            return None
+        return item
+
+    def send(self, notification_id: str, action: Action, data: Any, user_input: object) -> None:
+        """Send a validated answer in a worker (once: a second call while pending is refused)."""
+        if self._still_answerable(notification_id, action) is None:
             return
         self._sending.add(notification_id)
         self._last_input[(notification_id, action.id)] = user_input
