@@ -101,14 +101,15 @@ ASCII = GlyphSet(
     digits="1-9",
 )
 
-#: What each state glyph means, in the order the legend lists them (same words as the rows).
+#: What each state glyph means, most useful first (the legend shows as many as fit); the
+#: words are the rows' own ("withdrawn" is the protocol's `invalidated`).
 LEGEND_WORDS: tuple[tuple[str, str], ...] = (
     ("open", "open"),
-    ("pending", "sending"),
     ("answered", "answered"),
-    ("refused", "refused"),
     ("expired", "expired"),
     ("invalidated", "withdrawn"),
+    ("refused", "refused"),
+    ("pending", "sending"),
 )
 
 #: Terminals known to have no Unicode font (the Linux virtual console draws 512 glyphs).
@@ -135,9 +136,7 @@ def _is_utf8(encoding: str) -> bool:
     return encoding.lower().replace("-", "").replace("_", "") in ("utf8", "utf8mb4")
 
 
-def choose_glyphs(
-    setting: str, env: Mapping[str, str], encoding: str | None = None
-) -> GlyphSet:
+def choose_glyphs(setting: str, env: Mapping[str, str], encoding: str | None = None) -> GlyphSet:
     """The glyph set for this terminal: `setting` "unicode"/"ascii" wins; "auto" picks ASCII
     on `TERM=linux` (and other consoles without Unicode fonts) or a locale that is not UTF-8.
 

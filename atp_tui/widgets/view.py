@@ -34,18 +34,6 @@ DisplayState = Literal[
     "open", "pending", "answered", "refused", "expired", "invalidated", "completed", "gone"
 ]
 
-#: The glyph in the inbox's first column for each display state.
-STATE_GLYPHS: dict[str, str] = {
-    "open": "○",
-    "pending": "…",
-    "answered": "✓",
-    "completed": "✓",
-    "refused": "!",
-    "expired": "✗",
-    "invalidated": "⊘",
-    "gone": "⊘",
-}
-
 
 @dataclass(frozen=True, slots=True)
 class AnswerState:
