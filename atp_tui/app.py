@@ -317,22 +317,43 @@ class AtpApp(App[int]):
 
 
 def screen_commands(screen: MainScreen) -> Iterable[SystemCommand]:
-    """One palette command per main-screen and inbox binding (title, key and id in the help)."""
+    """One palette command per main-screen and inbox binding, named in the user's words
+    (`atp_tui.screens.keys.KEY_WORDS`), with its key and id; the answer keys as the selected
+    item's own actions ("Answer “Approve”"), only while it is open."""
+    from atp_tui.screens.keys import key_words, numbered_family
+
     owners = ((screen, MainScreen.BINDINGS), (screen.inbox, type(screen.inbox).BINDINGS))
     for owner, bindings in owners:
         for binding in bindings:
-            if not isinstance(binding, Binding):
+            if not isinstance(binding, Binding) or numbered_family(binding.id or ""):
                 continue
             live = screen.app._keymap.get(binding.id or "")  # rebound by the user's keymap
             keys = live or binding.key_display or binding.key
-            title = binding.description
-            if binding.action.startswith("answer("):
-                title = f"Answer with action {binding.action[7:-1]}"
             yield SystemCommand(
-                title,
+                key_words(binding.id or "", binding.description),
                 f"{keys}  ·  {binding.id}",
                 _runner(owner, binding.action),
             )
+    yield from _answer_commands(screen)
+
+
+def _answer_commands(screen: MainScreen) -> Iterable[SystemCommand]:
+    """ "Answer “label”" for each of the selected open item's first nine actions."""
+    from atp_tui.view.status import is_closed
+
+    selected = screen.inbox.cursor_id
+    item = screen.inbox.get(selected) if selected else None
+    if item is None or is_closed(item, screen.now()):
+        return
+    for number, action in enumerate(item.notification.actions[:9], start=1):
+        label = sanitize(action.display_label, limit=60)
+        binding_id = f"main.answer-{number}"
+        keys = screen.app._keymap.get(binding_id) or str(number)
+        yield SystemCommand(
+            f"Answer “{label}”",
+            f"{keys}  ·  {binding_id}: action {number} of the selected item",
+            _runner(screen, f"answer({number})"),
+        )
 
 
 def _runner(owner: Any, action: str) -> Any:
