@@ -482,6 +482,7 @@ class MainScreen(Screen[None]):
         inbox = self.inbox
         inbox.order = "newest" if inbox.order == "deadline" else "deadline"
         self.notify(f"Sorted by {'newest first' if inbox.order == 'newest' else 'deadline'}")
+        self._redraw(detail=inbox.cursor_id != self.detail.notification_id)  # the bar says it
 
     def action_toggle_closed(self) -> None:
         """Hide or show the closed items (answered, expired, withdrawn)."""
