@@ -129,7 +129,7 @@ class TestGlyphs:
         for glyph in (*ASCII.states.values(), *ASCII.connection.values()):
             assert glyph.isascii() and len(glyph) == 1
         texts = (ASCII.unread, ASCII.urgent, ASCII.ellipsis, ASCII.separator, ASCII.divider)
-        assert all(text.isascii() for text in (*texts, ASCII.digits))
+        assert all(text.isascii() for text in (*texts, ASCII.digits, ASCII.no_deadline))
 
     def test_every_display_state_has_a_glyph_in_both_sets(self) -> None:
         assert set(ASCII.states) == set(UNICODE.states)

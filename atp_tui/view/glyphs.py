@@ -39,6 +39,8 @@ class GlyphSet:
     connection: dict[str, str] = field(hash=False)
     #: The range of the answer keys, as shown in hints (`1–9`).
     digits: str
+    #: The countdown column of an item without a deadline.
+    no_deadline: str
 
 
 UNICODE = GlyphSet(
@@ -69,6 +71,7 @@ UNICODE = GlyphSet(
         "stopped": "■",
     },
     digits="1–9",
+    no_deadline="—",
 )
 
 ASCII = GlyphSet(
@@ -99,6 +102,7 @@ ASCII = GlyphSet(
         "stopped": "#",
     },
     digits="1-9",
+    no_deadline="-",
 )
 
 #: What each state glyph means, most useful first (the legend shows as many as fit); the

@@ -479,6 +479,8 @@ class InboxList(ScrollView, can_focus=True):
         )
         if urgent:  # a mark as well as the colour: urgency must show without colour too
             countdown = self.glyphs.urgent + countdown
+        elif deadline is None and state not in COLUMN_WORDS:
+            countdown = self.glyphs.no_deadline
         age = format_age(created_at(item), now)
         cursor = notification_id == self.cursor_id
         shown = (width, state, item.read, countdown, age, urgent, cursor, frame.base, frame.cursor)
