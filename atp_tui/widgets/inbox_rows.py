@@ -75,7 +75,8 @@ def row_segments(
     segments = [
         Segment(glyphs.states.get(state, "?"), styles[_GLYPH_STYLES.get(state, _DIM)]),
         Segment(" "),
-        Segment(" " if item.read else glyphs.unread, styles["inbox--unread"]),
+        # Closed items are never unread (nothing is asked of them): no mark, as in the counts.
+        Segment(" " if item.read or closed else glyphs.unread, styles["inbox--unread"]),
         Segment(" "),
     ]
     for text, width, name in (
