@@ -28,6 +28,8 @@ _LOOK: dict[str, tuple[str, str]] = {
 }
 #: How the status bar names each sort order.
 ORDER_WORDS = {"deadline": "sorted by deadline", "newest": "newest first"}
+#: The same where the line is short of room.
+SHORT_ORDER_WORDS = {"deadline": "by deadline", "newest": "newest first"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,19 +122,25 @@ class StatusBar(Static):
             since = "just now" if since == "now" else f"{since} ago"
         age.append(since, style="dim")
         tail = self._counts(counts, self.glyphs)
-        view = Text(f" {dot} ", style="dim")
+        view, short = Text(f" {dot} ", style="dim"), Text(f" {dot} ", style="dim")
         view.append(ORDER_WORDS.get(order, order), style="dim")
+        short.append(SHORT_ORDER_WORDS.get(order, order), style="dim")
         if hidden is not None:
             view.append(f" {dot} {hidden} closed hidden", style="dim")
+            short.append(f" {dot} {hidden} hidden", style="dim")
         # Drop the least useful parts first when the terminal is narrow: the detail, the age,
-        # the server's name; the sort order and the counts last.
+        # then the sort order's long words; the server and profile before the sort order;
+        # the counts last.
         variants = [
             Text.assemble(head, *parts)
             for parts in (
                 (detail, where, age, tail, view),
                 (detail, where, tail, view),
                 (where, tail, view),
+                (where, tail, short),
+                (where, tail),
                 (tail, view),
+                (tail, short),
                 (tail,),
             )
         ]

@@ -140,7 +140,7 @@ async def test_headers_and_legend_at_both_sizes(size: tuple[int, int]) -> None:
         legend = _line(app.main.query_one(InboxLegend))
         for words in ("○ open", "✓ answered", "✗ expired", "⊘ withdrawn", "● unread"):
             assert words in legend
-        assert "sorted by deadline" in _line(app.main.query_one(StatusBar))
+        assert "by deadline" in _line(app.main.query_one(StatusBar))
 
 
 async def test_help_rows_in_words_with_one_row_for_the_answer_keys() -> None:
