@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
@@ -30,6 +31,7 @@ from atp_tui.screens.key_order import KeySequencer, is_typed
 from atp_tui.screens.main import READ_DELAY, MainScreen
 from atp_tui.settings import ConfigProblem, Settings, did_you_mean
 from atp_tui.store import StateWriteError, Store
+from atp_tui.view.glyphs import choose_glyphs, plain_colour
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +98,8 @@ class AtpApp(App[int]):
         cursor_blink: bool = True,
         ticking: bool = True,
         read_delay: float = READ_DELAY,
+        env: Mapping[str, str] | None = None,
+        encoding: str | None = None,
     ) -> None:
         super().__init__()
         self.settings = settings or Settings()
@@ -115,6 +119,12 @@ class AtpApp(App[int]):
         self.host = host
         self.clock = clock or SYSTEM_CLOCK
         self.bell_on_new = bell_on_new
+        # What the terminal can show, decided once (tests hand in `env` and `encoding`).
+        env = os.environ if env is None else env
+        #: The symbols every widget draws with (`atp_tui.view.glyphs`).
+        self.glyphs = choose_glyphs(self.settings.glyphs, env, encoding)
+        #: Whether colour cannot carry meaning (NO_COLOR, 16 colours): `-plain-colour` styles.
+        self.plain_colour = plain_colour(env)
         if self.settings.low_bandwidth:
             # Nothing moves on its own: every animation frame and cursor blink is written out.
             self.animation_level = "none"
@@ -160,6 +170,8 @@ class AtpApp(App[int]):
     def on_mount(self) -> None:
         """Apply the theme and keymap, report configuration problems, start the engine."""
         self.set_class(self.settings.low_bandwidth, "-low-bandwidth")  # ASCII borders
+        self.set_class(self.glyphs.name == "ascii", "-ascii")  # ASCII borders too
+        self.set_class(self.plain_colour, "-plain-colour")  # emphasis by reverse, not colour
         self.apply_theme(self.settings.theme)
         self.apply_keymap(self.settings.keymap)
         self.report_problems()
@@ -305,22 +317,43 @@ class AtpApp(App[int]):
 
 
 def screen_commands(screen: MainScreen) -> Iterable[SystemCommand]:
-    """One palette command per main-screen and inbox binding (title, key and id in the help)."""
+    """One palette command per main-screen and inbox binding, named in the user's words
+    (`atp_tui.screens.keys.KEY_WORDS`), with its key and id; the answer keys as the selected
+    item's own actions ("Answer “Approve”"), only while it is open."""
+    from atp_tui.screens.keys import key_words, numbered_family
+
     owners = ((screen, MainScreen.BINDINGS), (screen.inbox, type(screen.inbox).BINDINGS))
     for owner, bindings in owners:
         for binding in bindings:
-            if not isinstance(binding, Binding):
+            if not isinstance(binding, Binding) or numbered_family(binding.id or ""):
                 continue
             live = screen.app._keymap.get(binding.id or "")  # rebound by the user's keymap
             keys = live or binding.key_display or binding.key
-            title = binding.description
-            if binding.action.startswith("answer("):
-                title = f"Answer with action {binding.action[7:-1]}"
             yield SystemCommand(
-                title,
+                key_words(binding.id or "", binding.description),
                 f"{keys}  ·  {binding.id}",
                 _runner(owner, binding.action),
             )
+    yield from _answer_commands(screen)
+
+
+def _answer_commands(screen: MainScreen) -> Iterable[SystemCommand]:
+    """ "Answer “label”" for each of the selected open item's first nine actions."""
+    from atp_tui.view.status import is_closed
+
+    selected = screen.inbox.cursor_id
+    item = screen.inbox.get(selected) if selected else None
+    if item is None or is_closed(item, screen.now()):
+        return
+    for number, action in enumerate(item.notification.actions[:9], start=1):
+        label = sanitize(action.display_label, limit=60)
+        binding_id = f"main.answer-{number}"
+        keys = screen.app._keymap.get(binding_id) or str(number)
+        yield SystemCommand(
+            f"Answer “{label}”",
+            f"{keys}  ·  {binding_id}: action {number} of the selected item",
+            _runner(screen, f"answer({number})"),
+        )
 
 
 def _runner(owner: Any, action: str) -> Any:

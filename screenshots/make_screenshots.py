@@ -26,7 +26,16 @@ NARROW = ["inbox_detail", "text_modal"]
 async def shoot(name: str, size: str, out: Path) -> Path:
     """Render one scene at one size and save it as `out/<name>-<size>.svg`."""
     scene = SCENES[name]
-    app = scene.build()
+    saved = {key: os.environ.get(key) for key, _ in scene.environ}
+    os.environ.update(dict(scene.environ))  # read by Textual when the app is built (NO_COLOR)
+    try:
+        app = scene.build()
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
     width, height = SIZES[size]
     async with app.run_test(size=(width, height)) as pilot:
         await settle(pilot, scene)

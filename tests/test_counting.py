@@ -42,14 +42,15 @@ def _full_count(items: dict[str, StoredNotification], now: datetime, warning: fl
 
 
 def test_counts_follow_deadlines_without_a_recount() -> None:
-    """An item turns "expiring" at deadline − warning and closes at its deadline."""
+    """An item turns "expiring" at deadline − warning and closes at its deadline, and stops
+    counting as unread then (only open items are unread: issue #11)."""
     deadline = START + timedelta(minutes=10)
     items = {"n1": _item("n1", deadline), "n2": _item("n2", None, read=True)}
     counter = InboxCounter(warning_seconds=300)
     assert counter.recount(items.values(), START) == Counts(2, 0, 1, 2)
     at = START + timedelta(minutes=5)  # exactly deadline - warning: expiring from here
     assert counter.advance(at, _never, items.get) == Counts(2, 1, 1, 2)
-    assert counter.advance(deadline, _never, items.get) == Counts(1, 0, 1, 2)
+    assert counter.advance(deadline, _never, items.get) == Counts(1, 0, 0, 2)
 
 
 @pytest.mark.parametrize("warning", [1.0, 300.0, 0.1 * 60, 0.7 * 60, 1000 / 3, 2.5e-6])
@@ -110,3 +111,18 @@ def test_incremental_counts_equal_a_full_recount(seed: int) -> None:
             now += timedelta(seconds=rng.uniform(0, 30))
         counts = counter.advance(now, items.values, items.get)
         assert counts == _full_count(items, now, warning), (seed, now)
+
+
+def test_unread_counts_only_open_items() -> None:
+    """Unread answered, expired and withdrawn items are not unread: nothing is asked of them."""
+    items = {
+        "open": _item("open", START + timedelta(hours=1)),
+        "answered": _item("answered", None, status="responded"),
+        "withdrawn": _item("withdrawn", None, status="invalidated"),
+        "late": _item("late", START - timedelta(minutes=1)),  # expired by the clock
+        "read": _item("read", None, read=True),
+    }
+    counter = InboxCounter(warning_seconds=300)
+    assert counter.recount(items.values(), START) == Counts(2, 0, 1, 5)
+    counter.change(items["open"], replace(items["open"], status="responded"))
+    assert counter.counts == Counts(1, 0, 0, 5)

@@ -36,7 +36,7 @@ class HelpScreen(ModalScreen[None]):
         """A table of key, what it does, and the id to rebind it with."""
         table = Table(box=None, padding=(0, 2, 0, 0), expand=True)
         table.add_column("Key", style="bold", no_wrap=True)
-        table.add_column("Does")
+        table.add_column("Does", ratio=1)  # the words get what the key and id leave
         table.add_column("Binding id", style="dim", no_wrap=True)
         for keys, description, binding_id in self.rows:
             table.add_row(Text(keys), Text(description), Text(binding_id))

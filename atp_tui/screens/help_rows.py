@@ -1,4 +1,5 @@
-"""The rows of the help screen: every binding with its live key and its stable id."""
+"""The rows of the help screen: every binding with its live key, what it does in the user's
+words (`atp_tui.screens.keys.KEY_WORDS`) and its stable id."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from atp_tui.screens.choice import ChoiceModal, _Options
 from atp_tui.screens.confirm import ConfirmModal
 from atp_tui.screens.help import HelpRow, HelpScreen
 from atp_tui.screens.history import HistoryScreen
+from atp_tui.screens.keys import key_words, numbered_family
 from atp_tui.screens.multi_choice import MultiChoiceModal, _Choices
 from atp_tui.screens.quit_confirm import QuitConfirm
 from atp_tui.screens.settings import SettingsScreen
@@ -45,8 +47,35 @@ def _bindings_of(owner: type) -> list[Binding]:
     return found
 
 
+def _one_row_per_family(rows: list[HelpRow]) -> list[HelpRow]:
+    """The nine `main.answer-N` (and `choice.pick-N`) rows as one: `1–9`, what they do, and
+    `main.answer-1 … main.answer-9`, where the first of them was. A family rebound to other
+    keys than its digits is listed row by row."""
+    families: dict[str, list[HelpRow]] = {}
+    for row in rows:
+        family = numbered_family(row[2])
+        if family is not None:
+            families.setdefault(family, []).append(row)
+    result: list[HelpRow] = []
+    for row in rows:
+        family = numbered_family(row[2])
+        if family is None:
+            result.append(row)
+            continue
+        members = families[family]
+        if row is not members[0]:
+            continue  # listed with the first of its family
+        if [member[0] for member in members] == [str(n) for n in range(1, len(members) + 1)]:
+            keys = f"1–{len(members)}" if len(members) > 1 else "1"
+            result.append((keys, row[1], f"{members[0][2]} … {members[-1][2]}"))
+        else:
+            result.extend(members)
+    return result
+
+
 def help_rows(screen: MainScreen) -> list[HelpRow]:
-    """Live bindings of the main screen (with the inbox focused) first, then the dialogs'."""
+    """Live bindings of the main screen (with the inbox focused) first, then the dialogs',
+    each described in the user's words (`KEY_WORDS`), the 1–9 families as one row."""
     app = screen.app
     keys: dict[str, list[str]] = {}
     descriptions: dict[str, str] = {}
@@ -64,16 +93,14 @@ def help_rows(screen: MainScreen) -> list[HelpRow]:
                 shown = app.get_key_display(binding.with_key(key))
                 if shown not in keys[binding_id]:
                     keys[binding_id].append(shown)
-                description = binding.description or binding.action
-                if binding_id.startswith("main.answer-"):
-                    description = f"Answer with action {binding_id.rsplit('-', 1)[1]}"
+                description = key_words(binding_id, binding.description or binding.action)
                 descriptions.setdefault(binding_id, description)
     rows: list[HelpRow] = [
         (" / ".join(keys[binding_id]), descriptions[binding_id], binding_id)
         for binding_id in keys
         if not binding_id.startswith("(")
     ]
-    rows.append(("ctrl+p", "Command palette (every action)", "(textual: command_palette)"))
+    rows.append(("ctrl+p", "Command palette: every action by name", "(textual: command_palette)"))
     seen = {row[2] for row in rows}
     for owner in (*_DIALOGS, HelpScreen, MultiChoiceModal):
         for binding in _bindings_of(owner):
@@ -83,7 +110,5 @@ def help_rows(screen: MainScreen) -> list[HelpRow]:
                 shown = " / ".join(
                     app.get_key_display(binding.with_key(k.strip())) for k in live.split(",")
                 )
-                rows.append(
-                    (shown, f"{owner.__name__.lstrip('_')}: {binding.description}", binding.id)
-                )
-    return rows
+                rows.append((shown, key_words(binding.id, binding.description), binding.id))
+    return _one_row_per_family(rows)

@@ -60,3 +60,60 @@ def binding_scopes() -> Scopes:
         "settings": _bindings(AtpApp, SettingsScreen),
         "while you were away": _bindings(AtpApp, AwayScreen),
     }
+
+
+#: What each binding does, in the user's words: the help screen and the command palette say
+#: this rather than the binding's class-internal description ("Cancel" of "AnswerModal").
+#: A binding missing here falls back to its own description.
+KEY_WORDS: dict[str, str] = {
+    "main.actions": "Go to the selected item's actions (Enter on one answers with it)",
+    "main.answer": "Answer the selected item with its action 1–9",
+    "main.filter": "Filter by title, service, project or description",
+    "main.back": "Clear the filter and go back to the inbox",
+    "main.sort": "Sort by deadline or newest first",
+    "main.closed": "Hide or show closed items (answered, expired, withdrawn)",
+    "main.reconnect": "Reconnect to the server now",
+    "main.away": "Show what happened while you were away",
+    "main.history": "Show your answers and what became of them",
+    "main.settings": "Change the settings",
+    "main.help": "Show the keys",
+    "main.quit": "Quit",
+    "app.quit": "Quit, from any screen",
+    "inbox.down": "Next item",
+    "inbox.up": "Previous item",
+    "inbox.top": "First item",
+    "inbox.bottom": "Last item",
+    "inbox.page-down": "A page of items down",
+    "inbox.page-up": "A page of items up",
+    "modal.cancel": "Answer dialog: cancel, nothing is sent",
+    "confirm.yes": "Asked to confirm: send the answer",
+    "confirm.no": "Asked to confirm: do not send",
+    "binary.true": "Yes/no question: the first answer",
+    "binary.false": "Yes/no question: the second answer",
+    "choice.pick": "Choice: pick option 1–9",
+    "multi-choice.send": "Multiple choice: send the ticked options",
+    "text.send": "Text answer: send",
+    "quit.yes": "Asked whether to quit: quit",
+    "quit.no": "Asked whether to quit: stay",
+    "settings.save": "Settings: save",
+    "settings.cancel": "Settings: close without saving",
+    "history.close": "History: close",
+    "away.close": "While you were away: close",
+    "help.close": "Keys: close",
+}
+
+#: Numbered bindings shown as one row (`main.answer-1` … `main.answer-9`): their shared id.
+NUMBERED = ("main.answer-", "choice.pick-")
+
+
+def numbered_family(binding_id: str) -> str | None:
+    """`main.answer` for `main.answer-3` (one of the 1–9 families), else `None`."""
+    for prefix in NUMBERED:
+        if binding_id.startswith(prefix) and binding_id[len(prefix) :].isdigit():
+            return prefix[:-1]
+    return None
+
+
+def key_words(binding_id: str, fallback: str) -> str:
+    """What the binding does in the user's words (`fallback`: the binding's description)."""
+    return KEY_WORDS.get(numbered_family(binding_id) or binding_id, fallback)

@@ -12,6 +12,7 @@ notification id under the cursor when the key was pressed, never to a row index.
 | `/` | `main.filter` | filter (title, description, service, project) |
 | `escape` | `main.back` | clear the filter / back to the inbox |
 | `s` | `main.sort` | deadline order ↔ newest first |
+| `c` | `main.closed` | hide ↔ show closed items (answered, expired, withdrawn) |
 | `r` | `main.reconnect` | reconnect now |
 | `w` | `main.away` | the last "while you were away" summary |
 | `H` | `main.history` | your answers, newest first |
@@ -49,9 +50,11 @@ from atp_tui.screens.answering import Answering
 from atp_tui.screens.catchup import CATCHUP_QUIET, AwaySummary, CatchUp
 from atp_tui.settings import bell_rings
 from atp_tui.store import StoredNotification
+from atp_tui.view.status import is_closed, nothing_to_answer
 from atp_tui.widgets.counting import InboxCounter
 from atp_tui.widgets.detail import ActionList, DetailPane
 from atp_tui.widgets.inbox import InboxList
+from atp_tui.widgets.inbox_header import InboxHeader, InboxLegend
 from atp_tui.widgets.messages import ActionChosen
 from atp_tui.widgets.status_bar import Counts, StatusBar
 from atp_tui.widgets.view import AnswerState, age_changes_in, answers_from_log
@@ -80,6 +83,13 @@ class MainScreen(Screen[None]):
         Binding("slash", "filter", "Filter", id="main.filter"),
         Binding("escape", "back", "Back", show=False, id="main.back"),
         Binding("s", "toggle_sort", "Sort", id="main.sort"),
+        Binding(
+            "c",
+            "toggle_closed",
+            "Closed",
+            id="main.closed",
+            tooltip="Hide or show answered, expired and withdrawn items",
+        ),
         Binding("r", "reconnect", "Reconnect", show=False, id="main.reconnect"),
         Binding("w", "away", "While you were away", show=False, id="main.away"),
         Binding("H", "history", "History", show=False, id="main.history"),
@@ -144,7 +154,16 @@ class MainScreen(Screen[None]):
                 marker = Static("", id="stale-marker", markup=False)
                 marker.display = self.stale_since is not None  # known before the first layout
                 yield marker
-                yield InboxList(self.now, self.answers, id="inbox")
+                inbox = InboxList(
+                    self.now,
+                    self.answers,
+                    glyphs=self.atp.glyphs,
+                    hide_closed=self.atp.settings.hide_closed,
+                    id="inbox",
+                )
+                yield InboxHeader(inbox, id="inbox-header")
+                yield inbox
+                yield InboxLegend(self.atp.glyphs, id="inbox-legend")
                 yield Input(placeholder="filter: title, description, service, project", id="filter")
             yield DetailPane(id="detail")
         yield Footer()
@@ -164,6 +183,7 @@ class MainScreen(Screen[None]):
         self._connection_since = self.atp.clock.monotonic()
         self.answers.update(answers_from_log(self.atp.store.responses()))
         self.apply_settings()
+        self.detail.glyphs = self.query_one(StatusBar).glyphs = self.atp.glyphs
         self.inbox.order = self.atp.settings.default_sort
         initial = (
             self._initial if self._initial is not None else self.atp.store.load_notifications()
@@ -360,6 +380,8 @@ class MainScreen(Screen[None]):
             self._counter.advance(now, self.inbox.items, self.inbox.get),
             profile=self.atp.profile,
             stale=self.stale_since is not None,
+            order=self.inbox.order,
+            hidden=self.inbox.hidden_count if self.inbox.hide_closed else None,
         )
         if self.atp.ticking and self.atp.settings.low_bandwidth:
             self._schedule_tick()
@@ -368,6 +390,9 @@ class MainScreen(Screen[None]):
         kind = self.connection.kind
         if self.inbox.total and self.inbox.filter_text:
             return "No notification matches the filter (Escape clears it)."
+        if self.inbox.total and self.inbox.hidden_count:
+            hidden = self.inbox.hidden_count
+            return f"Nothing open. {hidden} closed hidden (c shows them)."
         if kind == "auth_refused":
             return "Credentials refused: check the token, then restart (or press r)."
         if kind in ("connecting", "reconnecting"):
@@ -406,8 +431,14 @@ class MainScreen(Screen[None]):
         self.answering.start(message.notification_id, message.number)
 
     def action_open_actions(self) -> None:
-        """Focus the action list of the selected notification."""
-        if self.inbox.cursor_id is None:
+        """Focus the action list of the selected notification; on a closed one, say why
+        nothing opens instead (its actions are all disabled)."""
+        selected = self.inbox.cursor_id
+        if selected is None:
+            return
+        item = self.inbox.get(selected)
+        if item is not None and is_closed(item, self.now()):
+            self.notify(sanitize(nothing_to_answer(item, self.now()), limit=300), markup=False)
             return
         actions = self.query_one(ActionList)
         actions.focus()
@@ -453,6 +484,17 @@ class MainScreen(Screen[None]):
         inbox = self.inbox
         inbox.order = "newest" if inbox.order == "deadline" else "deadline"
         self.notify(f"Sorted by {'newest first' if inbox.order == 'newest' else 'deadline'}")
+        self._redraw(detail=inbox.cursor_id != self.detail.notification_id)  # the bar says it
+
+    def action_toggle_closed(self) -> None:
+        """Hide or show the closed items (answered, expired, withdrawn)."""
+        inbox = self.inbox
+        inbox.set_hide_closed(not inbox.hide_closed)
+        if inbox.hide_closed:
+            self.notify(f"Closed items hidden ({inbox.hidden_count}); c shows them")
+        else:
+            self.notify("Closed items shown, after the open ones")
+        self._redraw(detail=inbox.cursor_id != self.detail.notification_id)
 
     def action_reconnect(self) -> None:
         """Cut the wait (or the current connection) and connect again now."""

@@ -106,6 +106,12 @@ class Settings:
     """Write as little as possible to the terminal (slow SSH links): countdowns to the minute
     even near the deadline, no once-a-second clock tick (the screen wakes when a shown time
     changes), no animations, no cursor blink, plain ASCII borders (flag --low-bandwidth)."""
+    hide_closed: bool = False
+    """Start with closed items (answered, expired, withdrawn) hidden from the inbox; the
+    `main.closed` key (`c`) shows and hides them."""
+    glyphs: Literal["auto", "unicode", "ascii"] = "auto"
+    """The inbox's and status bar's symbols: unicode (`○ ✓ ✗`), ascii (`o + x`), or auto
+    (ascii on TERM=linux or a locale that is not UTF-8)."""
     keymap: dict[str, str] = field(default_factory=dict)
     """Binding id -> key(s), comma-separated (Textual keymap), e.g. {"main.sort": "o"}."""
     state_dir: Path | None = None
@@ -152,6 +158,8 @@ CHECKS: dict[str, checks.Check] = {
     "confirm_irreversible": checks.boolean,
     "theme": checks.non_empty_text,
     "low_bandwidth": checks.boolean,
+    "hide_closed": checks.boolean,
+    "glyphs": checks.one_of("auto", "unicode", "ascii"),
     "keymap": checks.keymap,
     "state_dir": checks.optional(checks.path),
 }
@@ -347,6 +355,13 @@ theme = "textual-dark"
 # countdowns to the minute even near the deadline, no once-a-second clock, no animations,
 # no cursor blink, plain ASCII borders.
 low_bandwidth = false
+
+# Start with closed items (answered, expired, withdrawn) hidden; `c` shows and hides them.
+hide_closed = false
+
+# Symbols in the inbox and status bar: "unicode" (○ ✓ ✗), "ascii" (o + x), or "auto" (ascii
+# on TERM=linux or when the locale is not UTF-8).
+glyphs = "auto"
 
 # Where the cursor, seen ids and cached inbox live (env ATP_STATE_DIR). Default: the platform
 # state dir. A relative path is relative to this file's directory.

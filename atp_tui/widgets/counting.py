@@ -1,4 +1,4 @@
-"""The status bar's counts (open, expiring, unread, total), kept without recounting the inbox.
+"""The status bar's counts (open, expiring, unread open, total), kept without recounting the inbox.
 
 Recounting 50,000 notifications costs ≈ 150 ms, and the counts are needed every second (the
 clock tick), on every filter keystroke and whenever an item is read. They change for two
@@ -26,10 +26,13 @@ _MICROSECOND = timedelta(microseconds=1)
 
 
 def tally(item: StoredNotification, now: datetime, warning: float) -> tuple[int, int, int]:
-    """What one item adds to the counts at `now`: (open, expiring, unread)."""
-    unread = 0 if item.read else 1
+    """What one item adds to the counts at `now`: (open, expiring, unread).
+
+    Only open items count as unread: a closed one needs nothing from the user, read or not
+    (its tally changes at its deadline, which is already one of its moments)."""
     if not item_actionable(item, now):
-        return 0, 0, unread
+        return 0, 0, 0
+    unread = 0 if item.read else 1
     return 1, int(is_urgent(item.summary.deadline, now, warning)), unread
 
 

@@ -25,6 +25,7 @@ from textual.widgets.option_list import Option
 
 from atp_tui.protocol.text import sanitize, sanitize_lines
 from atp_tui.store import StoredNotification
+from atp_tui.view.glyphs import UNICODE
 from atp_tui.widgets.messages import ActionChosen
 from atp_tui.widgets.view import (
     WARNING_SECONDS,
@@ -218,6 +219,8 @@ class DetailPane(VerticalScroll):
         self.warning_seconds = WARNING_SECONDS
         #: Countdowns to the minute even within the warning (the `low_bandwidth` setting).
         self.coarse_time = False
+        #: The symbols to draw with (decided at start: `atp_tui.view.glyphs`).
+        self.glyphs = UNICODE
         self._item: StoredNotification | None = None
 
     def compose(self) -> ComposeResult:
@@ -321,28 +324,35 @@ class DetailPane(VerticalScroll):
         age = format_age(created, now)
         line.append(" (just now)" if age == "now" else f" ({age} ago)", style="dim")
         deadline = notification.deadline
+        reason = closed_reason(item, now)
         line.append("\nDeadline: ")
         if deadline is None:
             line.append("none")
+        elif reason:  # closed: the deadline no longer counts down (nothing is due)
+            line.append(deadline.astimezone().strftime("%Y-%m-%d %H:%M:%S"))
+            line.append(" (closed)", style="dim")
         else:
             countdown = countdown_text(deadline, now, self.warning_seconds, coarse=self.coarse_time)
-            urgent = is_urgent(deadline, now, self.warning_seconds) and not closed_reason(item, now)
+            urgent = is_urgent(deadline, now, self.warning_seconds)
+            # Bold and a mark as well as red: urgency must show without colour too.
             style = "bold red" if urgent else ""
-            line.append(countdown if countdown == "expired" else f"in {countdown}", style=style)
+            mark = f"{self.glyphs.urgent} " if urgent else ""
+            line.append(f"{mark}in {countdown}", style=style)
             line.append(f" ({deadline.astimezone().strftime('%Y-%m-%d %H:%M:%S')})", style="dim")
         if notification.priority:
             line.append("  Priority: ")
             line.append(sanitize(notification.priority, limit=40), style="bold")
         _set_text(meta, line)
         status = Text()
-        reason = closed_reason(item, now)
         if reason:
             status.append("Closed: ", style="bold")
             status.append(sanitize(reason, limit=300))
             status.append(" (actions disabled)", style="dim")
         else:
             status.append("Open", style="bold")
-            status.append(" · answer with 1–9, or highlight an action and press Enter", style="dim")
+            dot, digits = self.glyphs.separator, self.glyphs.digits
+            hint = f" {dot} answer with {digits}, or highlight an action and press Enter"
+            status.append(hint, style="dim")
         if answer is not None:
             style = {"refused": "bold red", "failed": "bold red", "sent": "bold green"}.get(
                 answer.kind, "bold"

@@ -34,6 +34,8 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from atp_tui.store import StoredNotification
+from atp_tui.view.glyphs import UNICODE, GlyphSet
+from atp_tui.view.status import is_closed
 from atp_tui.widgets.inbox_rows import (
     CLOSED_STATES,
     COLUMN_WORDS,
@@ -63,25 +65,28 @@ LineKey = tuple[object, ...]
 _TIMES = slice(6, 8)
 
 _FAR_FUTURE = datetime.max.replace(tzinfo=UTC).timestamp()
-#: Server states after which a row sinks below the open ones (deadline order).
-_CLOSED = frozenset({"responded", "completed", "expired", "invalidated"})
+#: Every key of a closed row is at least this (and every open row's key is less): the rows
+#: are split in two runs, open then closed, and hiding the closed ones is one `bisect`.
+_FIRST_CLOSED: SortKey = (1,)
 #: Above this many new rows a batch re-sorts everything instead of inserting one by one.
 _BULK = 64
 #: Row strips kept for reuse at most (a few screens' worth; the cache restarts when full).
 _STRIP_CACHE = 1024
 
 
-def sort_key(item: StoredNotification, order: SortOrder) -> SortKey:
-    """Where a notification sorts: deadline soonest first (open before closed, no deadline
-    last), or newest first. The id ends the key, so keys are unique.
+def sort_key(item: StoredNotification, order: SortOrder, now: datetime) -> SortKey:
+    """Where a notification sorts: every open item before every closed one (answered,
+    expired by the server or by the clock at `now`, withdrawn), then deadline soonest first
+    (no deadline last) or newest first. The id ends the key, so keys are unique.
 
     The key is taken when a row is added (and on a re-sort), not on every status change: an
-    item answered or withdrawn while you look at it stays where it is."""
+    item answered or withdrawn while you look at it stays where it is, so the next key press
+    still finds it under the cursor."""
     summary = item.summary
+    closed = 1 if is_closed(item, now) else 0
     created = created_at(item).timestamp()
     if order == "newest":
-        return (-created, summary.id)
-    closed = 1 if (item.status or summary.status) in _CLOSED else 0
+        return (closed, -created, summary.id)
     deadline = summary.deadline.timestamp() if summary.deadline else _FAR_FUTURE
     return (closed, deadline, -created, summary.id)
 
@@ -140,10 +145,18 @@ class InboxList(ScrollView, can_focus=True):
         now: Callable[[], datetime],
         answers: dict[str, AnswerState],
         *,
+        glyphs: GlyphSet = UNICODE,
+        hide_closed: bool = False,
         id: str | None = None,
     ) -> None:
         super().__init__(id=id)
         self._now = now
+        #: The symbols rows are drawn with (decided once at start: `atp_tui.view.glyphs`).
+        self.glyphs = glyphs
+        #: Whether rows that sort as closed are left out (`set_hide_closed`).
+        self._hide_closed = hide_closed
+        #: How many rows sort as open: the closed ones are `_keys[_open_rows:]`.
+        self._open_rows = 0
         self._answers = answers
         self._items: dict[str, StoredNotification] = {}
         self._haystacks: dict[str, str] = {}
@@ -168,8 +181,23 @@ class InboxList(ScrollView, can_focus=True):
 
     @property
     def row_count(self) -> int:
-        """How many rows are shown (after the filter)."""
-        return len(self._keys) if self._shown is None else len(self._shown)
+        """How many rows are shown (after the filter and hiding closed rows)."""
+        return self._limit if self._shown is None else len(self._shown)
+
+    @property
+    def _limit(self) -> int:
+        """How many of the sorted rows may be shown: all, or the open run when hiding."""
+        return self._open_rows if self._hide_closed else len(self._keys)
+
+    @property
+    def hide_closed(self) -> bool:
+        """Whether closed rows are hidden."""
+        return self._hide_closed
+
+    @property
+    def hidden_count(self) -> int:
+        """How many rows are hidden because they are closed (0 when they are shown)."""
+        return len(self._keys) - self._open_rows if self._hide_closed else 0
 
     @property
     def total(self) -> int:
@@ -188,7 +216,7 @@ class InboxList(ScrollView, can_focus=True):
         """The ids of the shown rows, top to bottom (for tests and commands)."""
         if self._shown is not None:
             return list(self._shown)
-        return [key[-1] for key in self._keys]  # type: ignore[misc]
+        return [key[-1] for key in self._keys[: self._limit]]  # type: ignore[misc]
 
     def id_at(self, row: int) -> str | None:
         """The id shown at row `row`, if any."""
@@ -204,7 +232,8 @@ class InboxList(ScrollView, can_focus=True):
             return None
         if self._shown is not None:
             return self._shown_index.get(notification_id)
-        return bisect_left(self._keys, self._key_of[notification_id])
+        index = bisect_left(self._keys, self._key_of[notification_id])
+        return index if index < self._limit else None
 
     def upsert(self, items: Iterable[StoredNotification]) -> None:
         """Add new notifications and replace changed ones, keeping the cursor's item and place."""
@@ -222,7 +251,7 @@ class InboxList(ScrollView, can_focus=True):
                 # A known row keeps its place (answering it must not move it away from the
                 # cursor); the next re-sort (`s`) uses its current state.
                 continue
-            key = sort_key(item, self.order)
+            key = sort_key(item, self.order, self._now())
             self._key_of[notification_id] = key
             if not bulk:
                 insort(self._keys, key)
@@ -246,8 +275,19 @@ class InboxList(ScrollView, can_focus=True):
 
     def watch_order(self) -> None:
         """Re-sort everything for the new order."""
+        self._resort()
+
+    def set_hide_closed(self, hide: bool) -> None:
+        """Hide or show the closed rows. Everything is re-sorted first, so items that closed
+        since they arrived (answered, expired) count as closed now."""
+        self._hide_closed = hide
+        self._resort()
+
+    def _resort(self) -> None:
+        """Take every row's key again at the current time and sort."""
         anchor = self._anchor()
-        self._key_of = {key: sort_key(item, self.order) for key, item in self._items.items()}
+        now = self._now()
+        self._key_of = {nid: sort_key(item, self.order, now) for nid, item in self._items.items()}
         self._keys = sorted(self._key_of.values())
         self._after_change(anchor)
 
@@ -277,10 +317,11 @@ class InboxList(ScrollView, can_focus=True):
     ) -> None:
         """Re-filter, keep the cursor's place, and redraw unless the rows in view are the
         same as `before` and none of them was `touched` (a replay arriving below the view)."""
+        self._open_rows = bisect_left(self._keys, _FIRST_CLOSED)
         if self._filter:
             self._shown = [
                 key[-1]  # type: ignore[misc]
-                for key in self._keys
+                for key in self._keys[: self._limit]
                 if self._matches(key[-1])  # type: ignore[arg-type]
             ]
             self._shown_index = {nid: row for row, nid in enumerate(self._shown)}
@@ -377,7 +418,7 @@ class InboxList(ScrollView, can_focus=True):
             }
         cursor = self.get_component_rich_style("inbox--cursor")
         width = self.scrollable_content_region.width
-        return RowFrame(width, self.rich_style, cursor, self._now(), self._styles)
+        return RowFrame(width, self.rich_style, cursor, self._now(), self._styles, self.glyphs)
 
     def render_lines(self, crop: Region) -> list[Strip]:
         """Render the visible lines of one frame (see `render_line`)."""
@@ -432,11 +473,15 @@ class InboxList(ScrollView, can_focus=True):
         now = frame.now
         state = display_state(item, self._answers.get(notification_id), now)
         deadline = item.summary.deadline
+        urgent = state not in CLOSED_STATES and is_urgent(deadline, now, self.warning_seconds)
         countdown = COLUMN_WORDS.get(state) or countdown_text(
             deadline, now, self.warning_seconds, coarse=self.coarse_time
         )
+        if urgent:  # a mark as well as the colour: urgency must show without colour too
+            countdown = self.glyphs.urgent + countdown
+        elif deadline is None and state not in COLUMN_WORDS:
+            countdown = self.glyphs.no_deadline
         age = format_age(created_at(item), now)
-        urgent = state not in CLOSED_STATES and is_urgent(deadline, now, self.warning_seconds)
         cursor = notification_id == self.cursor_id
         shown = (width, state, item.read, countdown, age, urgent, cursor, frame.base, frame.cursor)
         return ("row", notification_id, item, *shown)

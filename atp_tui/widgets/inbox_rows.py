@@ -17,10 +17,12 @@ from rich.style import Style
 
 from atp_tui.protocol.text import sanitize
 from atp_tui.store import StoredNotification
-from atp_tui.widgets.view import STATE_GLYPHS
+from atp_tui.view.glyphs import UNICODE, GlyphSet
 
-#: What the countdown column says once an item is closed (at most 9 cells).
+#: What the countdown column says once an item is closed (at most 9 cells): a word, never a
+#: running countdown (a closed item's deadline no longer matters).
 COLUMN_WORDS = {
+    "expired": "expired",
     "answered": "answered",
     "completed": "done",
     "invalidated": "withdrawn",
@@ -54,6 +56,7 @@ class RowFrame:
     cursor: Style
     now: datetime
     styles: dict[str, Style]
+    glyphs: GlyphSet = UNICODE
 
 
 def row_segments(
@@ -65,13 +68,15 @@ def row_segments(
     service = sanitize(item.summary.service, limit=60)
     project = sanitize(item.summary.project or "", limit=60)
     closed = state in CLOSED_STATES
+    glyphs = frame.glyphs
     service_width, project_width = next(c for w, *c in _COLUMNS if frame.width >= w)
     fixed = 19 + (service_width and service_width + 1) + (project_width and project_width + 1)
     text_style = styles["inbox--closed"] if closed else Style()
     segments = [
-        Segment(STATE_GLYPHS.get(state, "?"), styles[_GLYPH_STYLES.get(state, _DIM)]),
+        Segment(glyphs.states.get(state, "?"), styles[_GLYPH_STYLES.get(state, _DIM)]),
         Segment(" "),
-        Segment(" " if item.read else "●", styles["inbox--unread"]),
+        # Closed items are never unread (nothing is asked of them): no mark, as in the counts.
+        Segment(" " if item.read or closed else glyphs.unread, styles["inbox--unread"]),
         Segment(" "),
     ]
     for text, width, name in (
@@ -79,19 +84,33 @@ def row_segments(
         (project, project_width, "inbox--project"),
     ):
         if width:
-            segments.append(Segment(fit_cells(text, width) + " ", text_style + styles[name]))
+            segments.append(
+                Segment(fit_cells(text, width, glyphs.ellipsis) + " ", text_style + styles[name])
+            )
     title = sanitize(item.summary.title, limit=300)
     title_style = text_style + _BOLD if not item.read and not closed else text_style
     segments += [
-        Segment(fit_cells(title, max(4, frame.width - fixed)), title_style),
+        Segment(fit_cells(title, max(4, frame.width - fixed), glyphs.ellipsis), title_style),
         Segment(" " + countdown.rjust(9)[-9:], styles[_URGENT if urgent else _DIM]),
         Segment(" " + age.rjust(4)[-4:], styles[_DIM]),
     ]
     return segments
 
 
-def fit_cells(text: str, width: int) -> str:
-    """`text` cut or padded to exactly `width` cells, with an ellipsis when cut."""
+def header_cells(width: int, glyphs: GlyphSet) -> str:
+    """The column headers over rows `width` cells wide, aligned with `row_segments`."""
+    service_width, project_width = next(c for w, *c in _COLUMNS if width >= w)
+    fixed = 19 + (service_width and service_width + 1) + (project_width and project_width + 1)
+    line = "    "  # the state glyph and unread mark: explained by the legend below the rows
+    for word, column in (("service", service_width), ("project", project_width)):
+        if column:
+            line += fit_cells(word, column, glyphs.ellipsis) + " "
+    line += fit_cells("title", max(4, width - fixed), glyphs.ellipsis)
+    return line + " " + "deadline".rjust(9) + " " + "age".rjust(4)
+
+
+def fit_cells(text: str, width: int, ellipsis: str = "…") -> str:
+    """`text` cut or padded to exactly `width` cells, with `ellipsis` (one cell) when cut."""
     if cell_len(text) <= width:
         return set_cell_size(text, width)
-    return set_cell_size(text, width - 1) + "…"
+    return set_cell_size(text, width - 1) + ellipsis

@@ -1,4 +1,5 @@
-"""The status bar: connection state in words and a glyph, server host, last event age, counts."""
+"""The status bar: connection state in words and a glyph, server host, last event age, counts
+(open items only) and the inbox's sort order."""
 
 from __future__ import annotations
 
@@ -10,19 +11,25 @@ from textual.widgets import Static
 
 from atp_tui.client.events import ConnectionState
 from atp_tui.protocol.text import sanitize
+from atp_tui.view.glyphs import UNICODE, GlyphSet
 from atp_tui.widgets.view import format_age
 
-#: Glyph, words and style per connection state.
-_LOOK: dict[str, tuple[str, str, str]] = {
-    "connecting": ("◌", "connecting", "yellow"),
-    "connected": ("●", "connected", "green"),
-    "reconnecting": ("◌", "reconnecting", "yellow"),
-    "offline": ("○", "offline", "red"),
-    "polling": ("◐", "polling fallback", "yellow"),
-    "auth_refused": ("✗", "credentials refused", "bold red"),
-    "failed": ("✗", "stopped", "bold red"),
-    "stopped": ("■", "stopped", "dim"),
+#: Words and style per connection state (the glyph comes from the glyph set). Every state is
+#: named in words, so none is told by its colour alone.
+_LOOK: dict[str, tuple[str, str]] = {
+    "connecting": ("connecting", "yellow"),
+    "connected": ("connected", "green"),
+    "reconnecting": ("reconnecting", "yellow"),
+    "offline": ("offline", "red"),
+    "polling": ("polling fallback", "yellow"),
+    "auth_refused": ("credentials refused", "bold red"),
+    "failed": ("stopped", "bold red"),
+    "stopped": ("stopped", "dim"),
 }
+#: How the status bar names each sort order.
+ORDER_WORDS = {"deadline": "sorted by deadline", "newest": "newest first"}
+#: The same where the line is short of room.
+SHORT_ORDER_WORDS = {"deadline": "by deadline", "newest": "newest first"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +43,7 @@ class Counts:
 
 
 def connection_words(
-    state: ConnectionState, waited: float, *, coarse: bool = False
+    state: ConnectionState, waited: float, *, coarse: bool = False, glyphs: GlyphSet = UNICODE
 ) -> tuple[str, str, str]:
     """Glyph, text and style for a connection state; `waited` is seconds since it arrived.
 
@@ -46,7 +53,8 @@ def connection_words(
     kind: str = state.kind
     if kind == "reconnecting" and state.offline:  # the last attempt could not reach the server
         kind = "offline"
-    glyph, words, style = _LOOK.get(kind, ("?", kind, ""))
+    words, style = _LOOK.get(kind, (kind, ""))
+    glyph = glyphs.connection.get(kind, "?")
     if kind in ("reconnecting", "offline") and state.retry_in is not None:
         left = max(0.0, state.retry_in - waited)
         when = "" if coarse else f" in {int(left + 0.999)} s"
@@ -66,6 +74,8 @@ class StatusBar(Static):
         self._drawn: tuple[object, ...] = ()
         #: Minute-granular and without retry seconds (the `low_bandwidth` setting).
         self.coarse = False
+        #: The symbols to draw with (decided at start: `atp_tui.view.glyphs`).
+        self.glyphs = UNICODE
 
     def show(
         self,
@@ -78,18 +88,25 @@ class StatusBar(Static):
         *,
         profile: str | None = None,
         stale: bool = False,
+        order: str = "deadline",
+        hidden: int | None = None,
     ) -> None:
         """Redraw from the given state (all server text is sanitised here).
 
-        `profile` is the active settings profile; `stale` says the inbox is the cached one.
+        `profile` is the active settings profile; `stale` says the inbox is the cached one;
+        `order` is the inbox's sort order; `hidden` how many closed items are hidden (`None`:
+        closed items are shown).
         """
-        glyph, words, style = connection_words(state, waited, coarse=self.coarse)
+        glyph, words, style = connection_words(
+            state, waited, coarse=self.coarse, glyphs=self.glyphs
+        )
         self.set_class(state.kind in ("auth_refused", "failed"), "-error")
         self.set_class(state.kind == "connected", "-ok")
+        dot = self.glyphs.separator
         head = Text()
         head.append(f"{glyph} {words}", style=style)
         if stale:
-            head.append(" · stale cache", style="bold yellow")
+            head.append(f" {dot} stale cache", style="bold yellow")
         detail = Text()
         if state.detail and state.kind != "connected":
             detail.append(f": {sanitize(state.detail, limit=120)}", style="dim")
@@ -104,11 +121,28 @@ class StatusBar(Static):
             since = format_age(last_event, now)
             since = "just now" if since == "now" else f"{since} ago"
         age.append(since, style="dim")
-        tail = self._counts(counts)
-        # Drop the least useful parts first when the terminal is narrow.
+        tail = self._counts(counts, self.glyphs)
+        view, short = Text(f" {dot} ", style="dim"), Text(f" {dot} ", style="dim")
+        view.append(ORDER_WORDS.get(order, order), style="dim")
+        short.append(SHORT_ORDER_WORDS.get(order, order), style="dim")
+        if hidden is not None:
+            view.append(f" {dot} {hidden} closed hidden", style="dim")
+            short.append(f" {dot} {hidden} hidden", style="dim")
+        # Drop the least useful parts first when the terminal is narrow: the detail, the age,
+        # then the sort order's long words; the server and profile before the sort order;
+        # the counts last.
         variants = [
-            Text.assemble(head, *parts, tail)
-            for parts in ((detail, where, age), (detail, where), (where,), ())
+            Text.assemble(head, *parts)
+            for parts in (
+                (detail, where, age, tail, view),
+                (detail, where, tail, view),
+                (where, tail, view),
+                (where, tail, short),
+                (where, tail),
+                (tail, view),
+                (tail, short),
+                (tail,),
+            )
         ]
         drawn = tuple((line.plain, str(line.style), tuple(line.spans)) for line in variants)
         if drawn != self._drawn:
@@ -128,12 +162,13 @@ class StatusBar(Static):
         return self._variants[-1]
 
     @staticmethod
-    def _counts(counts: Counts) -> Text:
+    def _counts(counts: Counts, glyphs: GlyphSet) -> Text:
+        """`│ 3 open · 1 expiring · 2 unread`: bold when non-zero, not only red."""
         line = Text()
-        line.append("  │ ", style="dim")
+        line.append(f"  {glyphs.divider} ", style="dim")
         line.append(f"{counts.open} open", style="bold")
-        line.append(" · ")
+        line.append(f" {glyphs.separator} ")
         line.append(f"{counts.expiring} expiring", style="bold red" if counts.expiring else "")
-        line.append(" · ")
+        line.append(f" {glyphs.separator} ")
         line.append(f"{counts.unread} unread", style="bold" if counts.unread else "")
         return line

@@ -12,10 +12,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
-from atp_tui.protocol.lifecycle import is_actionable
 from atp_tui.protocol.outcomes import OUTCOME_KINDS, AnswerKind, outcome_text
 from atp_tui.protocol.text import shorten
 from atp_tui.store import ResponseAttempt, StoredNotification
+
+# The one definition of "closed" lives in `atp_tui.view.status`; these names are re-exported
+# for the widgets and screens that import them from here.
+from atp_tui.view.status import closed_reason as closed_reason
+from atp_tui.view.status import effective_status as effective_status
+from atp_tui.view.status import is_closed as is_closed
+from atp_tui.view.status import item_actionable as item_actionable
 
 if TYPE_CHECKING:
     from atp_tui.protocol import Action
@@ -27,18 +33,6 @@ WARNING_SECONDS = 900.0
 DisplayState = Literal[
     "open", "pending", "answered", "refused", "expired", "invalidated", "completed", "gone"
 ]
-
-#: The glyph in the inbox's first column for each display state.
-STATE_GLYPHS: dict[str, str] = {
-    "open": "○",
-    "pending": "…",
-    "answered": "✓",
-    "completed": "✓",
-    "refused": "!",
-    "expired": "✗",
-    "invalidated": "⊘",
-    "gone": "⊘",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,33 +78,14 @@ def display_state(
             return "gone"
         if answer.kind in ("refused", "failed") and item_actionable(item, now):
             return "refused"
-    status = item.status or item.summary.status
+    status = effective_status(item)
     if status in ("responded",):
         return "answered"
     if status in ("completed", "expired", "invalidated"):
         return status  # type: ignore[return-value]
-    if not is_actionable(status, item.summary.deadline, now):
+    if is_closed(item, now):
         return "expired"
     return "open"
-
-
-def item_actionable(item: StoredNotification, now: datetime) -> bool:
-    """Whether the lifecycle (stored state and the client clock) still allows answers."""
-    return is_actionable(item.status or item.summary.status, item.summary.deadline, now)
-
-
-def closed_reason(item: StoredNotification, now: datetime) -> str:
-    """Why an item takes no answers, e.g. `invalidated: replaced by a newer build`."""
-    status = item.status or item.summary.status
-    if status in ("responded", "completed", "expired", "invalidated"):
-        if status == "responded":
-            reason = item.status_reason or ""
-            return reason if reason.startswith("answered") else f"answered {reason}".rstrip()
-        return f"{status}: {item.status_reason}" if item.status_reason else status
-    deadline = item.summary.deadline
-    if deadline is not None and now >= deadline:
-        return "expired: the deadline passed"
-    return ""
 
 
 def seconds_left(deadline: datetime | None, now: datetime) -> float | None:

@@ -12,6 +12,7 @@ import pytest
 from atp_tui.app import AtpApp, build_app
 from atp_tui.server import RunningServer, ServerConfig
 from atp_tui.store import Store
+from tests.snapshots.harness import TERMINAL_ENV
 
 TOKEN = "pilot-token"
 
@@ -27,6 +28,7 @@ def make_live_app(url: str, token: str = TOKEN, **options: Any) -> AtpApp:
     """The real app (real engine and respond client) against `url`, state in memory."""
     options.setdefault("bell_on_new", False)
     options.setdefault("cursor_blink", False)
+    options.setdefault("env", TERMINAL_ENV)  # not the host's TERM/NO_COLOR/locale
     return build_app(server=url, token=token, store=Store.in_memory(), **options)
 
 

@@ -70,7 +70,7 @@ async def test_history_is_in_the_palette_and_empty_history_says_so() -> None:
         from atp_tui.app import screen_commands
 
         titles = {command.title for command in screen_commands(app.main)}
-        assert {"History", "Settings"} <= titles
+        assert {"Show your answers and what became of them", "Change the settings"} <= titles
         await pilot.press("H")
         assert isinstance(app.screen, HistoryScreen)
         assert app.screen.query_one("#history-empty")

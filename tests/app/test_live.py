@@ -315,7 +315,7 @@ async def test_help_lists_every_binding_with_its_id() -> None:
         rows = app.screen.rows
         ids = {row[2] for row in rows}
         for needed in (
-            "main.answer-1",
+            "main.answer-1 … main.answer-9",  # one row for the nine answer keys (issue #11)
             "main.filter",
             "main.sort",
             "main.reconnect",
@@ -327,7 +327,7 @@ async def test_help_lists_every_binding_with_its_id() -> None:
             "modal.cancel",
         ):
             assert needed in ids
-        assert ("j / ↓", "Down", "inbox.down") in rows or any(
+        assert ("j / ↓", "Next item", "inbox.down") in rows or any(
             r[2] == "inbox.down" and "j" in r[0] for r in rows
         )
         await pilot.press("escape")
@@ -342,16 +342,17 @@ async def test_palette_offers_every_action() -> None:
         await wait_for(pilot, lambda: app.main.inbox.row_count == 5)
         commands = list(app.get_system_commands(app.main))
         titles = {command.title for command in commands if isinstance(command, SystemCommand)}
+        # In the user's words (issue #11); the answers by the selected item's own labels.
         assert {
-            "Filter",
-            "Sort",
-            "Reconnect",
-            "Help",
+            "Filter by title, service, project or description",
+            "Sort by deadline or newest first",
+            "Reconnect to the server now",
+            "Show the keys",
             "Quit",
-            "Answer with action 1",
-            "Down",
+            "Answer “Approve”",
+            "Next item",
         } <= titles
-        down = next(c for c in commands if c.title == "Down")
+        down = next(c for c in commands if c.title == "Next item")
         await down.callback()
         assert app.main.inbox.cursor_id == app.main.inbox.row_ids()[1]
         await pilot.press("ctrl+p")

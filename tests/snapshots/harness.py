@@ -27,6 +27,9 @@ from atp_tui.protocol.clock import Clock
 from atp_tui.settings import Settings
 from atp_tui.store import Store
 
+#: The terminal every scene runs in unless it says otherwise: colour, a UTF-8 locale.
+TERMINAL_ENV = {"TERM": "xterm-256color", "COLORTERM": "truecolor", "LANG": "C.UTF-8"}
+
 #: The frozen "now" of every snapshot.
 NOW = datetime(2026, 3, 14, 9, 26, 53, tzinfo=UTC)
 
@@ -321,12 +324,15 @@ def make_app(
     """The app under a frozen clock with a scripted engine and respond client.
 
     `store` (default: a new in-memory one on the same clock) lets a test start from a cached
-    inbox; `settings` and `options` (`profile`, `config_path`, `problems`) go to `build_app`.
-    `ticking` starts the main screen's one-second tick (off for snapshots: the clock is frozen
-    anyway, and a tick landing mid-shot must not matter).
+    inbox; `settings` and `options` (`profile`, `config_path`, `problems`, `env`: the
+    terminal's environment, default `TERMINAL_ENV`) go to `build_app`. `ticking` starts the
+    main screen's one-second tick (off for snapshots: the clock is frozen anyway, and a tick
+    landing mid-shot must not matter).
     """
     clock = clock or FrozenClock()
     store = store or Store.in_memory(clock)
+    # What the terminal can show is decided from the environment: the host's must not leak in.
+    options.setdefault("env", TERMINAL_ENV)
     engine = ScriptedEngine(store, script)
     respond = ScriptedRespond(store, list(outcomes or []))
     return build_app(

@@ -42,6 +42,9 @@ class Scene:
     settle: Callable[[AtpApp], bool] = field(default=lambda app: True)
     push: tuple[Any, ...] = ()
     """Engine events delivered after the first batch (live updates)."""
+    environ: tuple[tuple[str, str], ...] = ()
+    """Process environment variables set while the app is built (Textual reads `NO_COLOR`
+    from `os.environ` itself)."""
 
 
 def _inbox(*extra: Any, outcomes: list[RespondOutcome] | None = None) -> AtpApp:
@@ -199,6 +202,45 @@ def _away() -> AtpApp:
     return make_app(replay, store=store)
 
 
+def _with_closed(**options: Any) -> AtpApp:
+    """The usual inbox plus an answered, an expired and a withdrawn item (sorted last)."""
+    closed = [
+        notification(
+            "n-answered",
+            "Restart the flaky ingest worker?",
+            service="ops-bot",
+            project="ingest",
+            created=-20,
+            deadline=25,
+            status="responded",
+        ),
+        notification(
+            "n-expired",
+            "Rotate the staging TLS certificate?",
+            service="cert-watch",
+            project="staging",
+            created=-90,
+            deadline=-12,
+        ),
+        notification(
+            "n-withdrawn",
+            "Scale checkout to 12 replicas?",
+            service="autoscaler",
+            project="checkout",
+            created=-8,
+            deadline=15,
+            status="invalidated",
+        ),
+    ]
+    return make_app([CONNECTED, *received([*closed, *inbox_items()])], **options)
+
+
+#: A console that cannot draw Unicode (the glyph set falls back to ASCII).
+LINUX_CONSOLE = {"TERM": "linux", "LANG": "en_US.UTF-8"}
+#: NO_COLOR set (https://no-color.org): colour must carry no meaning.
+NO_COLOR = {"TERM": "xterm-256color", "LANG": "C.UTF-8", "NO_COLOR": "1"}
+
+
 def _away_shown(app: AtpApp) -> bool:
     return isinstance(app.screen, AwayScreen)
 
@@ -246,6 +288,12 @@ SCENES: dict[str, Scene] = {
     "history": Scene(_history, ("H",), _loaded),
     "away_summary": Scene(_away, settle=_away_shown),
     "injection_titles": Scene(_injection, settle=_loaded),
+    "closed_last": Scene(_with_closed, settle=_loaded),
+    "closed_hidden": Scene(_with_closed, ("c",), _loaded),
+    "no_color_inbox": Scene(
+        lambda: _with_closed(env=NO_COLOR), settle=_loaded, environ=(("NO_COLOR", "1"),)
+    ),
+    "ascii_inbox": Scene(lambda: _with_closed(env=LINUX_CONSOLE), settle=_loaded),
 }
 
 

@@ -17,8 +17,14 @@ SIZE_IDS = ["80x24", "140x40"]
 SMALL = ["60x18", "80x24"]
 
 
-def _shot(snap_compare: Any, name: str, size: str) -> bool:
+def _shot(
+    snap_compare: Any, name: str, size: str, monkeypatch: pytest.MonkeyPatch | None = None
+) -> bool:
     scene = SCENES[name]
+    if scene.environ:
+        assert monkeypatch is not None, f"{name} sets environment variables: pass monkeypatch"
+        for key, value in scene.environ:
+            monkeypatch.setenv(key, value)
 
     async def run_before(pilot: Any) -> None:
         await settle(pilot, scene)
@@ -115,3 +121,18 @@ class TestAway:
 
     def test_away_summary(self, snap_compare: Any, size: str) -> None:
         assert _shot(snap_compare, "away_summary", size)
+
+
+@pytest.mark.parametrize("size", SIZE_IDS)
+class TestLegibility:
+    """Issue #11: closed items sorted last and hidden with `c`; urgency without colour
+    (NO_COLOR: Textual renders monochrome, the urgent countdown keeps its `!` and reverse);
+    ASCII glyphs on a Linux console."""
+
+    @pytest.mark.parametrize(
+        "name", ["closed_last", "closed_hidden", "no_color_inbox", "ascii_inbox"]
+    )
+    def test_screen(
+        self, snap_compare: Any, name: str, size: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        assert _shot(snap_compare, name, size, monkeypatch)
