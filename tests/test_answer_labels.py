@@ -15,7 +15,7 @@ from atp_tui.client.events import ConnectionState
 from atp_tui.protocol.labels import TEXT_LIMIT, answer_label, shorten, value_label
 from atp_tui.protocol.models import Action, parse_action
 from atp_tui.protocol.outcomes import PENDING_WORDS, outcome_text, outcome_words
-from atp_tui.widgets.view import answer_from_outcome
+from atp_tui.view.items import answer_from_outcome
 
 
 def action(**fields: Any) -> Action:

@@ -16,9 +16,8 @@ import pytest
 
 from atp_tui.protocol.models import Notification
 from atp_tui.store import StoredNotification
-from atp_tui.widgets.counting import InboxCounter, tally, urgent_from
-from atp_tui.widgets.status_bar import Counts
-from atp_tui.widgets.view import is_urgent
+from atp_tui.view.counting import Counts, InboxCounter, tally, urgent_from
+from atp_tui.view.items import is_urgent
 from tests.hostile import notification
 
 START = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)

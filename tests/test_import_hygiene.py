@@ -27,6 +27,7 @@ CORE_PACKAGES = [
     "atp_tui.store",
     "atp_tui.settings",
     "atp_tui.commands",
+    "atp_tui.view",
 ]
 #: Packages still being written: tolerated when absent (or a sibling module is not there yet).
 IN_PROGRESS = ("atp_tui.server",)

@@ -10,7 +10,7 @@
   which must be the production 10 s.
 * 55: `JumpingClock` is a `FakeClock` whose wall time can jump while monotonic time does not, and
   which can "suspend" like a laptop (both clocks move on together). It drives the engine, the
-  headless deadline functions (`atp_tui.widgets.view`, `atp_tui.protocol.lifecycle`) and the
+  headless deadline functions (`atp_tui.view.items`, `atp_tui.protocol.lifecycle`) and the
   catch-up summary shown after a gap.
 """
 
@@ -35,7 +35,7 @@ from atp_tui.protocol.lifecycle import is_actionable
 from atp_tui.protocol.models import Notification
 from atp_tui.screens.catchup import CatchUp
 from atp_tui.store import Store, StoredNotification
-from atp_tui.widgets.view import (
+from atp_tui.view.items import (
     closed_reason,
     display_state,
     format_countdown,

@@ -1,6 +1,6 @@
 """How precisely countdowns and ages are shown, and when that text next changes (issue #12).
 
-Plain functions of `atp_tui.widgets.view`, no App: seconds only within the warning threshold,
+Plain functions of `atp_tui.view.items`, no App: seconds only within the warning threshold,
 minutes above it (and everywhere with `coarse`, the `low_bandwidth` setting), ages to the
 minute; `*_changes_in` says when the shown text changes, which the low-bandwidth clock sleeps
 until.
@@ -15,7 +15,7 @@ import pytest
 from atp_tui.cli import build_parser
 from atp_tui.commands.config import cli_overrides
 from atp_tui.settings import Settings
-from atp_tui.widgets.view import (
+from atp_tui.view.items import (
     age_changes_in,
     countdown_changes_in,
     countdown_step,

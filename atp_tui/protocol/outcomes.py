@@ -6,7 +6,7 @@ and replaced by the outcome once it is known) and `retrying`. A `sending` or `re
 is the last one for a notification was left by a process that ended mid-answer: the POST may
 have reached the server, so the next answer checks with the server before it sends.
 
-One table of words here keeps the inbox (`atp_tui.widgets.view`), `history`, `handover` and
+One table of words here keeps the inbox (`atp_tui.view.items`), `history`, `handover` and
 `respond` from drifting apart: a person reading the shell output and the TUI sees the same word
 for the same thing.
 """

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from atp_tui.store import StoredNotification
-from atp_tui.widgets.view import closed_reason, format_duration, seconds_left
+from atp_tui.view.items import closed_reason, format_duration, seconds_left
 
 #: Below this many seconds left the line is drawn as urgent.
 URGENT_SECONDS = 60.0

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from atp_tui import protocol  # its models load on first use, after the first frame
 from atp_tui.protocol.text import sanitize
 from atp_tui.store import StoredNotification
-from atp_tui.widgets.view import AnswerState, answer_from_outcome, closed_reason
+from atp_tui.view.items import AnswerState, answer_from_outcome, closed_reason
 
 if TYPE_CHECKING:
     from atp_tui.client.respond import RespondOutcome

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from atp_tui.client.events import ConnectionChanged, NotificationReceived, StatusChanged
 from atp_tui.store import StoredNotification
-from atp_tui.widgets.view import AnswerState
+from atp_tui.view.items import AnswerState
 
 #: Seconds without catch-up events after which the replay counts as done.
 CATCHUP_QUIET = 1.0

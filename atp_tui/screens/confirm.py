@@ -19,7 +19,7 @@ from textual.widgets import Button, Static
 from atp_tui.protocol import Action, Notification
 from atp_tui.protocol.text import shorten
 from atp_tui.screens.answer_base import AnswerModal, ChosenAnswer
-from atp_tui.widgets.view import answer_in_words
+from atp_tui.view.items import answer_in_words
 
 #: The longest notification title quoted in the question (the heading shows more of it).
 TITLE_LIMIT = 80

@@ -50,14 +50,14 @@ from atp_tui.screens.answering import Answering
 from atp_tui.screens.catchup import CATCHUP_QUIET, AwaySummary, CatchUp
 from atp_tui.settings import bell_rings
 from atp_tui.store import StoredNotification
+from atp_tui.view.counting import Counts, InboxCounter
+from atp_tui.view.items import AnswerState, age_changes_in, answers_from_log
 from atp_tui.view.status import is_closed, nothing_to_answer
-from atp_tui.widgets.counting import InboxCounter
 from atp_tui.widgets.detail import ActionList, DetailPane
 from atp_tui.widgets.inbox import InboxList
 from atp_tui.widgets.inbox_header import InboxHeader, InboxLegend
 from atp_tui.widgets.messages import ActionChosen
-from atp_tui.widgets.status_bar import Counts, StatusBar
-from atp_tui.widgets.view import AnswerState, age_changes_in, answers_from_log
+from atp_tui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
     from atp_tui.app import AtpApp

@@ -23,7 +23,7 @@ class GlyphSet:
     """The characters the inbox, its legend and the status bar draw with."""
 
     name: Literal["unicode", "ascii"]
-    #: Display state (`atp_tui.widgets.view.DisplayState`) -> one-cell glyph.
+    #: Display state (`atp_tui.view.items.DisplayState`) -> one-cell glyph.
     states: dict[str, str] = field(hash=False)
     #: The unread mark (one cell).
     unread: str

@@ -26,8 +26,7 @@ from textual.widgets.option_list import Option
 from atp_tui.protocol.text import sanitize, sanitize_lines
 from atp_tui.store import StoredNotification
 from atp_tui.view.glyphs import UNICODE
-from atp_tui.widgets.messages import ActionChosen
-from atp_tui.widgets.view import (
+from atp_tui.view.items import (
     WARNING_SECONDS,
     AnswerState,
     age_changes_in,
@@ -39,6 +38,7 @@ from atp_tui.widgets.view import (
     is_urgent,
     item_actionable,
 )
+from atp_tui.widgets.messages import ActionChosen
 
 if TYPE_CHECKING:
     from atp_tui.protocol.models import Action, Attachment

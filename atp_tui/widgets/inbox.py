@@ -35,15 +35,7 @@ from textual.strip import Strip
 
 from atp_tui.store import StoredNotification
 from atp_tui.view.glyphs import UNICODE, GlyphSet
-from atp_tui.view.status import is_closed
-from atp_tui.widgets.inbox_rows import (
-    CLOSED_STATES,
-    COLUMN_WORDS,
-    TIME_CELLS,
-    RowFrame,
-    row_segments,
-)
-from atp_tui.widgets.view import (
+from atp_tui.view.items import (
     WARNING_SECONDS,
     AnswerState,
     age_changes_in,
@@ -53,6 +45,14 @@ from atp_tui.widgets.view import (
     display_state,
     format_age,
     is_urgent,
+)
+from atp_tui.view.status import is_closed
+from atp_tui.widgets.inbox_rows import (
+    CLOSED_STATES,
+    COLUMN_WORDS,
+    TIME_CELLS,
+    RowFrame,
+    row_segments,
 )
 
 SortOrder = Literal["deadline", "newest"]

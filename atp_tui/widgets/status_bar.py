@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from rich.text import Text
@@ -11,8 +10,9 @@ from textual.widgets import Static
 
 from atp_tui.client.events import ConnectionState
 from atp_tui.protocol.text import sanitize
+from atp_tui.view.counting import Counts
 from atp_tui.view.glyphs import UNICODE, GlyphSet
-from atp_tui.widgets.view import format_age
+from atp_tui.view.items import format_age
 
 #: Words and style per connection state (the glyph comes from the glyph set). Every state is
 #: named in words, so none is told by its colour alone.
@@ -30,16 +30,6 @@ _LOOK: dict[str, tuple[str, str]] = {
 ORDER_WORDS = {"deadline": "sorted by deadline", "newest": "newest first"}
 #: The same where the line is short of room.
 SHORT_ORDER_WORDS = {"deadline": "by deadline", "newest": "newest first"}
-
-
-@dataclass(frozen=True, slots=True)
-class Counts:
-    """The inbox totals shown on the right of the bar."""
-
-    open: int = 0
-    expiring: int = 0
-    unread: int = 0
-    total: int = 0
 
 
 def connection_words(

@@ -17,7 +17,7 @@ from atp_tui.screens.answer_base import AnswerModal
 from atp_tui.screens.confirm import ConfirmModal
 from atp_tui.server import RunningServer
 from atp_tui.settings import Settings
-from atp_tui.widgets.view import answer_in_words
+from atp_tui.view.items import answer_in_words
 from tests.app.conftest import make_live_app, wait_for
 from tests.app.test_answering import add, started
 from tests.server_helpers import ALL_ACTIONS

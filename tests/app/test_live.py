@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from atp_tui.client.events import ConnectionChanged, ConnectionState, StatusChanged
 from atp_tui.client.respond import RespondOutcome
 from atp_tui.server import RunningServer
-from atp_tui.widgets.view import display_state
+from atp_tui.view.items import display_state
 from tests.app.conftest import TOKEN, in_minutes, make_live_app, wait_for
 from tests.app.test_answering import IRREVERSIBLE, PLAIN, add
 from tests.server_helpers import ALL_ACTIONS, notification_body

@@ -13,7 +13,7 @@ from atp_tui.screens.away import AwayScreen
 from atp_tui.screens.catchup import CatchUp
 from atp_tui.server import RunningServer, ServerConfig
 from atp_tui.store import Store
-from atp_tui.widgets.view import AnswerState
+from atp_tui.view.items import AnswerState
 from tests.app.conftest import TOKEN, in_minutes, wait_for
 from tests.app.test_answering import PLAIN
 from tests.server_helpers import notification_body

@@ -14,15 +14,25 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from atp_tui.store import StoredNotification
-from atp_tui.widgets.status_bar import Counts
-from atp_tui.widgets.view import is_urgent, item_actionable
+from atp_tui.view.items import is_urgent, item_actionable
 
 #: A clock step longer than this (seconds) is recounted in full rather than replayed.
 FULL_RECOUNT_AFTER = 300.0
 _MICROSECOND = timedelta(microseconds=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Counts:
+    """The inbox totals shown on the right of the bar."""
+
+    open: int = 0
+    expiring: int = 0
+    unread: int = 0
+    total: int = 0
 
 
 def tally(item: StoredNotification, now: datetime, warning: float) -> tuple[int, int, int]:
