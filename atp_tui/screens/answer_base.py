@@ -37,8 +37,8 @@ from textual.widgets import Button, Input, Static, TextArea
 from atp_tui.protocol import Action, Notification, ResponseValidationError, response_data_for
 from atp_tui.protocol.clock import SYSTEM_CLOCK, Clock
 from atp_tui.protocol.text import sanitize, sanitize_lines
-from atp_tui.screens.answer_status import AnswerStatus, answer_status
 from atp_tui.store import StoredNotification
+from atp_tui.view.answer_status import AnswerStatus, answer_status
 
 #: The longest description shown in a modal (the detail pane shows all of it).
 DESCRIPTION_LIMIT = 4000
