@@ -10,10 +10,10 @@ client can settle first. The server then idles until the client goes away.
 
 Each notification's title starts with `#NNNNNN` (its number), so a benchmark can recognise the
 row in a rendered line; its id (`…-9000-NNNNNNNNNNNN`) is none of `_inbox_fixture.fill_store`'s,
-so a replay onto a filled store adds every row; and `context.metadata.sent_at` carries the send time. Deadlines fall
-with the number (a later notification is more urgent) but stay after the sentinel's: in
-deadline order every new row sorts just below the sentinel, i.e. at the top of the inbox and
-in view.
+so a replay onto a filled store adds every row; `context.metadata.sent_at` carries the send
+time. Deadlines fall with the number (a later notification is more urgent) but stay after the
+sentinel's: in deadline order every new row sorts just below the sentinel, i.e. at the top of
+the inbox and in view.
 
 The request path's first segment is a run tag (`/run-3/api/v1/client/events`); when the last
 frame has been written, the server writes `RESULTS_DIR/<tag>.json` with `start` (just before

@@ -427,7 +427,7 @@ async def _probe(app: Any, loop_late: list[list[float]], queue_late: list[list[f
 def main() -> None:
     """Child process: `KIND URL COUNT MODE TIMEOUT [CACHED_DIR QUIET]`, prints one JSON object."""
     kind, url, count, mode, timeout = sys.argv[1:6]
-    cached, quiet = (sys.argv[6:8] + ["", "0"])[:2] if len(sys.argv) > 6 else ("", "0")
+    cached, quiet = (sys.argv[6], sys.argv[7]) if len(sys.argv) > 7 else ("", "0")
     result = asyncio.run(measure(kind, url, int(count), mode, float(timeout), cached, float(quiet)))
     sys.stdout.write(json.dumps(result) + "\n")
 
