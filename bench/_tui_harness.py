@@ -155,10 +155,12 @@ def longest_stall(samples: list[list[float]], start: float, end: float) -> tuple
 
 def time_inside(calls: list[list[Any]], name: str, start: float, end: float) -> float:
     """Seconds that timed calls named `name` ran within [start, end] (`timed_calls`)."""
-    return sum(
-        max(0.0, min(stop, end) - max(began, start))
-        for called, began, stop in calls
-        if called == name
+    return float(
+        sum(
+            max(0.0, min(stop, end) - max(began, start))
+            for called, began, stop in calls
+            if called == name
+        )
     )
 
 
@@ -244,7 +246,7 @@ class Recorder:
                 self.all_painted.set()
 
 
-def hook_widget(cls: type, recorder: Recorder) -> None:
+def hook_widget(cls: Any, recorder: Recorder) -> None:
     """Report every line `cls.render_line` renders to `recorder` (patched on the class)."""
     original = cls.render_line
 
