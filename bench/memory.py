@@ -18,7 +18,7 @@ resident size then (`VmRSS`). Scenarios, in turn in every run:
   bar counts all N + R unread (but one), then 3 s more so that the replay has gone quiet and
   the "while you were away" summary of R arrivals is made and shown;
 * with `--before REV`, the cached + replay scenario again with atp-tui as it was at REV (that
-  commit's `atp_tui/` extracted with `git archive`, first on the child's `PYTHONPATH`).
+  commit's `atp_tui/` extracted with `git archive`, the child run from its folder).
 
 "steady" is followed by one more second of reading the terminal (three after a replay onto a
 cache). "per item" is (peak − the hello app's peak) / N. Children get an empty config dir.
@@ -107,9 +107,11 @@ def measure(
     env: dict[str, str],
     steady: Callable[[Terminal], float],
     settle: float = 1.0,
+    cwd: Path | None = None,
 ) -> tuple[float, float, float, float]:
-    """Run `command`; (peak RSS, RSS, seconds to first frame, seconds to steady state)."""
-    with Terminal(command, env) as terminal:
+    """Run `command` (in `cwd`); (peak RSS, RSS, seconds to first frame, seconds to steady
+    state)."""
+    with Terminal(command, env, cwd=cwd) as terminal:
         frame = terminal.wait_for_frame(TIMEOUT)
         ready = steady(terminal)
         terminal.settle(settle)
@@ -194,12 +196,15 @@ def main() -> None:
                     else:
                         state = root / f"{key}-{run}"
                         shutil.copytree(filled, state)
-                        extra = {"PYTHONPATH": str(old)} if key == "replay-before" else {}
+                        # `python -m` puts the working directory first on `sys.path`: the
+                        # tree at REV is run from its own folder.
+                        tree = old if key == "replay-before" else None
                         outcome = measure(
                             [*atp, "--server", onto, "--state-dir", str(state)],
-                            bench_env(ATP_TOKEN=TOKEN, **extra),
+                            bench_env(ATP_TOKEN=TOKEN),
                             lambda t: replayed(t, count + args.replay),
                             settle=3.0,
+                            cwd=tree,
                         )
                         shutil.rmtree(state)
                     result = results[key]
