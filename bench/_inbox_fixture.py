@@ -1,7 +1,9 @@
 """Shared by `navigate.py`, `startup.py` and `memory.py`: the data and the process runner.
 
 * `notification_json(i)`: the ~1.5 KB notification of `_stream_server.py` (the payload
-  `ingest.py` measures), with times relative to now and deadlines spread over two days.
+  `ingest.py` measures), with times relative to now and deadlines spread over two days;
+  `notification_json(i, varied=True)`: realistic, varied content instead (`varied_body`:
+  services, projects, titles, descriptions of 1 to ~60 lines, 1–5 actions of every type).
 * `fill_store(dir, n)`: a real SQLite store (`Store.open`) holding `n` of them, as a TUI that
   received them earlier leaves it behind.
 * `Terminal`: runs a command in a fresh process on a pseudo-terminal, times the first frame
@@ -22,6 +24,7 @@ import fcntl
 import json
 import math
 import os
+import random
 import re
 import select
 import signal
@@ -61,9 +64,92 @@ def notification_body(i: int, now: datetime | None = None) -> dict[str, Any]:
     return body
 
 
-def notification_json(i: int, now: datetime | None = None) -> str:
-    """`notification_body(i)` as the JSON text a server sends."""
-    return json.dumps(notification_body(i, now), separators=(",", ":"))
+def notification_json(i: int, now: datetime | None = None, *, varied: bool = False) -> str:
+    """`notification_body(i)` (or `varied_body(i)`) as the JSON text a server sends."""
+    body = varied_body(i, now) if varied else notification_body(i, now)
+    return json.dumps(body, separators=(",", ":"))
+
+
+_SERVICES = ("deploy-bot", "db-migrator", "code-review", "cost-watch", "oncall-triage", "support")
+_PROJECTS = ("checkout", "payments", "search", "mobile-app", "data-platform", None)
+_TITLES = (
+    "Promote {p} {v} to production?",
+    "Approve schema migration {n} on {p}",
+    "Merge PR #{n}: refactor the {p} retry loop",
+    "Monthly spend on {p} is {n} % over budget: scale down?",
+    "Page the secondary on-call for {p}?",
+    "Refund order {n} (customer asked twice)",
+    "Rotate the {p} API key before it expires",
+    "Which region should {p} fail over to?",
+)
+_SENTENCES = (
+    "Staging has been green for {n} hours and the canary error rate is 0.{n} %.",
+    "The migration adds a nullable column and backfills {n} rows in batches of 1,000.",
+    "Two reviewers approved; the third asked about the timeout change in `client.py`.",
+    "p99 latency rose from 180 ms to {n} ms after the last deploy; rollback is ready.",
+    "Customer wrote: “I was charged twice for order {n}, please fix this today.”",
+    "The key is used by {n} services; the new one is already in the vault.",
+    "Traffic in eu-west is at {n} % of capacity; us-east has headroom.",
+    "See the dashboard for details. Nothing else changed since yesterday.",
+)
+_BULLETS = ("- checks: {n} passed, 0 failed", "- owner: @team-{p}", "- ticket: OPS-{n}")
+_ACTIONS: tuple[dict[str, Any], ...] = (
+    {"id": "approve", "label": "Approve", "response_type": "simple", "flags": ["irreversible"]},
+    {"id": "reject", "label": "Reject", "response_type": "simple"},
+    {"id": "confirm", "label": "Go ahead?", "response_type": "binary"},
+    {
+        "id": "defer",
+        "label": "Defer",
+        "response_type": "choice",
+        "options": [{"value": v, "label": v} for v in ("1 hour", "4 hours", "1 day", "1 week")],
+    },
+    {
+        "id": "regions",
+        "label": "Regions",
+        "response_type": "multi_choice",
+        "options": ["eu-west", "eu-central", "us-east", "us-west", "ap-south"],
+        "constraints": {"min_selections": 1, "max_selections": 2},
+    },
+    {
+        "id": "why",
+        "label": "Reply with a reason",
+        "response_type": "text",
+        "constraints": {"max_length": 500, "multiline": True},
+    },
+    {
+        "id": "replicas",
+        "label": "Replicas",
+        "response_type": "number",
+        "constraints": {"min": 1, "max": 20, "integer": True},
+    },
+    {"id": "when", "label": "Reschedule", "response_type": "date"},
+)
+
+
+def varied_body(i: int, now: datetime | None = None) -> dict[str, Any]:
+    """Notification `i` with realistic, varied content (the same for the same `i`): one of six
+    services and projects, a title of 25–70 characters, a description of one sentence to
+    about 60 lines (paragraphs and bullet lists), 1–5 actions of every response type."""
+    rng = random.Random(i)
+    body = notification_body(i, now)
+    project = rng.choice(_PROJECTS)
+    words = {"p": project or "core", "n": rng.randrange(2, 9999), "v": f"2.{i % 50}.{i % 7}"}
+    paragraphs = []
+    for _ in range(rng.choice((1, 1, 1, 2, 3, 5, 8, 12))):
+        sentences = rng.choices(_SENTENCES, k=rng.randint(1, 5))
+        paragraphs.append(" ".join(sentence.format(**words) for sentence in sentences))
+        if rng.random() < 0.3:
+            paragraphs.append("\n".join(b.format(**words) for b in rng.sample(_BULLETS, 3)))
+    service = rng.choice(_SERVICES)
+    body["service"] = {"id": service, "name": service}
+    body["context"] = {
+        "title": rng.choice(_TITLES).format(**words),
+        "description": "\n\n".join(paragraphs),
+        "project": project,
+        "metadata": {"priority": rng.choice(("low", "normal", "high")), "run": words["n"]},
+    }
+    body["actions"] = rng.sample(_ACTIONS, rng.randint(1, 5))
+    return body
 
 
 def fill_store(state_dir: Path, count: int) -> Path:
@@ -362,12 +448,12 @@ def reference_server() -> Iterator[str]:
 
 
 @contextmanager
-def stream_server(count: int, folder: Path) -> Iterator[str]:
-    """`_stream_server.py` replaying `count` notifications to every client; yields the URL."""
-    port_file = folder / f"stream-port-{count}"
-    server = subprocess.Popen(
-        [sys.executable, str(HERE / "_stream_server.py"), str(count), str(port_file)]
-    )
+def stream_server(count: int, folder: Path, first: int = 1) -> Iterator[str]:
+    """`_stream_server.py` replaying `count` notifications (numbers `first`…) to every client;
+    yields the URL."""
+    port_file = folder / f"stream-port-{count}-{first}"
+    command = [sys.executable, str(HERE / "_stream_server.py"), str(count), str(port_file)]
+    server = subprocess.Popen([*command, str(first)])
     try:
         deadline = time.monotonic() + 60
         while not port_file.exists() or not port_file.read_text():

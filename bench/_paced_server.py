@@ -9,10 +9,11 @@ drift). DELAY seconds (default 0) pass between the response headers and the firs
 client can settle first. The server then idles until the client goes away.
 
 Each notification's title starts with `#NNNNNN` (its number), so a benchmark can recognise the
-row in a rendered line, and `context.metadata.sent_at` carries the send time. Deadlines fall
-with the number (a later notification is more urgent) but stay after the sentinel's: in
-deadline order every new row sorts just below the sentinel, i.e. at the top of the inbox and
-in view.
+row in a rendered line; its id (`…-9000-NNNNNNNNNNNN`) is none of `_inbox_fixture.fill_store`'s,
+so a replay onto a filled store adds every row; `context.metadata.sent_at` carries the send
+time. Deadlines fall with the number (a later notification is more urgent) but stay after the
+sentinel's: in deadline order every new row sorts just below the sentinel, i.e. at the top of
+the inbox and in view.
 
 The request path's first segment is a run tag (`/run-3/api/v1/client/events`); when the last
 frame has been written, the server writes `RESULTS_DIR/<tag>.json` with `start` (just before
@@ -44,6 +45,7 @@ SEND_BUFFER = 64 * 1024
 def notification(i: int, now: datetime, sent_at: float) -> dict[str, Any]:
     """Notification `i` (about 1.5 KB): `#NNNNNN` title, falling deadline, send time."""
     body = base_notification(i)
+    body["id"] = f"00000000-0000-4000-9000-{i:012d}"
     deadline = now + (timedelta(hours=1) if i == 0 else timedelta(days=1, seconds=-i))
     stamp = now.isoformat().replace("+00:00", "Z")
     body["timestamp"] = stamp

@@ -1,7 +1,9 @@
 """A fast local SSE server for benchmarks: serves N pre-built notification frames, then idles.
 
-Run as a subprocess (`python bench/_stream_server.py N PORTFILE`) so that the server's work
-does not share a core's event loop with the client being measured.
+Run as a subprocess (`python bench/_stream_server.py N PORTFILE [FIRST]`) so that the server's
+work does not share a core's event loop with the client being measured. The notifications are
+numbers FIRST … FIRST + N - 1 (default 1: the ids `_inbox_fixture.fill_store` uses too; a
+replay onto a filled store starts after them).
 """
 
 from __future__ import annotations
@@ -10,9 +12,10 @@ import asyncio
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 
-def notification(i: int) -> dict:
+def notification(i: int) -> dict[str, Any]:
     """A realistic notification of about 1.5 KB."""
     return {
         "id": f"00000000-0000-4000-8000-{i:012d}",
@@ -38,17 +41,17 @@ def notification(i: int) -> dict:
     }  # fmt: skip
 
 
-def body(count: int) -> bytes:
-    """All frames, ids 1..count."""
+def body(count: int, first: int = 1) -> bytes:
+    """All frames, ids first..first + count - 1."""
     parts = [
         f"id: {i}\nevent: notification\ndata: {json.dumps(notification(i))}\n\n"
-        for i in range(1, count + 1)
+        for i in range(first, first + count)
     ]
     return "".join(parts).encode()
 
 
-async def main(count: int, port_file: Path) -> None:
-    payload = body(count)
+async def main(count: int, port_file: Path, first: int = 1) -> None:
+    payload = body(count, first)
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await reader.readuntil(b"\r\n\r\n")
@@ -71,4 +74,5 @@ async def main(count: int, port_file: Path) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(int(sys.argv[1]), Path(sys.argv[2])))
+    first = int(sys.argv[3]) if len(sys.argv) > 3 else 1
+    asyncio.run(main(int(sys.argv[1]), Path(sys.argv[2]), first))

@@ -22,7 +22,17 @@ token seen since the last update as painted at that moment. An update held back 
 `batch_update` is not stamped. So "painted" = the frame containing the row was ready to be
 written to the terminal; the write itself (a syscall) is not included.
 
-"All rows in" = the first painted frame after which the widget holds COUNT rows.
+"All rows in" = the first painted frame after which the widget holds COUNT rows (plus the
+cached ones, when the client opens a copy of a filled store: `burst.py --cached`).
+
+`QUIET` seconds (burst: 3) after all rows are in, the client keeps running and the probe keeps
+measuring: the stream is quiet then, and what atp-tui does when it goes quiet (the store's WAL
+checkpoint after 1 s, the catch-up summary after 1 s) lands in the measured window too.
+
+Where the longest stall went: atp-tui's store commit and checkpoint, the main screen's batch
+(`apply_events`), the inbox's `upsert` and the catch-up summary are wrapped (in this process
+only) to note when each call started and ended; the report gives, for the probe's longest
+stall, how long each of them ran inside it.
 
 Stalls: a probe task wakes every 10 ms on the app's event loop. `loop` lateness is how late
 the sleep returned (the loop was busy); `queue` lateness is how long after the intended tick a
@@ -38,7 +48,9 @@ import asyncio
 import contextlib
 import json
 import math
+import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -56,6 +68,14 @@ SIZE = (140, 40)
 PROBE_PERIOD = 0.01
 #: After all rows are in, how long to wait for the last ones to be painted.
 SETTLE = 0.5
+#: What `timed_calls` wraps: (module, class, method, the name the report uses).
+TIMED = (
+    ("atp_tui.store", "Store", "commit", "commit"),
+    ("atp_tui.store", "Store", "checkpoint", "checkpoint"),
+    ("atp_tui.screens.main", "MainScreen", "apply_events", "batch"),
+    ("atp_tui.widgets.inbox", "InboxList", "upsert", "upsert"),
+    ("atp_tui.screens.main", "MainScreen", "_finish_catchup", "catch-up"),
+)
 
 
 # -- the parent side: server, client processes, statistics -------------------------------------
@@ -82,12 +102,31 @@ def paced_server(count: int, interval: float, delay: float = 0.0) -> Iterator[tu
 
 
 def run_client(
-    kind: str, url: str, results: Path, tag: str, count: int, mode: str, timeout: float
+    kind: str,
+    url: str,
+    results: Path,
+    tag: str,
+    count: int,
+    mode: str,
+    timeout: float,
+    *,
+    cached: Path | None = None,
+    quiet: float = 0.0,
+    tree: Path | None = None,
 ) -> dict[str, Any]:
-    """One measurement in a fresh process, merged with what the server reported for it."""
+    """One measurement in a fresh process, merged with what the server reported for it.
+
+    `cached`: a filled state dir the client opens a copy of; `quiet`: seconds to keep
+    measuring after all rows are in; `tree`: a folder holding another `atp_tui` to run (the
+    `--before` tree), put first on the child's `PYTHONPATH`."""
     command = [sys.executable, str(HERE / "_tui_harness.py"), kind, f"{url}/{tag}"]
-    command += [str(count), mode, str(timeout)]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=timeout + 60)
+    command += [str(count), mode, str(timeout), str(cached or ""), str(quiet)]
+    env = dict(os.environ)
+    if tree is not None:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(tree), env.get("PYTHONPATH")]))
+    done = subprocess.run(
+        command, capture_output=True, text=True, timeout=timeout + quiet + 120, env=env
+    )
     if done.returncode != 0:
         raise SystemExit(f"{kind} client failed:\n{done.stderr[-3000:]}")
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
@@ -103,6 +142,26 @@ def run_client(
 def window_max(samples: list[list[float]], start: float, end: float) -> float:
     """The largest lateness among probe samples whose tick was due in [start, end]."""
     return max((late for due, late in samples if start <= due <= end), default=float("nan"))
+
+
+def longest_stall(samples: list[list[float]], start: float, end: float) -> tuple[float, float]:
+    """(when it began, how long) of the largest lateness due in [start, end]."""
+    return max(
+        ((due, late) for due, late in samples if start <= due <= end),
+        key=lambda sample: sample[1],
+        default=(float("nan"), float("nan")),
+    )
+
+
+def time_inside(calls: list[list[Any]], name: str, start: float, end: float) -> float:
+    """Seconds that timed calls named `name` ran within [start, end] (`timed_calls`)."""
+    return float(
+        sum(
+            max(0.0, min(stop, end) - max(began, start))
+            for called, began, stop in calls
+            if called == name
+        )
+    )
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -187,7 +246,7 @@ class Recorder:
                 self.all_painted.set()
 
 
-def hook_widget(cls: type, recorder: Recorder) -> None:
+def hook_widget(cls: Any, recorder: Recorder) -> None:
     """Report every line `cls.render_line` renders to `recorder` (patched on the class)."""
     original = cls.render_line
 
@@ -209,6 +268,26 @@ def hook_app(app: Any, recorder: Recorder) -> None:
             recorder.displayed(renderable)
 
     app._display = display
+
+
+def timed_calls(calls: list[list[Any]]) -> None:
+    """Note `[name, start, end]` in `calls` for every call of the `TIMED` methods."""
+    import importlib
+
+    for module_name, class_name, method, name in TIMED:
+        cls = getattr(importlib.import_module(module_name), class_name, None)
+        original = getattr(cls, method, None)
+        if original is None:
+            continue
+
+        def wrapper(*args: Any, _original: Any = original, _name: str = name, **kw: Any) -> Any:
+            began = time.monotonic()
+            try:
+                return _original(*args, **kw)
+            finally:
+                calls.append([_name, began, time.monotonic()])
+
+        setattr(cls, method, wrapper)
 
 
 def naive_app(url: str) -> Any:
@@ -248,19 +327,36 @@ def naive_app(url: str) -> Any:
     return NaiveApp()
 
 
-async def measure(kind: str, url: str, count: int, mode: str, timeout: float) -> dict[str, Any]:
-    """Run one app until every row is in (burst) or painted (latency); return the raw data."""
+async def measure(
+    kind: str,
+    url: str,
+    count: int,
+    mode: str,
+    timeout: float,
+    cached: str = "",
+    quiet: float = 0.0,
+) -> dict[str, Any]:
+    """Run one app until every row is in (burst) or painted (latency), then `quiet` seconds
+    more; return the raw data."""
     recorder = Recorder(count)
+    calls: list[list[Any]] = []
     with tempfile.TemporaryDirectory(prefix="atp-bench-state-") as folder:
         store = None
         if kind == "atp":
+            import atp_tui
             from atp_tui.app import build_app
             from atp_tui.settings import Settings
             from atp_tui.store import Store
             from atp_tui.widgets.inbox import InboxList
 
             hook_widget(InboxList, recorder)
-            store = Store.open(Path(folder))
+            timed_calls(calls)
+            state = Path(folder) / "state"
+            if cached:
+                shutil.copytree(cached, state)
+            store = Store.open(state)
+            recorder.count = count + len(store.load_notifications())
+            print(f"atp_tui from {Path(atp_tui.__file__).parent}", file=sys.stderr)
             app: Any = build_app(
                 server=url,
                 token="bench",
@@ -293,6 +389,9 @@ async def measure(kind: str, url: str, count: int, mode: str, timeout: float) ->
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(recorder.all_painted.wait(), SETTLE)
                 rows_at_end = recorder.rows()
+                if quiet > 0:
+                    await asyncio.sleep(quiet)
+                ended = time.monotonic()
         finally:
             probe.cancel()
             if store is not None:
@@ -306,6 +405,8 @@ async def measure(kind: str, url: str, count: int, mode: str, timeout: float) ->
         "batches": getattr(app, "batches", None),
         "loop": loop_late,
         "queue": queue_late,
+        "calls": calls,
+        "ended": ended,
     }
 
 
@@ -326,9 +427,10 @@ async def _probe(app: Any, loop_late: list[list[float]], queue_late: list[list[f
 
 
 def main() -> None:
-    """Child process: `KIND URL COUNT MODE TIMEOUT`, prints one JSON object."""
+    """Child process: `KIND URL COUNT MODE TIMEOUT [CACHED_DIR QUIET]`, prints one JSON object."""
     kind, url, count, mode, timeout = sys.argv[1:6]
-    result = asyncio.run(measure(kind, url, int(count), mode, float(timeout)))
+    cached, quiet = (sys.argv[6], sys.argv[7]) if len(sys.argv) > 7 else ("", "0")
+    result = asyncio.run(measure(kind, url, int(count), mode, float(timeout), cached, float(quiet)))
     sys.stdout.write(json.dumps(result) + "\n")
 
 

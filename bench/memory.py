@@ -12,12 +12,22 @@ resident size then (`VmRSS`). Scenarios, in turn in every run:
   notifications (the restart case), against the reference server; steady at "connected";
 * atp-tui live: the same on an empty state dir against `_stream_server.py`, which replays N
   notifications; steady when the status bar counts them unread (all but the selected one,
-  which is marked read after a second).
+  which is marked read after a second);
+* atp-tui cached + replay (issue #12): a copy of the store holding N notifications, against
+  `_stream_server.py` replaying `--replay` new ones (numbers after N); steady when the status
+  bar counts all N + R unread (but one), then 3 s more so that the replay has gone quiet and
+  the "while you were away" summary of R arrivals is made and shown;
+* with `--before REV`, the cached + replay scenario again with atp-tui as it was at REV (that
+  commit's `atp_tui/` extracted with `git archive`, the child run from its folder).
 
-"steady" is followed by one more second of reading the terminal. "per item" is (peak − the
-hello app's peak) / N. Children get an empty config dir.
+"steady" is followed by one more second of reading the terminal (three after a replay onto a
+cache). "per item" is (peak − the hello app's peak) / N. Children get an empty config dir.
 
-    python bench/memory.py [--items 50000] [--runs 3] [--skip live]
+    python bench/memory.py [--items 50000] [--replay 10000] [--runs 3] [--before REV]
+                           [--skip optionlist,live]
+
+Budget (issue #5): peak ≤ 400 MB (goal ≤ 150) with N cached and N replayed. Budget (issue
+#12): 50,000 cached + 10,000 replayed: peak ≤ 180 MB (goal ≤ 150).
 """
 
 from __future__ import annotations
@@ -25,9 +35,11 @@ from __future__ import annotations
 import argparse
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,6 +63,7 @@ from _inbox_fixture import (  # noqa: E402
 )
 
 MB = 1024 * 1024
+ROOT = HERE.parent
 #: How long a scenario may take to reach its steady state (a 50k replay on a busy machine).
 TIMEOUT = 300.0
 
@@ -65,6 +78,19 @@ class Result:
     steady: list[float] = field(default_factory=list)
 
 
+@contextmanager
+def tree_at(revision: str) -> Iterator[Path]:
+    """This repository's `atp_tui/` at `revision`, extracted into a temporary folder."""
+    with tempfile.TemporaryDirectory(prefix="atp-bench-before-") as folder:
+        archive = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", revision, "atp_tui"],
+            check=True,
+            capture_output=True,
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", folder], input=archive, check=True)
+        yield Path(folder)
+
+
 def replayed(terminal: Terminal, count: int) -> float:
     """Seconds until the status bar counts all `count` notifications unread but the one the
     cursor has been on for a second (that one is marked read)."""
@@ -77,13 +103,18 @@ def replayed(terminal: Terminal, count: int) -> float:
 
 
 def measure(
-    command: list[str], env: dict[str, str], steady: Callable[[Terminal], float]
+    command: list[str],
+    env: dict[str, str],
+    steady: Callable[[Terminal], float],
+    settle: float = 1.0,
+    cwd: Path | None = None,
 ) -> tuple[float, float, float, float]:
-    """Run `command`; (peak RSS, RSS, seconds to first frame, seconds to steady state)."""
-    with Terminal(command, env) as terminal:
+    """Run `command` (in `cwd`); (peak RSS, RSS, seconds to first frame, seconds to steady
+    state)."""
+    with Terminal(command, env, cwd=cwd) as terminal:
         frame = terminal.wait_for_frame(TIMEOUT)
         ready = steady(terminal)
-        terminal.settle(1.0)
+        terminal.settle(settle)
         return terminal.status("VmHWM"), terminal.status("VmRSS"), frame, ready
 
 
@@ -91,9 +122,13 @@ def main() -> None:
     """Parse the arguments, run, print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=50_000)
+    parser.add_argument("--replay", type=int, default=10_000, help="replayed onto the cache")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--before", metavar="REV", help="also measure atp-tui at this commit")
     parser.add_argument(
-        "--skip", default="", help="scenarios to leave out, comma-separated (optionlist, live)"
+        "--skip",
+        default="",
+        help="scenarios to leave out, comma-separated (optionlist, cached, live, replay)",
     )
     args = parser.parse_args()
     count = args.items
@@ -103,16 +138,28 @@ def main() -> None:
         "optionlist": f"OptionList, {count:,} items",
         "cached": f"atp-tui, {count:,} cached",
         "live": f"atp-tui, {count:,} replayed",
+        "replay": f"atp-tui, {count:,} cached + {args.replay:,} replayed",
     }
+    if args.before:
+        names["replay-before"] = f"atp-tui {args.before}, {count:,} cached + {args.replay:,}"
     chosen = [key for key in names if key not in skip]
     results = {key: Result() for key in chosen}
-    with tempfile.TemporaryDirectory(prefix="atp-bench-memory-") as folder:
+    before = tree_at(args.before) if args.before else nullcontext(None)
+    with tempfile.TemporaryDirectory(prefix="atp-bench-memory-") as folder, before as old:
         root = Path(folder)
         print("preparing the store and the JSON lines", file=sys.stderr, flush=True)
         filled = fill_store(root / "filled", count)
         lines = write_jsonl(root / "items.jsonl", count)
         atp = [sys.executable, "-m", "atp_tui.cli"]
-        with reference_server() as reference, stream_server(count, root) as replay:
+        with (
+            reference_server() as reference,
+            stream_server(count, root) if "live" in chosen else nullcontext("") as live,
+            (
+                stream_server(args.replay, root, first=count + 1)
+                if "replay" in chosen or "replay-before" in chosen
+                else nullcontext("")
+            ) as onto,
+        ):
             warm_up(reference, root)
             for run in range(args.runs):
                 for key in chosen:
@@ -138,12 +185,26 @@ def main() -> None:
                             lambda t: t.wait_for_text("● connected", TIMEOUT),
                         )
                         shutil.rmtree(state)
-                    else:
+                    elif key == "live":
                         state = root / f"live-{run}"
                         outcome = measure(
-                            [*atp, "--server", replay, "--state-dir", str(state)],
+                            [*atp, "--server", live, "--state-dir", str(state)],
                             bench_env(ATP_TOKEN=TOKEN),
                             lambda t: replayed(t, count),
+                        )
+                        shutil.rmtree(state)
+                    else:
+                        state = root / f"{key}-{run}"
+                        shutil.copytree(filled, state)
+                        # `python -m` puts the working directory first on `sys.path`: the
+                        # tree at REV is run from its own folder.
+                        tree = old if key == "replay-before" else None
+                        outcome = measure(
+                            [*atp, "--server", onto, "--state-dir", str(state)],
+                            bench_env(ATP_TOKEN=TOKEN),
+                            lambda t: replayed(t, count + args.replay),
+                            settle=3.0,
+                            cwd=tree,
                         )
                         shutil.rmtree(state)
                     result = results[key]
@@ -171,15 +232,25 @@ def main() -> None:
     header = ["scenario", "peak RSS MB", "RSS MB", "KB/item", "first frame s", "steady s"]
     print(table(header, rows))
     base = median(results["optionlist"].peak) if "optionlist" in results else None
+    scale = "" if count == 50_000 else " (the budget is set for 50,000 items)"
     for key in ("cached", "live"):
         if key not in results:
             continue
         peak = median(results[key].peak) / MB
         ratio = f", {peak * MB / base:.2f}x the OptionList app" if base else ""
-        scale = "" if count == 50_000 else " (the budget is set for 50,000 items)"
         print(
             f"budget: {names[key]}: peak {peak:.0f} MB (floor ≤ 400, goal ≤ 150): "
             f"{verdict(peak, 400, 150)}{ratio}{scale}"
+        )
+    if "replay" in results:
+        peak = median(results["replay"].peak) / MB
+        ratio = ""
+        if "replay-before" in results:
+            old_peak = median(results["replay-before"].peak) / MB
+            ratio = f", {peak / old_peak:.2f}x {args.before}'s {old_peak:.0f} MB"
+        print(
+            f"budget: {names['replay']}: peak {peak:.0f} MB (floor ≤ 180, goal ≤ 150): "
+            f"{verdict(peak, 180, 150)}{ratio}{scale}"
         )
 
 

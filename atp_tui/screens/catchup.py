@@ -2,8 +2,12 @@
 
 A gap starts when the app opens on a cached inbox (since the newest cached item) or when a
 connected stream drops. When the stream connects again, the engine replays what was missed:
-`CatchUp` collects those events until the replay goes quiet, then `finish` turns them, plus the
-deadlines that passed on the client clock during the gap, into an `AwaySummary`.
+`CatchUp` notes what those events say until the replay goes quiet, then `finish` turns that, plus
+the deadlines that passed on the client clock during the gap, into an `AwaySummary`.
+
+Only ids, titles and states are kept, never an event: a replayed event holds its parsed model
+and its raw JSON (≈ 8 MB per 1,000), and a 10,000-event replay kept them all until it went
+quiet.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from atp_tui.view.items import AnswerState
 CATCHUP_QUIET = 1.0
 #: Server states after which a deadline passing means nothing.
 _FINAL = frozenset({"responded", "completed", "expired", "invalidated"})
+#: Status changes the summary lists.
+_SUMMARISED = frozenset({"expired", "invalidated", "responded"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +74,14 @@ class CatchUp:
     collecting: bool = False
     """True from a reconnect until the replay goes quiet."""
     was_connected: bool = False
-    _events: list[object] = field(default_factory=list)
+    _arrived: dict[str, AwayEntry] = field(default_factory=dict)
+    """What arrived, by id, in the order first seen."""
+    _changes: dict[tuple[str, str], str] = field(default_factory=dict)
+    """`(status, id)` → the latest reason, in the order first seen (answers are looked up at
+    `finish`: one sent meanwhile is not "answered elsewhere")."""
+    _replayed: bool = False
+    """Whether any event came since the collection started (a drop then keeps the gap's
+    start)."""
 
     def start_gap(self, since: datetime | None) -> None:
         """A gap begins (the app opened on a cached inbox, or the stream dropped)."""
@@ -88,10 +101,18 @@ class CatchUp:
             elif self.was_connected and not self.in_gap:
                 # Dropped: events collected so far stay and merge into this gap's summary.
                 self.collecting = False
-                self.start_gap(self.since if self._events else now)
+                self.start_gap(self.since if self._replayed else now)
             return False
-        if self.collecting:
-            self._events.append(event)
+        if not self.collecting:
+            return False
+        self._replayed = True
+        if isinstance(event, NotificationReceived):
+            notification = event.notification
+            self._arrived[notification.id] = AwayEntry(
+                notification.id, notification.title, notification.service.name
+            )
+        elif isinstance(event, StatusChanged) and event.status in _SUMMARISED:
+            self._changes[(event.status, event.notification_id)] = event.reason or ""
         return False
 
     def finish(
@@ -102,11 +123,13 @@ class CatchUp:
         now: datetime,
     ) -> AwaySummary:
         """End the collection and summarise it (deadlines passed during the gap included)."""
-        events, self._events = self._events, []
+        arrived, self._arrived = self._arrived, {}
+        changes, self._changes = self._changes, {}
+        self._replayed = False
         self.collecting = False
         since, self.since = self.since, None
         found: dict[str, dict[str, AwayEntry]] = {
-            "arrived": {},
+            "arrived": arrived,
             "expired": {},
             "invalidated": {},
             "answered_elsewhere": {},
@@ -117,19 +140,12 @@ class CatchUp:
             title = item.summary.title if item else notification_id
             return AwayEntry(notification_id, title, detail)
 
-        for event in events:
-            if isinstance(event, NotificationReceived):
-                notification = event.notification
-                found["arrived"][notification.id] = AwayEntry(
-                    notification.id, notification.title, notification.service.name
-                )
-            elif isinstance(event, StatusChanged):
-                nid, reason = event.notification_id, event.reason or ""
-                answer = answers.get(nid)
-                if event.status in ("expired", "invalidated"):
-                    found[event.status][nid] = entry(nid, reason)
-                elif event.status == "responded" and (answer is None or answer.kind != "sent"):
-                    found["answered_elsewhere"][nid] = entry(nid, reason)
+        for (change, nid), reason in changes.items():
+            answer = answers.get(nid)
+            if change in ("expired", "invalidated"):
+                found[change][nid] = entry(nid, reason)
+            elif answer is None or answer.kind != "sent":  # "responded"
+                found["answered_elsewhere"][nid] = entry(nid, reason)
         if since is not None:
             for item in items:
                 deadline = item.summary.deadline
