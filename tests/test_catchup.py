@@ -18,7 +18,7 @@ from atp_tui.client.events import (
     StatusChanged,
 )
 from atp_tui.protocol.models import Notification
-from atp_tui.screens.catchup import CatchUp
+from atp_tui.view.catchup import CatchUp
 from atp_tui.view.items import AnswerState
 from tests.hostile import notification
 

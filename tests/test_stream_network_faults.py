@@ -33,8 +33,8 @@ from atp_tui.client.http import make_http_client
 from atp_tui.client.stream import EngineConfig, StreamEngine
 from atp_tui.protocol.lifecycle import is_actionable
 from atp_tui.protocol.models import Notification
-from atp_tui.screens.catchup import CatchUp
 from atp_tui.store import Store, StoredNotification
+from atp_tui.view.catchup import CatchUp
 from atp_tui.view.items import (
     closed_reason,
     display_state,

@@ -18,7 +18,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from atp_tui.protocol.text import sanitize
-from atp_tui.screens.catchup import AwayEntry, AwaySummary
+from atp_tui.view.catchup import AwayEntry, AwaySummary
 
 #: Entries listed per section; the rest are counted.
 SECTION_LIMIT = 8

@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from atp_tui.screens.catchup import AwaySummary
     from atp_tui.screens.main import MainScreen
+    from atp_tui.view.catchup import AwaySummary
 
 
 def show_away(screen: MainScreen, summary: AwaySummary) -> None:

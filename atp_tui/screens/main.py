@@ -47,9 +47,9 @@ from atp_tui.client.events import (
 from atp_tui.protocol.text import sanitize
 from atp_tui.screens import dialogs
 from atp_tui.screens.answering import Answering
-from atp_tui.screens.catchup import CATCHUP_QUIET, AwaySummary, CatchUp
 from atp_tui.settings import bell_rings
 from atp_tui.store import StoredNotification
+from atp_tui.view.catchup import CATCHUP_QUIET, AwaySummary, CatchUp
 from atp_tui.view.counting import Counts, InboxCounter
 from atp_tui.view.items import AnswerState, age_changes_in, answers_from_log
 from atp_tui.view.status import is_closed, nothing_to_answer

@@ -10,9 +10,9 @@ from typing import Any
 from atp_tui.app import build_app
 from atp_tui.client.events import ConnectionChanged, ConnectionState, StatusChanged
 from atp_tui.screens.away import AwayScreen
-from atp_tui.screens.catchup import CatchUp
 from atp_tui.server import RunningServer, ServerConfig
 from atp_tui.store import Store
+from atp_tui.view.catchup import CatchUp
 from atp_tui.view.items import AnswerState
 from tests.app.conftest import TOKEN, in_minutes, wait_for
 from tests.app.test_answering import PLAIN
