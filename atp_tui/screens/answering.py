@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from atp_tui import protocol  # its models load on first use, after the first frame
 from atp_tui.protocol.text import sanitize
 from atp_tui.store import StoredNotification
-from atp_tui.view.items import AnswerState, answer_from_outcome, closed_reason
+from atp_tui.view.items import AnswerState, answer_from_outcome, answers_from_log, closed_reason
 
 if TYPE_CHECKING:
     from atp_tui.client.respond import RespondOutcome
@@ -63,15 +63,15 @@ class Answering:
 
     def __init__(self, screen: MainScreen) -> None:
         self.screen = screen
-        self._sending: set[str] = set()
         self._last_input: dict[tuple[str, str], object] = {}
         #: The answer modal on screen (at most one: a modal covers the keys that open one).
         self.open_modal: AnswerModal | None = None
 
     @property
     def pending_count(self) -> int:
-        """How many answers are being sent right now."""
-        return len(self._sending)
+        """How many answers are being sent right now (from the screen's answer states, the
+        one place the UI keeps them: `sending…` from `send` until `finish`)."""
+        return sum(1 for answer in self.screen.answers.values() if answer.in_flight)
 
     def _opened(self, modal: AnswerModal, item: StoredNotification) -> None:
         """Follow `modal`'s notification while it is open."""
@@ -100,7 +100,7 @@ class Answering:
         """Why `action` cannot be answered on `item` now, or `None` when it can."""
         notification_id = item.summary.id
         answer = self.screen.answers.get(notification_id)
-        if notification_id in self._sending:
+        if answer is not None and answer.in_flight:
             return "An answer to this notification is already being sent."
         if answer is not None and answer.blocks_answering:
             return f"Not sent: this notification is {answer.text}."
@@ -197,7 +197,6 @@ class Answering:
         """Send a validated answer in a worker (once: a second call while pending is refused)."""
         if self._still_answerable(notification_id, action) is None:
             return
-        self._sending.add(notification_id)
         self._last_input[(notification_id, action.id)] = user_input
         self.screen.answers[notification_id] = AnswerState("pending", "sending…", action.id)
         self.screen.mark_read(notification_id)
@@ -216,17 +215,21 @@ class Answering:
             )
             self.screen.refresh_item(notification_id)
 
-        try:
-            outcome = await self.screen.atp.respond.respond(
-                notification_id, action.id, data, on_retry=on_retry
-            )
-        finally:
-            self._sending.discard(notification_id)
+        outcome = await self.screen.atp.respond.respond(
+            notification_id, action.id, data, on_retry=on_retry
+        )
         self.finish(notification_id, action, outcome)
 
     def finish(self, notification_id: str, action: Action, outcome: RespondOutcome) -> None:
         """Show the outcome on the item and as a toast."""
         if outcome.kind == "duplicate":
+            # Refused here: an earlier answer got through. The item shows that one again.
+            logged = answers_from_log(self.screen.atp.store.responses(notification_id))
+            if notification_id in logged:
+                self.screen.answers[notification_id] = logged[notification_id]
+            else:
+                self.screen.answers.pop(notification_id, None)
+            self.screen.refresh_item(notification_id)
             return
         answer = answer_from_outcome(outcome.kind, outcome.message, action.id, self.screen.now())
         self.screen.answers[notification_id] = answer
@@ -243,7 +246,6 @@ class Answering:
 
     def failed(self, notification_id: str, error: BaseException | None) -> None:
         """A respond worker crashed (a bug): say so, and let the user try again."""
-        self._sending.discard(notification_id)
         self.screen.answers[notification_id] = AnswerState(
             "failed", f"failed: internal error ({type(error).__name__}: {error}); try again"
         )

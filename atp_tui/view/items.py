@@ -44,6 +44,11 @@ class AnswerState:
     action_id: str = ""
 
     @property
+    def in_flight(self) -> bool:
+        """Whether this answer is being sent right now (by this process)."""
+        return self.kind in ("pending", "retrying")
+
+    @property
     def blocks_answering(self) -> bool:
         """Whether a new answer must not be sent (in flight, or the server has one)."""
         return self.kind in ("pending", "retrying", "sent", "elsewhere", "closed")

@@ -227,3 +227,22 @@ async def test_clicking_an_action_answers(server: RunningServer) -> None:
         await pilot.click("#confirm-yes")
         await wait_for(pilot, lambda: server.state.responses)
     assert server.state.responses[0]["action_id"] == "ship"
+
+
+async def test_an_answer_already_logged_elsewhere_is_shown_and_leaves_nothing_pending(
+    server: RunningServer,
+) -> None:
+    """`atp-tui respond` answered it from a shell (same state dir) while the TUI ran: the
+    TUI's press is refused by the respond client (`duplicate`, nothing sent), the item shows
+    the logged answer, and no answer is left counted as in flight (quit would ask forever)."""
+    nid = add(server, "Ack?", [PLAIN])
+    app = make_live_app(server.url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await started(pilot, 1)
+        app.store.record_response(nid, "ack", None, "sent", "answer sent")
+        await pilot.press("1")
+        await wait_for(pilot, lambda: nid in app.main.answers)
+        await wait_for(pilot, lambda: not app.main.answers[nid].in_flight)
+        assert app.main.answers[nid].kind == "sent"
+        assert app.main.answering.pending_count == 0
+    assert server.state.responses == []
