@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _inbox_fixture import table
 
-from atp_tui.widgets.inbox import SortKey, merge_keys
+from atp_tui.view.order import SortKey, merge_keys
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 SIZES = (1, 10, 64, 100, 1000, 10_000)

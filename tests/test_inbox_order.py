@@ -17,7 +17,8 @@ from textual.app import App, ComposeResult
 
 from atp_tui.protocol.models import Notification
 from atp_tui.store import StoredNotification
-from atp_tui.widgets.inbox import InboxList, SortKey, SortOrder, merge_keys, sort_key
+from atp_tui.view.order import SortKey, SortOrder, merge_keys, sort_key
+from atp_tui.widgets.inbox import InboxList
 from tests.hostile import notification
 
 START = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
@@ -65,7 +66,7 @@ def test_merge_keys_equals_a_full_sort(order: SortOrder) -> None:
                 removed.append(old)
                 added.append(old)
                 continue
-            new = sort_key(_item(rng, nid) if old is not None else pool[n], order)
+            new = sort_key(_item(rng, nid) if old is not None else pool[n], order, START)
             if old is not None:
                 removed.append(old)  # its key changed (or not: then it is replaced by itself)
             held[nid] = new
@@ -106,14 +107,14 @@ async def test_upsert_shows_the_rows_a_full_sort_would(order: SortOrder) -> None
                 nid = f"n{n:04d}"
                 item = _item(rng, nid)  # known ids come back in another state
                 current[nid] = item
-                placed.setdefault(nid, sort_key(item, inbox.order))
+                placed.setdefault(nid, sort_key(item, inbox.order, START))
                 batch.append(item)
             inbox.upsert(batch)
             if step % 40 == 39:  # the other order, then back: keys from the current state
                 for chosen in ("newest" if inbox.order == "deadline" else "deadline", order):
                     inbox.order = chosen
                     await pilot.pause()
-                placed = {nid: sort_key(item, order) for nid, item in current.items()}
+                placed = {nid: sort_key(item, order, START) for nid, item in current.items()}
             expected = [key[-1] for key in sorted(placed.values())]
             assert inbox.row_ids() == expected
             cursor = inbox.cursor_id

@@ -10,8 +10,8 @@ import pytest
 from atp_tui.protocol.models import Notification
 from atp_tui.store import StoredNotification
 from atp_tui.view.glyphs import ASCII, UNICODE, choose_glyphs, locale_encoding, plain_colour
+from atp_tui.view.order import sort_key
 from atp_tui.view.status import closed_reason, effective_status, is_closed, nothing_to_answer
-from atp_tui.widgets.inbox import sort_key
 from tests.hostile import notification
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)

@@ -483,7 +483,8 @@ class MainScreen(Screen[None]):
         """Switch between deadline order and newest first."""
         inbox = self.inbox
         inbox.order = "newest" if inbox.order == "deadline" else "deadline"
-        self.notify(f"Sorted by {'newest first' if inbox.order == 'newest' else 'deadline'}")
+        order = "newest first" if inbox.order == "newest" else "deadline"
+        self.notify(f"Sorted by {order}", markup=False)
         self._redraw(detail=inbox.cursor_id != self.detail.notification_id)  # the bar says it
 
     def action_toggle_closed(self) -> None:
@@ -491,9 +492,9 @@ class MainScreen(Screen[None]):
         inbox = self.inbox
         inbox.set_hide_closed(not inbox.hide_closed)
         if inbox.hide_closed:
-            self.notify(f"Closed items hidden ({inbox.hidden_count}); c shows them")
+            self.notify(f"Closed items hidden ({inbox.hidden_count}); c shows them", markup=False)
         else:
-            self.notify("Closed items shown, after the open ones")
+            self.notify("Closed items shown, after the open ones", markup=False)
         self._redraw(detail=inbox.cursor_id != self.detail.notification_id)
 
     def action_reconnect(self) -> None:

@@ -17,11 +17,11 @@ screen. What one row looks like is `inbox_rows.py`.
 
 from __future__ import annotations
 
-from bisect import bisect_left, insort
-from collections.abc import Callable, Collection, Iterable, Set
+from bisect import bisect_left
+from collections.abc import Callable, Iterable, Set
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import ClassVar, Literal
+from datetime import datetime
+from typing import ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
@@ -38,25 +38,17 @@ from atp_tui.view.glyphs import UNICODE, GlyphSet
 from atp_tui.view.items import (
     WARNING_SECONDS,
     AnswerState,
-    age_changes_in,
-    countdown_changes_in,
-    countdown_text,
-    created_at,
-    display_state,
-    format_age,
-    is_urgent,
 )
-from atp_tui.view.status import is_closed
+from atp_tui.view.order import FIRST_CLOSED, SortKey, SortOrder, merge_keys, sort_key
 from atp_tui.widgets.inbox_rows import (
-    CLOSED_STATES,
-    COLUMN_WORDS,
     TIME_CELLS,
     RowFrame,
+    TimeRules,
+    row_changes_in,
     row_segments,
+    row_times,
 )
 
-SortOrder = Literal["deadline", "newest"]
-SortKey = tuple[object, ...]
 Rows = list[str | None]
 #: What one screen line shows, comparable: `("row", id, item, width, state, read, countdown,
 #: age, urgent, cursor, base style, cursor style)`, or a placeholder / blank line's values.
@@ -64,81 +56,8 @@ LineKey = tuple[object, ...]
 #: The positions of countdown and age in a row's `LineKey`.
 _TIMES = slice(6, 8)
 
-_FAR_FUTURE = datetime.max.replace(tzinfo=UTC).timestamp()
-#: Every key of a closed row is at least this (and every open row's key is less): the rows
-#: are split in two runs, open then closed, and hiding the closed ones is one `bisect`.
-_FIRST_CLOSED: SortKey = (1,)
-#: Up to this many changed rows a batch is placed one row at a time (`insort`: a move of the
-#: list's tail per row); above it the batch is sorted on its own and merged in one pass.
-_INSORT = 64
 #: Row strips kept for reuse at most (a few screens' worth; the cache restarts when full).
 _STRIP_CACHE = 1024
-
-
-def sort_key(item: StoredNotification, order: SortOrder, now: datetime) -> SortKey:
-    """Where a notification sorts: every open item before every closed one (answered,
-    expired by the server or by the clock at `now`, withdrawn), then deadline soonest first
-    (no deadline last) or newest first. The id ends the key, so keys are unique.
-
-    The key is taken when a row is added (and on a re-sort), not on every status change: an
-    item answered or withdrawn while you look at it stays where it is, so the next key press
-    still finds it under the cursor."""
-    summary = item.summary
-    closed = 1 if is_closed(item, now) else 0
-    created = created_at(item).timestamp()
-    if order == "newest":
-        return (closed, -created, summary.id)
-    deadline = summary.deadline.timestamp() if summary.deadline else _FAR_FUTURE
-    return (closed, deadline, -created, summary.id)
-
-
-def merge_keys(
-    keys: list[SortKey], removed: Collection[SortKey], added: Iterable[SortKey]
-) -> list[SortKey]:
-    """`keys` (sorted, unique) without `removed` and with `added`: exactly the list
-    `sorted((set(keys) - set(removed)) | set(added))`, without sorting `keys` again.
-
-    A row whose key changed is in both: its old key in `removed`, its new one in `added`.
-    A few changes are made in place (`insort`, `del`: a memmove of the list's tail each);
-    more are sorted among themselves, and one pass copies the runs of `keys` between their
-    places by slices (k·log n comparisons and one copy of the list). Every removed key must
-    be in `keys` (`ValueError` otherwise); `keys` may be changed in place or replaced.
-    """
-    adds = sorted(added)
-    if not removed and not adds:
-        return keys
-    if len(removed) + len(adds) <= _INSORT:
-        for key in removed:
-            del keys[_position(keys, key)]
-        for key in adds:
-            insort(keys, key)
-        return keys
-    cuts = sorted(_position(keys, key) for key in removed)
-    merged: list[SortKey] = []
-    start = 0  # keys[:start] are placed (or cut)
-    cut = 0
-    for key in adds:
-        place = bisect_left(keys, key, start)
-        while cut < len(cuts) and cuts[cut] < place:
-            merged += keys[start : cuts[cut]]
-            start = cuts[cut] + 1
-            cut += 1
-        merged += keys[start:place]
-        merged.append(key)
-        start = place
-    for index in cuts[cut:]:
-        merged += keys[start:index]
-        start = index + 1
-    merged += keys[start:]
-    return merged
-
-
-def _position(keys: list[SortKey], key: SortKey) -> int:
-    """The index of `key` in the sorted `keys` (`ValueError` when it is not there)."""
-    index = bisect_left(keys, key)
-    if index == len(keys) or keys[index] != key:
-        raise ValueError(f"sort key not held: {key!r}")
-    return index
 
 
 class InboxList(ScrollView, can_focus=True):
@@ -369,7 +288,7 @@ class InboxList(ScrollView, can_focus=True):
     ) -> None:
         """Re-filter, keep the cursor's place, and redraw unless the rows in view are the
         same as `before` and none of them was `touched` (a replay arriving below the view)."""
-        self._open_rows = bisect_left(self._keys, _FIRST_CLOSED)
+        self._open_rows = bisect_left(self._keys, FIRST_CLOSED)
         if self._filter:
             self._shown = [
                 key[-1]  # type: ignore[misc]
@@ -522,18 +441,8 @@ class InboxList(ScrollView, can_focus=True):
         if notification_id is None:
             return ("blank", width, frame.base)
         item = self._items[notification_id]
-        now = frame.now
-        state = display_state(item, self._answers.get(notification_id), now)
-        deadline = item.summary.deadline
-        urgent = state not in CLOSED_STATES and is_urgent(deadline, now, self.warning_seconds)
-        countdown = COLUMN_WORDS.get(state) or countdown_text(
-            deadline, now, self.warning_seconds, coarse=self.coarse_time
-        )
-        if urgent:  # a mark as well as the colour: urgency must show without colour too
-            countdown = self.glyphs.urgent + countdown
-        elif deadline is None and state not in COLUMN_WORDS:
-            countdown = self.glyphs.no_deadline
-        age = format_age(created_at(item), now)
+        answer = self._answers.get(notification_id)
+        state, countdown, age, urgent = row_times(item, answer, frame.now, self._time_rules())
         cursor = notification_id == self.cursor_id
         shown = (width, state, item.read, countdown, age, urgent, cursor, frame.base, frame.cursor)
         return ("row", notification_id, item, *shown)
@@ -566,26 +475,20 @@ class InboxList(ScrollView, can_focus=True):
 
         The low-bandwidth clock sleeps until then instead of ticking every second.
         """
-        now = self._now()
-        soonest: float | None = None
+        now, rules = self._now(), self._time_rules()
         top = round(self.scroll_y)
+        changes = []
         for row in range(top, top + self.scrollable_content_region.height):
             notification_id = self.id_at(row)
             if notification_id is None:
                 break
-            item = self._items[notification_id]
-            changes = [age_changes_in(created_at(item), now)]
-            if display_state(item, self._answers.get(notification_id), now) not in COLUMN_WORDS:
-                deadline = item.summary.deadline
-                changes.append(
-                    countdown_changes_in(
-                        deadline, now, self.warning_seconds, coarse=self.coarse_time
-                    )
-                )
-            for change in changes:
-                if change is not None and (soonest is None or change < soonest):
-                    soonest = change
-        return soonest
+            answer = self._answers.get(notification_id)
+            changes.append(row_changes_in(self._items[notification_id], answer, now, rules))
+        known = [change for change in changes if change is not None]
+        return min(known) if known else None
+
+    def _time_rules(self) -> TimeRules:
+        return TimeRules(self.warning_seconds, self.coarse_time, self.glyphs)
 
     def notify_style_update(self) -> None:
         """Styles changed (theme, focus): redraw every row."""

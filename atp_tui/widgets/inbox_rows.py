@@ -18,6 +18,16 @@ from rich.style import Style
 from atp_tui.protocol.text import sanitize
 from atp_tui.store import StoredNotification
 from atp_tui.view.glyphs import UNICODE, GlyphSet
+from atp_tui.view.items import (
+    AnswerState,
+    age_changes_in,
+    countdown_changes_in,
+    countdown_text,
+    created_at,
+    display_state,
+    format_age,
+    is_urgent,
+)
 
 #: What the countdown column says once an item is closed (at most 9 cells): a word, never a
 #: running countdown (a closed item's deadline no longer matters).
@@ -114,3 +124,44 @@ def fit_cells(text: str, width: int, ellipsis: str = "…") -> str:
     if cell_len(text) <= width:
         return set_cell_size(text, width)
     return set_cell_size(text, width - 1) + ellipsis
+
+
+@dataclass(frozen=True, slots=True)
+class TimeRules:
+    """How the time columns are written: the warning threshold, minute-only countdowns
+    (`low_bandwidth`), the glyph set (the urgent and no-deadline marks)."""
+
+    warning_seconds: float
+    coarse: bool
+    glyphs: GlyphSet
+
+
+def row_times(
+    item: StoredNotification, answer: AnswerState | None, now: datetime, rules: TimeRules
+) -> tuple[str, str, str, bool]:
+    """What a row's state and time columns say at `now`: (state, countdown, age, urgent)."""
+    state = display_state(item, answer, now)
+    deadline = item.summary.deadline
+    urgent = state not in CLOSED_STATES and is_urgent(deadline, now, rules.warning_seconds)
+    countdown = COLUMN_WORDS.get(state) or countdown_text(
+        deadline, now, rules.warning_seconds, coarse=rules.coarse
+    )
+    if urgent:  # a mark as well as the colour: urgency must show without colour too
+        countdown = rules.glyphs.urgent + countdown
+    elif deadline is None and state not in COLUMN_WORDS:
+        countdown = rules.glyphs.no_deadline
+    return state, countdown, format_age(created_at(item), now), urgent
+
+
+def row_changes_in(
+    item: StoredNotification, answer: AnswerState | None, now: datetime, rules: TimeRules
+) -> float | None:
+    """Seconds until the row's countdown or age shows something else (`None`: never)."""
+    changes = [age_changes_in(created_at(item), now)]
+    if display_state(item, answer, now) not in COLUMN_WORDS:
+        deadline = item.summary.deadline
+        changes.append(
+            countdown_changes_in(deadline, now, rules.warning_seconds, coarse=rules.coarse)
+        )
+    known = [change for change in changes if change is not None]
+    return min(known) if known else None
