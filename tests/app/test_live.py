@@ -9,7 +9,7 @@ from atp_tui.client.events import ConnectionChanged, ConnectionState, StatusChan
 from atp_tui.client.respond import RespondOutcome
 from atp_tui.server import RunningServer
 from atp_tui.widgets.view import display_state
-from tests.app.conftest import TOKEN, in_minutes, make_live_app, wait_for
+from tests.app.conftest import in_minutes, make_live_app, settled, wait_for
 from tests.app.test_answering import IRREVERSIBLE, PLAIN, add
 from tests.server_helpers import ALL_ACTIONS, notification_body
 from tests.snapshots.harness import (
@@ -65,13 +65,14 @@ async def test_status_update_greys_out_and_disables(server: RunningServer) -> No
         await wait_for(pilot, lambda: app.main.inbox.row_count == 1)
         server.state.invalidate(nid, "replaced by build 2.14.4")
         await wait_for(pilot, lambda: app.store.get(nid).status == "invalidated")
-        await pilot.pause(0.1)
+        detail_state = app.main.detail.query_one("#detail-state")
+        await wait_for(
+            pilot, lambda: "invalidated: replaced by build 2.14.4" in str(detail_state.render())
+        )
         item = app.main.inbox.get(nid)
         assert display_state(item, None, app.clock.now()) == "invalidated"
-        state_text = str(app.main.detail.query_one("#detail-state").render())
-        assert "invalidated: replaced by build 2.14.4" in state_text
         await pilot.press("1")
-        await pilot.pause(0.1)
+        await settled(pilot)
         assert app.screen is app.main  # no confirm modal for a closed item
     assert server.state.respond_attempts == []
 
@@ -85,7 +86,7 @@ async def test_invalidated_while_the_modal_is_open_is_not_sent(server: RunningSe
         server.state.invalidate(nid, "gone")
         await wait_for(pilot, lambda: app.store.get(nid).status == "invalidated")
         await pilot.press("y")
-        await pilot.pause(0.2)
+        await settled(pilot)
     assert server.state.respond_attempts == []
 
 
@@ -171,7 +172,9 @@ async def test_connected_then_reconnecting_when_the_server_goes(server: RunningS
         server.state.close_streams()
         await wait_for(pilot, lambda: app.main.connection.kind in ("reconnecting", "connecting"))
         await wait_for(pilot, lambda: app.main.connection.kind == "connected", timeout=10)
-    assert TOKEN
+    first, second = server.state.stream_requests[:2]
+    assert first["authorization"] and second["authorization"]  # the reconnect is signed in too
+    assert second["client_id"] == first["client_id"]  # the same client, resuming
 
 
 async def test_a_burst_of_10000_is_a_few_redraws() -> None:
@@ -209,7 +212,8 @@ async def test_bell_rings_once_per_batch_of_new_notifications() -> None:
         await wait_for(pilot, lambda: app.batches >= 1)
         assert app.main.bells == 1
         app.engine.push(StatusChanged("n-promote", "invalidated", "x", "e9"))
-        await pilot.pause(0.1)
+        await wait_for(pilot, lambda: app.batches >= 2)  # the update was applied
+        await pilot.pause()
         assert app.main.bells == 1
 
 
@@ -220,14 +224,16 @@ async def test_unread_until_selected_for_a_second() -> None:
     async with app.run_test(size=(120, 30)) as pilot:
         await wait_for(pilot, lambda: app.main.inbox.row_count == 5)
         first = app.main.inbox.cursor_id
-        await pilot.pause(0.4)
+        app.main.tick()  # time has not moved: selected, but not yet for a second
+        await pilot.pause()
         assert not app.store.get(first).read
         clock.advance(1.1)
         await wait_for(pilot, lambda: app.store.get(first).read)
         await pilot.press("j")
         second = app.main.inbox.cursor_id
         clock.advance(0.5)
-        await pilot.pause(0.4)
+        app.main.tick()
+        await pilot.pause()
         assert not app.store.get(second).read
 
 
@@ -262,7 +268,8 @@ async def test_keys_typed_right_after_slash_go_to_the_filter() -> None:
         order = app.main.inbox.row_ids()
         for key, character in (("slash", "/"), ("1", "1"), ("s", "s")):
             app.post_message(events.Key(key, character))  # as the driver does: no waiting
-        await pilot.pause(0.3)
+        await wait_for(pilot, lambda: app.key_order.applied == 3)
+        await settled(pilot)
         assert app.query_one("#filter").value == "1s"
         assert app.respond.calls == []
         assert app.screen is app.main  # no answer modal was opened by the `1`
