@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -49,6 +50,22 @@ def isolated_dirs(
     for variable in ("ATP_SERVER", "ATP_TOKEN", "ATP_TUI_CONFIG"):
         monkeypatch.delenv(variable, raising=False)
     yield home
+
+
+@pytest.fixture(autouse=True)
+def restored_gc() -> Iterator[None]:
+    """Give the next test the garbage collector this one found.
+
+    The TUI and `watch` engines (`freeze_gc=True`) raise the young-generation threshold and
+    freeze the heap of the process they run in: in-process tests would otherwise hand a frozen
+    heap and a changed threshold to every later test in the same xdist worker.
+    """
+    threshold = gc.get_threshold()
+    was_frozen = gc.get_freeze_count() > 0
+    yield
+    if not was_frozen:
+        gc.unfreeze()
+    gc.set_threshold(*threshold)
 
 
 @pytest.fixture

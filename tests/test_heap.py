@@ -3,38 +3,53 @@
 from __future__ import annotations
 
 import gc
+import weakref
 
 from atp_tui.client.heap import LongLivedHeap
 from tests.conftest import FakeClock
 
 
+class Node:
+    """An object that can be weakly referenced and can point at itself (a cycle)."""
+
+    def __init__(self) -> None:
+        self.me: Node | None = self
+
+
 def test_settled_freezes_and_a_full_collection_unfreezes_periodically() -> None:
     clock = FakeClock()
     heap = LongLivedHeap(clock, full_every=600)
-    try:
-        cache = [{"n": i} for i in range(1000)]
-        heap.settled()
-        assert gc.get_freeze_count() >= len(cache)
-        # A cycle that dies after being frozen is only reclaimed by the periodic full pass.
-        cycle: list[object] = []
-        cycle.append(cycle)
-        heap.settled()
-        del cycle
-        clock.offset += 601
-        heap.settled()  # unfreeze + collect, then freeze what is alive
-        assert gc.get_freeze_count() > 0
-    finally:
-        gc.unfreeze()
+    cache = [{"n": i} for i in range(1000)]
+    heap.settled()
+    assert gc.get_freeze_count() >= len(cache)
+    # A cycle that dies after being frozen is only reclaimed by the periodic full pass.
+    cycle = Node()
+    dead = weakref.ref(cycle)
+    heap.settled()
+    del cycle
+    gc.collect()
+    assert dead() is not None, "a frozen cycle is out of reach of ordinary collections"
+    clock.offset += 599
+    heap.settled()  # not yet time for the full pass
+    gc.collect()
+    assert dead() is not None
+    clock.offset += 2
+    heap.settled()  # unfreeze + collect, then freeze what is alive
+    assert dead() is None, "the periodic full pass reclaims the frozen cycle"
+    assert gc.get_freeze_count() >= len(cache)  # what is alive is frozen again
 
 
 def test_the_young_generation_is_collected_less_often_and_never_more_often() -> None:
-    before = gc.get_threshold()
-    try:
-        gc.set_threshold(700, 10, 10)
-        LongLivedHeap(FakeClock())
-        assert gc.get_threshold() == (20_000, 10, 10)
-        gc.set_threshold(50_000, 10, 10)
-        LongLivedHeap(FakeClock())
-        assert gc.get_threshold()[0] == 50_000
-    finally:
-        gc.set_threshold(*before)
+    gc.set_threshold(700, 10, 10)
+    LongLivedHeap(FakeClock())
+    assert gc.get_threshold() == (20_000, 10, 10)
+    gc.set_threshold(50_000, 10, 10)
+    LongLivedHeap(FakeClock())
+    assert gc.get_threshold()[0] == 50_000
+
+
+def test_the_gc_state_is_restored_between_tests() -> None:
+    """The autouse `restored_gc` fixture: whatever test ran before in this worker (the two
+    above freeze the heap and raise the threshold), this one finds the interpreter's GC."""
+    assert gc.get_freeze_count() == 0
+    assert gc.get_threshold()[0] < 20_000

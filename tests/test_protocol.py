@@ -42,6 +42,7 @@ from atp_tui.protocol.lifecycle import KNOWN_STATES
 from atp_tui.protocol.models import MAX_JSON_DEPTH, parse_action
 from atp_tui.protocol.responses import CONSTRAINT_VIOLATION, INVALID_RESPONSE_DATA
 from tests.hostile import notification
+from tests.ids import short_id
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 SHAPE = INVALID_RESPONSE_DATA
@@ -365,6 +366,7 @@ def test_schema_errors_are_malformed_events_naming_the_field() -> None:
 @pytest.mark.parametrize(
     "data",
     ["[" * 100_000, '{"a":' * 100_000, '{"id": "n1", "x": ' + "[" * 100_000 + "]" * 100_000 + "}"],
+    ids=short_id,
 )
 def test_hostile_nesting_is_malformed_not_recursion_error(data: str) -> None:
     """Case 21: 100,000 nested `[` raise `RecursionError` in `json`; it must be caught."""

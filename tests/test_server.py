@@ -215,7 +215,9 @@ async def test_pings_come_at_the_configured_interval_without_ids(
         elapsed = time.monotonic() - started
     assert [ping.event for ping in pings] == ["ping"] * 3
     assert all(ping.id is None and ping.json()["timestamp"] for ping in pings)
-    assert 0.4 < elapsed < 1.5
+    # Never sooner than the configured 0.2 s apart; the upper bound only tells the configured
+    # interval from the 15 s default (a loaded machine delays pings, never hastens them).
+    assert 0.4 < elapsed < 10
 
 
 async def test_eleventh_stream_gets_429_and_slots_are_given_back(server: RunningServer) -> None:

@@ -24,6 +24,7 @@ from atp_tui.store import DB_NAME, Store
 from atp_tui.store.db import WAL_AUTOCHECKPOINT_PAGES
 from tests.conftest import FakeClock
 from tests.hostile import notification
+from tests.ids import short_id
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -498,7 +499,7 @@ def test_non_text_client_id_is_regenerated(state_dir: Path) -> None:
     store.close()
 
 
-@pytest.mark.parametrize("bad", ["a\rb", "a\nb", "a\r\n", "\x00", "x" * 5000])
+@pytest.mark.parametrize("bad", ["a\rb", "a\nb", "a\r\n", "\x00", "x" * 5000], ids=short_id)
 def test_set_cursor_rejects_control_characters(bad: str) -> None:
     """A2: an event id with NUL/CR/LF (or absurd length) can never become a header value."""
     store = Store.in_memory()

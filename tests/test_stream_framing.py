@@ -17,6 +17,7 @@ from tests.engine_helpers import (
     states,
 )
 from tests.hostile import Conn, HostileServer, frame, notification, notification_frames
+from tests.ids import short_id
 
 
 async def test_close_mid_event_resumes_from_last_complete_event(fake_clock) -> None:
@@ -364,7 +365,7 @@ async def test_event_just_under_the_limit_is_shown(fake_clock) -> None:
 
 
 @pytest.mark.parametrize(
-    "data", ['{"id":', "null", "[]", "plain text", "[" * 100_000, '{"id": NaN}']
+    "data", ['{"id":', "null", "[]", "plain text", "[" * 100_000, '{"id": NaN}'], ids=short_id
 )
 async def test_invalid_json_is_skipped_and_the_cursor_advances(data: str, fake_clock) -> None:
     """Cases 20–21: not shown, reported, the cursor moves on, the stream stays up."""

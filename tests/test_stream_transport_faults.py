@@ -24,12 +24,14 @@ from pathlib import Path
 import httpx
 import pytest
 
+from atp_tui.client import stream as stream_module
 from atp_tui.client.events import ConnectionChanged
 from atp_tui.client.http import BodyRefused, aiter_body_pieces
 from atp_tui.client.stream import EngineConfig, StreamEngine
 from atp_tui.store import Store
-from tests.engine_helpers import collect, has_state, make_engine
-from tests.hostile import Conn, HostileServer, frame, notification
+from tests.conftest import FakeClock
+from tests.engine_helpers import collect, has_state, make_engine, states
+from tests.hostile import Conn, HostileServer, Script, frame, notification
 from tests.test_stream_tls import certificate, self_signed  # noqa: F401 (fixtures)
 
 TOKEN = "transport-secret-token"
@@ -317,13 +319,8 @@ async def test_78_gzip_bomb_is_inflated_in_bounded_pieces(
 # -- case 79 -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("scheme", ["http", "https"])
-async def test_79_trickled_headers_hit_the_open_deadline_and_reconnect(
-    scheme: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    """Case 79: response headers trickled a byte every half second (each read is well within
-    httpx's per-read timeout) end at the open-phase deadline, heartbeat + 10 s, with a clear
-    reason and a reconnect with backoff; SIGTERM mid-trickle ends `watch` at once."""
+def trickled_headers(pause: float) -> Script:
+    """Response headers a byte every `pause` s: every read is quick, the whole never ends."""
 
     async def script(conn: Conn) -> None:
         head = b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
@@ -331,9 +328,47 @@ async def test_79_trickled_headers_hit_the_open_deadline_and_reconnect(
         for byte in head + pad:
             conn.writer.write(bytes([byte]))
             await conn.writer.drain()
-            await asyncio.sleep(0.5)
+            await asyncio.sleep(pause)
 
-    async with HostileServer(script, tls_for(scheme, request, monkeypatch)) as server:
+    return script
+
+
+@pytest.mark.parametrize("scheme", ["http", "https"])
+async def test_79_trickled_headers_hit_the_open_deadline_in_the_engine(
+    scheme: str,
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+    fake_clock: FakeClock,
+) -> None:
+    """Case 79 in the engine, with the open-phase slack cut from 10 s to 0.3 s: headers
+    trickled a byte every 20 ms (dozens of reads, each far within httpx's per-read timeout of
+    heartbeat + 15 s) end at heartbeat + slack, with the reason, and each attempt is followed
+    by a reconnect with backoff; never `connected`."""
+    monkeypatch.setattr(stream_module, "OPEN_DEADLINE_SLACK", 0.3)
+    ssl_context = tls_for(scheme, request, monkeypatch)
+    async with HostileServer(trickled_headers(0.02), ssl_context) as server:
+        engine = make_engine(server.url, clock=fake_clock, heartbeat=0.2)
+        events = await collect(engine, has_state("reconnecting", 2))
+    reconnecting = [
+        e.state
+        for e in events
+        if isinstance(e, ConnectionChanged) and e.state.kind == "reconnecting"
+    ]
+    assert [state.detail for state in reconnecting] == ["no response headers within 0.5 s"] * 2
+    assert [(state.attempt, state.retry_in) for state in reconnecting] == [(1, 3.0), (2, 6.0)]
+    assert fake_clock.sleeps == [3.0]  # the second attempt came after the first wait
+    assert len(server.requests) == 2
+    assert "connected" not in states(events)
+
+
+async def test_79_trickled_headers_in_a_real_watch_process(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Case 79 as the tester saw it, over TLS: response headers trickled a byte every half
+    second end at the open-phase deadline, heartbeat + 10 s, with a clear reason and a
+    reconnect with backoff; SIGTERM mid-trickle ends `watch` at once."""
+    ssl_context = tls_for("https", request, monkeypatch)
+    async with HostileServer(trickled_headers(0.5), ssl_context) as server:
         watch = await Watch.start(server.url, tmp_path, "--heartbeat-timeout", "1")
         try:
             await watch.until(lambda: len(server.requests) >= 2, timeout=30, what="second attempt")

@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+import io
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from unittest import mock
 
 import pytest
 
+from atp_tui.client.stream import EngineConfig, StreamEngine
+from atp_tui.commands import watch as watch_command_module
+from atp_tui.commands.watch import run_watch
+from atp_tui.protocol.clock import Clock
 from tests.hostile import Conn, Script, frame, notification
 
 TOKEN = "watch-fault-token"
@@ -158,6 +166,73 @@ class RawWatch:
         assert self.process.stderr is not None
         self.stderr += await self.process.stderr.read()
         return code
+
+
+class InProcessWatch:
+    """`watch`'s `run_watch` in the test's own process, with an injected clock.
+
+    The same code as the command (engine, printing, state dir, signal handling), with stdout
+    and stderr as strings and the engine's waits on `clock`: a `FakeClock` runs a test of
+    fifty reconnections without waiting for them. `stop` ends it as SIGTERM ends the process.
+    """
+
+    def __init__(
+        self, url: str, state_dir: Path, clock: Clock, token: str, **config: object
+    ) -> None:
+        self.out = io.StringIO()
+        self.err = io.StringIO()
+        engine_config = EngineConfig(server=url, token=token, **config)  # type: ignore[arg-type]
+        # `run_watch` builds its engine on the real clock; this one is handed `clock`.
+        self._engine_on_clock = mock.patch.object(
+            watch_command_module, "StreamEngine", functools.partial(StreamEngine, clock=clock)
+        )
+        self._engine_on_clock.start()
+        self.task = asyncio.ensure_future(
+            run_watch(engine_config, state_dir, out=self.out, err=self.err)
+        )
+
+    async def __aenter__(self) -> InProcessWatch:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        """A test that failed before `stop` leaves nothing running."""
+        if not self.task.done():
+            self.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.task
+        self._engine_on_clock.stop()
+
+    @property
+    def stderr(self) -> str:
+        """What was said on stderr so far."""
+        return self.err.getvalue()
+
+    def lines(self) -> list[dict]:
+        """The JSON lines printed so far."""
+        return [json.loads(line) for line in self.out.getvalue().splitlines()]
+
+    def notification_ids(self) -> list[str]:
+        """Ids of the notifications printed so far."""
+        return [line["data"]["id"] for line in self.lines() if line["event"] == "notification"]
+
+    async def wait_for(self, count: int, timeout: float = 60.0) -> None:
+        """Until `count` notifications were printed (or fail, naming how many came)."""
+        deadline = time.monotonic() + timeout
+        while len(self.notification_ids()) < count:
+            if time.monotonic() > deadline or self.task.done():
+                raise AssertionError(
+                    f"got {len(self.notification_ids())} of {count} notifications:"
+                    f" {self.stderr[-2000:]}"
+                )
+            await asyncio.sleep(0.01)
+
+    async def stop(self, timeout: float = 10.0) -> int:
+        """SIGTERM to this process, which `run_watch` handles while it runs; its exit status."""
+        if not self.task.done():
+            # Only while `run_watch`'s handler is in place: the default would end pytest.
+            assert signal.getsignal(signal.SIGTERM) not in (signal.SIG_DFL, signal.SIG_IGN)
+            os.kill(os.getpid(), signal.SIGTERM)
+        return await asyncio.wait_for(self.task, timeout)
 
 
 def complete_ids(out: bytes) -> list[str]:

@@ -45,3 +45,21 @@ async def wait_for(pilot: Any, condition: Callable[[], object], timeout: float =
 def in_minutes(minutes: float) -> datetime:
     """A deadline `minutes` from now (real clock)."""
     return datetime.now(UTC) + timedelta(minutes=minutes)
+
+
+def answers_in_flight(app: Any) -> list[Any]:
+    """The answer workers not finished yet (started, or about to start)."""
+    return [
+        worker for worker in app.workers if worker.group == "respond" and not worker.is_finished
+    ]
+
+
+async def settled(pilot: Any) -> None:
+    """Until every key typed so far has been applied and no answer is being sent.
+
+    What the keys could cause (a modal, an answer sent) has then happened: a test that checks
+    that nothing was sent or opened waits for this instead of sleeping and hoping.
+    """
+    app = pilot.app
+    await wait_for(pilot, lambda: app.key_order.idle and not answers_in_flight(app))
+    await pilot.pause()

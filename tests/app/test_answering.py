@@ -10,7 +10,7 @@ from textual.widgets import Input, SelectionList, TextArea
 from atp_tui.screens.answer_base import AnswerModal
 from atp_tui.screens.confirm import ConfirmModal
 from atp_tui.server import RunningServer
-from tests.app.conftest import in_minutes, make_live_app, wait_for
+from tests.app.conftest import in_minutes, make_live_app, settled, wait_for
 from tests.server_helpers import ALL_ACTIONS, notification_body
 
 IRREVERSIBLE = {
@@ -49,7 +49,7 @@ async def test_irreversible_simple_confirm_with_y_sends_once(server: RunningServ
         await pilot.press("y", "y", "1", "1")
         await wait_for(pilot, lambda: server.state.responses)
         await wait_for(pilot, lambda: app.main.answers[nid].kind == "sent")
-        await pilot.pause(0.2)
+        await settled(pilot)
     assert [
         (r["notification_id"], r["action_id"], r["response_data"]) for r in server.state.responses
     ] == [(nid, "ship", None)]
@@ -61,7 +61,7 @@ async def test_irreversible_simple_escape_and_n_cancel(server: RunningServer) ->
     async with app.run_test(size=(120, 40)) as pilot:
         await started(pilot, 1)
         await pilot.press("1", "escape", "1", "n")
-        await pilot.pause(0.2)
+        await settled(pilot)
         assert not isinstance(app.screen, ConfirmModal)
     assert server.state.responses == []
 
@@ -76,7 +76,7 @@ async def test_plain_simple_double_press_sends_once(server: RunningServer) -> No
             pilot, lambda: app.main.answers.get(nid) and app.main.answers[nid].kind == "sent"
         )
         await pilot.press("1")
-        await pilot.pause(0.2)
+        await settled(pilot)
     assert len(server.state.responses) == 1
     assert len(server.state.respond_attempts) == 1
 
@@ -144,7 +144,7 @@ async def test_multi_choice_enforces_max(server: RunningServer) -> None:
         assert modal.errors[-1] == "select at most 2 (selected 3)"
         assert len(modal.query_one(SelectionList).selected) == 3
         await pilot.press("escape")
-        await pilot.pause(0.1)
+        await settled(pilot)
     assert server.state.responses == []
 
 
@@ -172,7 +172,7 @@ async def test_escape_cancels_every_modal(server: RunningServer) -> None:
             assert isinstance(app.screen, AnswerModal), number
             await pilot.press("x", "escape")
             assert not isinstance(app.screen, AnswerModal)
-        await pilot.pause(0.2)
+        await settled(pilot)
     assert server.state.responses == []
     assert server.state.respond_attempts == []
 

@@ -18,7 +18,7 @@ from atp_tui.screens.confirm import ConfirmModal
 from atp_tui.server import RunningServer
 from atp_tui.settings import Settings
 from atp_tui.view.items import answer_in_words
-from tests.app.conftest import make_live_app, wait_for
+from tests.app.conftest import make_live_app, settled, wait_for
 from tests.app.test_answering import add, started
 from tests.server_helpers import ALL_ACTIONS
 
@@ -66,7 +66,7 @@ async def test_asks_naming_action_value_and_notification_and_enter_cancels(
         assert app.focused is app.screen.query_one("#confirm-no", Button)
         await pilot.press("enter")  # the default button is Cancel
         assert app.screen is app.main
-        await pilot.pause(0.1)
+        await settled(pilot)
     assert server.state.respond_attempts == []
 
 
@@ -101,8 +101,8 @@ async def test_a_binary_answer_and_a_stray_enter_in_one_burst_send_nothing(
         await started(pilot, 1)
         for key, character in (("2", "2"), ("2", "2"), ("enter", None)):
             app.post_message(events.Key(key, character))
-        await wait_for(pilot, lambda: app.key_order.applied == 3 and app.key_order.idle)
-        await pilot.pause(0.1)
+        await wait_for(pilot, lambda: app.key_order.applied == 3)
+        await settled(pilot)
         assert app.screen is app.main
     assert server.state.respond_attempts == []
 

@@ -21,6 +21,7 @@ from atp_tui.client.events import (
     NotificationReceived,
     StatusChanged,
 )
+from atp_tui.client.respond import _STATE_FOR_OUTCOME as STATE_FOR_OUTCOME
 from atp_tui.client.respond import RespondOutcome
 from atp_tui.protocol import Notification
 from atp_tui.protocol.clock import Clock
@@ -108,7 +109,11 @@ class ScriptedEngine:
 
 @dataclass
 class ScriptedRespond:
-    """A respond client that answers from a script (default: every answer is sent)."""
+    """A respond client that answers from a script (default: every answer is sent).
+
+    Only the outcome is scripted: what an outcome does to the notification's status is the
+    respond client's own table, so this stand-in cannot drift from it.
+    """
 
     store: Store
     outcomes: list[RespondOutcome] = field(default_factory=list)
@@ -123,9 +128,9 @@ class ScriptedRespond:
         if self.hold is not None:
             await self.hold.wait()
         outcome = self.outcomes.pop(0) if self.outcomes else RespondOutcome("sent", "answer sent")
-        states = {"sent": "responded", "invalidated": "invalidated", "expired": "expired"}
-        if outcome.kind in states:
-            self.store.apply_status(notification_id, states[outcome.kind], outcome.message)
+        if outcome.kind in STATE_FOR_OUTCOME:
+            state, reason = STATE_FOR_OUTCOME[outcome.kind]
+            self.store.apply_status(notification_id, state, reason)
         self.store.record_response(
             notification_id, action_id, response_data, outcome.kind, outcome.message
         )
