@@ -117,6 +117,8 @@ class KeySequencer:
 
     def _release_next(self) -> None:
         """Post the oldest held event back to the app, or become idle."""
+        if not self._app.is_running or not self._app.screen_stack:
+            self._held.clear()  # shutting down: no screen is left to route a key to
         while self._held:
             event = _copy(self._held.popleft())
             self._released = event

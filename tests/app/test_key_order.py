@@ -146,3 +146,28 @@ async def test_keys_read_while_the_app_is_busy_wait_their_turn() -> None:
         await applied(pilot, 3)
         assert app.main.inbox.cursor_id == order[3]
         assert app.key_order.held == 0
+
+
+def test_keys_held_at_shutdown_are_dropped_not_posted() -> None:
+    """A key still held when the app stops is dropped: posted back with no screen left, it
+    failed with ScreenStackError (seen once at shutdown in the suite)."""
+    from textual import events
+
+    from atp_tui.screens.key_order import KeySequencer
+
+    class StoppedApp:
+        is_running = False
+        screen_stack: list[object] = []
+        posted: list[object] = []
+
+        def post_message(self, message: object) -> bool:
+            self.posted.append(message)
+            return True
+
+    app = StoppedApp()
+    sequencer = KeySequencer(app)  # type: ignore[arg-type]
+    assert sequencer.admit(events.Key("j", "j"))
+    assert not sequencer.admit(events.Key("k", "k"))  # held behind the first
+    sequencer._release_next()
+    assert app.posted == []
+    assert sequencer.idle and sequencer.held == 0
