@@ -156,9 +156,10 @@ def test_keys_held_at_shutdown_are_dropped_not_posted() -> None:
     from atp_tui.screens.key_order import KeySequencer
 
     class StoppedApp:
-        is_running = False
-        screen_stack: list[object] = []
-        posted: list[object] = []
+        def __init__(self) -> None:
+            self.is_running = False
+            self.screen_stack: list[object] = []
+            self.posted: list[object] = []
 
         def post_message(self, message: object) -> bool:
             self.posted.append(message)
