@@ -33,7 +33,6 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import subprocess
 import sys
 import tempfile
 import urllib.request
@@ -46,6 +45,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _before import tree_at
 from _inbox_fixture import TOKEN, Terminal, bench_env, median, reference_server, table, verdict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -140,19 +140,6 @@ class Agent:
 
 
 # -- one app on one terminal --------------------------------------------------------------
-
-
-@contextmanager
-def tree_at(revision: str) -> Iterator[Path]:
-    """This repository's `atp_tui/` at `revision`, extracted into a temporary folder."""
-    with tempfile.TemporaryDirectory(prefix="atp-bench-before-") as folder:
-        archive = subprocess.run(
-            ["git", "-C", str(ROOT), "archive", revision, "atp_tui"],
-            check=True,
-            capture_output=True,
-        ).stdout
-        subprocess.run(["tar", "-x", "-C", folder], input=archive, check=True)
-        yield Path(folder)
 
 
 def measure(variant: Variant, size: tuple[int, int], args: argparse.Namespace) -> Result:

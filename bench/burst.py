@@ -47,15 +47,14 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
 import sys
 import tempfile
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
+from _before import tree_at
 from _tui_harness import (
     HERE,
     longest_stall,
@@ -78,19 +77,6 @@ COLUMNS = (
 )
 TIMED_PARTS = ("commit", "checkpoint", "batch", "upsert", "catch-up")
 STORE = ("commit", "checkpoint")
-
-
-@contextmanager
-def tree_at(revision: str) -> Iterator[Path]:
-    """This repository's `atp_tui/` at `revision`, extracted into a temporary folder."""
-    with tempfile.TemporaryDirectory(prefix="atp-bench-before-") as folder:
-        archive = subprocess.run(
-            ["git", "-C", str(ROOT), "archive", revision, "atp_tui"],
-            check=True,
-            capture_output=True,
-        ).stdout
-        subprocess.run(["tar", "-x", "-C", folder], input=archive, check=True)
-        yield Path(folder)
 
 
 def metrics(result: dict[str, Any]) -> dict[str, Any]:

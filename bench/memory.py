@@ -35,17 +35,17 @@ from __future__ import annotations
 import argparse
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from _before import tree_at  # noqa: E402
 from _inbox_fixture import (  # noqa: E402
     HELLO_APP,
     OPTIONLIST_APP,
@@ -76,19 +76,6 @@ class Result:
     rss: list[float] = field(default_factory=list)
     frame: list[float] = field(default_factory=list)
     steady: list[float] = field(default_factory=list)
-
-
-@contextmanager
-def tree_at(revision: str) -> Iterator[Path]:
-    """This repository's `atp_tui/` at `revision`, extracted into a temporary folder."""
-    with tempfile.TemporaryDirectory(prefix="atp-bench-before-") as folder:
-        archive = subprocess.run(
-            ["git", "-C", str(ROOT), "archive", revision, "atp_tui"],
-            check=True,
-            capture_output=True,
-        ).stdout
-        subprocess.run(["tar", "-x", "-C", folder], input=archive, check=True)
-        yield Path(folder)
 
 
 def replayed(terminal: Terminal, count: int) -> float:
