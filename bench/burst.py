@@ -67,7 +67,6 @@ from _tui_harness import (
     window_max,
 )
 
-ROOT = HERE.parent
 COLUMNS = (
     ("from start", "all in from start ms"),
     ("after last byte", "after last byte ms"),

@@ -63,7 +63,6 @@ from _inbox_fixture import (  # noqa: E402
 )
 
 MB = 1024 * 1024
-ROOT = HERE.parent
 #: How long a scenario may take to reach its steady state (a 50k replay on a busy machine).
 TIMEOUT = 300.0
 
