@@ -56,7 +56,6 @@ from atp_tui.view.status import is_closed, nothing_to_answer
 from atp_tui.widgets.detail import ActionList, DetailPane
 from atp_tui.widgets.inbox import InboxList
 from atp_tui.widgets.inbox_header import InboxHeader, InboxLegend
-from atp_tui.widgets.messages import ActionChosen
 from atp_tui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
@@ -426,7 +425,7 @@ class MainScreen(Screen[None]):
         """Answer the selected notification with action `number` (1-based)."""
         self.answering.start(self.inbox.cursor_id, number)
 
-    def on_action_chosen(self, message: ActionChosen) -> None:
+    def on_detail_pane_action_chosen(self, message: DetailPane.ActionChosen) -> None:
         """An action picked in the detail pane (Enter or a click)."""
         self.answering.start(message.notification_id, message.number)
 

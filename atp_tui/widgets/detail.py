@@ -20,6 +20,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
+from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -38,7 +39,6 @@ from atp_tui.view.items import (
     is_urgent,
     item_actionable,
 )
-from atp_tui.widgets.messages import ActionChosen
 
 if TYPE_CHECKING:
     from atp_tui.protocol.models import Action, Attachment
@@ -211,6 +211,14 @@ def _set_text(static: Static, text: RenderableType, key: object = None) -> None:
 class DetailPane(VerticalScroll):
     """Title, service, project, times, description, metadata, attachments, actions."""
 
+    @dataclass
+    class ActionChosen(Message):
+        """The user picked action `number` (1-based) of notification `notification_id` in
+        the pane (Enter on it, or a click)."""
+
+        notification_id: str
+        number: int
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._shown: _Shown | None = None  # nothing rendered yet
@@ -379,4 +387,4 @@ class DetailPane(VerticalScroll):
         option_id = event.option.id or ""
         if self.notification_id is not None and option_id.startswith("action-"):
             number = int(option_id.removeprefix("action-"))
-            self.post_message(ActionChosen(self.notification_id, number))
+            self.post_message(DetailPane.ActionChosen(self.notification_id, number))
