@@ -15,6 +15,7 @@ import logging
 import os
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
@@ -73,6 +74,33 @@ class RespondLike(Protocol):
         """Close connections."""
 
 
+@dataclass(frozen=True)
+class AppOptions:
+    """How the app runs beyond its settings: where the settings came from, and the switches
+    tests and benchmarks turn (`build_app` takes them as keywords)."""
+
+    #: The active profile (status bar; the settings screen saves into it).
+    profile: str | None = None
+    #: The settings file the settings came from (the settings screen writes it).
+    config_path: Path | None = None
+    #: Configuration problems, shown as one notice at start.
+    problems: tuple[ConfigProblem, ...] = ()
+    #: The clock for countdowns and timers (tests freeze it).
+    clock: Clock | None = None
+    #: Ring the terminal bell for new notifications that ask for it.
+    bell_on_new: bool = True
+    #: Blinking text cursors (off in snapshots: a blink mid-shot differs).
+    cursor_blink: bool = True
+    #: The one-second clock tick (off where a test drives time itself).
+    ticking: bool = True
+    #: Seconds a selected item must stay selected to count as read.
+    read_delay: float = READ_DELAY
+    #: The terminal's environment for glyph and colour choices (default: `os.environ`).
+    env: Mapping[str, str] | None = None
+    #: The terminal's encoding (default: stdout's).
+    encoding: str | None = None
+
+
 class AtpApp(App[int]):
     """The triage TUI. Build it with `build_app`."""
 
@@ -90,25 +118,17 @@ class AtpApp(App[int]):
         make_respond: Callable[[], RespondLike],
         host: str,
         settings: Settings | None = None,
-        profile: str | None = None,
-        config_path: Path | None = None,
-        problems: Iterable[ConfigProblem] = (),
-        clock: Clock | None = None,
-        bell_on_new: bool = True,
-        cursor_blink: bool = True,
-        ticking: bool = True,
-        read_delay: float = READ_DELAY,
-        env: Mapping[str, str] | None = None,
-        encoding: str | None = None,
+        options: AppOptions | None = None,
     ) -> None:
         super().__init__()
+        options = options or AppOptions()
         self.settings = settings or Settings()
         #: The active profile (shown in the status bar; the settings screen saves into it).
-        self.profile = profile
+        self.profile = options.profile
         #: The config file the settings came from (the settings screen writes it).
-        self.config_path = config_path
+        self.config_path = options.config_path
         #: Configuration problems, shown as one notice when the app starts.
-        self.problems: list[ConfigProblem] = list(problems)
+        self.problems: list[ConfigProblem] = list(options.problems)
         self.store = store
         #: The inbox as cached before the engine started (the offline start shows it, stale).
         self.cached = store.load_notifications()
@@ -117,21 +137,22 @@ class AtpApp(App[int]):
         self._engine: EngineLike | None = None
         self._respond: RespondLike | None = None
         self.host = host
-        self.clock = clock or SYSTEM_CLOCK
-        self.bell_on_new = bell_on_new
+        self.clock = options.clock or SYSTEM_CLOCK
+        self.bell_on_new = options.bell_on_new
         # What the terminal can show, decided once (tests hand in `env` and `encoding`).
-        env = os.environ if env is None else env
+        env = os.environ if options.env is None else options.env
         #: The symbols every widget draws with (`atp_tui.view.glyphs`).
-        self.glyphs = choose_glyphs(self.settings.glyphs, env, encoding)
+        self.glyphs = choose_glyphs(self.settings.glyphs, env, options.encoding)
         #: Whether colour cannot carry meaning (NO_COLOR, 16 colours): `-plain-colour` styles.
         self.plain_colour = plain_colour(env)
+        cursor_blink = options.cursor_blink
         if self.settings.low_bandwidth:
             # Nothing moves on its own: every animation frame and cursor blink is written out.
             self.animation_level = "none"
             cursor_blink = False
         self.cursor_blink = cursor_blink
-        self.ticking = ticking
-        self.read_delay = read_delay
+        self.ticking = options.ticking
+        self.read_delay = options.read_delay
         self._pending: list[EngineEvent] = []
         self._batch_scheduled = False
         self._last_batch = -FRAME_SECONDS
@@ -412,12 +433,12 @@ def build_app(
         return RespondClient(server, token, store, clock=clock)
 
     host = urlsplit(server).netloc or server
+    problems = tuple(options.pop("problems", ()))
     return AtpApp(
         store=store,
         make_engine=make_engine,
         make_respond=make_respond,
         host=host,
         settings=settings,
-        clock=clock,
-        **options,
+        options=AppOptions(clock=clock, problems=problems, **options),
     )
