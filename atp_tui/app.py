@@ -244,7 +244,6 @@ class AtpApp(App[int]):
         socket again (so the rest of its chunk goes with it); while events keep coming, they
         are collected until a frame has passed since the last batch.
         """
-        loop = asyncio.get_running_loop()
         # The engine's HTTP client (its SSL context: ~60 ms) is made when `events()` starts:
         # after the first frame, which should not wait for it.
         drawn = asyncio.Event()
@@ -254,19 +253,22 @@ class AtpApp(App[int]):
             self._pending.append(event)
             if not self._batch_scheduled:
                 self._batch_scheduled = True
-                wait = self._last_batch + FRAME_SECONDS - time.monotonic()
-                if wait > 0:
-                    # Not `set_timer`: a Textual timer counts from its task's first run, so a
-                    # frame being drawn meanwhile would be added to the wait.
-                    loop.call_later(wait, self.call_later, self._apply_batch)
-                else:
-                    self.call_later(self._apply_batch)
+                self._schedule_batch(self._last_batch + FRAME_SECONDS - time.monotonic())
+
+    def _schedule_batch(self, wait: float) -> None:
+        """Apply the collected events in `wait` seconds (at once when not positive): the one
+        way a batch is scheduled. Not `set_timer`: a Textual timer counts from its task's first
+        run, so a frame being drawn meanwhile would be added to the wait."""
+        if wait > 0:
+            asyncio.get_running_loop().call_later(wait, self.call_later, self._apply_batch)
+        else:
+            self.call_later(self._apply_batch)
 
     def _apply_batch(self) -> None:
         """Hand the collected events to the main screen (not named `_flush`: `App._flush` is
         Textual's, and print capture calls it with `stderr=`)."""
         if self._main is None or not self._main.is_mounted:  # the first events can beat it
-            self.set_timer(FRAME_SECONDS, self._apply_batch, name="event batch")
+            self._schedule_batch(FRAME_SECONDS)
             return
         if not self.is_running:
             return  # shutting down: the screen's widgets are being taken apart
