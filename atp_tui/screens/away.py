@@ -7,17 +7,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import ClassVar
 
 from rich.table import Table
 from rich.text import Text
-from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
+from textual.widget import Widget
 from textual.widgets import Static
 
 from atp_tui.protocol.text import sanitize
+from atp_tui.screens.listing import ListingDialog
 from atp_tui.view.catchup import AwayEntry, AwaySummary
 
 #: Entries listed per section; the rest are counted.
@@ -64,32 +64,30 @@ def summary_table(summary: AwaySummary) -> Table:
     return table
 
 
-class AwayScreen(ModalScreen[None]):
+class AwayScreen(ListingDialog):
     """Lists what arrived, expired, was invalidated or answered elsewhere during a gap."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,enter,w", "close", "Close", id="away.close"),
     ]
+    DIALOG_CLASS = "away-dialog"
+    SCROLL_ID = "away-scroll"
+    HINT = "Escape closes · w shows this again"
 
     def __init__(self, summary: AwaySummary) -> None:
-        super().__init__(classes="answer-modal")
+        super().__init__()
         self.summary = summary
 
-    def compose(self) -> ComposeResult:
-        """Title with the period and counts, the sections, a hint."""
+    def heading(self) -> Text:
+        """ "While you were away" and the period."""
         title = Text("While you were away", style="bold")
         title.append(f"  {_when(self.summary)}", style="dim")
-        with Vertical(id="dialog", classes="away-dialog"):
-            yield Static(title, id="dialog-title", markup=False)
-            yield Static(Text(self.summary.headline()), id="away-headline", markup=False)
-            with VerticalScroll(id="away-scroll"):
-                yield Static(summary_table(self.summary), id="away-table", markup=False)
-            yield Static(
-                Text("Escape closes · w shows this again", style="dim"),
-                id="dialog-hint",
-                markup=False,
-            )
+        return title
 
-    def action_close(self) -> None:
-        """Close the summary."""
-        self.dismiss(None)
+    def headline(self) -> Iterable[Widget]:
+        """The counts, above the sections."""
+        yield Static(Text(self.summary.headline()), id="away-headline", markup=False)
+
+    def body(self) -> Iterable[Widget]:
+        """The sections."""
+        yield Static(summary_table(self.summary), id="away-table", markup=False)

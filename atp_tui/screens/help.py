@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import ClassVar
 
 from rich.table import Table
 from rich.text import Text
-from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
+from textual.widget import Widget
 from textual.widgets import Static
+
+from atp_tui.screens.listing import ListingDialog
 
 #: One help row: keys as displayed, description, binding id.
 HelpRow = tuple[str, str, str]
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(ListingDialog):
     """Lists keys; the rows are computed by the main screen from the live bindings.
 
     | Key | id | Action |
@@ -28,11 +29,19 @@ class HelpScreen(ModalScreen[None]):
         Binding("escape,question_mark,q", "close", "Close", id="help.close"),
     ]
 
+    DIALOG_CLASS = "help-dialog"
+    SCROLL_ID = "help-scroll"
+    HINT = "Escape closes · ctrl+p opens the command palette"
+
     def __init__(self, rows: list[HelpRow]) -> None:
-        super().__init__(classes="answer-modal")
+        super().__init__()
         self.rows = rows
 
-    def compose(self) -> ComposeResult:
+    def heading(self) -> Text:
+        """ "Keys"."""
+        return Text("Keys", style="bold")
+
+    def body(self) -> Iterable[Widget]:
         """A table of key, what it does, and the id to rebind it with."""
         table = Table(box=None, padding=(0, 2, 0, 0), expand=True)
         table.add_column("Key", style="bold", no_wrap=True)
@@ -40,16 +49,4 @@ class HelpScreen(ModalScreen[None]):
         table.add_column("Binding id", style="dim", no_wrap=True)
         for keys, description, binding_id in self.rows:
             table.add_row(Text(keys), Text(description), Text(binding_id))
-        with Vertical(id="dialog", classes="help-dialog"):
-            yield Static(Text("Keys", style="bold"), id="dialog-title", markup=False)
-            with VerticalScroll(id="help-scroll"):
-                yield Static(table, id="help-table", markup=False)
-            yield Static(
-                Text("Escape closes · ctrl+p opens the command palette", style="dim"),
-                id="dialog-hint",
-                markup=False,
-            )
-
-    def action_close(self) -> None:
-        """Close the help."""
-        self.dismiss(None)
+        yield Static(table, id="help-table", markup=False)

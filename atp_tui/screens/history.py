@@ -8,18 +8,18 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from rich.table import Table
 from rich.text import Text
-from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
+from textual.widget import Widget
 from textual.widgets import Static
 
 from atp_tui.protocol.text import sanitize
+from atp_tui.screens.listing import ListingDialog
 from atp_tui.view.history import HistoryEntry
 
 #: Outcome -> style in the table.
@@ -58,42 +58,38 @@ def history_table(entries: list[HistoryEntry]) -> Table:
     return table
 
 
-class HistoryScreen(ModalScreen[None]):
+class HistoryScreen(ListingDialog):
     """The response log as a table, newest first."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,H", "close", "Close", id="history.close"),
     ]
 
+    DIALOG_CLASS = "history-dialog"
+    SCROLL_ID = "history-scroll"
+    HINT = "Escape closes · atp-tui history / handover print this"
+
     def __init__(self, entries: list[HistoryEntry]) -> None:
-        super().__init__(classes="answer-modal")
+        super().__init__()
         #: Newest first.
         self.entries = sorted(entries, key=lambda entry: entry.attempt.attempted_at, reverse=True)
 
-    def compose(self) -> ComposeResult:
-        """A title with the count, the table (or a sentence when empty), a hint."""
+    def heading(self) -> Text:
+        """ "Your answers" with the count."""
         title = Text("Your answers", style="bold")
         title.append(f"  {len(self.entries)}, newest first", style="dim")
-        with Vertical(id="dialog", classes="history-dialog"):
-            yield Static(title, id="dialog-title", markup=False)
-            with VerticalScroll(id="history-scroll"):
-                if self.entries:
-                    yield Static(history_table(self.entries), id="history-table", markup=False)
-                else:
-                    yield Static(
-                        Text("No answers yet: the answers you send appear here."),
-                        id="history-empty",
-                        markup=False,
-                    )
+        return title
+
+    def body(self) -> Iterable[Widget]:
+        """The table, or a sentence when there is nothing yet."""
+        if self.entries:
+            yield Static(history_table(self.entries), id="history-table", markup=False)
+        else:
             yield Static(
-                Text("Escape closes · atp-tui history / handover print this", style="dim"),
-                id="dialog-hint",
+                Text("No answers yet: the answers you send appear here."),
+                id="history-empty",
                 markup=False,
             )
-
-    def action_close(self) -> None:
-        """Close the history."""
-        self.dismiss(None)
 
 
 #: The start of time for "every answer" (the log is short-lived client state).
