@@ -159,6 +159,9 @@ class AtpApp(App[int]):
         #: How many batches were handed to the screen (tests check bursts collapse).
         self.batches = 0
         self._main: MainScreen | None = None
+        #: The user's keymap as applied (binding id -> keys): help and the palette show these
+        #: keys (kept here, not read back from Textual's private copy).
+        self.keymap: dict[str, str] = {}
         #: Applies typed keys one at a time, each after the last has settled.
         self.key_order = KeySequencer(self)
 
@@ -218,8 +221,9 @@ class AtpApp(App[int]):
 
             where = str(self.config_path) if self.config_path else "settings"
             self.problems.extend(keymap_problems(keymap, binding_scopes(), file=where))
-        if keymap or self._keymap:  # setting it refreshes every binding: only when needed
+        if keymap or self.keymap:  # setting it refreshes every binding: only when needed
             self.set_keymap(keymap)
+        self.keymap = dict(keymap)
 
     def report_problems(self) -> None:
         """One notice naming file, key and problem for everything wrong with the configuration."""
@@ -350,7 +354,7 @@ def screen_commands(screen: MainScreen) -> Iterable[SystemCommand]:
         for binding in bindings:
             if not isinstance(binding, Binding) or numbered_family(binding.id or ""):
                 continue
-            live = screen.app._keymap.get(binding.id or "")  # rebound by the user's keymap
+            live = screen.atp.keymap.get(binding.id or "")  # rebound by the user's keymap
             keys = live or binding.key_display or binding.key
             yield SystemCommand(
                 key_words(binding.id or "", binding.description),
@@ -371,7 +375,7 @@ def _answer_commands(screen: MainScreen) -> Iterable[SystemCommand]:
     for number, action in enumerate(item.notification.actions[:9], start=1):
         label = sanitize(action.display_label, limit=60)
         binding_id = f"main.answer-{number}"
-        keys = screen.app._keymap.get(binding_id) or str(number)
+        keys = screen.atp.keymap.get(binding_id) or str(number)
         yield SystemCommand(
             f"Answer “{label}”",
             f"{keys}  ·  {binding_id}: action {number} of the selected item",

@@ -79,7 +79,7 @@ def help_rows(screen: MainScreen) -> list[HelpRow]:
     app = screen.app
     keys: dict[str, list[str]] = {}
     descriptions: dict[str, str] = {}
-    keymap = app._keymap  # the user's keymap (applied as Textual applies it)
+    keymap = screen.atp.keymap  # the user's keymap (applied as Textual applies it)
     for node in (screen.inbox, screen, app):
         bindings_map = node._bindings.copy()
         if keymap:

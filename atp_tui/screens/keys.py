@@ -13,17 +13,26 @@ from textual.binding import Binding
 Scopes = dict[str, dict[str, str]]
 
 
+def class_bindings(owner: type) -> list[Binding]:
+    """Every binding `owner` declares, inherited ones first, one per key: read from the public
+    `BINDINGS` class attributes with Textual's `Binding.make_bindings`."""
+    found: list[Binding] = []
+    for cls in reversed(owner.__mro__):
+        declared = vars(cls).get("BINDINGS")
+        if declared:
+            found.extend(Binding.make_bindings(declared))
+    return found
+
+
 def _bindings(*owners: type) -> dict[str, str]:
     """Binding id -> default keys (comma-separated) of the owners, inherited ones included."""
     found: dict[str, list[str]] = {}
     for owner in owners:
-        merged = owner._merge_bindings()  # type: ignore[attr-defined]
-        for key, bindings in merged.key_to_bindings.items():
-            for binding in bindings:
-                if isinstance(binding, Binding) and binding.id and not binding.system:
-                    keys = found.setdefault(binding.id, [])
-                    if key not in keys:
-                        keys.append(key)
+        for binding in class_bindings(owner):
+            if binding.id and not binding.system:
+                keys = found.setdefault(binding.id, [])
+                if binding.key not in keys:
+                    keys.append(binding.key)
     return {binding_id: ",".join(keys) for binding_id, keys in found.items()}
 
 
