@@ -5,23 +5,51 @@ from __future__ import annotations
 import asyncio
 import gc
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
 from atp_tui.protocol.clock import Clock
 
+T = TypeVar("T")
+
+
+#: How many event-loop turns a virtual timeout gives the awaited thing before it fires. Work in
+#: the test's own loop (an in-process server writing to a loopback socket, httpx reading it)
+#: gets done in a few dozen; what is still not ready after this many waits for something
+#: outside the loop, or for nothing.
+SETTLE_TURNS = 200
+
 
 class FakeClock(Clock):
-    """Sleeps return at once and advance monotonic time; waits are recorded."""
+    """Sleeps return at once and advance monotonic time; waits are recorded.
 
-    def __init__(self, start: datetime | None = None, jitter: float = 1.0) -> None:
+    With `virtual_timeouts`, a bounded wait (`wait_for`: the heartbeat watchdog, the open-phase
+    deadline) fires without real waiting when what it awaits is still not ready after the
+    event loop has had `SETTLE_TURNS` turns, and the fake time moves on by its timeout. Only
+    for servers that never pause in real time (they write, then hang or close): a server that
+    sleeps between writes would see its stream declared dead in between. Without it (the
+    default), bounded waits run in real time, as the engine's did before they went through the
+    clock.
+    """
+
+    def __init__(
+        self,
+        start: datetime | None = None,
+        jitter: float = 1.0,
+        *,
+        virtual_timeouts: bool = False,
+    ) -> None:
         self.offset = 0.0
         self.sleeps: list[float] = []
         self.start = start or datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
         self.jitter = jitter
+        self.virtual_timeouts = virtual_timeouts
+        #: The timeouts of the bounded waits that fired (virtual timeouts only).
+        self.timeouts: list[float] = []
 
     def monotonic(self) -> float:
         return time.monotonic() + self.offset
@@ -33,6 +61,30 @@ class FakeClock(Clock):
         self.sleeps.append(seconds)
         self.offset += max(0.0, seconds)
         await asyncio.sleep(0)
+
+    async def wait_for(self, awaitable: Awaitable[T], seconds: float) -> T:
+        """Real `asyncio.wait_for`, or with `virtual_timeouts` a settle-then-fire fake."""
+        if not self.virtual_timeouts:
+            return await super().wait_for(awaitable, seconds)
+        task = asyncio.ensure_future(awaitable)
+        try:
+            for _ in range(SETTLE_TURNS):
+                if task.done():
+                    return task.result()
+                await asyncio.sleep(0)
+        finally:
+            # Cancelled ourselves (stop(), a test's bound) or timing out: never leave it behind.
+            task.cancel()
+        try:
+            # It may have finished in the last turn: a result is never thrown away.
+            return await task
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if current is not None and current.cancelling():
+                raise  # we were cancelled, not timed out
+        self.timeouts.append(seconds)
+        self.offset += max(0.0, seconds)
+        raise TimeoutError
 
     def random(self) -> float:
         return self.jitter
@@ -72,3 +124,9 @@ def restored_gc() -> Iterator[None]:
 def fake_clock() -> FakeClock:
     """A clock whose sleeps are instant (jitter off: random() = 0 subtracts nothing)."""
     return FakeClock(jitter=0.0)
+
+
+@pytest.fixture
+def virtual_clock() -> FakeClock:
+    """`fake_clock` whose watchdog and deadlines fire without real waiting (see `FakeClock`)."""
+    return FakeClock(jitter=0.0, virtual_timeouts=True)

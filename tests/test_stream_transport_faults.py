@@ -320,7 +320,8 @@ async def test_78_gzip_bomb_is_inflated_in_bounded_pieces(
 
 
 def trickled_headers(pause: float) -> Script:
-    """Response headers a byte every `pause` s: every read is quick, the whole never ends."""
+    """Response headers a byte every `pause` s (every turn of the event loop at 0): every read
+    is quick, the whole never ends."""
 
     async def script(conn: Conn) -> None:
         head = b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
@@ -338,25 +339,26 @@ async def test_79_trickled_headers_hit_the_open_deadline_in_the_engine(
     scheme: str,
     request: pytest.FixtureRequest,
     monkeypatch: pytest.MonkeyPatch,
-    fake_clock: FakeClock,
+    virtual_clock: FakeClock,
 ) -> None:
-    """Case 79 in the engine, with the open-phase slack cut from 10 s to 0.3 s: headers
-    trickled a byte every 20 ms (dozens of reads, each far within httpx's per-read timeout of
-    heartbeat + 15 s) end at heartbeat + slack, with the reason, and each attempt is followed
-    by a reconnect with backoff; never `connected`."""
-    monkeypatch.setattr(stream_module, "OPEN_DEADLINE_SLACK", 0.3)
+    """Case 79 in the engine, with the production heartbeat and slack on the fake clock:
+    headers trickled a byte every turn of the event loop (dozens of reads, each far within
+    httpx's per-read timeout of heartbeat + 15 s) end at heartbeat + slack, with the reason,
+    and each attempt is followed by a reconnect with backoff; never `connected`. The real-time
+    version is the `watch` process test below."""
     ssl_context = tls_for(scheme, request, monkeypatch)
-    async with HostileServer(trickled_headers(0.02), ssl_context) as server:
-        engine = make_engine(server.url, clock=fake_clock, heartbeat=0.2)
+    async with HostileServer(trickled_headers(0), ssl_context) as server:
+        engine = make_engine(server.url, clock=virtual_clock, heartbeat=90.0)
         events = await collect(engine, has_state("reconnecting", 2))
     reconnecting = [
         e.state
         for e in events
         if isinstance(e, ConnectionChanged) and e.state.kind == "reconnecting"
     ]
-    assert [state.detail for state in reconnecting] == ["no response headers within 0.5 s"] * 2
+    assert [state.detail for state in reconnecting] == ["no response headers within 100 s"] * 2
     assert [(state.attempt, state.retry_in) for state in reconnecting] == [(1, 3.0), (2, 6.0)]
-    assert fake_clock.sleeps == [3.0]  # the second attempt came after the first wait
+    assert virtual_clock.timeouts == [90.0 + stream_module.OPEN_DEADLINE_SLACK] * 2
+    assert virtual_clock.sleeps == [3.0]  # the second attempt came after the first wait
     assert len(server.requests) == 2
     assert "connected" not in states(events)
 

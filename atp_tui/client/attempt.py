@@ -10,7 +10,13 @@ from enum import StrEnum
 import httpx
 
 from atp_tui.client.backoff import parse_retry_after
-from atp_tui.client.http import aiter_body_pieces, is_event_stream, parse_error_body
+from atp_tui.client.http import (
+    aiter_body_pieces,
+    describe_transport_error,
+    is_certificate_error,
+    is_event_stream,
+    parse_error_body,
+)
 
 #: Statuses that mean "this server has no SSE endpoint": fall back to polling.
 NO_SSE_STATUSES = frozenset({404, 405, 406, 410})
@@ -83,3 +89,14 @@ def classify_response(response: httpx.Response, body: bytes, now: datetime) -> O
     if floor:
         detail += f", asked to wait {floor:.0f} s"
     return Outcome(Next.RETRY, detail, floor)
+
+
+def classify_transport_error(error: BaseException) -> Outcome:
+    """What to do after the attempt failed before any response (B1): retry; slowly after a
+    certificate error (not transient); marked offline when the server was not reached."""
+    detail = describe_transport_error(error)
+    if is_certificate_error(error):
+        return Outcome(Next.CAP, detail)
+    if isinstance(error, httpx.ConnectError | httpx.ConnectTimeout):
+        return Outcome(Next.RETRY, f"offline: {detail}", offline=True)
+    return Outcome(Next.RETRY, detail)

@@ -19,7 +19,13 @@ from typing import Any
 
 import httpx
 
-from atp_tui.client.attempt import Next, Outcome, classify_response, read_head_of_body
+from atp_tui.client.attempt import (
+    Next,
+    Outcome,
+    classify_response,
+    classify_transport_error,
+    read_head_of_body,
+)
 from atp_tui.client.backoff import STABLE_AFTER, Backoff
 from atp_tui.client.committer import ChunkCommitter
 from atp_tui.client.delivery import Delivery, DeliveryStats
@@ -36,12 +42,12 @@ from atp_tui.client.http import (
     auth_headers,
     body_encoding,
     describe_transport_error,
-    is_certificate_error,
     is_event_stream,
     make_http_client,
 )
 from atp_tui.client.polling import Poller, PollRefused
 from atp_tui.client.sse_parser import LineTooLong, SSEDecoder, SSEEvent
+from atp_tui.client.watchdog import Heartbeat, Lull
 from atp_tui.protocol.clock import SYSTEM_CLOCK, Clock
 from atp_tui.store import EngineStore
 from atp_tui.store.db import StateWriteError
@@ -188,10 +194,12 @@ class StreamEngine:
             else:
                 self._wake.clear()
                 yield self._set_state("connecting", attempt=self._backoff.attempt + 1)
-                outcome_box: list[Outcome] = []
-                async for event in self._stream_once(client, outcome_box):
-                    yield event
-                outcome = outcome_box[0] if outcome_box else Outcome(Next.RETRY, "connection ended")
+                outcome = Outcome(Next.RETRY, "connection ended")
+                async for item in self._stream_once(client):
+                    if isinstance(item, Outcome):
+                        outcome = item
+                    else:
+                        yield item
                 if self._stopped:
                     break
                 if outcome.kind is Next.POLL:
@@ -276,10 +284,10 @@ class StreamEngine:
             params["types"] = ",".join(self.config.types)
         return headers, params
 
-    async def _stream_once(
-        self, client: httpx.AsyncClient, outcome: list[Outcome]
-    ) -> AsyncIterator[EngineEvent]:
-        """One connection attempt: open, validate, read until it ends; report why in `outcome`."""
+    async def _stream_once(self, client: httpx.AsyncClient) -> AsyncIterator[EngineEvent | Outcome]:
+        """One connection attempt: open (B1), validate (B2, B3), announce and read (B4) until it
+        ends. Its events come first; its last item is the `Outcome`: why it ended, what next.
+        (An async generator cannot return a value, so the verdict comes as the last item.)"""
         queue: asyncio.Queue[object] = asyncio.Queue()
         opened: asyncio.Future[tuple[httpx.Response, bytes]] = (
             asyncio.get_running_loop().create_future()
@@ -294,10 +302,12 @@ class StreamEngine:
         deadline = self.config.heartbeat_timeout + OPEN_DEADLINE_SLACK
         try:
             # The reader too: should it ever end without settling `opened`, this must not wait
-            # forever (case 77). The deadline bounds the whole open phase (case 79).
-            await asyncio.wait(
-                {opened, reader}, timeout=deadline, return_when=asyncio.FIRST_COMPLETED
-            )
+            # forever (case 77). The deadline bounds the whole open phase (case 79); on the
+            # clock, so that a fake one can pass it without real waiting.
+            with contextlib.suppress(TimeoutError):
+                await self._clock.wait_for(
+                    asyncio.wait({opened, reader}, return_when=asyncio.FIRST_COMPLETED), deadline
+                )
         except BaseException:
             await self._close_reader()
             raise
@@ -310,31 +320,25 @@ class StreamEngine:
                 detail = f"no complete error response within {deadline:g} s"
             else:
                 detail = f"no response headers within {deadline:g} s"
-            outcome.append(Outcome(Next.RETRY, detail))
+            yield Outcome(Next.RETRY, detail)
             return
         if opened.cancelled():
             await self._close_reader()
-            outcome.append(Outcome(Next.RETRY, "reconnect requested"))
+            yield Outcome(Next.RETRY, "reconnect requested")
             return
         error = opened.exception()
         if error is not None:
             await self._close_reader()
-            detail = describe_transport_error(error)
-            if is_certificate_error(error):
-                outcome.append(Outcome(Next.CAP, detail))
-            elif isinstance(error, httpx.ConnectError | httpx.ConnectTimeout):
-                outcome.append(Outcome(Next.RETRY, f"offline: {detail}", offline=True))
-            else:
-                outcome.append(Outcome(Next.RETRY, detail))
+            yield classify_transport_error(error)
             return
         response, body = opened.result()
         verdict = classify_response(response, body, self._clock.now())
         if verdict is not None:
             await self._close_reader()
-            outcome.append(verdict)
+            yield verdict
             return
-        async for event in self._consume(queue, drained, outcome):
-            yield event
+        async for item in self._consume(queue, drained):
+            yield item
         await self._close_reader()
 
     async def _read(
@@ -401,28 +405,25 @@ class StreamEngine:
             await reader
 
     async def _consume(
-        self, queue: asyncio.Queue[object], drained: asyncio.Event, outcome: list[Outcome]
-    ) -> AsyncIterator[EngineEvent]:
-        """Read an open stream: decode, deliver, commit per chunk, watch the heartbeat."""
+        self, queue: asyncio.Queue[object], drained: asyncio.Event
+    ) -> AsyncIterator[EngineEvent | Outcome]:
+        """Read an open stream: decode, deliver, commit per chunk, watch the heartbeat; the
+        last item is the `Outcome` (a retry, saying why the stream ended)."""
         decoder = SSEDecoder(self._store.cursor)
-        opened_at = last_line = self._clock.monotonic()
-        timeout = self.config.heartbeat_timeout
+        opened_at = self._clock.monotonic()
+        heartbeat = Heartbeat(self._clock, self.config.heartbeat_timeout)
         self._delivery.progress = False
         yield self._set_state("connected", self.config.server)
         reason = "server closed the stream"
         while not self._stopped:
-            remaining = max(last_line + timeout - self._clock.monotonic(), 0.0)
             # Quiet for a moment after commits: checkpoint now, not in the next burst.
-            checkpoint = self._store.needs_checkpoint and remaining > CHECKPOINT_WHEN_QUIET
-            try:
-                item = await asyncio.wait_for(
-                    queue.get(), CHECKPOINT_WHEN_QUIET if checkpoint else remaining
-                )
-            except TimeoutError:
-                if checkpoint:
-                    await self._store.checkpoint_async()
-                    continue
-                reason = f"no heartbeat for {timeout:g} s"
+            quiet = CHECKPOINT_WHEN_QUIET if self._store.needs_checkpoint else None
+            item = await heartbeat.next_item(queue, quiet_after=quiet)
+            if item is Lull.QUIET:
+                await self._store.checkpoint_async()
+                continue
+            if item is Lull.SILENT:
+                reason = f"no heartbeat for {heartbeat.timeout:g} s"
                 break
             if queue.qsize() < _QUEUE_HIGH_WATER // 2:
                 drained.set()
@@ -438,7 +439,7 @@ class StreamEngine:
                 reason = str(error)
                 break
             if decoder.lines_completed != lines_before:
-                last_line = self._clock.monotonic()
+                heartbeat.fed()
             for sse_event in parsed:
                 for event in self._delivery.handle_sse(sse_event):
                     yield event
@@ -459,7 +460,7 @@ class StreamEngine:
         stable = self._clock.monotonic() - opened_at >= STABLE_AFTER
         if self._delivery.progress or stable:
             self._backoff.reset()
-        outcome.append(Outcome(Next.RETRY, reason))
+        yield Outcome(Next.RETRY, reason)
 
     async def _poll_once(self, client: httpx.AsyncClient) -> AsyncIterator[EngineEvent]:
         """One polling round; failures become a state change, not an exception.
@@ -468,7 +469,7 @@ class StreamEngine:
         cancels it like a stream reader: httpx's per-read timeout never ends a trickled answer.
         """
         deadline = self.config.heartbeat_timeout + OPEN_DEADLINE_SLACK
-        poll = asyncio.ensure_future(asyncio.wait_for(self._poller.poll(client), deadline))
+        poll = asyncio.ensure_future(self._clock.wait_for(self._poller.poll(client), deadline))
         self._reader = poll
         try:
             await asyncio.wait({poll})
