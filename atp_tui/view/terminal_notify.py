@@ -22,14 +22,17 @@ becoming 10,000 desktop pop-ups.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from atp_tui.protocol.text import sanitize
 from atp_tui.settings.model import HIGH_PRIORITIES
 from atp_tui.view.items import WARNING_SECONDS, is_urgent
+
+if TYPE_CHECKING:
+    from atp_tui.protocol.models import Notification
 
 NotifyProtocol = Literal["osc9", "osc777", "osc99", "bell"]
 NotifySetting = Literal["auto", "osc9", "osc777", "osc99", "bell", "off"]
@@ -180,7 +183,8 @@ class AlertLimiter:
         self, interval: float = DEFAULT_INTERVAL, clock: Callable[[], float] = time.monotonic
     ) -> None:
         self.interval = interval
-        self._clock = clock
+        #: Monotonic seconds (a fake in tests).
+        self.clock = clock
         self._next_allowed = float("-inf")
         self._folded = 0
 
@@ -196,7 +200,7 @@ class AlertLimiter:
 
     def offer(self, service: str, title: str) -> Alert | None:
         """The alert to show now for this notification, or `None` when it was folded."""
-        now = self._clock()
+        now = self.clock()
         if now < self._next_allowed:
             self._folded += 1
             return None
@@ -207,13 +211,99 @@ class AlertLimiter:
 
     def flush(self) -> Alert | None:
         """The summary of the folded notifications, once the interval has passed."""
-        now = self._clock()
+        now = self.clock()
         if not self._folded or now < self._next_allowed:
             return None
         alert = summary_alert(self._folded)
         self._folded = 0
         self._next_allowed = now + self.interval
         return alert
+
+
+@dataclass(frozen=True, slots=True)
+class Arrival:
+    """A new, open notification as the notifier needs it (all server text, unsanitised)."""
+
+    service: str
+    title: str
+    metadata: Mapping[str, Any] | None
+    deadline: datetime | None
+
+    @classmethod
+    def of(cls, notification: Notification) -> Arrival:
+        """What the notifier needs of a received notification."""
+        return cls(
+            notification.service.name,
+            notification.context.title,
+            notification.context.metadata,
+            notification.deadline,
+        )
+
+
+class TerminalNotifier:
+    """Chooses, limits and writes desktop notifications for new notifications.
+
+    `write` takes the bytes (the TUI's driver, `watch`'s controlling terminal); `clock` is
+    monotonic seconds. `configure` applies changed settings (the TUI's settings screen).
+    """
+
+    def __init__(
+        self,
+        write: Callable[[bytes], None],
+        env: Mapping[str, str],
+        *,
+        notify: str = "auto",
+        notify_on: str = "urgent",
+        warning_seconds: float = WARNING_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+        interval: float = DEFAULT_INTERVAL,
+    ) -> None:
+        self._write = write
+        self._env = env
+        self._tmux = in_tmux(env)
+        self.limiter = AlertLimiter(interval, clock)
+        self.protocol: NotifyProtocol | None = None
+        self.notify_on = notify_on
+        self.warning_seconds = warning_seconds
+        self.configure(notify, notify_on, warning_seconds)
+
+    def configure(self, notify: str, notify_on: str, warning_seconds: float) -> None:
+        """Use these settings from now on."""
+        self.protocol = choose_protocol(notify, self._env)
+        self.notify_on = notify_on
+        self.warning_seconds = warning_seconds
+
+    def arrived(
+        self, arrivals: Iterable[Arrival], now: datetime, *, bell_rang: bool = False
+    ) -> int:
+        """Offer a batch of new, open notifications; returns how many alerts were written
+        (0 or 1: the first that qualifies, the rest fold into the limiter's count).
+
+        `bell_rang`: the caller rang the bell for this batch already, so a "bell" protocol
+        does not ring it twice."""
+        if self.protocol is None:
+            return 0
+        written = 0
+        for arrival in arrivals:
+            if not wants_alert(
+                self.notify_on, arrival.metadata, arrival.deadline, now, self.warning_seconds
+            ):
+                continue
+            alert = self.limiter.offer(arrival.service, arrival.title)
+            if alert is not None and not (self.protocol == "bell" and bell_rang):
+                self._write(sequence(alert, self.protocol, tmux=self._tmux))
+                written += 1
+        return written
+
+    def flush(self) -> float | None:
+        """Write the folded notifications' summary when it is due; returns the seconds until
+        the next one is due (`None`: nothing is folded)."""
+        if self.protocol is not None:
+            alert = self.limiter.flush()
+            if alert is not None:
+                self._write(sequence(alert, self.protocol, tmux=self._tmux))
+        due = self.limiter.next_flush_at
+        return None if due is None else max(0.0, due - self.limiter.clock())
 
 
 #: What `config check` says inside tmux (and the README repeats).
