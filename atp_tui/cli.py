@@ -152,6 +152,16 @@ def build_parser() -> argparse.ArgumentParser:
         "notify_on), written to the controlling terminal /dev/tty, never to stdout",
     )
 
+    from atp_tui.commands.status import DESCRIPTION as STATUS_DESCRIPTION
+    from atp_tui.commands.status import add_status_options
+
+    status = commands.add_parser(
+        "status",
+        help="one line for a tmux status line or a shell prompt (no network)",
+        description=STATUS_DESCRIPTION,
+    )
+    add_status_options(status)
+
     respond = commands.add_parser(
         "respond",
         help="answer one notification from the shell",
@@ -314,6 +324,13 @@ def _run_watch(args: argparse.Namespace) -> int:
     return asyncio.run(
         run_watch(config, _state_dir(loaded), out=sys.stdout, err=sys.stderr, desktop=desktop)
     )
+
+
+def _run_status(args: argparse.Namespace) -> int:
+    # `atp-tui status` takes the fast path (`atp_tui.entry`); this is `python -m atp_tui.cli`.
+    from atp_tui.commands.status import run_status
+
+    return run_status(args)
 
 
 def _run_respond(args: argparse.Namespace) -> int:
@@ -491,6 +508,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "watch": _run_watch,
         "respond": _run_respond,
         "list": _run_list,
+        "status": _run_status,
         "server": _run_server,
         "config": run_config,
         "history": _run_report,
