@@ -213,13 +213,13 @@ def _platform_dir(kind: Literal["state", "config"]) -> Path:
     return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
 
 
-class _Unusual(Exception):
+class Unusual(Exception):
     """The quick read met something only the full loader reports well."""
 
 
 def _warning_value(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
-        raise _Unusual
+        raise Unusual
     return float(value) * 60
 
 
@@ -230,7 +230,7 @@ def quick_settings(
     state_dir: Path | None,
     env: Mapping[str, str],
 ) -> tuple[Path, float]:
-    """The state dir and the warning (seconds), with `load_settings`' precedence; `_Unusual`
+    """The state dir and the warning (seconds), with `load_settings`' precedence; `Unusual`
     when the file or a value needs the full loader (which also says what is wrong)."""
     if config is not None:
         path = config.expanduser()
@@ -244,14 +244,14 @@ def quick_settings(
     except FileNotFoundError:
         data = {}
     except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
-        raise _Unusual from None
+        raise Unusual from None
     layers: list[Mapping[str, Any]] = [data]
     name = profile or env.get(PROFILE_ENV) or data.get("default_profile")
     if name:
         profiles = data.get("profiles")
         table = profiles.get(name) if isinstance(profiles, dict) else None
         if not isinstance(name, str) or not isinstance(table, dict):
-            raise _Unusual
+            raise Unusual
         layers.append(table)
     chosen_dir: Path | None = None
     warning = WARNING_SECONDS
@@ -261,7 +261,7 @@ def quick_settings(
         if "state_dir" in layer:
             value = layer["state_dir"]
             if not isinstance(value, str):
-                raise _Unusual
+                raise Unusual
             chosen_dir = path.parent / Path(value.strip()).expanduser()
     if env.get(STATE_ENV, "").strip():
         chosen_dir = Path(env[STATE_ENV].strip()).expanduser()
@@ -284,6 +284,16 @@ def full_settings(
         settings.state_dir or _platform_dir("state"),
         settings.deadline_warning_minutes * 60,
     )
+
+
+def status_settings(
+    *, config: Path | None, profile: str | None, state_dir: Path | None, env: Mapping[str, str]
+) -> tuple[Path, float]:
+    """The state dir and the warning (seconds): `quick_settings`, else `full_settings`."""
+    try:
+        return quick_settings(config=config, profile=profile, state_dir=state_dir, env=env)
+    except Unusual:
+        return full_settings(config=config, profile=profile, state_dir=state_dir, env=env)
 
 
 # --- the command --------------------------------------------------------------------------------
@@ -327,11 +337,9 @@ def run_status(
     """Print the status line; 0, or 4 when the state dir cannot be read."""
     env = os.environ if env is None else env
     out = sys.stdout if out is None else out
-    options = {"config": args.config, "profile": args.profile, "state_dir": args.state_dir}
-    try:
-        state_dir, warning = quick_settings(**options, env=env)
-    except _Unusual:
-        state_dir, warning = full_settings(**options, env=env)
+    state_dir, warning = status_settings(
+        config=args.config, profile=args.profile, state_dir=args.state_dir, env=env
+    )
     moment = now or datetime.now(UTC)
     try:
         report = build_report(state_dir, moment, warning)
