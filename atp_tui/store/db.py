@@ -74,14 +74,17 @@ CREATE TABLE IF NOT EXISTS inbox_index (
     day REAL,
     read INTEGER NOT NULL
 ) WITHOUT ROWID;
+-- DELETE then INSERT, not INSERT OR REPLACE: inside a trigger, the conflict clause of the
+-- statement that fired it (the stores' upserts) overrides the trigger's own.
 CREATE TRIGGER IF NOT EXISTS inbox_index_insert AFTER INSERT ON notifications BEGIN
-    INSERT OR REPLACE INTO inbox_index
+    DELETE FROM inbox_index WHERE id = NEW.id;
+    INSERT INTO inbox_index
     SELECT NEW.id, state, deadline, julianday(deadline), NEW.read
     FROM (SELECT {state} AS state, {deadline} AS deadline);
 END;
 CREATE TRIGGER IF NOT EXISTS inbox_index_update AFTER UPDATE ON notifications BEGIN
-    DELETE FROM inbox_index WHERE id = OLD.id AND OLD.id IS NOT NEW.id;
-    INSERT OR REPLACE INTO inbox_index
+    DELETE FROM inbox_index WHERE id = OLD.id OR id = NEW.id;
+    INSERT INTO inbox_index
     SELECT NEW.id, state, deadline, julianday(deadline), NEW.read
     FROM (SELECT {state} AS state, {deadline} AS deadline);
 END;
