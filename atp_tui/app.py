@@ -33,6 +33,7 @@ from atp_tui.screens.main import READ_DELAY, MainScreen
 from atp_tui.settings import ConfigProblem, Settings, did_you_mean
 from atp_tui.store import StateWriteError, Store
 from atp_tui.view.glyphs import choose_glyphs, plain_colour
+from atp_tui.view.terminal_notify import TerminalNotifier
 
 log = logging.getLogger(__name__)
 
@@ -145,6 +146,15 @@ class AtpApp(App[int]):
         self.glyphs = choose_glyphs(self.settings.glyphs, env, options.encoding)
         #: Whether colour cannot carry meaning (NO_COLOR, 16 colours): `-plain-colour` styles.
         self.plain_colour = plain_colour(env)
+        #: Desktop notifications through the terminal (OSC 9/777/99 or the bell).
+        self.desktop = TerminalNotifier(
+            self.write_terminal,
+            env,
+            notify=self.settings.notify,
+            notify_on=self.settings.notify_on,
+            warning_seconds=self.settings.deadline_warning_minutes * 60,
+            clock=self.clock.monotonic,
+        )
         cursor_blink = options.cursor_blink
         if self.settings.low_bandwidth:
             # Nothing moves on its own: every animation frame and cursor blink is written out.
@@ -164,6 +174,18 @@ class AtpApp(App[int]):
         self.keymap: dict[str, str] = {}
         #: Applies typed keys one at a time, each after the last has settled.
         self.key_order = KeySequencer(self)
+
+    def write_terminal(self, data: bytes) -> None:
+        """Write an escape sequence to the terminal, in order with the screen's output.
+
+        Textual has no public API for raw output: `App.bell()` itself writes through the
+        driver (`self._driver.write`), which queues the text behind the frames already
+        rendered, so a sequence never lands inside one. We do the same. Unlike `bell()` it
+        writes to the headless driver too, where it is a no-op: tests capture it there.
+        """
+        driver = self._driver
+        if driver is not None:
+            driver.write(data.decode("utf-8"))
 
     @property
     def engine(self) -> EngineLike:

@@ -143,6 +143,24 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="a,b",
         help="only these event types (comma-separated: notification,status_update,error)",
     )
+    watch.add_argument(
+        "--notify",
+        action="store_true",
+        # Not `notify`: that name is the setting, which `cli_overrides` would take it for.
+        dest="desktop_notify",
+        help="also make a desktop notification for new open ones (settings notify and "
+        "notify_on), written to the controlling terminal /dev/tty, never to stdout",
+    )
+
+    from atp_tui.commands.status import DESCRIPTION as STATUS_DESCRIPTION
+    from atp_tui.commands.status import add_status_options
+
+    status = commands.add_parser(
+        "status",
+        help="one line for a tmux status line or a shell prompt (no network)",
+        description=STATUS_DESCRIPTION,
+    )
+    add_status_options(status)
 
     respond = commands.add_parser(
         "respond",
@@ -283,7 +301,7 @@ def _state_dir(loaded: LoadedSettings) -> Path:
 
 def _run_watch(args: argparse.Namespace) -> int:
     from atp_tui.client.stream import EngineConfig
-    from atp_tui.commands.watch import run_watch
+    from atp_tui.commands.watch import DesktopOptions, run_watch
 
     loaded = _load_settings(args)
     server, token = _connection(loaded)
@@ -295,8 +313,24 @@ def _run_watch(args: argparse.Namespace) -> int:
         heartbeat_timeout=settings.heartbeat_timeout,
         token_in_query=settings.token_in_query,
     )
+    desktop = None
+    if args.desktop_notify:
+        desktop = DesktopOptions(
+            notify=settings.notify,
+            notify_on=settings.notify_on,
+            warning_seconds=settings.deadline_warning_minutes * 60,
+        )
     # The streams are passed at call time: the defaults were bound when watch was imported.
-    return asyncio.run(run_watch(config, _state_dir(loaded), out=sys.stdout, err=sys.stderr))
+    return asyncio.run(
+        run_watch(config, _state_dir(loaded), out=sys.stdout, err=sys.stderr, desktop=desktop)
+    )
+
+
+def _run_status(args: argparse.Namespace) -> int:
+    # `atp-tui status` takes the fast path (`atp_tui.entry`); this is `python -m atp_tui.cli`.
+    from atp_tui.commands.status import run_status
+
+    return run_status(args)
 
 
 def _run_respond(args: argparse.Namespace) -> int:
@@ -474,6 +508,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "watch": _run_watch,
         "respond": _run_respond,
         "list": _run_list,
+        "status": _run_status,
         "server": _run_server,
         "config": run_config,
         "history": _run_report,

@@ -260,3 +260,24 @@ class TestAsAProcess:
         assert show.returncode == 0
         assert SECRET not in show.stdout + show.stderr
         assert f'token = "{REDACTED}"  # env' in show.stdout
+
+
+class TestTmuxNote:
+    """Inside tmux, `config check` says what desktop notifications need (issue #14)."""
+
+    def test_inside_tmux(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        path = write_config(tmp_path / "c.toml", "")
+        env = {"TMUX": "/tmp/tmux-1000/default,1,0"}
+        status, out, _ = run(["--config", str(path), "config", "check"], capsys, env)
+        assert status == 0
+        assert "note: inside tmux, desktop notifications need `set -g allow-passthrough on`" in out
+
+    def test_outside_tmux_or_notify_off(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        path = write_config(tmp_path / "c.toml", "")
+        assert "allow-passthrough" not in run(["--config", str(path), "config", "check"], capsys)[1]
+        off = write_config(tmp_path / "off.toml", 'notify = "off"\n')
+        tmux = {"TMUX": "/tmp/tmux-1000/default,1,0"}
+        checked = run(["--config", str(off), "config", "check"], capsys, tmux)[1]
+        assert "allow-passthrough" not in checked

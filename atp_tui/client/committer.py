@@ -82,6 +82,9 @@ class ChunkCommitter:
         """
         if self._on_batch is not None:
             self._on_batch()  # may raise: then nothing of this chunk is committed
+        # A chunk came (events, or only a ping): the stream is alive. Queued as a meta value
+        # at most once a minute, so even a quiet stream commits it (`atp-tui status`).
+        self._store.note_stream_alive(self._clock.now())
         if not self._store.has_pending_writes:
             return
         now = self._clock.monotonic()

@@ -162,6 +162,16 @@ def _extra_checks(loaded: LoadedSettings) -> list[ConfigProblem]:
     return []
 
 
+def _tmux_note(loaded: LoadedSettings, env: Mapping[str, str]) -> None:
+    """Inside tmux, say what desktop notifications need (a note: tmux's own config is not
+    ours to read, so it cannot be a problem that fails the check)."""
+    # Imported here: the view package loads the store, which no other config command needs.
+    from atp_tui.view.terminal_notify import TMUX_PASSTHROUGH_HINT, in_tmux
+
+    if in_tmux(env) and loaded.settings.notify not in ("off", "bell"):
+        print(f"note: {TMUX_PASSTHROUGH_HINT}")
+
+
 def _load(args: argparse.Namespace, env: Mapping[str, str]) -> LoadedSettings:
     return load_settings(
         config_path=getattr(args, "config", None),
@@ -218,6 +228,7 @@ def run_config(args: argparse.Namespace, *, env: Mapping[str, str] | None = None
         problems = loaded.problems + _extra_checks(loaded)
         for problem in problems:
             print(problem)
+        _tmux_note(loaded, env)
         if problems:
             return 1
         note = "" if loaded.path.exists() else " (no file; using defaults)"

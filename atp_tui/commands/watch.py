@@ -16,7 +16,8 @@ import os
 import select
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -32,10 +33,13 @@ from atp_tui.client.events import (
 from atp_tui.client.heap import LongLivedHeap
 from atp_tui.client.stream import EngineConfig, StreamEngine
 from atp_tui.protocol.clock import SYSTEM_CLOCK
+from atp_tui.protocol.lifecycle import is_actionable
 from atp_tui.protocol.text import escape_json_text
 from atp_tui.store import StateUnavailable
 from atp_tui.store.db import StateWriteError
 from atp_tui.store.headless import HeadlessStore
+from atp_tui.view.items import WARNING_SECONDS
+from atp_tui.view.terminal_notify import Arrival, TerminalNotifier
 
 EXIT_OK = 0
 EXIT_SERVER_STOPPED = 1
@@ -78,18 +82,69 @@ def format_event(event: EngineEvent) -> str | None:
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class DesktopOptions:
+    """`watch --notify`: desktop notifications on the controlling terminal."""
+
+    notify: str = "auto"
+    """The `notify` setting: the sequence to write (`atp_tui.view.terminal_notify`)."""
+    notify_on: str = "urgent"
+    """The `notify_on` setting: "urgent" or "all"."""
+    warning_seconds: float = WARNING_SECONDS
+    """The deadline warning: a deadline this close makes a notification urgent."""
+    tty: str = "/dev/tty"
+    """The controlling terminal (never stdout: that is the JSON lines)."""
+
+
+def open_tty(path: str, say: Callable[[str], None]) -> Callable[[bytes], None] | None:
+    """A writer to the terminal at `path`, or `None` (said once on stderr) when there is none.
+
+    A write that fails later (the terminal went away) turns notifications off, said once: a
+    notification must never stop `watch` nor the commit of what it printed.
+    """
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_NOCTTY | os.O_CLOEXEC)
+    except OSError as error:
+        say(
+            f"warning: --notify: no terminal to notify on ({path}: "
+            f"{error.strerror or error}); desktop notifications are off"
+        )
+        return None
+    broken = False
+
+    def write(data: bytes) -> None:
+        nonlocal broken
+        if broken:
+            return
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+        except OSError as error:
+            broken = True
+            say(
+                f"warning: --notify: cannot write to {path} ({error.strerror or error}); "
+                "desktop notifications are off"
+            )
+
+    return write
+
+
 async def run_watch(
     config: EngineConfig,
     state_dir: Path,
     *,
     out: TextIO = sys.stdout,
     err: TextIO = sys.stderr,
+    desktop: DesktopOptions | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> int:
     """Subscribe until a signal or a fatal refusal; returns the process exit status.
 
     Each chunk's lines are written, then the state is committed (`StreamEngine`'s `on_batch`):
     a write that fails (the reader went away) commits nothing of its chunk, so the next start
-    prints it again rather than never.
+    prints it again rather than never. With `desktop`, new open notifications also make a
+    desktop notification on the controlling terminal (`--notify`).
     """
 
     def say(message: str) -> None:
@@ -108,12 +163,32 @@ async def run_watch(
     pending: list[str] = []
     write = _writer_for(out)
 
+    notifier: TerminalNotifier | None = None
+    arrivals: list[Arrival] = []
+    if desktop is not None:
+        tty = open_tty(desktop.tty, say)
+        if tty is not None:
+            notifier = TerminalNotifier(
+                tty,
+                os.environ if env is None else env,
+                # `--notify` asks for them: "off" in the file gives way to the flag.
+                notify="auto" if desktop.notify == "off" else desktop.notify,
+                notify_on=desktop.notify_on,
+                warning_seconds=desktop.warning_seconds,
+            )
+
     def write_pending() -> None:
         if pending:
             pending.append("")  # the last line's newline
             text = "\n".join(pending)
             pending.clear()
             write(text)
+        if notifier is not None:
+            # After the JSON lines; every chunk comes here (pings too), so a folded
+            # "N more" summary is written within a ping interval of being due.
+            notifier.arrived(arrivals, SYSTEM_CLOCK.now())
+            arrivals.clear()
+            notifier.flush()
 
     # A long-running `watch` keeps the GC off its growing id sets (`client/heap.py`).
     engine = StreamEngine(config, store, on_batch=write_pending, heap=LongLivedHeap(SYSTEM_CLOCK))
@@ -128,6 +203,10 @@ async def run_watch(
             line = format_event(event)
             if line is not None:
                 pending.append(line)
+                if notifier is not None and isinstance(event, NotificationReceived):
+                    received = event.notification
+                    if is_actionable(received.status, received.deadline, SYSTEM_CLOCK.now()):
+                        arrivals.append(Arrival.of(received))
             elif isinstance(event, ConnectionChanged):
                 say(event.state.describe(headless=True))
                 if event.state.kind == "auth_refused":

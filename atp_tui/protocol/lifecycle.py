@@ -57,3 +57,21 @@ def is_actionable(status: str | None, deadline: datetime | None, now: datetime) 
     if status is not None and status not in ACTIONABLE_STATES:
         return False
     return deadline is None or now < deadline
+
+
+#: Deadlines closer than this are shown in red and counted as "expiring" (the default of the
+#: `deadline_warning_minutes` setting, 15 minutes).
+WARNING_SECONDS = 900.0
+
+
+def seconds_left(deadline: datetime | None, now: datetime) -> float | None:
+    """Seconds until `deadline` (negative once passed); `None` without a deadline."""
+    return None if deadline is None else (deadline - now).total_seconds()
+
+
+def is_urgent(
+    deadline: datetime | None, now: datetime, warning_seconds: float = WARNING_SECONDS
+) -> bool:
+    """Whether a deadline is within the warning threshold (0 = never) and not passed yet."""
+    left = seconds_left(deadline, now)
+    return left is not None and 0 < left <= warning_seconds

@@ -53,6 +53,7 @@ from atp_tui.view.catchup import CATCHUP_QUIET, AwaySummary, CatchUp
 from atp_tui.view.counting import Counts, InboxCounter
 from atp_tui.view.items import AnswerState, age_changes_in, answers_from_log
 from atp_tui.view.status import is_closed, nothing_to_answer
+from atp_tui.view.terminal_notify import Arrival
 from atp_tui.widgets.detail import ActionList, DetailPane
 from atp_tui.widgets.inbox import InboxList
 from atp_tui.widgets.inbox_header import InboxHeader, InboxLegend
@@ -112,6 +113,7 @@ class MainScreen(Screen[None]):
         self._selected_since: float | None = None
         self.skipped_events = 0
         self.bells = 0
+        self._desktop_timer: Timer | None = None
         self.answering = Answering(self)
         #: When the cached inbox shown at start was cached; None once the stream connected.
         self.stale_since: datetime | None = None
@@ -214,6 +216,7 @@ class MainScreen(Screen[None]):
         changed: dict[str, StoredNotification] = {}
         new = 0
         ring = False
+        arrivals: list[Arrival] = []  # new and open: for a desktop notification
         store = self.atp.store
         for event in batch:
             if self.catchup.feed(event, self.now()):
@@ -230,6 +233,8 @@ class MainScreen(Screen[None]):
                 changed[notification.id] = received
                 new += 1
                 ring = ring or bell_rings(self.atp.settings.bell, notification.context.metadata)
+                if not is_closed(received, self.now()):
+                    arrivals.append(Arrival.of(notification))
                 self._last_event = self.now()
             elif isinstance(event, StatusChanged):
                 item = store.get(event.notification_id)
@@ -269,13 +274,28 @@ class MainScreen(Screen[None]):
             self.answering.items_changed(changed)  # an open answer modal says so at once
         if self.catchup.collecting and self._catchup_timer is not None:
             self._catchup_timer.reset()  # the replay is still arriving
-        if ring and self.atp.bell_on_new:
+        rang = ring and self.atp.bell_on_new
+        if rang:
             self.bells += 1
             self.app.bell()
+        if arrivals:
+            self.atp.desktop.arrived(arrivals, self.now(), bell_rang=rang)
+            self._schedule_desktop_flush()
         # The detail pane only when its item changed: even a cheap update costs a repaint,
         # and the clock tick refreshes its times every second anyway.
         selected = inbox.cursor_id
         self._redraw(detail=selected in changed or selected != self.detail.notification_id)
+
+    def _schedule_desktop_flush(self) -> None:
+        """Show the "N more" summary of folded desktop notifications when it is due."""
+        delay = self.atp.desktop.flush()
+        if delay is not None and self._desktop_timer is None:
+
+            def flush() -> None:
+                self._desktop_timer = None
+                self._schedule_desktop_flush()
+
+            self._desktop_timer = self.set_timer(delay, flush, name="desktop notifications")
 
     def _count_changes(self, items: Iterable[StoredNotification]) -> None:
         """Update the status bar's counts for items about to be added or replaced."""
@@ -288,6 +308,8 @@ class MainScreen(Screen[None]):
     def apply_settings(self) -> None:
         """Use the app's current settings (at start and after the settings screen saved)."""
         warning = self.atp.settings.deadline_warning_minutes * 60
+        settings = self.atp.settings
+        self.atp.desktop.configure(settings.notify, settings.notify_on, warning)
         self.inbox.warning_seconds = warning
         self.detail.warning_seconds = warning
         coarse = self.atp.settings.low_bandwidth

@@ -112,6 +112,15 @@ class Settings:
     glyphs: Literal["auto", "unicode", "ascii"] = "auto"
     """The inbox's and status bar's symbols: unicode (`○ ✓ ✗`), ascii (`o + x`), or auto
     (ascii on TERM=linux or a locale that is not UTF-8)."""
+    notify: Literal["auto", "osc9", "osc777", "osc99", "bell", "off"] = "auto"
+    """Desktop notifications through the terminal (they cross SSH): osc9 (iTerm2, WezTerm,
+    Windows Terminal, foot), osc777 (urxvt, VTE, Ghostty), osc99 (kitty), bell, off, or auto
+    (from TERM_PROGRAM, TERM, KITTY_WINDOW_ID…, else the bell). Inside tmux they need
+    `set -g allow-passthrough on`."""
+    notify_on: Literal["urgent", "all"] = "urgent"
+    """Which new notifications make a desktop notification: urgent (metadata priority or
+    urgency high/critical, or a deadline within the warning) or all. At most one every 10 s;
+    the rest are folded into "N more"."""
     keymap: dict[str, str] = field(default_factory=dict)
     """Binding id -> key(s), comma-separated (Textual keymap), e.g. {"main.sort": "o"}."""
     state_dir: Path | None = None
@@ -160,6 +169,8 @@ CHECKS: dict[str, checks.Check] = {
     "low_bandwidth": checks.boolean,
     "hide_closed": checks.boolean,
     "glyphs": checks.one_of("auto", "unicode", "ascii"),
+    "notify": checks.one_of("auto", "osc9", "osc777", "osc99", "bell", "off"),
+    "notify_on": checks.one_of("urgent", "all"),
     "keymap": checks.keymap,
     "state_dir": checks.optional(checks.path),
 }
@@ -362,6 +373,16 @@ hide_closed = false
 # Symbols in the inbox and status bar: "unicode" (○ ✓ ✗), "ascii" (o + x), or "auto" (ascii
 # on TERM=linux or when the locale is not UTF-8).
 glyphs = "auto"
+
+# Desktop notifications through the terminal, also over SSH: "auto" (chosen from TERM_PROGRAM,
+# TERM, KITTY_WINDOW_ID…, else the bell), "osc9" (iTerm2, WezTerm, Windows Terminal, foot),
+# "osc777" (urxvt, VTE, Ghostty), "osc99" (kitty), "bell" or "off". Inside tmux they need
+# `set -g allow-passthrough on` in tmux.conf.
+notify = "auto"
+
+# Which new notifications make one: "urgent" (priority/urgency high or critical, or a
+# deadline within the warning) or "all". At most one every 10 s; the rest become "N more".
+notify_on = "urgent"
 
 # Where the cursor, seen ids and cached inbox live (env ATP_STATE_DIR). Default: the platform
 # state dir. A relative path is relative to this file's directory.

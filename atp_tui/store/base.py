@@ -25,6 +25,7 @@ import sqlite3
 import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, Self
 
@@ -46,6 +47,10 @@ log = logging.getLogger(__name__)
 SEEN_EVENT_LIMIT = 20_000
 #: A stored cursor longer than this is garbage, not an id.
 MAX_CURSOR_LENGTH = 4096
+#: The meta key holding when a live stream last delivered a chunk (ISO 8601, UTC).
+STREAM_ALIVE_KEY = "stream_alive_at"
+#: Seconds between two writes of `STREAM_ALIVE_KEY` (one small commit a minute at most).
+ALIVE_EVERY = 60.0
 
 
 def valid_cursor(value: object) -> bool:
@@ -114,6 +119,11 @@ class EngineStore(Protocol):
         """Move a notification's state forward; `False` when unknown or not forward."""
         ...
 
+    def note_stream_alive(self, now: datetime) -> None:
+        """A chunk came from a live stream at `now` (written at the next commit, at most
+        once every `ALIVE_EVERY` seconds: `atp-tui status` says "stale" from it)."""
+        ...
+
     @property
     def has_pending_writes(self) -> bool:
         """Whether `commit()` has anything to write."""
@@ -159,6 +169,8 @@ class StreamState:
         self._meta_updates: dict[str, str | None] = {}
         self._meta: dict[str, str] = {}
         self._uncheckpointed = False
+        #: When `note_stream_alive` last queued a write (`None`: not since opening).
+        self._alive_noted: datetime | None = None
 
     # -- opening -------------------------------------------------------------------------
 
@@ -243,6 +255,19 @@ class StreamState:
         if self._meta.get("cursor", "") != value:
             self._meta["cursor"] = value
             self._meta_updates["cursor"] = value or None
+
+    def note_stream_alive(self, now: datetime) -> None:
+        """Record that a live stream delivered a chunk at `now` (meta `STREAM_ALIVE_KEY`).
+
+        At most once every `ALIVE_EVERY` seconds (a clock that went back writes at once): the
+        value is queued and goes out with the next commit, which the engine makes right after
+        the chunk. A quiet stream still sends pings, so a connected one keeps it fresh.
+        """
+        last = self._alive_noted
+        if last is not None and 0 <= (now - last).total_seconds() < ALIVE_EVERY:
+            return
+        self._alive_noted = now
+        self._meta_updates[STREAM_ALIVE_KEY] = now.isoformat()
 
     # -- seen event ids ------------------------------------------------------------------
 

@@ -12,6 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
+# The deadline rules live with the lifecycle (no dependencies: `atp-tui status` uses them
+# without loading the store); re-exported here, where the inbox's other rules are.
+from atp_tui.protocol.lifecycle import WARNING_SECONDS as WARNING_SECONDS
+from atp_tui.protocol.lifecycle import is_urgent as is_urgent
+from atp_tui.protocol.lifecycle import seconds_left as seconds_left
 from atp_tui.protocol.outcomes import OUTCOME_KINDS, AnswerKind, outcome_text
 from atp_tui.protocol.text import shorten
 from atp_tui.store import ResponseAttempt, StoredNotification
@@ -26,9 +31,6 @@ from atp_tui.view.status import item_actionable as item_actionable
 if TYPE_CHECKING:
     from atp_tui.protocol import Action
 
-#: Deadlines closer than this are shown in red and counted as "expiring" (the default of the
-#: `deadline_warning_minutes` setting, 15 minutes).
-WARNING_SECONDS = 900.0
 
 DisplayState = Literal[
     "open", "pending", "answered", "refused", "expired", "invalidated", "completed", "gone"
@@ -91,11 +93,6 @@ def display_state(
     if is_closed(item, now):
         return "expired"
     return "open"
-
-
-def seconds_left(deadline: datetime | None, now: datetime) -> float | None:
-    """Seconds until `deadline` (negative once passed); `None` without a deadline."""
-    return None if deadline is None else (deadline - now).total_seconds()
 
 
 def format_duration(seconds: float) -> str:
@@ -198,14 +195,6 @@ def age_changes_in(moment: datetime | None, now: datetime) -> float | None:
     seconds = max(0.0, (now - moment).total_seconds())
     step = 60.0 if seconds < 3600 else 3600.0 if seconds < 86400 else 86400.0
     return step - seconds % step  # ages count up: the next step is a whole step away at most
-
-
-def is_urgent(
-    deadline: datetime | None, now: datetime, warning_seconds: float = WARNING_SECONDS
-) -> bool:
-    """Whether a deadline is within the warning threshold (0 = never) and not passed yet."""
-    left = seconds_left(deadline, now)
-    return left is not None and 0 < left <= warning_seconds
 
 
 def created_at(item: StoredNotification) -> datetime:
