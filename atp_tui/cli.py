@@ -327,7 +327,7 @@ def _run_watch(args: argparse.Namespace) -> int:
 
 
 def _run_status(args: argparse.Namespace) -> int:
-    # `atp-tui status` takes the fast path (`atp_tui.entry`); this is `python -m atp_tui.cli`.
+    # `atp-tui status` takes the fast path (`atp_tui.__main__`); this is `python -m atp_tui.cli`.
     from atp_tui.commands.status import run_status
 
     return run_status(args)

@@ -183,7 +183,7 @@ class TestFormats:
 _PROBE = """
 import json, sys
 sys.argv = ["atp-tui", "status", "--format", "json", "--state-dir", sys.argv[1]]
-from atp_tui.entry import main
+from atp_tui.__main__ import main
 code = main()
 heavy = ("pydantic", "textual", "httpx", "socket", "ssl", "asyncio", "atp_tui.store")
 print(json.dumps({"code": code, "loaded": sorted(

@@ -355,5 +355,5 @@ def run_status(
 
 
 def main(argv: Sequence[str]) -> int:
-    """`atp-tui status …` on the fast path (`atp_tui.entry`): this module's imports only."""
+    """`atp-tui status …` on the fast path (`atp_tui.__main__`): this module's imports only."""
     return run_status(_parse(argv))
