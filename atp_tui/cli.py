@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -30,14 +29,12 @@ from atp_tui.commands.config import (
     cli_overrides,
     run_config,
 )
-from atp_tui.protocol.text import SECRETS, escape_json_text, guarded_std_streams
+from atp_tui.protocol.text import SECRETS, guarded_std_streams
 
 if TYPE_CHECKING:
     from atp_tui.settings.file import LoadedSettings
 
 EXIT_USAGE = 2
-#: The state dir cannot be opened (disk full, read-only, I/O error); as `watch`'s.
-EXIT_STATE_UNAVAILABLE = 4
 #: Commands whose stdout is for programs, not people: not guarded (`format_event` escapes it).
 _MACHINE_STDOUT = frozenset({"watch"})
 #: Commands that run a server: its own token is theirs to print (the banner's connect line).
@@ -367,47 +364,16 @@ def _run_report(args: argparse.Namespace) -> int:
     """`history` and `handover`: read the store, print, never touch the network."""
     from atp_tui.commands import history
     from atp_tui.protocol.clock import SYSTEM_CLOCK
-    from atp_tui.store import StateUnavailable, StateWriteError, Store
-    from atp_tui.view.history import handover, latest_answers
 
     try:
         window = history.parse_since(args.since)
     except ValueError as error:
         raise UsageError(str(error)) from None
     loaded = _load_settings(args)
-    try:
-        store = Store.open(_state_dir(loaded), required=True)
-    except StateUnavailable as error:
-        print(f"atp-tui: error: {error}", file=sys.stderr)
-        return EXIT_STATE_UNAVAILABLE
-    for warning in store.warnings:
-        print(f"atp-tui: warning: {warning}", file=sys.stderr)
-    shown = len(store.warnings)
-    now = SYSTEM_CLOCK.now()
-    try:
-        if args.command == "history":
-            entries = latest_answers(store, now - window)
-            if args.json:
-                for entry in entries:
-                    print(escape_json_text(json.dumps(entry.as_json(), ensure_ascii=False)))
-            else:
-                print(history.format_history(entries))
-        else:
-            report = handover(store, now - window, now)
-            if args.format == "json":
-                # Escaped here, so the guarded stdout has nothing left to change in the JSON.
-                print(escape_json_text(json.dumps(report, indent=2, ensure_ascii=False)))
-            else:
-                print(history.format_handover_markdown(report), end="")
-    finally:
-        # Corrupt response-log rows are found (and skipped) while reading: report them too.
-        for warning in store.warnings[shown:]:
-            print(f"atp-tui: warning: {warning}", file=sys.stderr)
-        try:
-            store.close()  # summaries made from payloads at open are written back
-        except StateWriteError as error:
-            print(f"atp-tui: warning: {error}", file=sys.stderr)
-    return 0
+    as_json = args.json if args.command == "history" else args.format == "json"
+    return history.run_report(
+        _state_dir(loaded), args.command, window, SYSTEM_CLOCK.now(), as_json=as_json
+    )
 
 
 def _run_list(args: argparse.Namespace) -> int:

@@ -10,13 +10,16 @@ outcomes in the TUI's (`atp_tui.protocol.outcomes`).
 
 from __future__ import annotations
 
+import json
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+from atp_tui.commands.reading import EXIT_STATE_UNAVAILABLE, reading_store
 from atp_tui.protocol.labels import label_joiner
-from atp_tui.protocol.text import sanitize
-from atp_tui.view.history import HistoryEntry
+from atp_tui.protocol.text import escape_json_text, sanitize
+from atp_tui.view.history import HistoryEntry, handover, latest_answers
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd])\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -105,3 +108,27 @@ def format_handover_markdown(report: dict[str, Any]) -> str:
     if not report["not_sent"]:
         lines.append("- none")
     return "\n".join(lines) + "\n"
+
+
+def run_report(
+    state_dir: Path, command: str, window: timedelta, now: datetime, *, as_json: bool
+) -> int:
+    """`history` (`command` "history") or `handover`: read the store, print, exit status."""
+    with reading_store(state_dir) as store:
+        if store is None:
+            return EXIT_STATE_UNAVAILABLE
+        if command == "history":
+            entries = latest_answers(store, now - window)
+            if as_json:
+                for entry in entries:
+                    print(escape_json_text(json.dumps(entry.as_json(), ensure_ascii=False)))
+            else:
+                print(format_history(entries))
+        else:
+            report = handover(store, now - window, now)
+            if as_json:
+                # Escaped here, so the guarded stdout has nothing left to change in the JSON.
+                print(escape_json_text(json.dumps(report, indent=2, ensure_ascii=False)))
+            else:
+                print(format_handover_markdown(report), end="")
+    return 0

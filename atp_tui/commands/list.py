@@ -16,12 +16,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from atp_tui.commands.reading import EXIT_STATE_UNAVAILABLE, reading_store
 from atp_tui.protocol.lifecycle import is_actionable
 from atp_tui.protocol.text import escape_json_text, sanitize
-from atp_tui.store import StateUnavailable, StateWriteError, Store, StoredNotification
-
-#: As for `history` and `handover`: the state dir cannot be opened.
-EXIT_STATE_UNAVAILABLE = 4
+from atp_tui.store import Store, StoredNotification
 
 ListedState = Literal["open", "answered", "completed", "expired", "invalidated"]
 #: Column caps: ids and service names are server text of any length.
@@ -117,14 +115,9 @@ def format_table(rows: list[Listed]) -> str:
 
 def run_list(state_dir: Path, *, as_json: bool, only_open: bool, now: datetime) -> int:
     """Print the cached inbox of `state_dir`; 0, or 4 when the state dir cannot be opened."""
-    try:
-        store = Store.open(state_dir, required=True)
-    except StateUnavailable as error:
-        print(f"atp-tui: error: {error}", file=sys.stderr)
-        return EXIT_STATE_UNAVAILABLE
-    try:
-        for warning in store.warnings:
-            print(f"atp-tui: warning: {warning}", file=sys.stderr)
+    with reading_store(state_dir) as store:
+        if store is None:
+            return EXIT_STATE_UNAVAILABLE
         cached = len(store.load_notifications())
         rows = cached_inbox(store, now, only_open=only_open)
         if as_json:
@@ -144,9 +137,4 @@ def run_list(state_dir: Path, *, as_json: bool, only_open: bool, now: datetime) 
                 print(note)
         elif not rows and not as_json:
             print(f"nothing open ({cached} cached: --state all lists them)")
-    finally:
-        try:
-            store.close()  # summaries made from payloads at open are written back
-        except StateWriteError as error:
-            print(f"atp-tui: warning: {error}", file=sys.stderr)
     return 0
