@@ -152,22 +152,30 @@ def varied_body(i: int, now: datetime | None = None) -> dict[str, Any]:
     return body
 
 
+def add_notifications(store: Any, count: int) -> None:
+    """Notifications 1…`count` (as the paced server sends them) into `store`, committed in
+    chunks of 5,000."""
+    from atp_tui.protocol import Notification
+
+    now = datetime.now(UTC)
+    for i in range(1, count + 1):
+        raw = notification_json(i, now)
+        store.add_notification(Notification.model_validate_json(raw), str(i), raw_json=raw)
+        if i % 5000 == 0:
+            store.commit()
+    store.commit()
+
+
 def fill_store(state_dir: Path, count: int) -> Path:
     """A real store in `state_dir` holding `count` notifications (reused if it already does)."""
-    from atp_tui.protocol import Notification
     from atp_tui.store import Store
 
     marker = state_dir / f"filled-{count}"
     if marker.exists():
         return state_dir
-    now = datetime.now(UTC)
     store = Store.open(state_dir)
     try:
-        for i in range(1, count + 1):
-            raw = notification_json(i, now)
-            store.add_notification(Notification.model_validate_json(raw), str(i), raw_json=raw)
-            if i % 5000 == 0:
-                store.commit()
+        add_notifications(store, count)
         store.set_cursor(str(count))
         store.commit()
     finally:

@@ -19,31 +19,23 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from _inbox_fixture import bench_env, fill_store, median, notification_json, table  # noqa: E402
+from _inbox_fixture import add_notifications, bench_env, fill_store, median, table  # noqa: E402
 
 EXECUTABLE = Path(sys.executable).parent / "atp-tui"
 
 
 def fill_headless(state_dir: Path, count: int) -> Path:
     """A state dir as `watch` leaves it: `count` payloads, no summaries."""
-    from atp_tui.protocol import Notification
     from atp_tui.store.headless import HeadlessStore
 
-    now = datetime.now(UTC)
     store = HeadlessStore.open(state_dir)
     try:
-        for i in range(1, count + 1):
-            raw = notification_json(i, now)
-            store.add_notification(Notification.model_validate_json(raw), str(i), raw_json=raw)
-            if i % 5000 == 0:
-                store.commit()
-        store.commit()
+        add_notifications(store, count)
     finally:
         store.close()
     return state_dir

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from tests.conftest import FakeClock
 from tests.hostile import Conn, HostileServer, Script, frame, notification, notification_frames
-from tests.watch_helpers import InProcessWatch
+from tests.watch_helpers import InProcessWatch, watch_command
 
 TOKEN = "watch-secret-token"
 
@@ -54,15 +54,7 @@ class WatchProcess:
 async def start_watch(url: str, state_dir: Path, *extra: str, token: str = TOKEN) -> WatchProcess:
     env = {**os.environ, "ATP_TOKEN": token}
     process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "atp_tui.cli",
-        "watch",
-        "--server",
-        url,
-        "--state-dir",
-        str(state_dir),
-        *extra,
+        *watch_command(url, state_dir, *extra),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
         env=env,
