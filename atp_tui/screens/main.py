@@ -45,7 +45,7 @@ from atp_tui.client.events import (
     StatusChanged,
 )
 from atp_tui.protocol.text import sanitize
-from atp_tui.screens import dialogs
+from atp_tui.screens import dialogs, notices
 from atp_tui.screens.answering import Answering
 from atp_tui.settings import bell_rings
 from atp_tui.store import StoredNotification
@@ -249,24 +249,11 @@ class MainScreen(Screen[None]):
                     self._show_stale()
             elif isinstance(event, ServerErrorReceived):
                 self._last_event = self.now()
-                error = event.error
-                self.notify(
-                    sanitize(f"{error.code}: {error.message}", limit=300),
-                    title="Server error",
-                    severity="error",
-                    markup=False,
-                )
+                notices.server_error(self, event.error)
             elif isinstance(event, EventSkipped):
                 self.skipped_events += 1
             elif isinstance(event, EngineNotice):
-                # Saving state failed: shown until it works again (a notice says so).
-                self.notify(
-                    sanitize(event.message, limit=400),
-                    title="State" if event.severity != "warning" else "Stream",
-                    severity="information" if event.severity == "info" else event.severity,
-                    markup=False,
-                    timeout=60 if event.severity == "error" else 8,
-                )
+                notices.engine_notice(self, event)
         inbox = self.inbox
         if changed:
             self._count_changes(changed.values())
@@ -335,14 +322,7 @@ class MainScreen(Screen[None]):
         if summary.empty:
             return
         self.away = summary
-        if self.app.screen is self:
-            dialogs.show_away(self, summary)
-        else:  # never cover a dialog the user is in
-            self.notify(
-                f"While you were away: {summary.headline()}. Press w to see the list.",
-                markup=False,
-                timeout=15,
-            )
+        notices.away(self, summary)
 
     def refresh_item(self, notification_id: str) -> None:
         """Re-read one notification from the store (after an answer) and redraw it."""
@@ -408,17 +388,11 @@ class MainScreen(Screen[None]):
             self._schedule_tick()
 
     def _placeholder(self) -> str:
-        kind = self.connection.kind
-        if self.inbox.total and self.inbox.filter_text:
-            return "No notification matches the filter (Escape clears it)."
-        if self.inbox.total and self.inbox.hidden_count:
-            hidden = self.inbox.hidden_count
-            return f"Nothing open. {hidden} closed hidden (c shows them)."
-        if kind == "auth_refused":
-            return "Credentials refused: check the token, then restart (or press r)."
-        if kind in ("connecting", "reconnecting"):
-            return f"No notifications yet. Connecting to {sanitize(self.atp.host, limit=80)}…"
-        return "No notifications yet. They appear here as agents send them."
+        inbox = self.inbox
+        hidden = inbox.hidden_count if inbox.total else 0
+        return notices.placeholder(
+            self.connection.kind, inbox.total, bool(inbox.filter_text), hidden, self.atp.host
+        )
 
     def _check_read(self) -> None:
         """Mark the selected notification read once it has been selected for `READ_DELAY`."""
