@@ -124,6 +124,9 @@ class RespondClient:
     ) -> None:
         self._server = server
         self.token = token
+        #: Blanks the token out of server text, in every spelling it could come back in.
+        self._redactor = SecretRedactor()
+        self._redactor.add(token)
         self._store = store
         self._clock = clock or SYSTEM_CLOCK
         self._transport = transport
@@ -449,9 +452,7 @@ class RespondClient:
 
     def _redact(self, text: str) -> str:
         """Server text with our token blanked out: a proxy may echo the request headers."""
-        redactor = SecretRedactor()
-        redactor.add(self.token)  # in every spelling it could come back in (URL, JSON)
-        return redactor.redact(text)
+        return self._redactor.redact(text)
 
     def _clean(self, text: str) -> str:
         """A message fit for a terminal and the log: token redacted, one safe line."""
