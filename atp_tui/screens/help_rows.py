@@ -5,45 +5,36 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingsMap
 
-from atp_tui.screens.answer_base import AnswerModal
-from atp_tui.screens.away import AwayScreen
-from atp_tui.screens.binary import BinaryModal
-from atp_tui.screens.choice import ChoiceModal, _Options
-from atp_tui.screens.confirm import ConfirmModal
-from atp_tui.screens.help import HelpRow, HelpScreen
-from atp_tui.screens.history import HistoryScreen
-from atp_tui.screens.keys import key_words, numbered_family
-from atp_tui.screens.multi_choice import MultiChoiceModal, _Choices
-from atp_tui.screens.quit_confirm import QuitConfirm
-from atp_tui.screens.settings import SettingsScreen
-from atp_tui.screens.text_answer import TextModal
+from atp_tui.screens.help import HelpRow
+from atp_tui.screens.keys import class_bindings, dialog_scopes, key_words, numbered_family
 
 if TYPE_CHECKING:
+    from textual.dom import DOMNode
+
     from atp_tui.screens.main import MainScreen
 
-#: Dialog bindings listed after the live ones, in this order.
-_DIALOGS = (
-    AnswerModal,
-    ConfirmModal,
-    BinaryModal,
-    ChoiceModal,
-    _Options,
-    _Choices,
-    TextModal,
-    QuitConfirm,
-    SettingsScreen,
-    HistoryScreen,
-    AwayScreen,
-)
+
+def _live_bindings(node: DOMNode, keymap: dict[str, str]) -> BindingsMap:
+    """The bindings `node` declares (its class's public `BINDINGS`, inherited ones included),
+    with the user's keymap applied the way Textual applies it."""
+    bindings_map = BindingsMap(class_bindings(type(node)))
+    if keymap:
+        bindings_map.apply_keymap(keymap)
+    return bindings_map
 
 
-def _bindings_of(owner: type) -> list[Binding]:
-    found: list[Binding] = []
-    for entry in getattr(owner, "BINDINGS", []):
-        if isinstance(entry, Binding):
-            found.append(entry)
+def _dialog_bindings() -> dict[str, tuple[str, list[str]]]:
+    """Binding id -> (description, default keys) of every dialog, in `dialog_scopes` order."""
+    found: dict[str, tuple[str, list[str]]] = {}
+    for _, owners in dialog_scopes():
+        for owner in owners:
+            for binding in class_bindings(owner):
+                if binding.id and not binding.system:
+                    keys = found.setdefault(binding.id, (binding.description, []))[1]
+                    if binding.key not in keys:
+                        keys.append(binding.key)
     return found
 
 
@@ -81,9 +72,7 @@ def help_rows(screen: MainScreen) -> list[HelpRow]:
     descriptions: dict[str, str] = {}
     keymap = screen.atp.keymap  # the user's keymap (applied as Textual applies it)
     for node in (screen.inbox, screen, app):
-        bindings_map = node._bindings.copy()
-        if keymap:
-            bindings_map.apply_keymap(keymap)
+        bindings_map = _live_bindings(node, keymap)
         for key, bindings in bindings_map.key_to_bindings.items():
             for binding in bindings:
                 if binding.system:
@@ -102,13 +91,11 @@ def help_rows(screen: MainScreen) -> list[HelpRow]:
     ]
     rows.append(("ctrl+p", "Command palette: every action by name", "(textual: command_palette)"))
     seen = {row[2] for row in rows}
-    for owner in (*_DIALOGS, HelpScreen, MultiChoiceModal):
-        for binding in _bindings_of(owner):
-            if binding.id and binding.id not in seen:
-                seen.add(binding.id)
-                live = keymap.get(binding.id, binding.key)  # the user's keys when rebound
-                shown = " / ".join(
-                    app.get_key_display(binding.with_key(k.strip())) for k in live.split(",")
-                )
-                rows.append((shown, key_words(binding.id, binding.description), binding.id))
+    for binding_id, (description, default_keys) in _dialog_bindings().items():
+        if binding_id in seen:
+            continue
+        seen.add(binding_id)
+        live = keymap[binding_id].split(",") if binding_id in keymap else default_keys
+        shown = " / ".join(app.get_key_display(Binding(key.strip(), "")) for key in live)
+        rows.append((shown, key_words(binding_id, description), binding_id))
     return _one_row_per_family(rows)

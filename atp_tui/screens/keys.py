@@ -36,9 +36,10 @@ def _bindings(*owners: type) -> dict[str, str]:
     return {binding_id: ",".join(keys) for binding_id, keys in found.items()}
 
 
-def binding_scopes() -> Scopes:
-    """Every scope of the app: its name -> binding id -> default keys."""
-    from atp_tui.app import AtpApp
+def dialog_scopes() -> list[tuple[str, tuple[type, ...]]]:
+    """Every dialog of the app, in the order the help screen lists them: its scope name and
+    the classes whose bindings are live in it (the app's come on top). The one list that the
+    keymap check and the help screen both read."""
     from atp_tui.screens.away import AwayScreen
     from atp_tui.screens.binary import BinaryModal
     from atp_tui.screens.choice import ChoiceModal, _Options
@@ -46,29 +47,38 @@ def binding_scopes() -> Scopes:
     from atp_tui.screens.date import DateModal
     from atp_tui.screens.help import HelpScreen
     from atp_tui.screens.history import HistoryScreen
-    from atp_tui.screens.main import MainScreen
     from atp_tui.screens.multi_choice import MultiChoiceModal, _Choices
     from atp_tui.screens.number import NumberModal
     from atp_tui.screens.quit_confirm import QuitConfirm
     from atp_tui.screens.settings import SettingsScreen
     from atp_tui.screens.text_answer import TextModal
+
+    return [
+        ("confirm dialog", (ConfirmModal,)),
+        ("yes/no dialog", (BinaryModal,)),
+        ("choice dialog", (ChoiceModal, _Options)),
+        ("multiple-choice dialog", (MultiChoiceModal, _Choices)),
+        ("number dialog", (NumberModal,)),
+        ("text dialog", (TextModal,)),
+        ("date dialog", (DateModal,)),
+        ("quit dialog", (QuitConfirm,)),
+        ("settings", (SettingsScreen,)),
+        ("history", (HistoryScreen,)),
+        ("while you were away", (AwayScreen,)),
+        ("help", (HelpScreen,)),
+    ]
+
+
+def binding_scopes() -> Scopes:
+    """Every scope of the app: its name -> binding id -> default keys."""
+    from atp_tui.app import AtpApp
+    from atp_tui.screens.main import MainScreen
     from atp_tui.widgets.inbox import InboxList
 
-    return {
-        "main screen": _bindings(AtpApp, MainScreen, InboxList),
-        "confirm dialog": _bindings(AtpApp, ConfirmModal),
-        "yes/no dialog": _bindings(AtpApp, BinaryModal),
-        "choice dialog": _bindings(AtpApp, ChoiceModal, _Options),
-        "multiple-choice dialog": _bindings(AtpApp, MultiChoiceModal, _Choices),
-        "number dialog": _bindings(AtpApp, NumberModal),
-        "text dialog": _bindings(AtpApp, TextModal),
-        "date dialog": _bindings(AtpApp, DateModal),
-        "quit dialog": _bindings(AtpApp, QuitConfirm),
-        "help": _bindings(AtpApp, HelpScreen),
-        "history": _bindings(AtpApp, HistoryScreen),
-        "settings": _bindings(AtpApp, SettingsScreen),
-        "while you were away": _bindings(AtpApp, AwayScreen),
-    }
+    scopes = {"main screen": _bindings(AtpApp, MainScreen, InboxList)}
+    for name, owners in dialog_scopes():
+        scopes[name] = _bindings(AtpApp, *owners)
+    return scopes
 
 
 #: What each binding does, in the user's words: the help screen and the command palette say

@@ -36,3 +36,36 @@ def test_the_main_scope_holds_the_inbox_the_screen_and_the_app() -> None:
     assert set(main["inbox.down"].split(",")) == {"j", "down"}
     assert main["main.answer-1"] == "1"
     assert main["app.quit"] == "ctrl+q"
+
+
+def test_the_product_reads_no_private_binding_tables() -> None:
+    """Help, palette and keymap checks go through public API only, so one Textual release
+    cannot break all three at once."""
+    import re
+    from pathlib import Path
+
+    import atp_tui
+
+    private = re.compile(r"\._(bindings|keymap|merge_bindings)\b")
+    offenders = [
+        f"{path.name}:{number}"
+        for path in Path(atp_tui.__file__).parent.rglob("*.py")
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if private.search(line)
+    ]
+    assert offenders == []
+
+
+def test_help_and_keymap_check_list_the_same_dialogs() -> None:
+    """One list of dialogs (`dialog_scopes`): every dialog binding the keymap check knows is a
+    row of the help screen's dialog part, and the other way round."""
+    from atp_tui.screens.help_rows import _dialog_bindings
+    from atp_tui.screens.keys import dialog_scopes
+
+    scoped = {
+        binding_id
+        for name, _ in dialog_scopes()
+        for binding_id in binding_scopes()[name]
+        if binding_id not in binding_scopes()["main screen"]
+    }
+    assert scoped == set(_dialog_bindings()) - set(binding_scopes()["main screen"])
