@@ -71,6 +71,10 @@ class RespondLike(Protocol):
         """Whether an answer to this notification is in flight."""
         ...
 
+    async def settle_unfinished(self, notification_id: str) -> Any:
+        """Check an answer a previous run left without an outcome; `None`: nothing to do."""
+        ...
+
     async def aclose(self) -> None:
         """Close connections."""
 

@@ -25,8 +25,8 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from typing import Any, Literal
+from dataclasses import replace
+from typing import Any
 from urllib.parse import quote
 
 import httpx
@@ -42,40 +42,22 @@ from atp_tui.client.http import (
     make_http_client,
     parse_error_body,
 )
+from atp_tui.client.respond_outcome import (
+    CONFLICT_OUTCOMES,
+    STATE_FOR_OUTCOME,
+)
+from atp_tui.client.respond_outcome import OutcomeKind as OutcomeKind  # re-exported
+from atp_tui.client.respond_outcome import RespondOutcome as RespondOutcome  # re-exported
 from atp_tui.protocol.clock import SYSTEM_CLOCK, Clock
 from atp_tui.protocol.lifecycle import ACTIONABLE_STATES
 from atp_tui.protocol.models import Notification
+from atp_tui.protocol.outcomes import UNSETTLED_OUTCOMES
 from atp_tui.protocol.text import SecretRedactor, sanitize
 from atp_tui.store import ResponseAttempt, Store
 from atp_tui.store.db import StateWriteError
 
 log = logging.getLogger(__name__)
 
-OutcomeKind = Literal[
-    "sent",
-    "already_responded",
-    "expired",
-    "invalidated",
-    "not_found",
-    "refused",
-    "auth_refused",
-    "failed",
-    "unknown",
-    "duplicate",
-]
-
-#: The lifecycle state an outcome moves the notification to, with the reason shown.
-_STATE_FOR_OUTCOME: dict[str, tuple[str, str]] = {
-    "sent": ("responded", "answered here"),
-    "already_responded": ("responded", "answered elsewhere"),
-    "expired": ("expired", "deadline passed"),
-    "invalidated": ("invalidated", "withdrawn by the agent"),
-}
-_CONFLICTS: dict[str, OutcomeKind] = {
-    "NOTIFICATION_ALREADY_RESPONDED": "already_responded",
-    "NOTIFICATION_EXPIRED": "expired",
-    "NOTIFICATION_INVALIDATED": "invalidated",
-}
 RETRY_AFTER_LIMIT = 60.0
 #: Seconds one request may take, all phases together (connect, TLS, headers, body).
 REQUEST_DEADLINE = 30.0
@@ -86,25 +68,6 @@ RETRY_BUDGET = 120.0
 _MAYBE_RECORDED = frozenset({408, 502, 504})
 #: Lifecycle states that mean the server holds an answer.
 _ANSWERED = frozenset({"responded", "completed"})
-#: Log outcomes after which the server may hold an answer this client never heard about:
-#: `unknown`, or `sending`/`retrying` as the last row (the process ended in the middle of an
-#: answer: its POST may have reached the server).
-_UNSETTLED = frozenset({"unknown", "sending", "retrying"})
-
-
-@dataclass(frozen=True, slots=True)
-class RespondOutcome:
-    """How an answer ended; `message` is fit to show to the user."""
-
-    kind: OutcomeKind
-    message: str
-    status_code: int | None = None
-    responded_at: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        """Whether the server has our answer."""
-        return self.kind == "sent"
 
 
 class RespondClient:
@@ -214,12 +177,63 @@ class RespondClient:
                 )
         finally:
             self._in_flight.discard(notification_id)
+        return self._record(notification_id, action_id, response_data, outcome)
+
+    async def settle_unfinished(self, notification_id: str) -> RespondOutcome | None:
+        """Check with the server an answer whose outcome this client does not know (the log's
+        last row is `sending`/`retrying`, left by a process that ended mid-answer, or
+        `unknown`), and log what became of it. `None` when there is nothing to check or an
+        answer is being sent right now.
+
+        Outcomes: `sent` (the server shows it answered), `failed` (the server shows it still
+        open: the answer did not land and may be given again), `expired` / `invalidated` /
+        `not_found`, or `unknown` (the check failed; nothing is logged, the next answer checks
+        first).
+        """
+        last = self._last_attempt(notification_id)
+        if (
+            last is None
+            or last.outcome not in UNSETTLED_OUTCOMES
+            or notification_id in self._in_flight
+        ):
+            return None
+        self._in_flight.add(notification_id)
+        try:
+            verdict = await self._reconcile(notification_id)
+        finally:
+            self._in_flight.discard(notification_id)
+        when = last.attempted_at.astimezone().strftime("%H:%M:%S")
+        if verdict is None:
+            verdict = RespondOutcome(
+                "failed",
+                f"the answer at {when} did not reach the server (it shows the notification "
+                "still open); answer again",
+            )
+        elif verdict.kind == "unknown":
+            return replace(
+                verdict,
+                message=self._clean(
+                    f"the answer at {when} may have reached the server and checking failed "
+                    f"({verdict.message}); answering again checks first"
+                ),
+            )
+        elif verdict.kind == "sent":
+            verdict = replace(
+                verdict, message=f"the server shows it answered (the answer at {when})"
+            )
+        return self._record(notification_id, last.action_id, last.response_data, verdict)
+
+    def _record(
+        self, notification_id: str, action_id: str, response_data: Any, outcome: RespondOutcome
+    ) -> RespondOutcome:
+        """Log a final outcome and move the stored status; the outcome, token-free, with a
+        note when it could not be recorded."""
         # One place for it: whatever path produced the message, the token never leaves here.
         outcome = replace(outcome, message=self._clean(outcome.message))
         try:
             self._log(notification_id, action_id, response_data, outcome.kind, outcome.message)
-            if self._store is not None and outcome.kind in _STATE_FOR_OUTCOME:
-                state, reason = _STATE_FOR_OUTCOME[outcome.kind]
+            if self._store is not None and outcome.kind in STATE_FOR_OUTCOME:
+                state, reason = STATE_FOR_OUTCOME[outcome.kind]
                 self._store.apply_status(notification_id, state, reason)
                 self._store.commit()
         except StateWriteError as error:
@@ -267,7 +281,7 @@ class RespondClient:
     ) -> RespondOutcome | None:
         """Reconcile an earlier attempt whose outcome is unknown; `None` when safe to send."""
         last = self._last_attempt(notification_id)
-        if last is None or last.outcome not in _UNSETTLED:
+        if last is None or last.outcome not in UNSETTLED_OUTCOMES:
             return None
         when = last.attempted_at.strftime("%H:%M:%S")
         verdict = await self._reconcile(notification_id)
@@ -426,7 +440,7 @@ class RespondClient:
         error = parse_error_body(response, exchange.content)
         message = error.message or error.code
         if status == 409:
-            kind = _CONFLICTS.get(error.code, "refused")
+            kind = CONFLICT_OUTCOMES.get(error.code, "refused")
             if kind == "already_responded" and reply_lost:
                 verdict = await self._reconcile(notification_id)
                 if verdict is not None and verdict.kind == "sent":

@@ -47,6 +47,7 @@ from atp_tui.client.events import (
 from atp_tui.protocol.text import sanitize
 from atp_tui.screens import dialogs, notices
 from atp_tui.screens.answering import Answering
+from atp_tui.screens.unsettled import check_unsettled_answers
 from atp_tui.settings import bell_rings
 from atp_tui.store import StoredNotification
 from atp_tui.view.catchup import CATCHUP_QUIET, AwaySummary, CatchUp
@@ -208,6 +209,7 @@ class MainScreen(Screen[None]):
         self._redraw(detail=not initial)
         if initial:
             self.call_after_refresh(self.tick)
+        self.call_after_refresh(check_unsettled_answers, self)
 
     # -- engine events ------------------------------------------------------------------
 

@@ -17,7 +17,13 @@ from typing import TYPE_CHECKING, Any, Literal
 from atp_tui.protocol.lifecycle import WARNING_SECONDS as WARNING_SECONDS
 from atp_tui.protocol.lifecycle import is_urgent as is_urgent
 from atp_tui.protocol.lifecycle import seconds_left as seconds_left
-from atp_tui.protocol.outcomes import OUTCOME_KINDS, AnswerKind, outcome_text
+from atp_tui.protocol.outcomes import (
+    IN_FLIGHT_OUTCOMES,
+    OUTCOME_KINDS,
+    AnswerKind,
+    outcome_text,
+)
+from atp_tui.protocol.outcomes import UNSETTLED_OUTCOMES as UNSETTLED
 from atp_tui.protocol.text import shorten
 from atp_tui.store import ResponseAttempt, StoredNotification
 
@@ -64,14 +70,32 @@ def answer_from_outcome(kind: str, message: str, action_id: str, at: datetime) -
 
 
 def answers_from_log(attempts: list[ResponseAttempt]) -> dict[str, AnswerState]:
-    """The last final answer state per notification, from the store's response log."""
+    """The answer state per notification, from the store's response log: its last final
+    outcome, or, when the last row is an answer a process left unfinished (`sending` /
+    `retrying`), `pending` until it is checked with the server (`unsettled_answers`)."""
     answers: dict[str, AnswerState] = {}
     for attempt in attempts:
         if attempt.outcome in OUTCOME_KINDS:
             answers[attempt.notification_id] = answer_from_outcome(
                 attempt.outcome, attempt.detail, attempt.action_id, attempt.attempted_at
             )
+        elif attempt.outcome in IN_FLIGHT_OUTCOMES:
+            when = attempt.attempted_at.astimezone().strftime("%H:%M:%S")
+            answers[attempt.notification_id] = AnswerState(
+                "pending",
+                f"checking with the server: the answer at {when} was cut off",
+                attempt.action_id,
+            )
     return answers
+
+
+def unsettled_answers(attempts: list[ResponseAttempt]) -> list[str]:
+    """The notifications whose last logged answer has no known outcome (cut off while
+    sending, or `unknown`): the server may hold an answer this client never heard about."""
+    last: dict[str, str] = {}
+    for attempt in attempts:
+        last[attempt.notification_id] = attempt.outcome
+    return [notification_id for notification_id, kind in last.items() if kind in UNSETTLED]
 
 
 def display_state(

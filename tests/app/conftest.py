@@ -25,11 +25,13 @@ async def server() -> AsyncIterator[RunningServer]:
 
 
 def make_live_app(url: str, token: str = TOKEN, **options: Any) -> AtpApp:
-    """The real app (real engine and respond client) against `url`, state in memory."""
+    """The real app (real engine and respond client) against `url`, state in memory unless
+    a `store` is given."""
     options.setdefault("bell_on_new", False)
     options.setdefault("cursor_blink", False)
     options.setdefault("env", TERMINAL_ENV)  # not the host's TERM/NO_COLOR/locale
-    return build_app(server=url, token=token, store=Store.in_memory(), **options)
+    options.setdefault("store", Store.in_memory())
+    return build_app(server=url, token=token, **options)
 
 
 async def wait_for(pilot: Any, condition: Callable[[], object], timeout: float = 5.0) -> None:

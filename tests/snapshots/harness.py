@@ -21,8 +21,8 @@ from atp_tui.client.events import (
     NotificationReceived,
     StatusChanged,
 )
-from atp_tui.client.respond import _STATE_FOR_OUTCOME as STATE_FOR_OUTCOME
 from atp_tui.client.respond import RespondOutcome
+from atp_tui.client.respond_outcome import STATE_FOR_OUTCOME
 from atp_tui.protocol import Notification
 from atp_tui.protocol.clock import Clock
 from atp_tui.settings import Settings
@@ -139,6 +139,10 @@ class ScriptedRespond:
     def is_pending(self, notification_id: str) -> bool:
         """Never pending (answers are instant)."""
         return False
+
+    async def settle_unfinished(self, notification_id: str) -> RespondOutcome | None:
+        """Nothing is ever left unfinished by a scripted answer."""
+        return None
 
     async def aclose(self) -> None:
         """Nothing to close."""

@@ -1,0 +1,79 @@
+"""An answer a previous run left without an outcome (its POST was out when the process ended)
+is checked with the server at start, and the item says what the server answered — never shown
+as open and silently unsent, never as sent on a guess (promise 2)."""
+
+from __future__ import annotations
+
+import pytest
+
+from atp_tui.protocol.models import Notification
+from atp_tui.server import RunningServer
+from atp_tui.store import Store
+from tests.app.conftest import make_live_app, wait_for
+from tests.app.test_answering import PLAIN, add
+
+
+def _cut_off(server: RunningServer, nid: str, outcome: str = "sending") -> Store:
+    """A store as a run killed mid-answer leaves it: the item, then a `sending` row last."""
+    store = Store.in_memory()
+    store.add_notification(Notification.model_validate(server.state.get(nid)), "1")
+    store.record_response(nid, "ack", None, outcome, "")
+    store.commit()
+    return store
+
+
+def _outcomes(store: Store, nid: str) -> list[str]:
+    return [attempt.outcome for attempt in store.responses(nid)]
+
+
+async def test_an_answer_that_never_landed_says_so_and_may_be_given_again(
+    server: RunningServer,
+) -> None:
+    nid = add(server, "Cut off", [PLAIN])
+    store = _cut_off(server, nid)
+    app = make_live_app(server.url, store=store)
+    async with app.run_test(size=(120, 30)) as pilot:
+        answers = app.main.answers
+        await wait_for(pilot, lambda: nid in answers and answers[nid].kind == "failed")
+        assert "did not reach the server" in answers[nid].text
+        assert any("not confirmed" in n.message for n in app._notifications)
+        await pilot.press("1")  # answering again sends it, once
+        await wait_for(pilot, lambda: answers[nid].kind == "sent")
+    assert _outcomes(store, nid) == ["sending", "failed", "sent"]
+    assert len(server.state.responses) == 1
+
+
+async def test_an_answer_the_server_holds_shows_as_sent_and_is_not_sent_again(
+    server: RunningServer,
+) -> None:
+    nid = add(server, "Landed", [PLAIN])
+    store = _cut_off(server, nid)
+    server.state.respond(nid, "ack", None)  # the killed run's POST got through
+    app = make_live_app(server.url, store=store)
+    async with app.run_test(size=(120, 30)) as pilot:
+        answers = app.main.answers
+        await wait_for(pilot, lambda: nid in answers and answers[nid].kind == "sent")
+        assert store.get(nid).status == "responded"
+        await pilot.press("1")
+        await pilot.pause(0.2)
+    assert _outcomes(store, nid) == ["sending", "sent"]
+    assert len(server.state.responses) == 1
+
+
+@pytest.mark.parametrize("left", ["sending", "unknown"])
+async def test_a_server_out_of_reach_leaves_the_outcome_unknown_and_checked_first(
+    server: RunningServer, left: str
+) -> None:
+    nid = add(server, "Unreachable", [PLAIN])
+    store = _cut_off(server, nid, left)
+    app = make_live_app("http://127.0.0.1:9", store=store)  # nothing listens on port 9
+    async with app.run_test(size=(120, 30)) as pilot:
+        answers = app.main.answers
+        await wait_for(
+            pilot,
+            lambda: nid in answers and "answering again checks first" in answers[nid].text,
+            timeout=40,
+        )
+        assert answers[nid].text.startswith("outcome unknown: the answer at ")
+    assert _outcomes(store, nid) == [left]  # nothing new logged: the next answer checks first
+    assert server.state.responses == []
