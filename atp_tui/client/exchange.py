@@ -29,6 +29,7 @@ import httpx
 from atp_tui.client.http import (
     BrokenRedirect,
     InsecureRedirect,
+    aiter_body_pieces,
     auth_headers,
     describe_transport_error,
 )
@@ -99,13 +100,13 @@ def _unparseable(location: str | None) -> str:
     return f"{location} (an unparseable location)" if location else "an unparseable location"
 
 
-async def _read_capped(response: httpx.Response, max_bytes: int, into: bytearray) -> bool:
+async def read_capped(response: httpx.Response, max_bytes: int, into: bytearray) -> bool:
     """Append the body to `into`, stopping at `max_bytes` (decompressed); whether it was cut.
 
     Appending to the caller's buffer (not returning bytes) keeps what arrived when the
     deadline cancels the read half-way.
     """
-    async for chunk in response.aiter_bytes():
+    async for chunk in aiter_body_pieces(response):  # inflated in bounded pieces (case 78)
         room = max_bytes - len(into)
         if len(chunk) > room:
             into += chunk[:room]
@@ -145,7 +146,7 @@ async def bounded_exchange(
             response = await client.send(request, stream=True, follow_redirects=follow_redirects)
             result.response = response
             try:
-                result.truncated = await _read_capped(response, max_bytes, body)
+                result.truncated = await read_capped(response, max_bytes, body)
             finally:
                 await response.aclose()
     except TimeoutError:

@@ -7,6 +7,7 @@ that polling has no event for.
 
 from __future__ import annotations
 
+import json
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +16,9 @@ from pydantic import ValidationError
 
 from atp_tui.client.delivery import Delivery
 from atp_tui.client.events import EngineEvent
+from atp_tui.client.exchange import read_capped
 from atp_tui.client.http import NOTIFICATIONS_PATH, auth_headers, parse_error_body
+from atp_tui.client.sse_parser import MAX_EVENT_BYTES
 from atp_tui.protocol.clock import Clock
 from atp_tui.protocol.models import Notification, StatusUpdate, sanitize_json
 from atp_tui.store import EngineStore
@@ -27,6 +30,10 @@ if TYPE_CHECKING:
 MAX_REQUESTS_PER_MINUTE = 55
 MAX_PAGES_PER_ROUND = 5
 REFRESH_EVERY_ROUNDS = 3
+#: The most of one page's body read (decompressed): 100 notifications at the stream's own
+#: event limit, so a page the stream could deliver fits, and a bomb or an endless body does
+#: not fill memory.
+MAX_PAGE_BYTES = 100 * MAX_EVENT_BYTES
 
 
 class PollRefused(ValueError):
@@ -64,9 +71,11 @@ class Poller:
             headers: dict[str, str] = {}
         else:
             headers = auth_headers(self.config.token)
-        response = await client.get(
-            self.config.server + NOTIFICATIONS_PATH, params=params, headers=headers
-        )
+        content = bytearray()
+        async with client.stream(
+            "GET", self.config.server + NOTIFICATIONS_PATH, params=params, headers=headers
+        ) as response:
+            too_big = await read_capped(response, MAX_PAGE_BYTES, content)
         if response.status_code in (401, 403):
             raise PollRefused(
                 f"credentials refused ({response.status_code}); check the token", auth=True
@@ -74,13 +83,18 @@ class Poller:
         if response.status_code == 429:
             return {}
         if response.status_code != 200:
-            error = parse_error_body(response)
+            error = parse_error_body(response, bytes(content))
             raise PollRefused(
                 f"notifications endpoint answered {response.status_code} {error.code}"
             )
+        if too_big:
+            raise PollRefused(
+                f"a page of notifications was larger than {MAX_PAGE_BYTES // 2**20} MiB "
+                "(at most 100 notifications were asked for); is the server URL right?"
+            )
         try:
-            body = response.json()
-        except ValueError:
+            body = json.loads(content)
+        except (ValueError, RecursionError):
             raise PollRefused(
                 "notifications endpoint did not answer JSON "
                 f"({response.headers.get('content-type') or 'no content type'}); "
