@@ -10,6 +10,7 @@ from textual.binding import Binding
 from atp_tui.screens.answer_base import AnswerModal
 from atp_tui.screens.away import AwayScreen
 from atp_tui.screens.binary import BinaryModal
+from atp_tui.screens.bulk_confirm import BulkConfirm
 from atp_tui.screens.choice import ChoiceModal, _Options
 from atp_tui.screens.confirm import ConfirmModal
 from atp_tui.screens.help import HelpRow, HelpScreen
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 _DIALOGS = (
     AnswerModal,
     ConfirmModal,
+    BulkConfirm,
     BinaryModal,
     ChoiceModal,
     _Options,
