@@ -99,21 +99,14 @@ class BulkAnswers:
         self._changed()
 
     def toggle_all(self) -> None:
-        """`*`: mark every shown item that can be answered, or unmark the shown ones."""
-        result, changed = toggle_all(self.marks, self.screen.inbox.row_ids(), self._answerable)
+        """`*`: mark every shown item that can be answered, or unmark the shown ones. The
+        rows and the status bar's count say what happened (a toast would cover the
+        confirmation that the next key opens)."""
+        result, _ = toggle_all(self.marks, self.screen.inbox.row_ids(), self._answerable)
         if result == "nothing":
             self._warn("Nothing shown can be answered: nothing marked.")
             return
         self._changed()
-        total = len(self.marks)
-        if result == "marked":
-            self.screen.notify(
-                f"Marked {_items(len(changed))} ({total} marked in all); "
-                "an answer key answers them all, u unmarks",
-                markup=False,
-            )
-        else:
-            self.screen.notify(f"Unmarked {len(changed)} ({total} marked)", markup=False)
 
     def clear(self) -> None:
         """`u`: unmark everything."""

@@ -79,8 +79,8 @@ def binding_scopes() -> Scopes:
 KEY_WORDS: dict[str, str] = {
     "main.actions": "Go to the selected item's actions (Enter on one answers with it)",
     "main.answer": "Answer the selected item with its action 1–9",
-    "main.mark": "Mark or unmark the selected item: with marks, 1–9 answers every marked item",
-    "main.mark-all": "Mark every shown item that can be answered (again: unmark them)",
+    "main.mark": "Mark or unmark the selected item for a bulk answer",
+    "main.mark-all": "Mark every shown item that can be answered, or unmark",
     "main.unmark-all": "Unmark every item",
     "main.filter": "Filter by title, service, project or description",
     "main.back": "Clear the filter and go back to the inbox",

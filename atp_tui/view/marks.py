@@ -209,8 +209,11 @@ def item_words(item: StoredNotification, limit: int = 80) -> str:
     return f"{shorten(item.summary.title, limit)} · {shorten(item.summary.service, 40)}"
 
 
-#: Per-item lines the summary shows at most (each row shows its own result anyway).
-SUMMARY_LINES = 10
+#: Items not sent (and reasons for skipping) the summary names at most: a toast must fit on
+#: an 80×24 screen, and each row shows its own result anyway.
+SUMMARY_LINES = 4
+#: Sent items the summary names one by one when there are no more than this (else a count).
+FEW_SENT = 3
 
 
 @dataclass
@@ -250,26 +253,30 @@ class BulkTally:
         return f"“{self.label}” on {count} item{'s' if count != 1 else ''}: {parts}"
 
     def lines(self, limit: int = SUMMARY_LINES) -> list[str]:
-        """One line per item sent or tried, those not sent first (`refused: Title · service —
-        why`), at most `limit`; then the skipped ones, one line per reason when several
-        share it (`4 skipped: no such action`)."""
-        tried = [result for result in self.results if result[1] != "skipped"]
-        tried.sort(key=lambda result: result[1] == "sent")
+        """What a toast can hold under the headline, however many items: one line per item
+        not sent (`refused: Title · service — why`), at most `limit`; the sent ones by name
+        only when there are few (the headline counts them and each row shows ✓); then the
+        skipped, one line per reason (`4 skipped: no such action`), at most `limit`."""
+        failed = [result for result in self.results if result[1] not in ("sent", "skipped")]
+        sent = [result for result in self.results if result[1] == "sent"]
         lines = []
-        for item, kind, detail in tried[:limit]:
-            line = f"{self._word(kind)}: {item_words(item, limit=50)}"
-            if kind != "sent" and detail:
-                line += f" — {shorten(detail, 80)}"
-            lines.append(line)
-        if len(tried) > limit:
-            lines.append(f"… and {len(tried) - limit} more (each row shows its own result)")
+        for item, kind, detail in failed[:limit]:
+            line = f"{self._word(kind)}: {item_words(item, limit=40)}"
+            lines.append(f"{line} — {shorten(detail, 60)}" if detail else line)
+        if len(failed) > limit:
+            lines.append(f"… and {len(failed) - limit} more not sent (each row says why)")
+        if len(sent) <= FEW_SENT:
+            lines += [f"sent: {item_words(item, limit=40)}" for item, _, _ in sent]
         reasons: dict[str, list[StoredNotification]] = {}
         for item, kind, detail in self.results:
             if kind == "skipped":
                 reasons.setdefault(detail, []).append(item)
-        for reason, items in reasons.items():
+        for reason, items in list(reasons.items())[:limit]:
             if len(items) == 1:
-                lines.append(f"skipped: {item_words(items[0], limit=50)} — {shorten(reason, 80)}")
+                lines.append(f"skipped: {item_words(items[0], limit=40)} — {shorten(reason, 60)}")
             else:
-                lines.append(f"{len(items)} skipped: {shorten(reason, 80)}")
+                lines.append(f"{len(items)} skipped: {shorten(reason, 60)}")
+        if len(reasons) > limit:
+            rest = sum(len(items) for items in list(reasons.values())[limit:])
+            lines.append(f"… and {rest} more skipped")
         return lines
