@@ -179,11 +179,16 @@ class BulkAnswers:
             return
         modal = modal_for(chosen)
         if modal is not None:  # None: an unknown type, skipped by the plan already
-            self._ask(ids, chosen, plan, modal)
+            self._ask(selected, ids, chosen, plan, modal)
 
-    def _ask(self, ids: list[str], chosen: Action, plan: BulkPlan, modal: Any) -> None:
-        """Ask for the value once, in the action's own modal, naming how many it is for."""
-        first = plan.targets[0]
+    def _ask(
+        self, selected: str, ids: list[str], chosen: Action, plan: BulkPlan, modal: Any
+    ) -> None:
+        """Ask for the value once, in the action's own modal, naming how many it is for. Its
+        time left is the selected item's (the first target's when that one is skipped); it
+        is not followed as a single answer's modal is: one item closing must not stop the
+        others, and every item is checked again before the confirmation."""
+        first = next((t for t in plan.targets if t.notification_id == selected), plan.targets[0])
         key = (chosen.id, chosen.response_type)
         screen = modal(first.item.notification, chosen, self._last_input.get(key))
         count, total = len(plan.targets), len(plan.targets) + len(plan.skipped)
