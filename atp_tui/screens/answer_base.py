@@ -116,6 +116,9 @@ class AnswerModal(ModalScreen[ChosenAnswer | None]):
         #: The live status line as last shown.
         self.status = AnswerStatus(False, "")
         self._status_drawn = False
+        #: What the answer is for, when not this one notification (a bulk answer names how
+        #: many items); shown instead of its title and description. Set before it is shown.
+        self.subject: Text | None = None
 
     # -- layout -------------------------------------------------------------------------
 
@@ -130,6 +133,8 @@ class AnswerModal(ModalScreen[ChosenAnswer | None]):
         subject.append(sanitize(self.notification.context.title, limit=300))
         subject.append(f"\nfrom {sanitize(self.notification.service.name, limit=80)}", style="dim")
         description = sanitize_lines(self.notification.context.description, limit=DESCRIPTION_LIMIT)
+        if self.subject is not None:
+            subject, description = self.subject, ""
         # The dialog is the scroll container; the heading and the pinned part are docked, so
         # only the title and description scroll (CSS `fr` heights cannot shrink one child of
         # an auto-height dialog to what the others leave).

@@ -220,20 +220,29 @@ class Answering:
         )
         self.finish(notification_id, action, outcome)
 
-    def finish(self, notification_id: str, action: Action, outcome: RespondOutcome) -> None:
-        """Show the outcome on the item and as a toast."""
+    def record(
+        self, notification_id: str, action: Action, outcome: RespondOutcome
+    ) -> AnswerState | None:
+        """Show the outcome on the item (no toast); `None` for a duplicate: refused here, an
+        earlier answer got through, and the item shows that one again."""
         if outcome.kind == "duplicate":
-            # Refused here: an earlier answer got through. The item shows that one again.
             logged = answers_from_log(self.screen.atp.store.responses(notification_id))
             if notification_id in logged:
                 self.screen.answers[notification_id] = logged[notification_id]
             else:
                 self.screen.answers.pop(notification_id, None)
             self.screen.refresh_item(notification_id)
-            return
+            return None
         answer = answer_from_outcome(outcome.kind, outcome.message, action.id, self.screen.now())
         self.screen.answers[notification_id] = answer
         self.screen.refresh_item(notification_id)
+        return answer
+
+    def finish(self, notification_id: str, action: Action, outcome: RespondOutcome) -> None:
+        """Show the outcome on the item and as a toast."""
+        answer = self.record(notification_id, action, outcome)
+        if answer is None:
+            return
         label = sanitize(action.display_label, limit=60)
         if answer.kind == "sent":
             self.screen.notify(f"“{label}” {answer.text}", markup=False)

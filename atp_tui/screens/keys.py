@@ -42,6 +42,7 @@ def dialog_scopes() -> list[tuple[str, tuple[type, ...]]]:
     keymap check and the help screen both read."""
     from atp_tui.screens.away import AwayScreen
     from atp_tui.screens.binary import BinaryModal
+    from atp_tui.screens.bulk_confirm import BulkConfirm
     from atp_tui.screens.choice import ChoiceModal, _Options
     from atp_tui.screens.confirm import ConfirmModal
     from atp_tui.screens.date import DateModal
@@ -55,6 +56,7 @@ def dialog_scopes() -> list[tuple[str, tuple[type, ...]]]:
 
     return [
         ("confirm dialog", (ConfirmModal,)),
+        ("bulk answer confirmation", (BulkConfirm,)),
         ("yes/no dialog", (BinaryModal,)),
         ("choice dialog", (ChoiceModal, _Options)),
         ("multiple-choice dialog", (MultiChoiceModal, _Choices)),
@@ -87,6 +89,9 @@ def binding_scopes() -> Scopes:
 KEY_WORDS: dict[str, str] = {
     "main.actions": "Go to the selected item's actions (Enter on one answers with it)",
     "main.answer": "Answer the selected item with its action 1–9",
+    "main.mark": "Mark or unmark the selected item for a bulk answer",
+    "main.mark-all": "Mark every shown item that can be answered, or unmark",
+    "main.unmark-all": "Unmark every item",
     "main.filter": "Filter by title, service, project or description",
     "main.back": "Clear the filter and go back to the inbox",
     "main.sort": "Sort by deadline or newest first",
@@ -107,6 +112,10 @@ KEY_WORDS: dict[str, str] = {
     "modal.cancel": "Answer dialog: cancel, nothing is sent",
     "confirm.yes": "Asked to confirm: send the answer",
     "confirm.no": "Asked to confirm: do not send",
+    "bulk.yes": "Bulk answer: send to every listed item",
+    "bulk.no": "Bulk answer: cancel, nothing is sent",
+    "bulk.down": "Bulk answer: scroll the list down",
+    "bulk.up": "Bulk answer: scroll the list up",
     "binary.true": "Yes/no question: the first answer",
     "binary.false": "Yes/no question: the second answer",
     "choice.pick": "Choice: pick option 1–9",

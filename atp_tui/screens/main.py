@@ -8,7 +8,8 @@ notification id under the cursor when the key was pressed, never to a row index.
 | Key | id | Action |
 |---|---|---|
 | `enter` | `main.actions` | focus the selected notification's actions |
-| `1`–`9` | `main.answer-1` … `main.answer-9` | answer with action N |
+| `1`–`9` | `main.answer-1` … `main.answer-9` | answer with action N (every marked item too) |
+| `space` / `*` / `u` | `main.mark` / `main.mark-all` / `main.unmark-all` | bulk marks |
 | `/` | `main.filter` | filter (title, description, service, project) |
 | `escape` | `main.back` | clear the filter / back to the inbox |
 | `s` | `main.sort` | deadline order ↔ newest first |
@@ -47,6 +48,7 @@ from atp_tui.client.events import (
 from atp_tui.protocol.text import sanitize
 from atp_tui.screens import dialogs, notices
 from atp_tui.screens.answering import Answering
+from atp_tui.screens.bulk import BulkAnswers
 from atp_tui.screens.unsettled import check_unsettled_answers
 from atp_tui.settings import bell_rings
 from atp_tui.store import StoredNotification
@@ -81,6 +83,9 @@ class MainScreen(Screen[None]):
             Binding(str(n), f"answer({n})", f"Answer {n}", show=False, id=f"main.answer-{n}")
             for n in range(2, 10)
         ],
+        Binding("space", "mark", "Mark", show=False, id="main.mark"),
+        Binding("asterisk", "mark_all", "Mark all", show=False, id="main.mark-all"),
+        Binding("u", "unmark_all", "Unmark all", show=False, id="main.unmark-all"),
         Binding("slash", "filter", "Filter", id="main.filter"),
         Binding("escape", "back", "Back", show=False, id="main.back"),
         Binding("s", "toggle_sort", "Sort", id="main.sort"),
@@ -116,6 +121,7 @@ class MainScreen(Screen[None]):
         self.bells = 0
         self._desktop_timer: Timer | None = None
         self.answering = Answering(self)
+        self.bulk = BulkAnswers(self)  # marks, and answering every marked item at once
         #: When the cached inbox shown at start was cached; None once the stream connected.
         self.stale_since: datetime | None = None
         self.catchup = CatchUp()
@@ -161,6 +167,7 @@ class MainScreen(Screen[None]):
                     self.answers,
                     glyphs=self.atp.glyphs,
                     hide_closed=self.atp.settings.hide_closed,
+                    marks=self.bulk.marks,
                     id="inbox",
                 )
                 yield InboxHeader(inbox, id="inbox-header")
@@ -385,6 +392,7 @@ class MainScreen(Screen[None]):
             stale=self.stale_since is not None,
             order=self.inbox.order,
             hidden=self.inbox.hidden_count if self.inbox.hide_closed else None,
+            marked=len(self.bulk.marks),
         )
         if self.atp.ticking and self.atp.settings.low_bandwidth:
             self._schedule_tick()
@@ -420,12 +428,27 @@ class MainScreen(Screen[None]):
     # -- actions ------------------------------------------------------------------------
 
     def action_answer(self, number: int) -> None:
-        """Answer the selected notification with action `number` (1-based)."""
-        self.answering.start(self.inbox.cursor_id, number)
+        """Answer the selected notification with action `number` (1-based), and every marked
+        one with the same action when there are marks."""
+        (self.bulk if self.bulk.marks else self.answering).start(self.inbox.cursor_id, number)
 
     def on_detail_pane_action_chosen(self, message: DetailPane.ActionChosen) -> None:
-        """An action picked in the detail pane (Enter or a click)."""
-        self.answering.start(message.notification_id, message.number)
+        """An action picked in the detail pane (Enter or a click); with marks, a bulk answer."""
+        (self.bulk if self.bulk.marks else self.answering).start(
+            message.notification_id, message.number
+        )
+
+    def action_mark(self) -> None:
+        """Mark or unmark the selected item for a bulk answer."""
+        self.bulk.toggle(self.inbox.cursor_id)
+
+    def action_mark_all(self) -> None:
+        """Mark every shown item that can be answered (again: unmark them)."""
+        self.bulk.toggle_all()
+
+    def action_unmark_all(self) -> None:
+        """Unmark every item."""
+        self.bulk.clear()
 
     def action_open_actions(self) -> None:
         """Focus the action list of the selected notification; on a closed one, say why
@@ -449,9 +472,10 @@ class MainScreen(Screen[None]):
         filter_input.focus()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """While the filter has focus, `/` and the digits are text (the input takes them before
-        any binding sees them): the footer should not offer them as Filter and Answer."""
-        if action in ("filter", "answer") and self.focused is self.query_one("#filter", Input):
+        """While the filter has focus, `/`, the digits, Space, `*` and `u` are text (the input
+        takes them before any binding sees them): the footer should not offer them."""
+        typed = ("filter", "answer", "mark", "mark_all", "unmark_all")
+        if action in typed and self.focused is self.query_one("#filter", Input):
             return False
         return True
 

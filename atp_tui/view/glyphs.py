@@ -41,6 +41,8 @@ class GlyphSet:
     digits: str
     #: The countdown column of an item without a deadline.
     no_deadline: str
+    #: The mark of a row marked for a bulk answer (Space), next to the state glyph.
+    marked: str
 
 
 UNICODE = GlyphSet(
@@ -72,6 +74,7 @@ UNICODE = GlyphSet(
     },
     digits="1–9",
     no_deadline="—",
+    marked="◆",
 )
 
 ASCII = GlyphSet(
@@ -103,6 +106,7 @@ ASCII = GlyphSet(
     },
     digits="1-9",
     no_deadline="-",
+    marked="#",
 )
 
 #: What each state glyph means, most useful first (the legend shows as many as fit); the

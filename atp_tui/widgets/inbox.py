@@ -18,7 +18,7 @@ screen. What one row looks like is `inbox_rows.py`.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Callable, Iterable, Set
+from collections.abc import Callable, Container, Iterable, Set
 from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar
@@ -51,7 +51,8 @@ from atp_tui.widgets.inbox_rows import (
 
 Rows = list[str | None]
 #: What one screen line shows, comparable: `("row", id, item, width, state, read, countdown,
-#: age, urgent, cursor, base style, cursor style)`, or a placeholder / blank line's values.
+#: age, urgent, cursor, base style, cursor style, marked)`, or a placeholder / blank line's
+#: values.
 LineKey = tuple[object, ...]
 #: The positions of countdown and age in a row's `LineKey`.
 _TIMES = slice(6, 8)
@@ -85,6 +86,7 @@ class InboxList(ScrollView, can_focus=True):
         "inbox--answered",
         "inbox--open",
         "inbox--placeholder",
+        "inbox--marked",
     }
 
     @dataclass
@@ -116,9 +118,12 @@ class InboxList(ScrollView, can_focus=True):
         *,
         glyphs: GlyphSet = UNICODE,
         hide_closed: bool = False,
+        marks: Container[str] = frozenset(),
         id: str | None = None,
     ) -> None:
         super().__init__(id=id)
+        #: The ids marked for a bulk answer (`atp_tui.view.marks.Marks`, owned by the screen).
+        self._marks = marks
         self._now = now
         #: The symbols rows are drawn with (decided once at start: `atp_tui.view.glyphs`).
         self.glyphs = glyphs
@@ -422,7 +427,8 @@ class InboxList(ScrollView, can_focus=True):
             return cached[1]
         item = self._items[notification_id]
         state, countdown, age, urgent, cursor = str(key[4]), *key[6:10]
-        segments = row_segments(item, frame, state, (countdown, age, urgent))  # type: ignore[arg-type]
+        columns = (countdown, age, urgent)
+        segments = row_segments(item, frame, state, columns, marked=bool(key[12]))  # type: ignore[arg-type]
         strip = Strip(segments).crop_extend(0, width, None)
         if cursor:
             strip = strip.apply_style(frame.cursor)
@@ -445,7 +451,7 @@ class InboxList(ScrollView, can_focus=True):
         state, countdown, age, urgent = row_times(item, answer, frame.now, self._time_rules())
         cursor = notification_id == self.cursor_id
         shown = (width, state, item.read, countdown, age, urgent, cursor, frame.base, frame.cursor)
-        return ("row", notification_id, item, *shown)
+        return ("row", notification_id, item, *shown, notification_id in self._marks)
 
     def refresh_changed(self) -> int:
         """Refresh only the screen lines whose content changed since they were drawn.

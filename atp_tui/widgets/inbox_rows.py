@@ -1,4 +1,5 @@
-"""How one inbox row is drawn: glyph, unread dot, service, project, title, countdown, age.
+"""How one inbox row is drawn: glyph, bulk mark, unread dot, service, project, title, countdown,
+age.
 
 The inbox widget (`inbox.py`) decides which rows are visible and caches their strips; this
 module turns one notification into the styled cells of its row, dropping the service and
@@ -70,9 +71,15 @@ class RowFrame:
 
 
 def row_segments(
-    item: StoredNotification, frame: RowFrame, state: str, columns: tuple[str, str, bool]
+    item: StoredNotification,
+    frame: RowFrame,
+    state: str,
+    columns: tuple[str, str, bool],
+    *,
+    marked: bool = False,
 ) -> list[Segment]:
-    """One row's cells, styled; `columns` = (countdown, age, urgent)."""
+    """One row's cells, styled; `columns` = (countdown, age, urgent); `marked`: marked for a
+    bulk answer (a glyph in the cell after the state glyph, so it shows without colour)."""
     countdown, age, urgent = columns
     styles = frame.styles
     service = sanitize(item.summary.service, limit=60)
@@ -84,7 +91,7 @@ def row_segments(
     text_style = styles["inbox--closed"] if closed else Style()
     segments = [
         Segment(glyphs.states.get(state, "?"), styles[_GLYPH_STYLES.get(state, _DIM)]),
-        Segment(" "),
+        Segment(glyphs.marked, styles["inbox--marked"]) if marked else Segment(" "),
         # Closed items are never unread (nothing is asked of them): no mark, as in the counts.
         Segment(" " if item.read or closed else glyphs.unread, styles["inbox--unread"]),
         Segment(" "),

@@ -1,5 +1,5 @@
 """The status bar: connection state in words and a glyph, server host, last event age, counts
-(open items only) and the inbox's sort order."""
+(open items only, and how many are marked for a bulk answer) and the inbox's sort order."""
 
 from __future__ import annotations
 
@@ -80,12 +80,14 @@ class StatusBar(Static):
         stale: bool = False,
         order: str = "deadline",
         hidden: int | None = None,
+        marked: int = 0,
     ) -> None:
         """Redraw from the given state (all server text is sanitised here).
 
         `profile` is the active settings profile; `stale` says the inbox is the cached one;
         `order` is the inbox's sort order; `hidden` how many closed items are hidden (`None`:
-        closed items are shown).
+        closed items are shown); `marked` how many items are marked for a bulk answer (said
+        with the counts, which stay when the line is short: a bulk answer goes to all of them).
         """
         glyph, words, style = connection_words(
             state, waited, coarse=self.coarse, glyphs=self.glyphs
@@ -112,6 +114,9 @@ class StatusBar(Static):
             since = "just now" if since == "now" else f"{since} ago"
         age.append(since, style="dim")
         tail = self._counts(counts, self.glyphs)
+        if marked:
+            tail.append(f" {dot} ")
+            tail.append(f"{self.glyphs.marked} {marked} marked", style="bold reverse")
         view, short = Text(f" {dot} ", style="dim"), Text(f" {dot} ", style="dim")
         view.append(ORDER_WORDS.get(order, order), style="dim")
         short.append(SHORT_ORDER_WORDS.get(order, order), style="dim")

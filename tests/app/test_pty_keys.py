@@ -179,3 +179,30 @@ async def test_irreversible_yes_no_asks_and_a_stray_enter_cancels(
         await tmux.run("send-keys", "-t", "atp", "-l", "32y")
         await received(server)
     assert answers(server) == [("charlie row", "failover", False)]
+
+
+#: The bulk confirmation's heading for the text answer (on one line at both sizes).
+BULK_QUESTION = "Answer 2 items with “Say: not now”?"
+
+
+@pytest.mark.parametrize("size", [(150, 40), (80, 24)], ids=["150x40", "80x24"])
+async def test_bulk_answer_marks_a_value_once_and_one_response_each(
+    server: RunningServer, tmp_path: Path, size: tuple[int, int]
+) -> None:
+    """Bulk answers (issue #14 item 4) through a pty: `g jj ` marks alpha and charlie, `2`
+    asks the text once, Enter opens the confirmation; a stray Enter presses Cancel (nothing
+    sent, marks kept); `2` offers the text again, Enter and `y` send it to both, once each."""
+    async with open_tui(server, tmp_path, size) as tmux:
+        await tmux.run("send-keys", "-t", "atp", "-l", "g jj 2not now\r")
+        await tmux.wait_for(lambda text: BULK_QUESTION in text)
+        await tmux.run("send-keys", "-t", "atp", "-l", "\r")
+        await tmux.wait_for(lambda text: BULK_QUESTION not in text and "◆ 2" in text)
+        assert server.state.respond_attempts == []
+        await tmux.run("send-keys", "-t", "atp", "-l", "2\ry")
+        await received(server, 2)
+        await tmux.wait_for(lambda text: "2 sent" in text)
+    assert sorted(answers(server)) == [
+        ("alpha row", "say", "not now"),
+        ("charlie row", "say", "not now"),
+    ]
+    assert len(server.state.respond_attempts) == 2

@@ -51,6 +51,10 @@ def _inbox(*extra: Any, outcomes: list[RespondOutcome] | None = None) -> AtpApp:
     return make_app([CONNECTED, *received(inbox_items()), *extra], outcomes=outcomes)
 
 
+def _inbox_env(env: dict[str, str]) -> AtpApp:
+    return make_app([CONNECTED, *received(inbox_items())], env=env)
+
+
 #: An irreversible yes/no (db-guardian's fail-over in the demo).
 FAILOVER = {
     "id": "failover",
@@ -241,6 +245,53 @@ LINUX_CONSOLE = {"TERM": "linux", "LANG": "en_US.UTF-8"}
 NO_COLOR = {"TERM": "xterm-256color", "LANG": "C.UTF-8", "NO_COLOR": "1"}
 
 
+#: Bulk answers: approve every canary deploy at once (issue #14, item 4).
+CANARY_APPROVE = {"id": "approve", "label": "Approve", "response_type": "simple"}
+CANARY_APPROVE_FLAGGED = {**CANARY_APPROVE, "flags": ["irreversible"]}
+CANARY_HOLD = {"id": "hold", "label": "Hold", "response_type": "simple"}
+#: What the server says to some of them (the others are sent).
+BULK_OUTCOMES = [
+    RespondOutcome("sent", "answer sent"),
+    RespondOutcome("refused", "canary 3 is frozen (CONSTRAINT_VIOLATION)", 422),
+    RespondOutcome("expired", "the notification's deadline has passed", 409),
+]
+
+
+def _canaries(**options: Any) -> AtpApp:
+    """Twelve canary deploys (two whose promotion cannot be undone), one asking another
+    question and one already expired: what `*` and `1` are for."""
+    services = ("deploy-bot", "rollout-bot", "canary-ctl")
+    items = [
+        notification(
+            f"n-canary-{i}",
+            f"Promote canary {i} of payments-api 2.14.3 to 25%?",
+            service=services[i % 3],
+            project="payments",
+            created=-30 + i,
+            deadline=20 + 3 * i,
+            actions=[CANARY_APPROVE_FLAGGED if i in (2, 7) else CANARY_APPROVE, CANARY_HOLD],
+        )
+        for i in range(12)
+    ]
+    items.append(
+        notification(
+            "n-canary-yesno",
+            "Roll canary 12 back?",
+            service="rollout-bot",
+            deadline=50,
+            actions=[FAILOVER],
+        )
+    )
+    items.append(
+        notification("n-canary-late", "Promote canary 13 to 25%?", deadline=-3, created=-40)
+    )
+    return make_app([CONNECTED, *received(items)], **options)
+
+
+#: NO_COLOR and a console without Unicode: the marks must still show.
+PLAIN_CONSOLE = {"TERM": "linux", "LANG": "C.UTF-8", "NO_COLOR": "1"}
+
+
 def _away_shown(app: AtpApp) -> bool:
     return isinstance(app.screen, AwayScreen)
 
@@ -294,6 +345,17 @@ SCENES: dict[str, Scene] = {
         lambda: _with_closed(env=NO_COLOR), settle=_loaded, environ=(("NO_COLOR", "1"),)
     ),
     "ascii_inbox": Scene(lambda: _with_closed(env=LINUX_CONSOLE), settle=_loaded),
+    "marks": Scene(_inbox, ("space", "j", "j", "space", "j", "space", "k"), _loaded),
+    "marks_plain": Scene(
+        lambda: _inbox_env(PLAIN_CONSOLE),
+        ("space", "j", "j", "space", "j", "space", "k"),
+        _loaded,
+        environ=(("NO_COLOR", "1"),),
+    ),
+    "bulk_confirm": Scene(_canaries, ("asterisk", "1"), _loaded),
+    "bulk_results": Scene(
+        lambda: _canaries(outcomes=list(BULK_OUTCOMES)), ("asterisk", "1", "y"), _loaded
+    ),
 }
 
 

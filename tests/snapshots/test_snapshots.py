@@ -136,3 +136,24 @@ class TestLegibility:
         self, snap_compare: Any, name: str, size: str, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         assert _shot(snap_compare, name, size, monkeypatch)
+
+
+@pytest.mark.parametrize("size", SIZE_IDS)
+class TestBulk:
+    """Issue #14, item 4: marked rows and the status bar's count (also without colour and
+    Unicode), and what a bulk answer shows: each row's result and the summary."""
+
+    @pytest.mark.parametrize("name", ["marks", "marks_plain", "bulk_results"])
+    def test_screen(
+        self, snap_compare: Any, name: str, size: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        assert _shot(snap_compare, name, size, monkeypatch)
+
+
+@pytest.mark.parametrize("size", ["60x18", "80x24", "140x40"])
+class TestBulkConfirm:
+    """The one confirmation of a bulk answer: the list scrolls, the irreversible ones are
+    flagged and the skipped ones named, and the buttons stay in sight down to 60×18."""
+
+    def test_confirm(self, snap_compare: Any, size: str) -> None:
+        assert _shot(snap_compare, "bulk_confirm", size)
