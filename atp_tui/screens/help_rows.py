@@ -18,6 +18,8 @@ from atp_tui.screens.keys import key_words, numbered_family
 from atp_tui.screens.multi_choice import MultiChoiceModal, _Choices
 from atp_tui.screens.quit_confirm import QuitConfirm
 from atp_tui.screens.settings import SettingsScreen
+from atp_tui.screens.snooze_menu import SnoozeMenu, _SnoozeOptions
+from atp_tui.screens.snoozed import SnoozedScreen, _SnoozedOptions
 from atp_tui.screens.text_answer import TextModal
 
 if TYPE_CHECKING:
@@ -36,6 +38,10 @@ _DIALOGS = (
     SettingsScreen,
     HistoryScreen,
     AwayScreen,
+    SnoozeMenu,
+    _SnoozeOptions,
+    SnoozedScreen,
+    _SnoozedOptions,
 )
 
 

@@ -80,12 +80,13 @@ class StatusBar(Static):
         stale: bool = False,
         order: str = "deadline",
         hidden: int | None = None,
+        snoozed: int = 0,
     ) -> None:
         """Redraw from the given state (all server text is sanitised here).
 
         `profile` is the active settings profile; `stale` says the inbox is the cached one;
         `order` is the inbox's sort order; `hidden` how many closed items are hidden (`None`:
-        closed items are shown).
+        closed items are shown); `snoozed` how many items are snoozed (out of the list).
         """
         glyph, words, style = connection_words(
             state, waited, coarse=self.coarse, glyphs=self.glyphs
@@ -112,6 +113,8 @@ class StatusBar(Static):
             since = "just now" if since == "now" else f"{since} ago"
         age.append(since, style="dim")
         tail = self._counts(counts, self.glyphs)
+        if snoozed:
+            tail.append(f" {dot} {snoozed} snoozed", style="bold")
         view, short = Text(f" {dot} ", style="dim"), Text(f" {dot} ", style="dim")
         view.append(ORDER_WORDS.get(order, order), style="dim")
         short.append(SHORT_ORDER_WORDS.get(order, order), style="dim")
