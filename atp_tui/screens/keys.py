@@ -85,7 +85,7 @@ KEY_WORDS: dict[str, str] = {
     "main.back": "Clear the filter and go back to the inbox",
     "main.sort": "Sort by deadline or newest first",
     "main.closed": "Hide or show closed items (answered, expired, withdrawn)",
-    "main.snooze": "Snooze the selected item: 15 min, 1 h or until shortly before its deadline",
+    "main.snooze": "Snooze the selected item (15 min, 1 h, near its deadline)",
     "main.snoozed": "List the snoozed items (wake one now from there)",
     "main.reconnect": "Reconnect to the server now",
     "main.away": "Show what happened while you were away",

@@ -6,7 +6,7 @@ Returns the id to wake (Enter, `z` or a click), or `None` (closed). While it is 
 
 | Key | id | Action |
 |---|---|---|
-| `enter` / `z` | `snoozed.wake` | wake the highlighted item now |
+| `z` | `snoozed.wake` | wake the highlighted item now (Enter too: the list's own) |
 | `up` / `down`, `j` / `k` | `snoozed.down`, `snoozed.up` | move |
 | `escape` / `Z` / `q` | `snoozed.close` | close |
 """
@@ -28,6 +28,9 @@ from atp_tui.protocol.text import sanitize
 from atp_tui.store import StoredNotification
 from atp_tui.view.snooze import back_at
 
+#: The service column's width in the list (a longer name is cut).
+SERVICE_WIDTH = 16
+
 
 class _SnoozedOptions(OptionList):
     """The snoozed items; `j`/`k` move like in the inbox."""
@@ -41,7 +44,7 @@ class _SnoozedOptions(OptionList):
 def snoozed_line(item: StoredNotification, when: datetime, now: datetime) -> Text:
     """`back at 09:42  deploy-bot  Promote payments-api…` (server text sanitised)."""
     line = Text(f"{back_at(when, now):<22}", style="dim")
-    line.append(sanitize(item.summary.service, limit=30), style="bold")
+    line.append(f"{sanitize(item.summary.service, limit=SERVICE_WIDTH):<{SERVICE_WIDTH}}", "bold")
     line.append(f"  {sanitize(item.summary.title, limit=200)}")
     return line
 
@@ -82,8 +85,11 @@ class SnoozedScreen(ModalScreen[str | None]):
         ]
 
     def on_mount(self) -> None:
-        """The list has the focus."""
-        self.query_one(_SnoozedOptions).focus()
+        """The list has the focus, on the soonest back."""
+        options = self.query_one(_SnoozedOptions)
+        options.focus()
+        if self.rows:
+            options.highlighted = 0
 
     def show(self, rows: list[tuple[StoredNotification, datetime]], now: datetime) -> None:
         """The list as it is now (items came back meanwhile), keeping the highlighted one."""
@@ -95,6 +101,8 @@ class SnoozedScreen(ModalScreen[str | None]):
         ids = [item.summary.id for item, _ in rows]
         if highlighted is not None and highlighted.id in ids:
             options.highlighted = ids.index(highlighted.id)
+        elif ids:
+            options.highlighted = 0
         self.query_one("#dialog-title", Static).update(self._heading())
 
     def action_wake(self) -> None:

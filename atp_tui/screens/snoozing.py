@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from atp_tui.protocol.text import sanitize
 from atp_tui.store import StateWriteError, StoredNotification
-from atp_tui.view.snooze import back_at, choice_for, snooze_choices, too_close
+from atp_tui.view.snooze import back_at, choice_for, choice_words, snooze_choices, too_close
 from atp_tui.view.snooze_board import SnoozeBoard
 from atp_tui.view.status import is_closed, nothing_to_answer
 from atp_tui.view.terminal_notify import Arrival
@@ -115,7 +115,11 @@ class Snoozing:
             return
         choice = choice_for(key, item.summary.deadline, now, warning)
         if choice is None:
-            screen.notify(too_close(item.summary.deadline, now, warning), markup=False)
+            why = too_close(item.summary.deadline, now, warning) or (
+                f"Not snoozed: {choice_words(key)} would end too close to its deadline now "
+                "(z offers what fits)."
+            )
+            screen.notify(why, markup=False)
             return
         saved = ""
         try:
@@ -138,8 +142,9 @@ class Snoozing:
         """Bring back the items whose time has come (the screen's clock tick, which redraws
         after it)."""
         due = self.board.due(self.screen.now())
-        if due:
-            self._back(due, woken=False)
+        if not due:
+            return
+        self._back(due, woken=False)
         if self._listing is not None:
             self._listing.show(self.board.held(), self.screen.now())
 

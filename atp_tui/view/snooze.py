@@ -112,6 +112,11 @@ def choice_for(
     return None
 
 
+def choice_words(key: str) -> str:
+    """A fixed choice's words (`15 minutes`), or the key itself."""
+    return next((words for fixed, words, _ in FIXED_CHOICES if fixed == key), key)
+
+
 def too_close(deadline: datetime | None, now: datetime, warning_seconds: float) -> str:
     """Why an item cannot be snoozed at `now`, in one line ("" when it can)."""
     if snooze_choices(deadline, now, warning_seconds) or deadline is None:

@@ -136,3 +136,13 @@ class TestLegibility:
         self, snap_compare: Any, name: str, size: str, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         assert _shot(snap_compare, name, size, monkeypatch)
+
+
+@pytest.mark.parametrize("size", SIZE_IDS)
+class TestSnooze:
+    """Issue #14 item 3: the snooze menu (each choice with when the item is back) and the
+    snoozed list (`Z`), with the status bar's count behind it."""
+
+    @pytest.mark.parametrize("name", ["snooze_menu", "snoozed_list"])
+    def test_screen(self, snap_compare: Any, name: str, size: str) -> None:
+        assert _shot(snap_compare, name, size)
