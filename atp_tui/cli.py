@@ -372,7 +372,12 @@ def _run_report(args: argparse.Namespace) -> int:
     loaded = _load_settings(args)
     as_json = args.json if args.command == "history" else args.format == "json"
     return history.run_report(
-        _state_dir(loaded), args.command, window, SYSTEM_CLOCK.now(), as_json=as_json
+        _state_dir(loaded),
+        args.command,
+        window,
+        SYSTEM_CLOCK.now(),
+        as_json=as_json,
+        warning_seconds=loaded.settings.deadline_warning_minutes * 60,
     )
 
 

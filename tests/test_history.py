@@ -313,3 +313,47 @@ def test_handover_without_a_cached_inbox_says_so(tmp_path: Path) -> None:
     assert (data["inbox_cached"], data["open"], data["pending"]) == (False, [], [])
     empty = cli("history", "--state-dir", str(tmp_path / "fresh"))
     assert empty.stdout == "no answers in this period\n"
+
+
+def test_handover_counts_snoozed_items_and_says_when_each_is_back() -> None:
+    now = datetime(2026, 3, 14, 9, 0, tzinfo=UTC)
+    store = Store.in_memory()
+    store.add_notification(_note("a", "Later", now + timedelta(hours=5)), "1")
+    store.add_notification(_note("b", "Soon", now + timedelta(minutes=40)), "2")
+    store.add_notification(_note("c", "Past its time", None), "3")
+    store.add_notification(_note("d", "Withdrawn", None), "4")
+    store.apply_status("d", "invalidated")
+    store.snooze("a", now + timedelta(hours=1))
+    store.snooze("b", now + timedelta(hours=1))  # back 15 min before its deadline
+    store.snooze("c", now - timedelta(minutes=1))  # its time came: not snoozed
+    store.snooze("d", now + timedelta(hours=1))  # closed: not snoozed
+    report = handover(store, now - timedelta(hours=8), now)
+    assert report["snoozed"] == 2
+    assert {item["title"]: item["snoozed_until"] for item in report["open"]} == {
+        "Soon": (now + timedelta(minutes=25)).isoformat(),
+        "Later": (now + timedelta(hours=1)).isoformat(),
+        "Past its time": None,
+    }
+    markdown = history.format_handover_markdown(report)
+    assert "## Open (3, 2 snoozed), soonest deadline first" in markdown
+    soon = "**Soon** (deploy-bot / shop), deadline 2026-03-14T09:40, snoozed until 2026-03-14T09:25"
+    assert soon in markdown
+    # A wider warning (the setting) brings "Soon" back sooner, as in the TUI and `status`.
+    wide = handover(store, now - timedelta(hours=8), now, warning_seconds=45 * 60)
+    assert wide["snoozed"] == 1
+
+
+def test_handover_from_the_shell_counts_snoozed_items(tmp_path: Path) -> None:
+    now = datetime.now(UTC)
+    store = Store.open(tmp_path)
+    store.add_notification(_note("a", "Later", now + timedelta(hours=5)), "1")
+    store.add_notification(_note("b", "Soon", now + timedelta(hours=2)), "2")
+    store.snooze("b", now + timedelta(hours=1))
+    store.close()
+    result = cli("handover", "--state-dir", str(tmp_path), "--format", "json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["snoozed"] == 1
+    assert [item["title"] for item in report["open"] if item["snoozed_until"]] == ["Soon"]
+    markdown = cli("handover", "--state-dir", str(tmp_path)).stdout
+    assert "## Open (2, 1 snoozed)" in markdown

@@ -30,6 +30,7 @@ from atp_tui.store import DB_NAME, Store
 from atp_tui.store.base import STREAM_ALIVE_KEY
 from atp_tui.store.headless import HeadlessStore
 from atp_tui.view.counting import InboxCounter
+from atp_tui.view.snooze_board import SnoozeBoard
 from tests.snapshots.harness import NOW, notification
 
 WARNING = 900.0
@@ -118,6 +119,76 @@ class TestCountsMatchTheTui:
         assert status_counts(tmp_path, NOW) == expected
 
 
+def tui_counts_with_snoozes(state_dir: Path, now: datetime) -> dict[str, int]:
+    """What the TUI's status bar shows on this store after its first tick at `now`: snoozed
+    items out of the counts (`SnoozeBoard.admit`), those whose time came back in (`due`)."""
+    store = Store.open(state_dir)
+    try:
+        board = SnoozeBoard(store.snoozes(), WARNING)
+        shown, _ = board.admit(store.load_notifications(), now)
+        shown += board.due(now)
+        counts = InboxCounter(WARNING).recount(shown, now)
+    finally:
+        store.close()
+    return {
+        "open": counts.open,
+        "due": counts.expiring,
+        "unread": counts.unread,
+        "snoozed": board.count,
+    }
+
+
+class TestSnoozedCounts:
+    def test_snoozed_items_leave_the_open_counts_as_in_the_tui(self, tmp_path: Path) -> None:
+        store = Store.open(tmp_path)
+        items = cases()
+        fill(store, items)
+        # Snooze every other item, some until soon, some far (clamped by their deadlines),
+        # some already past, and an id no item has.
+        untils = (NOW + timedelta(minutes=5), NOW + timedelta(hours=2), NOW - timedelta(minutes=1))
+        for n, (note, _, _) in enumerate(items[::2]):
+            store.snooze(note.id, untils[n % 3])
+        store.snooze("unknown", NOW + timedelta(hours=1))
+        store.close()
+        for offset in (0, 0.4, 30, -30, 299, 301, 899, 901, 3600):
+            now = NOW + timedelta(seconds=offset)
+            expected = tui_counts_with_snoozes(tmp_path, now)
+            report = build_report(tmp_path, now, WARNING)
+            assert {key: report[key] for key in expected} == expected, offset
+        assert tui_counts_with_snoozes(tmp_path, NOW)["snoozed"] > 0
+
+    def test_on_a_store_watch_wrote_snoozed_from_the_tui(self, tmp_path: Path) -> None:
+        store = HeadlessStore.open(tmp_path)
+        fill(store, cases())
+        store.close()
+        store = Store.open(tmp_path)
+        store.snooze("n12-delivered-None", NOW + timedelta(minutes=30))  # no summary written
+        store._db.execute("UPDATE notifications SET summary = NULL")  # as watch leaves rows
+        store.close()
+        with sqlite3.connect(tmp_path / DB_NAME) as db:
+            for trigger in ("insert", "update", "delete"):  # and from before the index
+                db.execute(f"DROP TRIGGER inbox_index_{trigger}")
+            db.execute("DROP TABLE inbox_index")
+        assert build_report(tmp_path, NOW, WARNING)["snoozed"] == 1
+
+    def test_a_state_dir_from_before_snoozes(self, tmp_path: Path) -> None:
+        small_store(tmp_path, alive=None)
+        with sqlite3.connect(tmp_path / DB_NAME) as db:
+            db.execute("DROP TABLE snoozes")
+        assert build_report(tmp_path, NOW, WARNING)["snoozed"] == 0
+
+    def test_the_line_says_how_many_are_snoozed(self, tmp_path: Path) -> None:
+        small_store(tmp_path, alive=NOW - timedelta(seconds=40))
+        store = Store.open(tmp_path)
+        store.snooze("o1", NOW + timedelta(minutes=15))  # open, read, deadline in 60 min
+        store.snooze("o2", NOW + timedelta(minutes=15))  # open, unread, no deadline
+        store.close()
+        assert run(tmp_path, "plain") == "ATP 1 open · 1 unread · 1 due <15m · 2 snoozed\n"
+        assert json.loads(run(tmp_path, "json"))["snoozed"] == 2
+        later = NOW + timedelta(minutes=15)
+        assert run(tmp_path, "plain", later) == "ATP 2 open · 1 unread · stale 15m\n"  # both back
+
+
 def args(state_dir: Path, fmt: str = "plain") -> argparse.Namespace:
     return argparse.Namespace(format=fmt, state_dir=state_dir, config=None, profile=None)
 
@@ -161,6 +232,7 @@ class TestFormats:
             "open": 3,
             "due": 1,
             "unread": 2,
+            "snoozed": 0,
             "warning_minutes": 15.0,
             "stream_alive_at": (NOW - timedelta(seconds=40)).isoformat(),
             "stale": False,
@@ -185,7 +257,8 @@ import json, sys
 sys.argv = ["atp-tui", "status", "--format", "json", "--state-dir", sys.argv[1]]
 from atp_tui.__main__ import main
 code = main()
-heavy = ("pydantic", "textual", "httpx", "socket", "ssl", "asyncio", "atp_tui.store")
+heavy = ("pydantic", "textual", "httpx", "socket", "ssl", "asyncio", "atp_tui.store",
+         "dataclasses")  # ≈ 15 ms on its own (`atp_tui.view.snooze` uses a NamedTuple)
 print(json.dumps({"code": code, "loaded": sorted(
     name for name in sys.modules if name.split(".")[0] in heavy or name.startswith(heavy))}))
 """

@@ -18,6 +18,7 @@ from typing import Any
 
 from atp_tui.commands.reading import EXIT_STATE_UNAVAILABLE, reading_store
 from atp_tui.protocol.labels import label_joiner
+from atp_tui.protocol.lifecycle import WARNING_SECONDS
 from atp_tui.protocol.text import escape_json_text, sanitize
 from atp_tui.view.history import HistoryEntry, handover, latest_answers
 
@@ -77,9 +78,12 @@ def _md_answer(entry: dict[str, Any]) -> str:
 def format_handover_markdown(report: dict[str, Any]) -> str:
     """The report as Markdown, for a chat message or a ticket."""
     lines = [f"# atp-tui handover ({report['generated_at'][:16]})", ""]
-    lines.append(f"## Open ({len(report['open'])}), soonest deadline first")
+    snoozed = f", {report['snoozed']} snoozed" if report["snoozed"] else ""
+    lines.append(f"## Open ({len(report['open'])}{snoozed}), soonest deadline first")
     for item in report["open"]:
         deadline = f"deadline {item['deadline'][:16]}" if item["deadline"] else "no deadline"
+        if item["snoozed_until"]:
+            deadline += f", snoozed until {item['snoozed_until'][:16]}"
         where = " / ".join(_md(part) for part in (item["service"], item["project"]) if part)
         lines.append(f"- **{_md(item['title'])}** ({where}), {deadline}")
     if not report["open"]:
@@ -111,9 +115,16 @@ def format_handover_markdown(report: dict[str, Any]) -> str:
 
 
 def run_report(
-    state_dir: Path, command: str, window: timedelta, now: datetime, *, as_json: bool
+    state_dir: Path,
+    command: str,
+    window: timedelta,
+    now: datetime,
+    *,
+    as_json: bool,
+    warning_seconds: float = WARNING_SECONDS,
 ) -> int:
-    """`history` (`command` "history") or `handover`: read the store, print, exit status."""
+    """`history` (`command` "history") or `handover`: read the store, print, exit status.
+    `warning_seconds` is the deadline warning (a snooze ends by it: `atp_tui.view.snooze`)."""
     with reading_store(state_dir) as store:
         if store is None:
             return EXIT_STATE_UNAVAILABLE
@@ -125,7 +136,7 @@ def run_report(
             else:
                 print(format_history(entries))
         else:
-            report = handover(store, now - window, now)
+            report = handover(store, now - window, now, warning_seconds)
             if as_json:
                 # Escaped here, so the guarded stdout has nothing left to change in the JSON.
                 print(escape_json_text(json.dumps(report, indent=2, ensure_ascii=False)))

@@ -7,10 +7,13 @@ well under 100 ms with 50,000 cached notifications (`bench/status.py` measures i
 
 The counts are the TUI status bar's (`atp_tui.view.counting.tally`): open (an open state and a
 deadline not passed: `is_actionable`), due (the deadline within the warning: `is_urgent`) and
-unread among the open ones. SQLite does the counting: rows far from any boundary (no deadline,
-or a deadline more than `MARGIN` away from "now" and from "now + warning") are classified and
-counted in SQL; every row near a boundary, or whose deadline SQLite cannot read, comes back to
-Python and is decided by `is_actionable` and `is_urgent` themselves. The rows come from the
+unread among the open ones, leaving out the snoozed ones, which are counted apart (`snoozed`:
+an open item with a row in the `snoozes` table whose time has not come by the TUI's rule,
+`atp_tui.view.snooze.still_snoozed`; a handful of rows, decided in Python). SQLite does the
+counting: rows far from any boundary (no deadline, or a deadline more than `MARGIN` away from
+"now" and from "now + warning") are classified and counted in SQL; every row near a boundary,
+or whose deadline SQLite cannot read, comes back to Python and is decided by `is_actionable`
+and `is_urgent` themselves. The rows come from the
 store's `inbox_index` table (state, deadline, read: kept by triggers), because reading them from
 `notifications` walks past every payload (200 MB for 50,000) and took ≈ 600 ms; the rows `watch`
 wrote have no summary, so their state and deadline come from the payload (`json_extract`).
@@ -38,6 +41,7 @@ from pathlib import Path
 from typing import Any, Literal, TextIO
 
 from atp_tui.protocol.lifecycle import ACTIONABLE_STATES, WARNING_SECONDS, is_actionable, is_urgent
+from atp_tui.view.snooze import still_snoozed
 
 #: As `atp_tui.store.base.STREAM_ALIVE_KEY` (not imported: the store package loads too much).
 STREAM_ALIVE_KEY = "stream_alive_at"
@@ -71,17 +75,21 @@ SELECT deadline, read FROM ({{rows}})
 WHERE {_OPEN_STATE} AND deadline IS NOT NULL AND (day IS NULL OR day >= :passed AND NOT {_SURE})
 """
 #: The rows to count: the store's small `inbox_index` (kept by triggers, `atp_tui.store.db`).
-_INDEX_ROWS = "SELECT state, deadline, day, read FROM inbox_index"
+_INDEX_ROWS = "SELECT id, state, deadline, day, read FROM inbox_index"
 #: A database no store of this version opened yet has no index: the same from the payloads
 #: (slow: it reads every payload), until the TUI or `watch` next opens it and adds the index.
 _PAYLOAD_ROWS = """
-SELECT state, deadline, julianday(deadline) AS day, read FROM (SELECT
+SELECT id, state, deadline, julianday(deadline) AS day, read FROM (SELECT id,
     COALESCE(status, CASE WHEN summary IS NULL THEN json_extract(raw, '$.status')
                           ELSE json_extract(summary, '$[4]') END) AS state,
     CASE WHEN summary IS NULL THEN json_extract(raw, '$.deadline')
          ELSE json_extract(summary, '$[5]') END AS deadline,
     read
 FROM notifications)
+"""
+#: The snoozed items with what the rule needs (`atp_tui.store.snoozes`: one row per snooze).
+_SNOOZED_QUERY = """
+SELECT s.until, r.state, r.deadline, r.read FROM snoozes AS s JOIN ({rows}) AS r ON r.id = s.id
 """
 
 
@@ -115,10 +123,14 @@ def count(db: sqlite3.Connection, now: datetime, warning_seconds: float) -> dict
         "due_to": today + warning - margin,
     }
     params.update({f"s{i}": state for i, state in enumerate(states)})
-    indexed = db.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'inbox_index'"
-    ).fetchone()
-    rows = _INDEX_ROWS if indexed else _PAYLOAD_ROWS
+    tables = {
+        name
+        for (name,) in db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'"
+            " AND name IN ('inbox_index', 'snoozes')"
+        )
+    }
+    rows = _INDEX_ROWS if "inbox_index" in tables else _PAYLOAD_ROWS
     names = ", ".join(f":s{i}" for i in range(len(states)))
     opened, unread, due = db.execute(
         _COUNT_QUERY.replace("{rows}", rows).replace("{states}", names), params
@@ -134,7 +146,23 @@ def count(db: sqlite3.Connection, now: datetime, warning_seconds: float) -> dict
         opened += 1
         unread += 0 if read else 1
         due += int(is_urgent(deadline, now, warning_seconds))
-    return {"open": opened, "due": due, "unread": unread}
+    snoozed = 0
+    if "snoozes" in tables:  # a state dir no TUI of this version has opened has none
+        for until_text, state, deadline_text, read in db.execute(
+            _SNOOZED_QUERY.replace("{rows}", rows)
+        ):
+            deadline, until = _parse_deadline(deadline_text), _parse_deadline(until_text)
+            if state is not None and state not in ACTIONABLE_STATES:
+                continue
+            if until is None or not is_actionable(None, deadline, now):
+                continue
+            if still_snoozed(until, deadline, now, warning_seconds):
+                # Counted as open above: moved from the open counts to `snoozed`.
+                snoozed += 1
+                opened -= 1
+                unread -= 0 if read else 1
+                due -= int(is_urgent(deadline, now, warning_seconds))
+    return {"open": opened, "due": due, "unread": unread, "snoozed": snoozed}
 
 
 def stream_alive_at(db: sqlite3.Connection) -> datetime | None:
@@ -166,6 +194,8 @@ def render(report: Mapping[str, Any], fmt: Format) -> str:
     if report["due"]:
         text = f"{report['due']} due <{minutes}m"
         parts.append(f"#[fg=red,bold]{text}#[default]" if tmux else text)
+    if report.get("snoozed"):
+        parts.append(f"{report['snoozed']} snoozed")
     if report["stale"]:
         age = report["stale_seconds"]
         text = "stale" if age is None else f"stale {_ago(age)}"
@@ -181,6 +211,7 @@ def build_report(state_dir: Path, now: datetime, warning_seconds: float) -> dict
         "open": 0,
         "due": 0,
         "unread": 0,
+        "snoozed": 0,
         "warning_minutes": warning_seconds / 60,
         "stream_alive_at": None,
         "stale": True,
@@ -309,8 +340,8 @@ def _parse(argv: Sequence[str]) -> Any:
 
 DESCRIPTION = (
     "One line for a tmux status line or a shell prompt, from the cached state (no network): "
-    "open items, unread, due within the warning, and 'stale' when no live stream has fed the "
-    "state dir for a while. e.g. `ATP 3 open · 1 due <15m · stale 2m`."
+    "open items, unread, due within the warning, snoozed, and 'stale' when no live stream has "
+    "fed the state dir for a while. e.g. `ATP 3 open · 1 due <15m · 1 snoozed · stale 2m`."
 )
 
 

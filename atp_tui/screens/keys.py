@@ -52,6 +52,8 @@ def dialog_scopes() -> list[tuple[str, tuple[type, ...]]]:
     from atp_tui.screens.number import NumberModal
     from atp_tui.screens.quit_confirm import QuitConfirm
     from atp_tui.screens.settings import SettingsScreen
+    from atp_tui.screens.snooze_menu import SnoozeMenu, _SnoozeOptions
+    from atp_tui.screens.snoozed import SnoozedScreen, _SnoozedOptions
     from atp_tui.screens.text_answer import TextModal
 
     return [
@@ -67,6 +69,8 @@ def dialog_scopes() -> list[tuple[str, tuple[type, ...]]]:
         ("settings", (SettingsScreen,)),
         ("history", (HistoryScreen,)),
         ("while you were away", (AwayScreen,)),
+        ("snooze menu", (SnoozeMenu, _SnoozeOptions)),
+        ("snoozed items", (SnoozedScreen, _SnoozedOptions)),
         ("help", (HelpScreen,)),
     ]
 
@@ -96,6 +100,8 @@ KEY_WORDS: dict[str, str] = {
     "main.back": "Clear the filter and go back to the inbox",
     "main.sort": "Sort by deadline or newest first",
     "main.closed": "Hide or show closed items (answered, expired, withdrawn)",
+    "main.snooze": "Snooze the selected item (15 min, 1 h, near its deadline)",
+    "main.snoozed": "List the snoozed items (wake one now from there)",
     "main.reconnect": "Reconnect to the server now",
     "main.away": "Show what happened while you were away",
     "main.history": "Show your answers and what became of them",
@@ -128,6 +134,16 @@ KEY_WORDS: dict[str, str] = {
     "history.close": "History: close",
     "away.close": "While you were away: close",
     "help.close": "Keys: close",
+    "snooze.15m": "Snooze menu: 15 minutes",
+    "snooze.1h": "Snooze menu: 1 hour",
+    "snooze.deadline": "Snooze menu: until shortly before its deadline",
+    "snooze.down": "Snooze menu: next choice",
+    "snooze.up": "Snooze menu: previous choice",
+    "snooze.cancel": "Snooze menu: do not snooze",
+    "snoozed.wake": "Snoozed items: bring the highlighted one back now",
+    "snoozed.down": "Snoozed items: next",
+    "snoozed.up": "Snoozed items: previous",
+    "snoozed.close": "Snoozed items: close",
 }
 
 #: Numbered bindings shown as one row (`main.answer-1` … `main.answer-9`): their shared id.

@@ -14,6 +14,7 @@ notification id under the cursor when the key was pressed, never to a row index.
 | `escape` | `main.back` | clear the filter / back to the inbox |
 | `s` | `main.sort` | deadline order ↔ newest first |
 | `c` | `main.closed` | hide ↔ show closed items (answered, expired, withdrawn) |
+| `z` / `Z` | `main.snooze` / `main.snoozed` | snooze the selected item / list the snoozed ones |
 | `r` | `main.reconnect` | reconnect now |
 | `w` | `main.away` | the last "while you were away" summary |
 | `H` | `main.history` | your answers, newest first |
@@ -49,6 +50,7 @@ from atp_tui.protocol.text import sanitize
 from atp_tui.screens import dialogs, notices
 from atp_tui.screens.answering import Answering
 from atp_tui.screens.bulk import BulkAnswers
+from atp_tui.screens.snoozing import Snoozing
 from atp_tui.screens.unsettled import check_unsettled_answers
 from atp_tui.settings import bell_rings
 from atp_tui.store import StoredNotification
@@ -96,6 +98,8 @@ class MainScreen(Screen[None]):
             id="main.closed",
             tooltip="Hide or show answered, expired and withdrawn items",
         ),
+        Binding("z", "snooze", "Snooze", show=False, id="main.snooze"),
+        Binding("Z", "snoozed", "Snoozed", show=False, id="main.snoozed"),
         Binding("r", "reconnect", "Reconnect", show=False, id="main.reconnect"),
         Binding("w", "away", "While you were away", show=False, id="main.away"),
         Binding("H", "history", "History", show=False, id="main.history"),
@@ -122,6 +126,7 @@ class MainScreen(Screen[None]):
         self._desktop_timer: Timer | None = None
         self.answering = Answering(self)
         self.bulk = BulkAnswers(self)  # marks, and answering every marked item at once
+        self.snoozing = Snoozing(self)
         #: When the cached inbox shown at start was cached; None once the stream connected.
         self.stale_since: datetime | None = None
         self.catchup = CatchUp()
@@ -198,6 +203,7 @@ class MainScreen(Screen[None]):
             self._initial if self._initial is not None else self.atp.store.load_notifications()
         )
         self._initial = None
+        initial = self.snoozing.start(initial)  # snoozed items stay out of the list
         self.inbox.upsert(initial)  # nothing is counted yet: the first redraw counts it all
         self._show_stale()
         self.inbox.focus()
@@ -214,7 +220,7 @@ class MainScreen(Screen[None]):
         # payload is parsed just after it (the first parse imports pydantic: ≈ 250 ms).
         self.inbox.refresh()
         self._redraw(detail=not initial)
-        if initial:
+        if initial or self.snoozing.count:
             self.call_after_refresh(self.tick)
         self.call_after_refresh(check_unsettled_answers, self)
 
@@ -265,8 +271,9 @@ class MainScreen(Screen[None]):
                 notices.engine_notice(self, event)
         inbox = self.inbox
         if changed:
-            self._count_changes(changed.values())
-            inbox.upsert(changed.values())
+            shown = self.snoozing.admit(changed.values())
+            self._count_changes(shown)
+            inbox.upsert(shown)
             self.answering.items_changed(changed)  # an open answer modal says so at once
         if self.catchup.collecting and self._catchup_timer is not None:
             self._catchup_timer.reset()  # the replay is still arriving
@@ -276,20 +283,20 @@ class MainScreen(Screen[None]):
             self.app.bell()
         if arrivals:
             self.atp.desktop.arrived(arrivals, self.now(), bell_rang=rang)
-            self._schedule_desktop_flush()
+            self.schedule_desktop_flush()
         # The detail pane only when its item changed: even a cheap update costs a repaint,
         # and the clock tick refreshes its times every second anyway.
         selected = inbox.cursor_id
         self._redraw(detail=selected in changed or selected != self.detail.notification_id)
 
-    def _schedule_desktop_flush(self) -> None:
+    def schedule_desktop_flush(self) -> None:
         """Show the "N more" summary of folded desktop notifications when it is due."""
         delay = self.atp.desktop.flush()
         if delay is not None and self._desktop_timer is None:
 
             def flush() -> None:
                 self._desktop_timer = None
-                self._schedule_desktop_flush()
+                self.schedule_desktop_flush()
 
             self._desktop_timer = self.set_timer(delay, flush, name="desktop notifications")
 
@@ -298,6 +305,17 @@ class MainScreen(Screen[None]):
         inbox = self.inbox
         for item in items:
             self._counter.change(inbox.get(item.summary.id), item)
+
+    def show_items(self, items: list[StoredNotification]) -> None:
+        """Put items (back) into the inbox, counted (snoozed ones whose time came)."""
+        self._count_changes(items)
+        self.inbox.upsert(items)
+
+    def hide_items(self, ids: set[str]) -> None:
+        """Take items out of the inbox and its counts (snoozed)."""
+        for item in filter(None, map(self.inbox.get, ids)):
+            self._counter.remove(item)
+        self.inbox.remove_rows(ids)
 
     # -- settings, offline start and catch-up -------------------------------------------
 
@@ -312,6 +330,7 @@ class MainScreen(Screen[None]):
         self.inbox.coarse_time = self.detail.coarse_time = coarse
         self.query_one(StatusBar).coarse = coarse
         self._counter.set_warning(warning)
+        self.snoozing.set_warning(warning)
 
     def _show_stale(self) -> None:
         marker = self.query_one("#stale-marker", Static)
@@ -337,8 +356,7 @@ class MainScreen(Screen[None]):
         """Re-read one notification from the store (after an answer) and redraw it."""
         item = self.atp.store.get(notification_id)
         if item is not None:
-            self._count_changes([item])
-            self.inbox.upsert([item])
+            self.show_items(self.snoozing.admit([item]))
         self.tick()
 
     # -- clock --------------------------------------------------------------------------
@@ -350,6 +368,7 @@ class MainScreen(Screen[None]):
     def tick(self) -> None:
         """Redraw what depends on the clock: countdowns, expiry, the status bar (only the parts
         whose text changed: most seconds, nothing)."""
+        self.snoozing.tick()  # snoozed items whose time came are back first
         self.inbox.refresh_changed()
         self._redraw(detail=True)
         self.answering.tick()  # an open answer modal's time left, on the same tick
@@ -362,6 +381,7 @@ class MainScreen(Screen[None]):
             self.detail.changes_in(now),
             age_changes_in(self._last_event, now) if self._last_event else None,
             60.0,  # a backstop for what the estimates above do not cover
+            self.snoozing.seconds_to_wake(now),
         ]
         moment = self._counter.next_moment()
         if moment is not None:
@@ -393,6 +413,7 @@ class MainScreen(Screen[None]):
             order=self.inbox.order,
             hidden=self.inbox.hidden_count if self.inbox.hide_closed else None,
             marked=len(self.bulk.marks),
+            snoozed=self.snoozing.count,
         )
         if self.atp.ticking and self.atp.settings.low_bandwidth:
             self._schedule_tick()
@@ -401,8 +422,9 @@ class MainScreen(Screen[None]):
         inbox = self.inbox
         hidden = inbox.hidden_count if inbox.total else 0
         return notices.placeholder(
-            self.connection.kind, inbox.total, bool(inbox.filter_text), hidden, self.atp.host
-        )
+            self.connection.kind, inbox.total, bool(inbox.filter_text), hidden, self.atp.host,
+            snoozed=self.snoozing.count,
+        )  # fmt: skip
 
     def _check_read(self) -> None:
         """Mark the selected notification read once it has been selected for `READ_DELAY`."""
@@ -517,6 +539,14 @@ class MainScreen(Screen[None]):
         else:
             self.notify("Closed items shown, after the open ones", markup=False)
         self._redraw(detail=inbox.cursor_id != self.detail.notification_id)
+
+    def action_snooze(self) -> None:
+        """Snooze the selected item (a menu: 15 min, 1 h, until shortly before its deadline)."""
+        self.snoozing.open_menu(self.inbox.cursor_id)
+
+    def action_snoozed(self) -> None:
+        """List the snoozed items; the one chosen there comes back now."""
+        self.snoozing.show_list()
 
     def action_reconnect(self) -> None:
         """Cut the wait (or the current connection) and connect again now."""

@@ -50,8 +50,13 @@ def away(screen: MainScreen, summary: AwaySummary) -> None:
         )
 
 
-def placeholder(kind: str, total: int, filtering: bool, hidden: int, host: str) -> str:
+def placeholder(
+    kind: str, total: int, filtering: bool, hidden: int, host: str, *, snoozed: int = 0
+) -> str:
     """The line an empty inbox shows: why it is empty and what to do."""
+    if snoozed and not (total and filtering):
+        closed = f", {hidden} closed hidden (c shows them)" if total and hidden else ""
+        return f"Nothing open here: {snoozed} snoozed (Z lists them){closed}."
     if total and filtering:
         return "No notification matches the filter (Escape clears it)."
     if total and hidden:

@@ -60,6 +60,12 @@ CREATE TABLE IF NOT EXISTS responses (
     outcome TEXT NOT NULL,
     detail TEXT NOT NULL DEFAULT ''
 );
+-- Snoozed notifications (`atp_tui.store.snoozes`): client state, one row per snoozed id.
+CREATE TABLE IF NOT EXISTS snoozes (
+    id TEXT PRIMARY KEY,
+    until TEXT NOT NULL,
+    snoozed_at TEXT NOT NULL
+) WITHOUT ROWID;
 """
 
 _INDEX_SCHEMA = """

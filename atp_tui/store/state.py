@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -30,6 +30,7 @@ from atp_tui.store.db import (
 from atp_tui.store.opening import StateUnavailable as StateUnavailable  # re-exported
 from atp_tui.store.payloads import PayloadReader
 from atp_tui.store.responses import ResponseAttempt, insert_response, read_responses
+from atp_tui.store.snoozes import delete_snoozes, read_snoozes, save_snooze
 from atp_tui.store.writer import BackgroundWriter
 
 if TYPE_CHECKING:
@@ -97,6 +98,9 @@ class Store(StreamState):
         self._file = database_file(connection)
         self._writer: BackgroundWriter | None = None
         self._load()
+        #: Snoozed notification id -> until when (`atp_tui.store.snoozes`).
+        self._snoozes, problems = read_snoozes(connection)
+        self.warnings.extend(problems)
 
     def _load_items(self) -> None:
         """Read the cached notifications' summaries and states, oldest first.
@@ -208,6 +212,28 @@ class Store(StreamState):
             except StateWriteError as error:
                 # Kept queued: the stream's next commit retries it and tells the user.
                 log.warning("read mark not saved yet: %s", error)
+
+    # -- snoozes -------------------------------------------------------------------------
+
+    def snoozes(self) -> dict[str, datetime]:
+        """Every stored snooze: notification id -> until when (whether each still holds is
+        `atp_tui.view.snooze`'s rule)."""
+        return dict(self._snoozes)
+
+    def snooze(self, notification_id: str, until: datetime) -> None:
+        """Snooze a notification until `until`, committed at once. Kept in memory even when
+        the database refuses (`StateWriteError`, raised after): the caller says it is not
+        saved."""
+        self._snoozes[notification_id] = until
+        save_snooze(self._db, notification_id, until, self._clock.now())
+
+    def unsnooze(self, notification_ids: Iterable[str]) -> None:
+        """Forget these snoozes (their items are back), committed at once (`StateWriteError`:
+        not saved; a stale row is harmless, its time has passed or its item closed)."""
+        gone = list(notification_ids)
+        for key in gone:
+            self._snoozes.pop(key, None)
+        delete_snoozes(self._db, gone)
 
     # -- responses -----------------------------------------------------------------------
 

@@ -98,6 +98,12 @@ class InboxCounter:
         self._add_difference(before, (*tally(new, now, self._warning), 1))
         self._push_next_moment(new, now)
 
+    def remove(self, old: StoredNotification) -> None:
+        """Apply an item leaving the inbox (snoozed). A moment of it still waiting in the
+        heap is skipped by `advance` while the inbox does not hold it, and harmless after."""
+        if self._as_of is not None:
+            self._add_difference((*tally(old, self._as_of, self._warning), 1), (0, 0, 0, 0))
+
     def advance(
         self,
         now: datetime,

@@ -11,9 +11,10 @@ from datetime import datetime
 from typing import Any
 
 from atp_tui.protocol.labels import action_name, join_label, value_label
-from atp_tui.protocol.lifecycle import is_actionable
+from atp_tui.protocol.lifecycle import WARNING_SECONDS, is_actionable
 from atp_tui.protocol.outcomes import IN_FLIGHT_OUTCOMES, UNSETTLED_OUTCOMES, outcome_words
 from atp_tui.store import ResponseAttempt, Store, StoredNotification
+from atp_tui.view.snooze import still_snoozed, wake_at
 
 #: Outcomes that mean the answer did not (or may not have) got through, worth handing over:
 #: `unknown` means the reply was lost and the check with the server failed too.
@@ -118,25 +119,42 @@ def _open_items(store: Store, now: datetime) -> list[StoredNotification]:
     return sorted(items, key=lambda item: item.summary.deadline or far)
 
 
-def handover(store: Store, since: datetime, now: datetime) -> dict[str, Any]:
-    """The handover report as data: open items, decisions, answers still pending, answers that
-    did not (or may not have) got through; `inbox_cached` is false when the state dir holds
-    no notification at all, so "nothing open" is never claimed without knowing."""
+def _snoozed_until(
+    item: StoredNotification, snoozes: dict[str, datetime], now: datetime, warning: float
+) -> str | None:
+    """When a snoozed open item comes back (ISO 8601), by the TUI's rule; `None`: not snoozed."""
+    until, deadline = snoozes.get(item.summary.id), item.summary.deadline
+    if until is None or not still_snoozed(until, deadline, now, warning):
+        return None
+    return wake_at(until, deadline, warning).isoformat()
+
+
+def handover(
+    store: Store, since: datetime, now: datetime, warning_seconds: float = WARNING_SECONDS
+) -> dict[str, Any]:
+    """The handover report as data: open items (snoozed ones too, with when each comes back,
+    and how many are snoozed), decisions, answers still pending, answers that did not (or may
+    not have) got through; `inbox_cached` is false when the state dir holds no notification
+    at all, so "nothing open" is never claimed without knowing."""
     entries = latest_answers(store, since)
+    snoozes = store.snoozes()
+    opened = [
+        {
+            "notification_id": item.summary.id,
+            "title": item.summary.title,
+            "service": item.summary.service,
+            "project": item.summary.project,
+            "deadline": item.summary.deadline.isoformat() if item.summary.deadline else None,
+            "snoozed_until": _snoozed_until(item, snoozes, now, warning_seconds),
+        }
+        for item in _open_items(store, now)
+    ]
     return {
         "generated_at": now.isoformat(),
         "since": since.isoformat(),
         "inbox_cached": bool(store.load_notifications()),
-        "open": [
-            {
-                "notification_id": item.summary.id,
-                "title": item.summary.title,
-                "service": item.summary.service,
-                "project": item.summary.project,
-                "deadline": item.summary.deadline.isoformat() if item.summary.deadline else None,
-            }
-            for item in _open_items(store, now)
-        ],
+        "open": opened,
+        "snoozed": sum(1 for item in opened if item["snoozed_until"]),
         "decisions": [e.as_json() for e in entries if e.attempt.outcome == "sent"],
         "pending": [e.as_json() for e in entries if e.attempt.outcome in IN_FLIGHT_OUTCOMES],
         "not_sent": [e.as_json() for e in entries if e.attempt.outcome in NOT_SENT_OUTCOMES],

@@ -274,18 +274,24 @@ class TerminalNotifier:
         self.warning_seconds = warning_seconds
 
     def arrived(
-        self, arrivals: Iterable[Arrival], now: datetime, *, bell_rang: bool = False
+        self,
+        arrivals: Iterable[Arrival],
+        now: datetime,
+        *,
+        bell_rang: bool = False,
+        every: bool = False,
     ) -> int:
         """Offer a batch of new, open notifications; returns how many alerts were written
         (0 or 1: the first that qualifies, the rest fold into the limiter's count).
 
         `bell_rang`: the caller rang the bell for this batch already, so a "bell" protocol
-        does not ring it twice."""
+        does not ring it twice. `every`: each one qualifies whatever `notify_on` says
+        (snoozed items coming back: the user asked to be reminded of them)."""
         if self.protocol is None:
             return 0
         written = 0
         for arrival in arrivals:
-            if not wants_alert(
+            if not every and not wants_alert(
                 self.notify_on, arrival.metadata, arrival.deadline, now, self.warning_seconds
             ):
                 continue

@@ -21,6 +21,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Container, Iterable, Set
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import chain
 from typing import ClassVar
 
 from rich.segment import Segment
@@ -234,6 +235,20 @@ class InboxList(ScrollView, can_focus=True):
             added.append(key)
         self._keys = merge_keys(self._keys, (), added)
         self._after_change(anchor, before, {item.summary.id for item in batch})
+
+    def remove_rows(self, ids: Set[str]) -> None:
+        """Take rows out (snoozed items); a removed cursor row's place goes to the next row."""
+        anchor, index = self._anchor(), self.index_of(self.cursor_id)
+        if self.cursor_id in ids and index is not None:
+            rows = chain(range(index + 1, self.row_count), range(index - 1, -1, -1))
+            after = (self.id_at(row) for row in rows)
+            self._move_to(next((n for n in after if n not in ids), None), ensure_visible=False)
+        gone = [self._key_of.pop(nid) for nid in ids if nid in self._items]
+        for nid in ids:
+            for held in (self._items, self._strips, self._haystacks):
+                held.pop(nid, None)
+        self._keys = merge_keys(self._keys, gone, ())
+        self._after_change(anchor)
 
     def set_filter(self, text: str) -> None:
         """Show only rows whose title, service, project or the start of whose description

@@ -81,13 +81,15 @@ class StatusBar(Static):
         order: str = "deadline",
         hidden: int | None = None,
         marked: int = 0,
+        snoozed: int = 0,
     ) -> None:
         """Redraw from the given state (all server text is sanitised here).
 
         `profile` is the active settings profile; `stale` says the inbox is the cached one;
         `order` is the inbox's sort order; `hidden` how many closed items are hidden (`None`:
         closed items are shown); `marked` how many items are marked for a bulk answer (said
-        with the counts, which stay when the line is short: a bulk answer goes to all of them).
+        with the counts, which stay when the line is short: a bulk answer goes to all of them);
+        `snoozed` how many items are snoozed (out of the list).
         """
         glyph, words, style = connection_words(
             state, waited, coarse=self.coarse, glyphs=self.glyphs
@@ -117,6 +119,8 @@ class StatusBar(Static):
         if marked:
             tail.append(f" {dot} ")
             tail.append(f"{self.glyphs.marked} {marked} marked", style="bold reverse")
+        if snoozed:
+            tail.append(f" {dot} {snoozed} snoozed", style="bold")
         view, short = Text(f" {dot} ", style="dim"), Text(f" {dot} ", style="dim")
         view.append(ORDER_WORDS.get(order, order), style="dim")
         short.append(SHORT_ORDER_WORDS.get(order, order), style="dim")

@@ -356,6 +356,10 @@ SCENES: dict[str, Scene] = {
     "bulk_results": Scene(
         lambda: _canaries(outcomes=list(BULK_OUTCOMES)), ("asterisk", "1", "y"), _loaded
     ),
+    # n-budget (deadline in 10 h): all three choices.
+    "snooze_menu": Scene(_inbox, ("j", "j", "j", "z"), _loaded),
+    # n-budget for 15 min, then n-refund (no deadline: 15 min or 1 h) for 1 h, then the list.
+    "snoozed_list": Scene(_inbox, ("j", "j", "j", "z", "1", "z", "2", "Z"), _loaded),
 }
 
 

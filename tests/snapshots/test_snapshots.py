@@ -157,3 +157,13 @@ class TestBulkConfirm:
 
     def test_confirm(self, snap_compare: Any, size: str) -> None:
         assert _shot(snap_compare, "bulk_confirm", size)
+
+
+@pytest.mark.parametrize("size", SIZE_IDS)
+class TestSnooze:
+    """Issue #14 item 3: the snooze menu (each choice with when the item is back) and the
+    snoozed list (`Z`), with the status bar's count behind it."""
+
+    @pytest.mark.parametrize("name", ["snooze_menu", "snoozed_list"])
+    def test_screen(self, snap_compare: Any, name: str, size: str) -> None:
+        assert _shot(snap_compare, name, size)
