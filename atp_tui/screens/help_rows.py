@@ -16,6 +16,8 @@ from atp_tui.screens.help import HelpRow, HelpScreen
 from atp_tui.screens.history import HistoryScreen
 from atp_tui.screens.keys import key_words, numbered_family
 from atp_tui.screens.multi_choice import MultiChoiceModal, _Choices
+from atp_tui.screens.quick_replies import QuickReplyPicker, _Replies
+from atp_tui.screens.quick_reply_editor import QuickRepliesEditor, QuickReplyForm
 from atp_tui.screens.quit_confirm import QuitConfirm
 from atp_tui.screens.settings import SettingsScreen
 from atp_tui.screens.text_answer import TextModal
@@ -32,8 +34,12 @@ _DIALOGS = (
     _Options,
     _Choices,
     TextModal,
+    QuickReplyPicker,
+    _Replies,
     QuitConfirm,
     SettingsScreen,
+    QuickRepliesEditor,
+    QuickReplyForm,
     HistoryScreen,
     AwayScreen,
 )

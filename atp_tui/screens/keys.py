@@ -49,6 +49,8 @@ def binding_scopes() -> Scopes:
     from atp_tui.screens.main import MainScreen
     from atp_tui.screens.multi_choice import MultiChoiceModal, _Choices
     from atp_tui.screens.number import NumberModal
+    from atp_tui.screens.quick_replies import QuickReplyPicker, _Replies
+    from atp_tui.screens.quick_reply_editor import QuickRepliesEditor, QuickReplyForm
     from atp_tui.screens.quit_confirm import QuitConfirm
     from atp_tui.screens.settings import SettingsScreen
     from atp_tui.screens.text_answer import TextModal
@@ -62,11 +64,14 @@ def binding_scopes() -> Scopes:
         "multiple-choice dialog": _bindings(AtpApp, MultiChoiceModal, _Choices),
         "number dialog": _bindings(AtpApp, NumberModal),
         "text dialog": _bindings(AtpApp, TextModal),
+        "quick reply list": _bindings(AtpApp, QuickReplyPicker, _Replies),
         "date dialog": _bindings(AtpApp, DateModal),
         "quit dialog": _bindings(AtpApp, QuitConfirm),
         "help": _bindings(AtpApp, HelpScreen),
         "history": _bindings(AtpApp, HistoryScreen),
         "settings": _bindings(AtpApp, SettingsScreen),
+        "quick replies editor": _bindings(AtpApp, QuickRepliesEditor),
+        "quick reply form": _bindings(AtpApp, QuickReplyForm),
         "while you were away": _bindings(AtpApp, AwayScreen),
     }
 
@@ -102,17 +107,30 @@ KEY_WORDS: dict[str, str] = {
     "choice.pick": "Choice: pick option 1–9",
     "multi-choice.send": "Multiple choice: send the ticked options",
     "text.send": "Text answer: send",
+    "text.quick-replies": "Text answer: insert one of your quick replies (when you have some)",
+    "quick.pick": "Quick replies: insert reply 1–9 at the cursor",
+    "quick.down": "Quick replies: next reply",
+    "quick.up": "Quick replies: previous reply",
+    "quick.close": "Quick replies: close, nothing inserted",
     "quit.yes": "Asked whether to quit: quit",
     "quit.no": "Asked whether to quit: stay",
     "settings.save": "Settings: save",
     "settings.cancel": "Settings: close without saving",
+    "settings.quick-replies": "Settings: add, edit and remove your quick replies",
+    "replies.add": "Settings, quick replies: add one",
+    "replies.edit": "Settings, quick replies: edit the highlighted one",
+    "replies.remove": "Settings, quick replies: remove the highlighted one",
+    "replies.back": "Settings, quick replies: back to the settings (not saved yet)",
+    "replies.save": "Settings, quick replies: save them with the settings",
+    "reply.done": "Settings, one quick reply: keep it",
+    "reply.cancel": "Settings, one quick reply: close, unchanged",
     "history.close": "History: close",
     "away.close": "While you were away: close",
     "help.close": "Keys: close",
 }
 
 #: Numbered bindings shown as one row (`main.answer-1` … `main.answer-9`): their shared id.
-NUMBERED = ("main.answer-", "choice.pick-")
+NUMBERED = ("main.answer-", "choice.pick-", "quick.pick-")
 
 
 def numbered_family(binding_id: str) -> str | None:
