@@ -263,3 +263,56 @@ async def test_the_form_says_what_is_wrong_with_a_reply(tmp_path: Path) -> None:
         assert "2001 characters long; shorten it to at most 2000" in str(error.render())
         await pilot.press("end", "backspace", "ctrl+s")
         assert app.screen is editor and editor.replies == {"x": "y" * 2000}
+
+
+def test_the_bindings_have_scopes_words_and_keymap_checks() -> None:
+    from atp_tui.screens.keys import binding_scopes, key_words
+    from atp_tui.settings import keymap_problems
+
+    scopes = binding_scopes()
+    assert scopes["text dialog"]["text.quick-replies"] == "ctrl+r"
+    assert scopes["quick reply list"]["quick.pick-3"] == "3"
+    assert scopes["quick replies editor"]["replies.remove"] == "d,delete"
+    assert scopes["settings"]["settings.quick-replies"] == "ctrl+r"
+    for binding_id in ("text.quick-replies", "quick.close", "replies.add", "reply.done"):
+        assert key_words(binding_id, "?") != "?", binding_id
+    problems = keymap_problems({"text.quick-replies": "ctrl+s"}, scopes, file="c.toml")
+    assert [(p.key, p.message) for p in problems] == [
+        ("keymap.text.quick-replies", "'ctrl+s' is also bound to text.send (in text dialog)")
+    ]
+
+
+async def test_the_help_screen_lists_them() -> None:
+    app = make_app([CONNECTED])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("question_mark")
+        rows = {binding_id: (keys, words) for keys, words, binding_id in app.screen.rows}
+        assert rows["text.quick-replies"][0] == "^r"
+        assert rows["quick.pick-1 … quick.pick-9"] == (
+            "1–9",
+            "Quick replies: insert reply 1–9 at the cursor",
+        )
+        assert "replies.add" in rows and "reply.cancel" in rows
+
+
+async def test_adding_a_reply_in_one_burst_saves_it(tmp_path: Path) -> None:
+    """`,` ctrl+r `a` name ⏎ text ctrl+s ctrl+s in one read: each key meets the screen the one
+    before it opened, and the file holds the new reply."""
+    path = _write(tmp_path / "config.toml", ORIGINAL)
+    settings = load_settings(config_path=path, env={}).settings
+    app = make_app([CONNECTED], settings=settings, config_path=path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        typed = [
+            ("comma", ","),
+            ("ctrl+r", None),
+            *keys("aack⏎Seen."),
+            ("ctrl+s", None),
+            ("ctrl+s", None),
+        ]
+        burst(app, typed)
+        await applied(pilot, len(typed))
+        assert app.screen is app.main
+    replies = tomllib.loads(path.read_text())["quick_replies"]
+    assert replies == {"ship": "Looks good, ship it.", "later": "Not now.", "ack": "Seen."}
