@@ -126,6 +126,10 @@ def _inline(value: Any) -> str:
     return tomli_w.dumps({"v": value}).removeprefix("v = ").rstrip("\n")
 
 
+#: Settings shown as tables at the end of `config show` (TOML puts tables after the keys).
+_TABLES = ("keymap", "quick_replies")
+
+
 def render_settings(loaded: LoadedSettings) -> str:
     """The effective settings as TOML, secrets redacted, each key's source as a comment."""
     shown = display_path(loaded.path)
@@ -136,18 +140,19 @@ def render_settings(loaded: LoadedSettings) -> str:
     ]
     values = loaded.settings.as_dict()
     for name in FIELD_NAMES:
-        if name == "keymap":
+        if name in _TABLES:
             continue
         value, source = values[name], loaded.sources[name]
         if value is None:
             lines.append(f"# {name} is not set  ({source})")
             continue
         lines.append(f"{name} = {_inline(_toml_value(name, value))}  # {source}")
-    lines.append("")
-    lines.append(f"[keymap]  # {loaded.sources['keymap']}")
-    table = tomli_w.dumps(values["keymap"]).rstrip("\n")
-    if table:
-        lines.append(table)
+    for name in _TABLES:
+        lines.append("")
+        lines.append(f"[{name}]  # {loaded.sources[name]}")
+        table = tomli_w.dumps(values[name], multiline_strings=True).rstrip("\n")
+        if table:
+            lines.append(table)
     return "\n".join(lines) + "\n"
 
 

@@ -50,6 +50,8 @@ def dialog_scopes() -> list[tuple[str, tuple[type, ...]]]:
     from atp_tui.screens.history import HistoryScreen
     from atp_tui.screens.multi_choice import MultiChoiceModal, _Choices
     from atp_tui.screens.number import NumberModal
+    from atp_tui.screens.quick_replies import QuickReplyPicker, _Replies
+    from atp_tui.screens.quick_reply_editor import QuickRepliesEditor, QuickReplyForm
     from atp_tui.screens.quit_confirm import QuitConfirm
     from atp_tui.screens.settings import SettingsScreen
     from atp_tui.screens.snooze_menu import SnoozeMenu, _SnoozeOptions
@@ -64,9 +66,12 @@ def dialog_scopes() -> list[tuple[str, tuple[type, ...]]]:
         ("multiple-choice dialog", (MultiChoiceModal, _Choices)),
         ("number dialog", (NumberModal,)),
         ("text dialog", (TextModal,)),
+        ("quick reply list", (QuickReplyPicker, _Replies)),
         ("date dialog", (DateModal,)),
         ("quit dialog", (QuitConfirm,)),
         ("settings", (SettingsScreen,)),
+        ("quick replies editor", (QuickRepliesEditor,)),
+        ("quick reply form", (QuickReplyForm,)),
         ("history", (HistoryScreen,)),
         ("while you were away", (AwayScreen,)),
         ("snooze menu", (SnoozeMenu, _SnoozeOptions)),
@@ -127,10 +132,23 @@ KEY_WORDS: dict[str, str] = {
     "choice.pick": "Choice: pick option 1–9",
     "multi-choice.send": "Multiple choice: send the ticked options",
     "text.send": "Text answer: send",
+    "text.quick-replies": "Text answer: insert one of your quick replies (when you have some)",
+    "quick.pick": "Quick replies: insert reply 1–9 at the cursor",
+    "quick.down": "Quick replies: next reply",
+    "quick.up": "Quick replies: previous reply",
+    "quick.close": "Quick replies: close, nothing inserted",
     "quit.yes": "Asked whether to quit: quit",
     "quit.no": "Asked whether to quit: stay",
     "settings.save": "Settings: save",
     "settings.cancel": "Settings: close without saving",
+    "settings.quick-replies": "Settings: add, edit and remove your quick replies",
+    "replies.add": "Settings, quick replies: add one",
+    "replies.edit": "Settings, quick replies: edit the highlighted one",
+    "replies.remove": "Settings, quick replies: remove the highlighted one",
+    "replies.back": "Settings, quick replies: back to the settings (not saved yet)",
+    "replies.save": "Settings, quick replies: save them with the settings",
+    "reply.done": "Settings, one quick reply: keep it",
+    "reply.cancel": "Settings, one quick reply: close, unchanged",
     "history.close": "History: close",
     "away.close": "While you were away: close",
     "help.close": "Keys: close",
@@ -147,7 +165,7 @@ KEY_WORDS: dict[str, str] = {
 }
 
 #: Numbered bindings shown as one row (`main.answer-1` … `main.answer-9`): their shared id.
-NUMBERED = ("main.answer-", "choice.pick-")
+NUMBERED = ("main.answer-", "choice.pick-", "quick.pick-")
 
 
 def numbered_family(binding_id: str) -> str | None:

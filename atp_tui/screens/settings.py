@@ -1,5 +1,8 @@
 """The settings screen: edit the common settings, validate them, save them to the config file.
 
+The quick replies are edited in a list of their own (`atp_tui.screens.quick_reply_editor`),
+opened from the form's "Quick replies" row; they are saved with the other settings.
+
 Saving goes through `update_settings_file`, which rewrites the whole file (comments and
 formatting are lost, and the screen says so) and writes into `[profiles.NAME]` when a profile
 is active. Only the values the user changed are written, so a server given by a flag or an
@@ -8,18 +11,20 @@ environment variable does not end up pinned in the file.
 | Key | id | Action |
 |---|---|---|
 | `ctrl+s` | `settings.save` | validate and save |
+| `ctrl+r` | `settings.quick-replies` | add, edit and remove the quick replies |
 | `escape` | `settings.cancel` | close without saving |
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Select, Static
@@ -27,6 +32,9 @@ from textual.widgets import Button, Input, Label, Select, Static
 from atp_tui.protocol.text import sanitize
 from atp_tui.settings import Settings, validate_setting
 from atp_tui.settings.file import display_path, update_settings_file
+
+if TYPE_CHECKING:
+    from atp_tui.screens.quick_reply_editor import EditedReplies
 
 #: The fields on the screen, in order, with their labels.
 FIELDS: tuple[tuple[str, str], ...] = (
@@ -62,6 +70,7 @@ class SettingsScreen(ModalScreen[dict[str, Any] | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save", id="settings.save"),
+        Binding("ctrl+r", "quick_replies", "Quick replies", id="settings.quick-replies"),
         Binding("escape", "cancel", "Cancel", id="settings.cancel"),
     ]
 
@@ -80,6 +89,8 @@ class SettingsScreen(ModalScreen[dict[str, Any] | None]):
         self.profile = profile
         self.themes = themes if settings.theme in themes else [settings.theme, *themes]
         self.cursor_blink = cursor_blink
+        #: The quick replies as edited so far (saved with the other settings).
+        self.quick_replies = dict(settings.quick_replies)
 
     def _field(self, name: str) -> Widget:
         value = getattr(self.settings, name)
@@ -109,11 +120,43 @@ class SettingsScreen(ModalScreen[dict[str, Any] | None]):
                     error = Static("", id=f"error-{name}", classes="settings-error", markup=False)
                     error.display = False
                     yield error
+                with Horizontal(classes="settings-row"):
+                    yield Label(
+                        "Quick replies", classes="settings-label -before-button", markup=False
+                    )
+                    yield Button(self._replies_label(), id="settings-quick-replies", compact=True)
             yield Static(self._note(), id="settings-note", markup=False)
             yield Static("", id="dialog-error", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Save (ctrl+s)", id="settings-save", variant="primary", compact=True)
                 yield Button("Cancel (Esc)", id="settings-cancel", compact=True)
+
+    def _replies_label(self) -> Content:
+        """The quick replies' row: how many there are, whether edited, and what Enter does."""
+        count = len(self.quick_replies)
+        shown = {0: "none", 1: "1 reply"}.get(count, f"{count} replies")
+        edited = " (edited, not saved)" if self._replies_changed() else ""
+        keymap: dict[str, str] = getattr(self.app, "keymap", {})
+        key = keymap.get("settings.quick-replies", "ctrl+r").split(",")[0]
+        return Content(f"{shown}{edited} · {key} to {'edit' if count else 'add'}")
+
+    def _replies_changed(self) -> bool:
+        """Whether the quick replies differ from the saved ones (order included)."""
+        return list(self.quick_replies.items()) != list(self.settings.quick_replies.items())
+
+    def action_quick_replies(self) -> None:
+        """The list of quick replies; back here with the edits (ctrl+s there saves too)."""
+        from atp_tui.screens.quick_reply_editor import QuickRepliesEditor
+
+        def edited(result: EditedReplies | None) -> None:
+            if result is None:
+                return
+            self.quick_replies = dict(result.replies)
+            self.query_one("#settings-quick-replies", Button).label = self._replies_label()
+            if result.save:
+                self.action_save()
+
+        self.app.push_screen(QuickRepliesEditor(self.quick_replies), edited)
 
     def _note(self) -> Text:
         if self.path is None:
@@ -148,6 +191,8 @@ class SettingsScreen(ModalScreen[dict[str, Any] | None]):
                 continue
             if value != getattr(self.settings, name):
                 changes[name] = value
+        if self._replies_changed():
+            changes["quick_replies"] = dict(self.quick_replies)
         return changes, errors
 
     def _show_errors(self, errors: dict[str, str]) -> None:
@@ -188,6 +233,8 @@ class SettingsScreen(ModalScreen[dict[str, Any] | None]):
         event.stop()
         if event.button.id == "settings-save":
             self.action_save()
+        elif event.button.id == "settings-quick-replies":
+            self.action_quick_replies()
         else:
             self.action_cancel()
 

@@ -1,8 +1,9 @@
-"""Answer a `text` action: one line (Enter sends) or several (ctrl+s sends)."""
+"""Answer a `text` action: one line (Enter sends) or several (ctrl+s sends); ctrl+r inserts
+one of the user's quick replies (`atp_tui.screens.quick_replies`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import ClassVar
 
 from rich.text import Text
@@ -14,6 +15,10 @@ from atp_tui.protocol import TextAction
 from atp_tui.protocol.text import sanitize
 from atp_tui.screens.answer_base import AnswerModal
 
+#: The binding that lists the quick replies (its keys may be changed in the keymap).
+QUICK_REPLIES_ID = "text.quick-replies"
+QUICK_REPLIES_KEY = "ctrl+r"
+
 
 class TextModal(AnswerModal):
     """Free text, with the agent's placeholder and length limits.
@@ -22,6 +27,7 @@ class TextModal(AnswerModal):
     |---|---|---|
     | `enter` | (input) | send a one-line answer |
     | `ctrl+s` | `text.send` | send (the only way for a multi-line answer) |
+    | `ctrl+r` | `text.quick-replies` | pick a quick reply to insert (when there are any) |
     | `escape` | `modal.cancel` | cancel |
     """
 
@@ -29,6 +35,7 @@ class TextModal(AnswerModal):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "send", "Send", id="text.send"),
+        Binding(QUICK_REPLIES_KEY, "quick_replies", "Quick replies", id=QUICK_REPLIES_ID),
     ]
 
     @property
@@ -38,11 +45,23 @@ class TextModal(AnswerModal):
         return self.action.constraints.multiline
 
     @property
+    def quick_replies(self) -> Mapping[str, str]:
+        """The user's quick replies (the app's current settings: the settings screen may have
+        changed them since the start)."""
+        settings = getattr(self.app, "settings", None)
+        replies: Mapping[str, str] = getattr(settings, "quick_replies", {})
+        return replies
+
+    @property
     def HINT(self) -> str:  # type: ignore[override]
-        """The key hint depends on the input kind."""
-        if self.multiline:
-            return "ctrl+s sends · Enter starts a new line · Escape cancels"
-        return "Enter sends · Escape cancels"
+        """The key hint depends on the input kind, and names the quick replies' key only when
+        there are quick replies."""
+        parts = ["ctrl+s sends", "Enter starts a new line"] if self.multiline else ["Enter sends"]
+        if self.quick_replies:
+            keymap: Mapping[str, str] = getattr(self.app, "keymap", {})
+            key = keymap.get(QUICK_REPLIES_ID, QUICK_REPLIES_KEY).split(",")[0]
+            parts.append(f"{key} quick replies")
+        return " · ".join([*parts, "Escape cancels"])
 
     def _limits(self) -> str:
         assert isinstance(self.action, TextAction)
@@ -77,6 +96,28 @@ class TextModal(AnswerModal):
     def current_input(self) -> object:
         """What has been typed (re-validated as it changes once an error is shown)."""
         return self._value()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The quick replies' key does nothing without quick replies, or once closed."""
+        if action == "quick_replies":
+            return bool(self.quick_replies) and not self.closed
+        return super().check_action(action, parameters)
+
+    def action_quick_replies(self) -> None:
+        """List the quick replies; the chosen one goes in at the cursor."""
+        from atp_tui.screens.quick_replies import QuickReplyPicker, insert_reply
+
+        def chosen(text: str | None) -> None:
+            field: Input | TextArea = (
+                self.query_one("#text-answer", TextArea)
+                if self.multiline
+                else self.query_one("#text-answer", Input)
+            )
+            if text is not None:
+                insert_reply(field, text)
+            field.focus()
+
+        self.app.push_screen(QuickReplyPicker(self.quick_replies), chosen)
 
     def action_send(self) -> None:
         """Validate and send what was typed."""

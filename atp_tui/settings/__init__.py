@@ -2,7 +2,8 @@
 
 - `model`: `Settings`, one documented field each; precedence, token resolution, the keymap.
 - `checks`: the stdlib checks behind every field ("must be ...", did-you-mean).
-- `file`: reading, merging and saving the TOML settings file, profiles, friendly problems.
+- `file`: reading, merging and updating the TOML settings file, profiles, friendly problems.
+- `writing`: writing the file atomically and privately (mode 0600).
 - `paths`: where the settings file and the state dir live by default.
 """
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import shlex
+import unicodedata
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -226,4 +227,79 @@ def keymap(value: Any) -> dict[str, str]:
                 f'{binding_id}: must be keys separated by commas, e.g. "ctrl+r,f5" (got {keys!r})'
             )
         normalised[binding_id.strip()] = ",".join(parts)  # Textual does not strip
+    return normalised
+
+
+#: The longest quick reply name: it is shown in a one-line list beside the text's first line.
+QUICK_REPLY_NAME_LIMIT = 40
+#: The longest quick reply text (an answer's own `max_length` still applies when it is sent).
+QUICK_REPLY_TEXT_LIMIT = 2000
+_EXAMPLE = 'ship = "Looks good, ship it."'
+
+
+def _control_character(value: str, allowed: str = "") -> str | None:
+    """The first control character in `value` (as U+XXXX) that is not in `allowed`, or None."""
+    for char in value:
+        if unicodedata.category(char) == "Cc" and char not in allowed:
+            return f"U+{ord(char):04X}"
+    return None
+
+
+def quick_reply_name(value: Any) -> str:
+    """A quick reply's name: short, one line, no control characters; stripped."""
+    if not isinstance(value, str):
+        raise ValueError(f"the name must be text (got {value!r})")
+    name = value.strip()
+    if not name:
+        raise ValueError(f'the name is empty; write one before the "=", e.g. {_EXAMPLE}')
+    bad = _control_character(name)
+    if bad:
+        raise ValueError(f"the name contains a control character ({bad}); remove it")
+    if len(name) > QUICK_REPLY_NAME_LIMIT:
+        raise ValueError(
+            f"the name is {len(name)} characters long; shorten it to at most "
+            f"{QUICK_REPLY_NAME_LIMIT} (the text after the = may be long)"
+        )
+    return name
+
+
+def quick_reply_text(value: Any) -> str:
+    """A quick reply's text: non-empty, at most `QUICK_REPLY_TEXT_LIMIT` characters, no
+    control characters but line breaks and tabs. CRLF becomes LF; line breaks at the start
+    and the end are dropped (those of a multi-line string's opening and closing quotes)."""
+    if not isinstance(value, str):
+        raise ValueError(f"the text must be in quotes, e.g. {_EXAMPLE} (got {value!r})")
+    text = value.replace("\r\n", "\n").strip("\n")
+    if not text.strip():
+        raise ValueError("the text is empty; write the reply after the =, or remove the line")
+    bad = _control_character(text, allowed="\n\t")
+    if bad:
+        raise ValueError(
+            f"the text contains a control character ({bad}); remove it (line breaks and tabs "
+            "are fine)"
+        )
+    if len(text) > QUICK_REPLY_TEXT_LIMIT:
+        raise ValueError(
+            f"the text is {len(text)} characters long; shorten it to at most "
+            f"{QUICK_REPLY_TEXT_LIMIT}"
+        )
+    return text
+
+
+def quick_replies(value: Any) -> dict[str, str]:
+    """Name -> text, in the file's order (`quick_reply_name`, `quick_reply_text`); each name
+    once (after stripping). A message about one reply starts with its name and a colon."""
+    if not isinstance(value, Mapping):
+        raise ValueError(f"must be a table of name = text: a [quick_replies] line, then {_EXAMPLE}")
+    normalised: dict[str, str] = {}
+    for raw_name, raw_text in value.items():
+        label = raw_name if isinstance(raw_name, str) else repr(raw_name)
+        try:
+            name = quick_reply_name(raw_name)
+            text = quick_reply_text(raw_text)
+        except ValueError as error:
+            raise ValueError(f"{label}: {error}") from None
+        if name in normalised:
+            raise ValueError(f"{label}: the name {name!r} is used twice; rename or remove one")
+        normalised[name] = text
     return normalised

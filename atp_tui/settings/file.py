@@ -4,33 +4,30 @@ it, and writing it safely.
 `load_settings` applies the precedence documented in `atp_tui.settings` (flag > `ATP_*` env >
 profile > top-level file values > defaults). `token` and `token_command` are one choice: the
 highest level that sets either wins and the other is dropped, so `ATP_TOKEN` beats a profile's
-`token_command` and vice versa. A profile's `keymap` is merged over the top-level `[keymap]`.
+`token_command` and vice versa. A profile's `keymap` is merged over the top-level `[keymap]`;
+its `quick_replies` replace the top-level `[quick_replies]`, like any other setting.
 
 Bad configuration never blocks the pager: `load_settings` always returns valid settings. Each
 bad key falls back to the level below (ultimately its default) and yields a `ConfigProblem`
 naming the file, the key and a fix.
 
-Writing follows the credential rules for a file that may hold a token: created through
-`os.open(..., 0o600)` so a loose umask cannot widen it, in a 0700 directory, replacing the old
-file atomically (temp file in the same directory, write, `fsync`, `os.replace`), so a crash
-leaves the old file or the new one, never half of one. No Textual, no httpx.
+`update_settings_file` changes some keys and writes the file again through
+`atp_tui.settings.writing` (atomic, mode 0600). No Textual, no httpx.
 """
 
 from __future__ import annotations
 
-import contextlib
 import difflib
+import json
 import os
-import secrets
 import shlex
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import tomli_w
-
+from atp_tui.settings import checks
 from atp_tui.settings.model import (
     CLI_SOURCE,
     ENV_SOURCE,
@@ -43,6 +40,8 @@ from atp_tui.settings.model import (
     validate_setting,
 )
 from atp_tui.settings.paths import default_config_dir
+from atp_tui.settings.writing import save_settings as save_settings
+from atp_tui.settings.writing import write_private_file as write_private_file
 
 CONFIG_FILE_NAME = "config.toml"
 #: Environment variable naming the config file (`--config PATH` wins over it).
@@ -156,72 +155,6 @@ def refusal(path: Path, access: FileAccess, key: str) -> ConfigProblem | None:
     return ConfigProblem(display_path(path), key, message)
 
 
-def _toml_ready(value: Any) -> Any:
-    """Turn settings values into what TOML can hold: no None, paths and secrets as text."""
-    if isinstance(value, Mapping):
-        return {str(k): _toml_ready(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list | tuple):
-        return [_toml_ready(item) for item in value]
-    if isinstance(value, Path):
-        return str(value)
-    secret = getattr(value, "get_secret_value", None)
-    if callable(secret):
-        return secret()
-    return value
-
-
-def _fsync_dir(directory: Path) -> None:
-    """Make the rename itself durable (POSIX; Windows cannot open a directory)."""
-    if os.name != "posix":
-        return
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def write_private_file(path: Path, data: bytes) -> None:
-    """Atomically replace `path` with `data`: mode 0600, parent dir 0700 if we create it.
-
-    A parent directory that already exists keeps its mode: it may be shared on purpose, and
-    the file's own 0600 is what protects the token. A symlinked config file (dotfiles) is
-    written through: the link's target is replaced, the link stays.
-    """
-    path = Path(os.path.realpath(path))
-    directory = path.parent
-    try:
-        directory.mkdir(parents=True, mode=0o700)
-        os.chmod(directory, 0o700)  # mkdir's mode is filtered by the umask
-    except FileExistsError:
-        pass
-    tmp = directory / f".{path.name}.{secrets.token_hex(6)}.tmp"
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    fd = os.open(tmp, flags, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as stream:
-            if hasattr(os, "fchmod"):
-                os.fchmod(stream.fileno(), 0o600)  # exactly 0600 whatever the umask
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        raise
-    _fsync_dir(directory)
-
-
-def save_settings(path: Path, values: Mapping[str, Any]) -> None:
-    """Write `values` as the whole TOML file at `path`, atomically, mode 0600.
-
-    Saving rewrites the file: comments and formatting are not kept (tomli-w writes plain
-    TOML). None values are left out (TOML has no null); paths and secrets become strings.
-    """
-    write_private_file(path, tomli_w.dumps(_toml_ready(values)).encode("utf-8"))
-
-
 # --- loading --------------------------------------------------------------------------------
 
 
@@ -249,6 +182,25 @@ class _Layer:
     values: dict[str, Any] = field(default_factory=dict)
 
 
+def _toml_key(name: str) -> str:
+    """`name` as it is written in a TOML file: bare when it can be, else in quotes."""
+    if name and all(char.isascii() and (char.isalnum() or char in "-_") for char in name):
+        return name
+    return json.dumps(name, ensure_ascii=False)
+
+
+def _quick_reply(name: str, text: object) -> dict[str, str]:
+    """One `[quick_replies]` entry, checked (messages without the table's "(got ...)")."""
+    return checks.quick_replies({name: text})
+
+
+#: Tables checked entry by entry: key -> (entry name, value) -> the checked entry.
+_TABLES: dict[str, Callable[[str, Any], dict[str, str]]] = {
+    "keymap": lambda binding_id, keys: validate_setting("keymap", {binding_id: keys}),
+    "quick_replies": _quick_reply,
+}
+
+
 def _table_layer(
     table: Mapping[str, Any],
     *,
@@ -268,15 +220,22 @@ def _table_layer(
             hint = did_you_mean(key, FIELD_NAMES + meta_keys)
             problems.append(ConfigProblem(file, dotted, f"unknown setting; {hint}"))
             continue
-        if key == "keymap" and isinstance(value, Mapping):
-            keymap: dict[str, str] = {}
-            for binding_id, keys in value.items():
+        if key in _TABLES and isinstance(value, Mapping):
+            # One bad entry drops that entry only, reported under its own dotted key.
+            entries: dict[str, str] = {}
+            for entry, entry_value in value.items():
                 try:
-                    keymap.update(validate_setting("keymap", {binding_id: keys}))
+                    checked = _TABLES[key](entry, entry_value)
+                    if key == "quick_replies" and checked.keys() & entries.keys():
+                        raise ValueError(
+                            f"{entry}: {entry.strip()!r} is used above; rename or remove one"
+                        )
+                    entries.update(checked)
                 except ValueError as error:
-                    message = str(error).removeprefix(f"{binding_id}: ")
-                    problems.append(ConfigProblem(file, f"{dotted}.{binding_id}", message))
-            layer.values[key] = keymap
+                    message = str(error).removeprefix(f"{entry}: ")
+                    shown = entry if key == "keymap" else _toml_key(entry)
+                    problems.append(ConfigProblem(file, f"{dotted}.{shown}", message))
+            layer.values[key] = entries
             continue
         try:
             layer.values[key] = validate_setting(key, value)

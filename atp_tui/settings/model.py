@@ -123,6 +123,9 @@ class Settings:
     the rest are folded into "N more"."""
     keymap: dict[str, str] = field(default_factory=dict)
     """Binding id -> key(s), comma-separated (Textual keymap), e.g. {"main.sort": "o"}."""
+    quick_replies: dict[str, str] = field(default_factory=dict)
+    """Name -> text, in order: canned answers the text answer dialog inserts at the cursor
+    (`text.quick-replies`, ctrl+r). A profile's table replaces the top-level one."""
     state_dir: Path | None = None
     """Where the cursor, seen ids and cached inbox live (env ATP_STATE_DIR); None = the
     platform state dir. Relative to the config file's directory when set there."""
@@ -172,6 +175,7 @@ CHECKS: dict[str, checks.Check] = {
     "notify": checks.one_of("auto", "osc9", "osc777", "osc99", "bell", "off"),
     "notify_on": checks.one_of("urgent", "all"),
     "keymap": checks.keymap,
+    "quick_replies": checks.quick_replies,
     "state_dir": checks.optional(checks.path),
 }
 FIELD_NAMES: tuple[str, ...] = tuple(spec.name for spec in dataclasses.fields(Settings))
@@ -396,6 +400,17 @@ notify_on = "urgent"
 [keymap]
 # "main.sort" = "o"
 # "main.reconnect" = "ctrl+r,f5"
+
+# Quick replies: name = text. In a text answer, ctrl+r lists them and inserts the chosen one
+# at the cursor; the settings screen (,) edits them. Write several lines between ''' quotes.
+# At most 40 characters a name and 2000 a text. A profile's [profiles.NAME.quick_replies]
+# replaces this table.
+[quick_replies]
+# ship = "Looks good, ship it."
+# later = "Not now: the change freeze ends at 10:00. Ask me again after that."
+# hold = '''
+# Hold this for now.
+# I will check the dashboards and answer within the hour.'''
 
 # Profiles hold any of the settings above; select one with --profile NAME or ATP_PROFILE.
 # A profile's [profiles.NAME.keymap] is merged over [keymap].

@@ -170,6 +170,30 @@ def _settings(server: str | None = "https://atp.work.example") -> AtpApp:
     )
 
 
+#: The quick replies of the quick reply scenes (a long one, a multi-line one, markup as text).
+QUICK_REPLIES = {
+    "ship": "Looks good, ship it.",
+    "freeze": "Not now: the change freeze ends at 10:00. Ask me again after that, please.",
+    "hold": "Hold this for now.\nI will check the dashboards and answer within the hour.",
+    "[b]markup[/b]": "[red]stays literal[/red]",
+}
+
+
+def _quick_inbox() -> AtpApp:
+    return make_app(
+        [CONNECTED, *received(inbox_items())], settings=Settings(quick_replies=QUICK_REPLIES)
+    )
+
+
+def _quick_settings() -> AtpApp:
+    """Scenes must never save (see `_settings`)."""
+    return make_app(
+        [CONNECTED, *received(inbox_items())],
+        config_path=CONFIG_PATH,
+        settings=Settings(server="https://atp.work.example", quick_replies=QUICK_REPLIES),
+    )
+
+
 def _history() -> AtpApp:
     """Answers logged over the last hour (their own clock), then the inbox they belong to."""
     log_clock = FrozenClock(NOW - timedelta(minutes=70))
@@ -337,6 +361,10 @@ SCENES: dict[str, Scene] = {
     "settings": Scene(_settings, ("comma",), _loaded),
     "settings_error": Scene(lambda: _settings(None), ("comma", *"ftp://atp", "ctrl+s"), _loaded),
     "history": Scene(_history, ("H",), _loaded),
+    "quick_reply_picker": Scene(_quick_inbox, ("2", *"ok, ", "ctrl+r", "down"), _loaded),
+    "quick_reply_inserted": Scene(_quick_inbox, ("2", *"ok, ", "ctrl+r", "2"), _loaded),
+    "quick_replies_editor": Scene(_quick_settings, ("comma", "ctrl+r", "down"), _loaded),
+    "quick_reply_form": Scene(_quick_settings, ("comma", "ctrl+r", "down", "down", "e"), _loaded),
     "away_summary": Scene(_away, settle=_away_shown),
     "injection_titles": Scene(_injection, settle=_loaded),
     "closed_last": Scene(_with_closed, settle=_loaded),

@@ -107,6 +107,23 @@ class TestSettings:
         assert _shot(snap_compare, name, size)
 
 
+class TestQuickReplies:
+    """Issue #14 item 5: the quick reply list in a text answer (also at 60×18), the answer
+    with one inserted (the hint names ctrl+r), and the settings' list and form."""
+
+    @pytest.mark.parametrize(
+        ("name", "size"),
+        [
+            *(("quick_reply_picker", size) for size in ("60x18", *SIZE_IDS)),
+            ("quick_reply_inserted", "80x24"),
+            *(("quick_replies_editor", size) for size in SIZE_IDS),
+            ("quick_reply_form", "80x24"),
+        ],
+    )
+    def test_quick_replies(self, snap_compare: Any, name: str, size: str) -> None:
+        assert _shot(snap_compare, name, size)
+
+
 @pytest.mark.parametrize("size", SIZE_IDS)
 class TestHistory:
     """The history screen: answers newest first with their outcomes."""
