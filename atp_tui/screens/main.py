@@ -1,26 +1,13 @@
 """The main screen, and the app's controller: status bar, inbox, detail pane, footer.
 
-It receives engine events in batches from the app (`apply_events`), keeps the widgets current,
-runs the one-second clock tick (countdowns, deadline expiry, counts) and the unread timer, and
-turns keys into answers (`atp_tui.screens.answering`). Every action is bound to the
-notification id under the cursor when the key was pressed, never to a row index.
+It receives engine events in batches from the app (`apply_events`, applied by
+`screens/engine_events.py`), keeps the widgets current, runs the one-second clock tick
+(countdowns, deadline expiry, counts) and the unread timer, and turns keys into answers
+(`atp_tui.screens.answering`). Every action is bound to the notification id under the cursor
+when the key was pressed, never to a row index.
 
-| Key | id | Action |
-|---|---|---|
-| `enter` | `main.actions` | focus the selected notification's actions |
-| `1`–`9` | `main.answer-1` … `main.answer-9` | answer with action N (every marked item too) |
-| `space` / `*` / `u` | `main.mark` / `main.mark-all` / `main.unmark-all` | bulk marks |
-| `/` | `main.filter` | filter (title, description, service, project) |
-| `escape` | `main.back` | clear the filter / back to the inbox |
-| `s` | `main.sort` | deadline order ↔ newest first |
-| `c` | `main.closed` | hide ↔ show closed items (answered, expired, withdrawn) |
-| `z` / `Z` | `main.snooze` / `main.snoozed` | snooze the selected item / list the snoozed ones |
-| `r` | `main.reconnect` | reconnect now |
-| `w` | `main.away` | the last "while you were away" summary |
-| `H` | `main.history` | your answers, newest first |
-| `,` | `main.settings` | edit and save the settings |
-| `?` | `main.help` | this list |
-| `q` | `main.quit` | quit (asks while an answer is being sent) |
+The keys are the `BINDINGS` below, each with a stable id (`main.sort`, …) that the keymap,
+the help screen and the command palette use, in the user's words in `screens/keys.py`.
 """
 
 from __future__ import annotations
@@ -38,27 +25,19 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 
 from atp_tui.client.events import (
-    ConnectionChanged,
     ConnectionState,
-    EngineNotice,
-    EventSkipped,
-    NotificationReceived,
-    ServerErrorReceived,
-    StatusChanged,
 )
 from atp_tui.protocol.text import sanitize
 from atp_tui.screens import dialogs, notices
 from atp_tui.screens.answering import Answering
 from atp_tui.screens.bulk import BulkAnswers
+from atp_tui.screens.engine_events import EventIntake
 from atp_tui.screens.snoozing import Snoozing
 from atp_tui.screens.unsettled import check_unsettled_answers
-from atp_tui.settings import bell_rings
 from atp_tui.store import StoredNotification
-from atp_tui.view.catchup import CATCHUP_QUIET, AwaySummary, CatchUp
 from atp_tui.view.counting import Counts, InboxCounter
 from atp_tui.view.items import AnswerState, age_changes_in, answers_from_log
 from atp_tui.view.status import is_closed, nothing_to_answer
-from atp_tui.view.terminal_notify import Arrival
 from atp_tui.widgets.detail import ActionList, DetailPane
 from atp_tui.widgets.inbox import InboxList
 from atp_tui.widgets.inbox_header import InboxHeader, InboxLegend
@@ -118,18 +97,16 @@ class MainScreen(Screen[None]):
         super().__init__()
         self.answers: dict[str, AnswerState] = {}
         self.connection = ConnectionState("connecting")
-        self._connection_since = 0.0
-        self._last_event: datetime | None = None
+        self.connection_since = 0.0
+        self.last_event: datetime | None = None
         self._selected_since: float | None = None
-        self.skipped_events = 0
-        self.bells = 0
-        self._desktop_timer: Timer | None = None
         self.answering = Answering(self)
         self.bulk = BulkAnswers(self)  # marks, and answering every marked item at once
         self.snoozing = Snoozing(self)
         #: When the cached inbox shown at start was cached; None once the stream connected.
         self.stale_since: datetime | None = None
-        self.catchup = CatchUp()
+        #: Applies engine events; owns the catch-up summary, the bell and desktop counts.
+        self.intake = EventIntake(self)
         #: What the inbox shows first: the store as it was before the engine started, not as
         #: it is at mount time (the engine may have stored a replay by then; those events
         #: arrive as batches, which keeps the first cursor position independent of timing).
@@ -139,10 +116,7 @@ class MainScreen(Screen[None]):
             # summarise then (since the newest cached item: the best the store knows). Set
             # here, not on mount: the first batch of events may arrive before the mount.
             self.stale_since = max(item.received_at for item in cached)
-            self.catchup.start_gap(self.stale_since)
-        #: The last "while you were away" summary (`w` shows it again).
-        self.away: AwaySummary | None = None
-        self._catchup_timer: Timer | None = None
+            self.intake.catchup.start_gap(self.stale_since)
         #: What the status bar counts: updated by batches, advanced by the clock tick.
         self._counter = InboxCounter(warning_seconds=0.0)
         #: The next tick when `low_bandwidth` (no once-a-second tick then).
@@ -194,7 +168,7 @@ class MainScreen(Screen[None]):
 
     def on_mount(self) -> None:
         """Load what the store holds, start the clock tick and the unread timer."""
-        self._connection_since = self.atp.clock.monotonic()
+        self.connection_since = self.atp.clock.monotonic()
         self.answers.update(answers_from_log(self.atp.store.responses()))
         self.apply_settings()
         self.detail.glyphs = self.query_one(StatusBar).glyphs = self.atp.glyphs
@@ -205,7 +179,7 @@ class MainScreen(Screen[None]):
         self._initial = None
         initial = self.snoozing.start(initial)  # snoozed items stay out of the list
         self.inbox.upsert(initial)  # nothing is counted yet: the first redraw counts it all
-        self._show_stale()
+        self.show_stale()
         self.inbox.focus()
         filter_input = self.query_one("#filter", Input)
         filter_input.display = False
@@ -219,7 +193,7 @@ class MainScreen(Screen[None]):
         # The first frame shows the rows from their summaries; the selected notification's
         # payload is parsed just after it (the first parse imports pydantic: ≈ 250 ms).
         self.inbox.refresh()
-        self._redraw(detail=not initial)
+        self.redraw(detail=not initial)
         if initial or self.snoozing.count:
             self.call_after_refresh(self.tick)
         self.call_after_refresh(check_unsettled_answers, self)
@@ -227,80 +201,22 @@ class MainScreen(Screen[None]):
     # -- engine events ------------------------------------------------------------------
 
     def apply_events(self, batch: Iterable[object]) -> None:
-        """Apply one frame's worth of engine events with one redraw."""
-        changed: dict[str, StoredNotification] = {}
-        new = 0
-        ring = False
-        arrivals: list[Arrival] = []  # new and open: for a desktop notification
-        store = self.atp.store
-        for event in batch:
-            if self.catchup.feed(event, self.now()):
-                if self._catchup_timer is not None:  # reconnected again mid-replay
-                    self._catchup_timer.stop()
-                self._catchup_timer = self.set_timer(
-                    CATCHUP_QUIET, self._finish_catchup, name="catch-up"
-                )
-            if isinstance(event, NotificationReceived):
-                notification = event.notification
-                received = store.get(notification.id) or StoredNotification.holding(
-                    notification, notification.status, None, self.now(), event.event_id, False
-                )
-                changed[notification.id] = received
-                new += 1
-                ring = ring or bell_rings(self.atp.settings.bell, notification.context.metadata)
-                if not is_closed(received, self.now()):
-                    arrivals.append(Arrival.of(notification))
-                self._last_event = self.now()
-            elif isinstance(event, StatusChanged):
-                item = store.get(event.notification_id)
-                if item is not None:
-                    changed[event.notification_id] = item
-                self._last_event = self.now()
-            elif isinstance(event, ConnectionChanged):
-                self.connection = event.state
-                self._connection_since = self.atp.clock.monotonic()
-                if event.state.kind == "connected" and self.stale_since is not None:
-                    self.stale_since = None
-                    self._show_stale()
-            elif isinstance(event, ServerErrorReceived):
-                self._last_event = self.now()
-                notices.server_error(self, event.error)
-            elif isinstance(event, EventSkipped):
-                self.skipped_events += 1
-            elif isinstance(event, EngineNotice):
-                notices.engine_notice(self, event)
-        inbox = self.inbox
-        if changed:
-            shown = self.snoozing.admit(changed.values())
-            self._count_changes(shown)
-            inbox.upsert(shown)
-            self.answering.items_changed(changed)  # an open answer modal says so at once
-        if self.catchup.collecting and self._catchup_timer is not None:
-            self._catchup_timer.reset()  # the replay is still arriving
-        rang = ring and self.atp.bell_on_new
-        if rang:
-            self.bells += 1
-            self.app.bell()
-        if arrivals:
-            self.atp.desktop.arrived(arrivals, self.now(), bell_rang=rang)
-            self.schedule_desktop_flush()
-        # The detail pane only when its item changed: even a cheap update costs a repaint,
-        # and the clock tick refreshes its times every second anyway.
-        selected = inbox.cursor_id
-        self._redraw(detail=selected in changed or selected != self.detail.notification_id)
+        """Apply one frame's worth of engine events with one redraw (`EventIntake`)."""
+        self.intake.apply(batch)
 
     def schedule_desktop_flush(self) -> None:
         """Show the "N more" summary of folded desktop notifications when it is due."""
-        delay = self.atp.desktop.flush()
-        if delay is not None and self._desktop_timer is None:
+        self.intake.schedule_desktop_flush()
 
-            def flush() -> None:
-                self._desktop_timer = None
-                self.schedule_desktop_flush()
+    def items_changed(self, changed: dict[str, StoredNotification]) -> None:
+        """Show what a batch of events changed: snoozed ones stay out, counts follow, and an
+        open answer modal is told at once."""
+        shown = self.snoozing.admit(changed.values())
+        self.count_changes(shown)
+        self.inbox.upsert(shown)
+        self.answering.items_changed(changed)
 
-            self._desktop_timer = self.set_timer(delay, flush, name="desktop notifications")
-
-    def _count_changes(self, items: Iterable[StoredNotification]) -> None:
+    def count_changes(self, items: Iterable[StoredNotification]) -> None:
         """Update the status bar's counts for items about to be added or replaced."""
         inbox = self.inbox
         for item in items:
@@ -308,7 +224,7 @@ class MainScreen(Screen[None]):
 
     def show_items(self, items: list[StoredNotification]) -> None:
         """Put items (back) into the inbox, counted (snoozed ones whose time came)."""
-        self._count_changes(items)
+        self.count_changes(items)
         self.inbox.upsert(items)
 
     def hide_items(self, ids: set[str]) -> None:
@@ -332,25 +248,12 @@ class MainScreen(Screen[None]):
         self._counter.set_warning(warning)
         self.snoozing.set_warning(warning)
 
-    def _show_stale(self) -> None:
+    def show_stale(self) -> None:
         marker = self.query_one("#stale-marker", Static)
         marker.display = self.stale_since is not None
         if self.stale_since is not None:
             cached = self.stale_since.astimezone().strftime("%Y-%m-%d %H:%M")
             marker.update(Text(f"stale: cached at {cached} · waiting for the server"))
-
-    def _finish_catchup(self) -> None:
-        """The replay went quiet: summarise the gap and show it (if anything happened)."""
-        self._catchup_timer = None
-        if not self.catchup.collecting:
-            return
-        summary = self.catchup.finish(
-            self.atp.store.get, self.inbox.items(), self.answers, self.now()
-        )
-        if summary.empty:
-            return
-        self.away = summary
-        notices.away(self, summary)
 
     def refresh_item(self, notification_id: str) -> None:
         """Re-read one notification from the store (after an answer) and redraw it."""
@@ -370,7 +273,7 @@ class MainScreen(Screen[None]):
         whose text changed: most seconds, nothing)."""
         self.snoozing.tick()  # snoozed items whose time came are back first
         self.inbox.refresh_changed()
-        self._redraw(detail=True)
+        self.redraw(detail=True)
         self.answering.tick()  # an open answer modal's time left, on the same tick
 
     def _schedule_tick(self) -> None:
@@ -379,7 +282,7 @@ class MainScreen(Screen[None]):
         waits = [
             self.inbox.changes_in(),
             self.detail.changes_in(now),
-            age_changes_in(self._last_event, now) if self._last_event else None,
+            age_changes_in(self.last_event, now) if self.last_event else None,
             60.0,  # a backstop for what the estimates above do not cover
             self.snoozing.seconds_to_wake(now),
         ]
@@ -392,7 +295,7 @@ class MainScreen(Screen[None]):
         delay = max(0.0, min(wait for wait in waits if wait is not None)) + 0.05
         self._tick_timer = self.set_timer(delay, self.tick, name="clock tick")
 
-    def _redraw(self, *, detail: bool) -> None:
+    def redraw(self, *, detail: bool) -> None:
         """The placeholder, the status bar with the last counts, the detail pane if asked."""
         now = self.now()
         self.inbox.placeholder = self._placeholder()
@@ -400,12 +303,12 @@ class MainScreen(Screen[None]):
             selected = self.inbox.cursor_id
             item = self.inbox.get(selected) if selected else None
             self.detail.show(item, self.answers.get(selected) if selected else None, now)
-        waited = self.atp.clock.monotonic() - self._connection_since
+        waited = self.atp.clock.monotonic() - self.connection_since
         self.query_one(StatusBar).show(
             self.connection,
             waited,
             self.atp.host,
-            self._last_event,
+            self.last_event,
             now,
             self._counter.advance(now, self.inbox.items, self.inbox.get),
             profile=self.atp.profile,
@@ -445,7 +348,7 @@ class MainScreen(Screen[None]):
     def on_inbox_list_highlighted(self, event: InboxList.Highlighted) -> None:
         """Show the newly selected notification; start its unread timer."""
         self._selected_since = self.atp.clock.monotonic()
-        self._redraw(detail=True)
+        self.redraw(detail=True)
 
     # -- actions ------------------------------------------------------------------------
 
@@ -528,7 +431,7 @@ class MainScreen(Screen[None]):
         inbox.order = "newest" if inbox.order == "deadline" else "deadline"
         order = "newest first" if inbox.order == "newest" else "deadline"
         self.notify(f"Sorted by {order}", markup=False)
-        self._redraw(detail=inbox.cursor_id != self.detail.notification_id)  # the bar says it
+        self.redraw(detail=inbox.cursor_id != self.detail.notification_id)  # the bar says it
 
     def action_toggle_closed(self) -> None:
         """Hide or show the closed items (answered, expired, withdrawn)."""
@@ -538,7 +441,7 @@ class MainScreen(Screen[None]):
             self.notify(f"Closed items hidden ({inbox.hidden_count}); c shows them", markup=False)
         else:
             self.notify("Closed items shown, after the open ones", markup=False)
-        self._redraw(detail=inbox.cursor_id != self.detail.notification_id)
+        self.redraw(detail=inbox.cursor_id != self.detail.notification_id)
 
     def action_snooze(self) -> None:
         """Snooze the selected item (a menu: 15 min, 1 h, until shortly before its deadline)."""
@@ -555,10 +458,10 @@ class MainScreen(Screen[None]):
 
     def action_away(self) -> None:
         """Show the last "while you were away" summary again."""
-        if self.away is None:
+        if self.intake.away is None:
             self.notify("No catch-up yet: a summary appears after a gap in the stream.")
             return
-        dialogs.show_away(self, self.away)
+        dialogs.show_away(self, self.intake.away)
 
     def action_history(self) -> None:
         """Show this user's answers from the response log, newest first."""

@@ -118,7 +118,7 @@ async def test_reconnect_gap_summary_from_the_catch_up_batch() -> None:
         await wait_for(pilot, lambda: app.main.inbox.row_count == 3)
         app.main.answers["a"] = AnswerState("sent", "sent at 09:30", "approve")
         app.engine.push(ConnectionChanged(ConnectionState("reconnecting", "server closed", 1, 1)))
-        await wait_for(pilot, lambda: app.main.catchup.in_gap)
+        await wait_for(pilot, lambda: app.main.intake.catchup.in_gap)
         clock.advance(5 * 60)  # "c" expires on the client clock during the gap
         app.engine.push(
             CONNECTED,
@@ -141,7 +141,7 @@ async def test_the_summary_waits_while_a_dialog_is_open() -> None:
         await pilot.press("question_mark")
         app.engine.push(ConnectionChanged(ConnectionState("reconnecting", "x", 1, 1)))
         app.engine.push(CONNECTED, *received([notification("b", "second")]))
-        await wait_for(pilot, lambda: app.main.away is not None, timeout=5)
+        await wait_for(pilot, lambda: app.main.intake.away is not None, timeout=5)
         assert not isinstance(app.screen, AwayScreen)
         assert any("While you were away: 1 arrived" in n.message for n in app._notifications)
 

@@ -34,10 +34,10 @@ async def test_bell_high_rings_only_for_high_priority() -> None:
     app.bell_on_new = True
     async with app.run_test() as pilot:
         await _loaded(pilot, 2)
-        assert app.main.bells == 0
+        assert app.main.intake.bells == 0
         app.engine.push(*received([notification("n-hi", "hot", metadata={"priority": "High"})]))
         await _loaded(pilot, 3)
-        assert app.main.bells == 1
+        assert app.main.intake.bells == 1
 
 
 async def test_bell_off_never_rings() -> None:
@@ -46,7 +46,7 @@ async def test_bell_off_never_rings() -> None:
     app.bell_on_new = True
     async with app.run_test() as pilot:
         await _loaded(pilot, 1)
-        assert app.main.bells == 0
+        assert app.main.intake.bells == 0
 
 
 async def test_deadline_warning_threshold_sets_the_expiring_count() -> None:
