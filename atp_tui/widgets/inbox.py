@@ -17,7 +17,6 @@ screen. What one row looks like is `inbox_rows.py`.
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections.abc import Callable, Container, Iterable, Set
 from dataclasses import dataclass
 from datetime import datetime
@@ -36,11 +35,12 @@ from textual.strip import Strip
 
 from atp_tui.store import StoredNotification
 from atp_tui.view.glyphs import UNICODE, GlyphSet
+from atp_tui.view.inbox_model import InboxRows
 from atp_tui.view.items import (
     WARNING_SECONDS,
     AnswerState,
 )
-from atp_tui.view.order import FIRST_CLOSED, SortKey, SortOrder, merge_keys, sort_key
+from atp_tui.view.order import SortOrder
 from atp_tui.widgets.inbox_rows import (
     TIME_CELLS,
     RowFrame,
@@ -128,18 +128,9 @@ class InboxList(ScrollView, can_focus=True):
         self._now = now
         #: The symbols rows are drawn with (decided once at start: `atp_tui.view.glyphs`).
         self.glyphs = glyphs
-        #: Whether rows that sort as closed are left out (`set_hide_closed`).
-        self._hide_closed = hide_closed
-        #: How many rows sort as open: the closed ones are `_keys[_open_rows:]`.
-        self._open_rows = 0
+        #: What is held and which rows are shown, in order (no Textual: `view/inbox_model.py`).
+        self._rows = InboxRows(hide_closed=hide_closed)
         self._answers = answers
-        self._items: dict[str, StoredNotification] = {}
-        self._haystacks: dict[str, str] = {}
-        self._keys: list[SortKey] = []
-        self._key_of: dict[str, SortKey] = {}
-        self._filter = ""
-        self._shown: list[str] | None = None  # filtered ids in order, or None for all
-        self._shown_index: dict[str, int] = {}
         self.cursor_id: str | None = None
         self._strips: dict[str, tuple[tuple[object, ...], Strip]] = {}
         self._frame: RowFrame | None = None
@@ -157,83 +148,52 @@ class InboxList(ScrollView, can_focus=True):
     @property
     def row_count(self) -> int:
         """How many rows are shown (after the filter and hiding closed rows)."""
-        return self._limit if self._shown is None else len(self._shown)
-
-    @property
-    def _limit(self) -> int:
-        """How many of the sorted rows may be shown: all, or the open run when hiding."""
-        return self._open_rows if self._hide_closed else len(self._keys)
+        return self._rows.row_count
 
     @property
     def hide_closed(self) -> bool:
         """Whether closed rows are hidden."""
-        return self._hide_closed
+        return self._rows.hide_closed
 
     @property
     def hidden_count(self) -> int:
         """How many rows are hidden because they are closed (0 when they are shown)."""
-        return len(self._keys) - self._open_rows if self._hide_closed else 0
+        return self._rows.hidden_count
 
     @property
     def total(self) -> int:
         """How many notifications the inbox holds (filter or not)."""
-        return len(self._items)
+        return self._rows.total
 
     def items(self) -> Iterable[StoredNotification]:
         """Every notification held (any order)."""
-        return self._items.values()
+        return self._rows.items()
 
     def get(self, notification_id: str) -> StoredNotification | None:
         """The held state of one notification."""
-        return self._items.get(notification_id)
+        return self._rows.get(notification_id)
 
     def row_ids(self) -> list[str]:
         """The ids of the shown rows, top to bottom (for tests and commands)."""
-        if self._shown is not None:
-            return list(self._shown)
-        return [key[-1] for key in self._keys[: self._limit]]  # type: ignore[misc]
+        return self._rows.row_ids()
 
     def id_at(self, row: int) -> str | None:
         """The id shown at row `row`, if any."""
-        if row < 0 or row >= self.row_count:
-            return None
-        if self._shown is not None:
-            return self._shown[row]
-        return self._keys[row][-1]  # type: ignore[return-value]
+        return self._rows.id_at(row)
 
     def index_of(self, notification_id: str | None) -> int | None:
         """The row of a notification, or `None` when it is not shown."""
-        if notification_id is None or notification_id not in self._key_of:
-            return None
-        if self._shown is not None:
-            return self._shown_index.get(notification_id)
-        index = bisect_left(self._keys, self._key_of[notification_id])
-        return index if index < self._limit else None
+        return self._rows.index_of(notification_id)
 
     def upsert(self, items: Iterable[StoredNotification]) -> None:
-        """Add new notifications and replace changed ones, keeping the cursor's item and place.
-
-        New rows are merged into the sorted keys (`merge_keys`): a 100-row batch into 50,000
-        rows re-sorting everything took 32 ms of the UI loop, merging it takes well under 1.
-        """
+        """Add new notifications and replace changed ones, keeping the cursor's item and place
+        (a known row keeps its place; new ones are merged in: `InboxRows.upsert`)."""
         anchor = self._anchor()
         before = self._visible_ids()
         batch = list(items)
-        added: list[SortKey] = []
         for item in batch:
-            notification_id = item.summary.id
-            known = notification_id in self._items
-            self._items[notification_id] = item
-            self._strips.pop(notification_id, None)
-            self._haystacks.pop(notification_id, None)
-            if known:
-                # A known row keeps its place (answering it must not move it away from the
-                # cursor); the next re-sort (`s`) uses its current state.
-                continue
-            key = sort_key(item, self.order, self._now())
-            self._key_of[notification_id] = key
-            added.append(key)
-        self._keys = merge_keys(self._keys, (), added)
+            self._strips.pop(item.summary.id, None)
+        self._rows.upsert(batch, self.order, self._now())
         self._after_change(anchor, before, {item.summary.id for item in batch})
 
     def remove_rows(self, ids: Set[str]) -> None:
@@ -243,26 +203,22 @@ class InboxList(ScrollView, can_focus=True):
             rows = chain(range(index + 1, self.row_count), range(index - 1, -1, -1))
             after = (self.id_at(row) for row in rows)
             self._move_to(next((n for n in after if n not in ids), None), ensure_visible=False)
-        gone = [self._key_of.pop(nid) for nid in ids if nid in self._items]
         for nid in ids:
-            for held in (self._items, self._strips, self._haystacks):
-                held.pop(nid, None)
-        self._keys = merge_keys(self._keys, gone, ())
+            self._strips.pop(nid, None)
+        self._rows.remove(ids)
         self._after_change(anchor)
 
     def set_filter(self, text: str) -> None:
         """Show only rows whose title, service, project or the start of whose description
         (`DESCRIPTION_HEAD` characters) contain `text`."""
         anchor = self._anchor()
-        self._filter = text.strip().casefold()
-        if not self._filter:
-            self._haystacks.clear()  # ≈ 1 KB per row: kept while filtering, not after
+        self._rows.set_filter(text)
         self._after_change(anchor)
 
     @property
     def filter_text(self) -> str:
         """The active filter ("" for none)."""
-        return self._filter
+        return self._rows.filter_text
 
     def watch_order(self) -> None:
         """Re-sort everything for the new order."""
@@ -271,27 +227,14 @@ class InboxList(ScrollView, can_focus=True):
     def set_hide_closed(self, hide: bool) -> None:
         """Hide or show the closed rows. Everything is re-sorted first, so items that closed
         since they arrived (answered, expired) count as closed now."""
-        self._hide_closed = hide
+        self._rows.hide_closed = hide
         self._resort()
 
     def _resort(self) -> None:
         """Take every row's key again at the current time and sort."""
         anchor = self._anchor()
-        now = self._now()
-        self._key_of = {nid: sort_key(item, self.order, now) for nid, item in self._items.items()}
-        self._keys = sorted(self._key_of.values())
+        self._rows.resort(self.order, self._now())
         self._after_change(anchor)
-
-    def _matches(self, notification_id: str) -> bool:
-        haystack = self._haystacks.get(notification_id)
-        if haystack is None:
-            # Raw text is fine for matching (nothing is shown); sanitising 50k rows is not free.
-            summary = self._items[notification_id].summary
-            haystack = "\n".join(
-                (summary.title, summary.description_head, summary.service, summary.project or "")
-            ).casefold()
-            self._haystacks[notification_id] = haystack
-        return self._filter in haystack
 
     def _anchor(self) -> int | None:
         """The cursor's row on screen, to restore after rows move."""
@@ -306,19 +249,8 @@ class InboxList(ScrollView, can_focus=True):
     def _after_change(
         self, anchor: int | None, before: Rows | None = None, touched: Set[str] = frozenset()
     ) -> None:
-        """Re-filter, keep the cursor's place, and redraw unless the rows in view are the
-        same as `before` and none of them was `touched` (a replay arriving below the view)."""
-        self._open_rows = bisect_left(self._keys, FIRST_CLOSED)
-        if self._filter:
-            self._shown = [
-                key[-1]  # type: ignore[misc]
-                for key in self._keys[: self._limit]
-                if self._matches(key[-1])  # type: ignore[arg-type]
-            ]
-            self._shown_index = {nid: row for row, nid in enumerate(self._shown)}
-        else:
-            self._shown = None
-            self._shown_index = {}
+        """Keep the cursor's place after the rows changed, and redraw unless the rows in view
+        are the same as `before` and none of them was `touched` (a replay arriving below)."""
         self._fit_virtual_size()
         index = self.index_of(self.cursor_id)
         if index is None:
@@ -440,7 +372,7 @@ class InboxList(ScrollView, can_focus=True):
         cached = self._strips.get(notification_id)
         if cached is not None and cached[0] == shown:
             return cached[1]
-        item = self._items[notification_id]
+        item = self._rows.held(notification_id)
         state, countdown, age, urgent, cursor = str(key[4]), *key[6:10]
         columns = (countdown, age, urgent)
         segments = row_segments(item, frame, state, columns, marked=bool(key[12]))  # type: ignore[arg-type]
@@ -461,7 +393,7 @@ class InboxList(ScrollView, can_focus=True):
         notification_id = self.id_at(round(self.scroll_y) + y)
         if notification_id is None:
             return ("blank", width, frame.base)
-        item = self._items[notification_id]
+        item = self._rows.held(notification_id)
         answer = self._answers.get(notification_id)
         state, countdown, age, urgent = row_times(item, answer, frame.now, self._time_rules())
         cursor = notification_id == self.cursor_id
@@ -504,7 +436,7 @@ class InboxList(ScrollView, can_focus=True):
             if notification_id is None:
                 break
             answer = self._answers.get(notification_id)
-            changes.append(row_changes_in(self._items[notification_id], answer, now, rules))
+            changes.append(row_changes_in(self._rows.held(notification_id), answer, now, rules))
         known = [change for change in changes if change is not None]
         return min(known) if known else None
 

@@ -232,11 +232,11 @@ async def test_bell_rings_once_per_batch_of_new_notifications() -> None:
     app.bell_on_new = True
     async with app.run_test(size=(120, 30)) as pilot:
         await wait_for(pilot, lambda: app.batches >= 1)
-        assert app.main.bells == 1
+        assert app.main.intake.bells == 1
         app.engine.push(StatusChanged("n-promote", "invalidated", "x", "e9"))
         await wait_for(pilot, lambda: app.batches >= 2)  # the update was applied
         await pilot.pause()
-        assert app.main.bells == 1
+        assert app.main.intake.bells == 1
 
 
 async def test_unread_until_selected_for_a_second() -> None:
@@ -273,7 +273,7 @@ async def test_sort_toggle_and_filter() -> None:
         assert inbox.cursor_id == "n-refund"
         await pilot.press("escape")
         assert inbox.row_count == 5
-        assert not inbox._haystacks  # a closed filter keeps no search text (≈ 1 KB a row)
+        assert not inbox._rows._haystacks  # a closed filter keeps no search text (≈ 1 KB a row)
         await pilot.press("slash", *"db-guardian", "enter")
         assert inbox.row_ids() == ["n-migrate"]
         assert inbox.has_focus
