@@ -76,7 +76,7 @@ class BulkConfirm(ModalScreen[bool]):
     def listing(self) -> Text:
         """One line per item: the targets (irreversible ones flagged), then the skipped."""
         lines = Text(no_wrap=True, overflow="ellipsis")
-        lines.append(f"Sent to ({len(self.plan.targets)}):\n", style="dim")
+        lines.append(f"Goes to ({len(self.plan.targets)}):\n", style="dim")
         for target in self.plan.targets:
             if target.irreversible:
                 lines.append(IRREVERSIBLE_MARK, style="bold red")
