@@ -40,7 +40,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, TextIO
 
-from atp_tui.protocol.lifecycle import ACTIONABLE_STATES, WARNING_SECONDS, is_actionable, is_urgent
+from atp_tui.protocol.lifecycle import (
+    ACTIONABLE_STATES,
+    WARNING_SECONDS,
+    is_actionable,
+    is_urgent,
+    parse_moment,
+)
 from atp_tui.view.snooze import still_snoozed
 
 #: As `atp_tui.store.base.STREAM_ALIVE_KEY` (not imported: the store package loads too much).
@@ -98,17 +104,6 @@ def _julian(moment: datetime) -> float:
     return moment.timestamp() / _DAY + 2440587.5
 
 
-def _parse_deadline(text: Any) -> datetime | None:
-    """A deadline read back from the database (ISO 8601; a zone-less one is taken as UTC)."""
-    if not isinstance(text, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
 def count(db: sqlite3.Connection, now: datetime, warning_seconds: float) -> dict[str, int]:
     """The status bar's counts at `now`: open, due (expiring) and unread among open."""
     states = sorted(ACTIONABLE_STATES)
@@ -139,7 +134,7 @@ def count(db: sqlite3.Connection, now: datetime, warning_seconds: float) -> dict
     for deadline_text, read in db.execute(
         _CHECK_QUERY.replace("{rows}", rows).replace("{states}", names), params
     ):
-        deadline = _parse_deadline(deadline_text)
+        deadline = parse_moment(deadline_text)
         # The state was checked in SQL; the deadline is decided by the TUI's own rules.
         if not is_actionable(None, deadline, now):
             continue
@@ -151,7 +146,7 @@ def count(db: sqlite3.Connection, now: datetime, warning_seconds: float) -> dict
         for until_text, state, deadline_text, read in db.execute(
             _SNOOZED_QUERY.replace("{rows}", rows)
         ):
-            deadline, until = _parse_deadline(deadline_text), _parse_deadline(until_text)
+            deadline, until = parse_moment(deadline_text), parse_moment(until_text)
             if state is not None and state not in ACTIONABLE_STATES:
                 continue
             if until is None or not is_actionable(None, deadline, now):
@@ -168,7 +163,7 @@ def count(db: sqlite3.Connection, now: datetime, warning_seconds: float) -> dict
 def stream_alive_at(db: sqlite3.Connection) -> datetime | None:
     """When a live stream last fed this state (`None`: never recorded)."""
     row = db.execute("SELECT value FROM meta WHERE key = ?", (STREAM_ALIVE_KEY,)).fetchone()
-    return _parse_deadline(row[0]) if row else None
+    return parse_moment(row[0]) if row else None
 
 
 def _ago(seconds: float) -> str:

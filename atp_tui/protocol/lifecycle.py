@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 #: The position of each state along the lifecycle; a transition must move to a higher rank.
 _RANK: dict[str, int] = {
@@ -75,3 +75,15 @@ def is_urgent(
     """Whether a deadline is within the warning threshold (0 = never) and not passed yet."""
     left = seconds_left(deadline, now)
     return left is not None and 0 < left <= warning_seconds
+
+
+def parse_moment(text: object) -> datetime | None:
+    """A moment read back from storage (ISO 8601; a zone-less one is taken as UTC), or `None`
+    when it is not one: a deadline or a snooze's end."""
+    if not isinstance(text, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

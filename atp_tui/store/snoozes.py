@@ -20,18 +20,8 @@ import sqlite3
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
+from atp_tui.protocol.lifecycle import parse_moment
 from atp_tui.store.db import transaction, write_error
-
-
-def parse_moment(text: object) -> datetime | None:
-    """A stored moment (ISO 8601; a zone-less one is taken as UTC); `None` when unreadable."""
-    if not isinstance(text, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def read_snoozes(db: sqlite3.Connection) -> tuple[dict[str, datetime], list[str]]:
