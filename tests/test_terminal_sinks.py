@@ -404,6 +404,14 @@ def test_case_82_escape_json_text_is_lossless() -> None:
     assert json.loads(escaped) == value
     plain = '{"a": "caf\u00e9 \u2713"}'
     assert text.escape_json_text(plain) is plain
+    # The ASCII fast path: every C0 control but TAB/LF/CR, and DEL, is still escaped.
+    ascii_plain = '{"a": "b\tc"}\r\n'
+    assert text.escape_json_text(ascii_plain) is ascii_plain
+    for code in [*range(0x20), 0x7F]:
+        if chr(code) in "\t\n\r":
+            continue
+        dirty = json.dumps({"a": "x"}).replace("x", chr(code))
+        assert text.escape_json_text(dirty) == dirty.replace(chr(code), f"\\u{code:04x}")
 
 
 def test_case_82_the_tui_streams_are_not_wrapped(monkeypatch: pytest.MonkeyPatch) -> None:

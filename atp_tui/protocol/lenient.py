@@ -30,7 +30,8 @@ def needs_sanitizing(text: str) -> bool:
 
     Both scans run in C; the walk they guard would cost more than validating the payload.
     """
-    return _SURROGATE_ESCAPE.search(text) is not None or (
+    # A surrogate escape needs a backslash: its absence is one memchr, the regex is a scan.
+    return ("\\" in text and _SURROGATE_ESCAPE.search(text) is not None) or (
         text.count("[") + text.count("{") > MAX_JSON_DEPTH
     )
 

@@ -158,6 +158,8 @@ _SINK_UNSAFE = re.compile(
 _JSON_UNSAFE = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]"
 )
+#: The ASCII characters `escape_json_text` leaves alone: printable ones, TAB, LF and CR.
+_ASCII_SAFE = bytes(range(0x20, 0x7F)) + b"\t\n\r"
 
 
 def _visible(match: re.Match[str]) -> str:
@@ -195,6 +197,11 @@ def escape_json_text(text: str) -> str:
     to the same value and shows nothing a terminal would act on. Text without any of them (the
     common case) is returned as is after one precompiled scan.
     """
+    # ASCII text (`isascii` is a flag lookup) can only hold the C0 controls and DEL of that
+    # set: deleting every other ASCII byte in one C pass (≈ 0.7 µs for a 1.5 KB payload, the
+    # regex scan takes 5) leaves nothing when none is there, as in almost every payload.
+    if text.isascii() and not text.encode("ascii").translate(None, _ASCII_SAFE):
+        return text
     if _JSON_UNSAFE.search(text) is None:
         return text
     return _JSON_UNSAFE.sub(_json_escape, text)

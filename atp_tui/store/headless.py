@@ -33,8 +33,9 @@ class HeadlessStore(StreamState):
         super().__init__(connection, clock, warnings)
         #: Every known notification id and its lifecycle state (`None`: not yet in one).
         self._states: dict[str, str | None] = {}
-        #: New ids since the last commit: when they arrived and their SSE event id.
-        self._arrivals: dict[str, tuple[str, str | None]] = {}
+        #: New ids since the last commit and their SSE event id. Their arrival time is the
+        #: commit's (one clock read a commit, not one an event: the commit follows the chunk).
+        self._arrivals: dict[str, str | None] = {}
         #: State changes since the last commit: the reason given with each.
         self._reasons: dict[str, str | None] = {}
         self._load()
@@ -59,7 +60,7 @@ class HeadlessStore(StreamState):
         status = notification.status if notification.status in KNOWN_STATES else None
         if notification_id not in self._states:
             self._states[notification_id] = status
-            self._arrivals[notification_id] = (self._clock.now().isoformat(), event_id)
+            self._arrivals[notification_id] = event_id
             return True
         if status is not None and can_transition(self._states[notification_id], status):
             self._states[notification_id] = status
@@ -81,8 +82,9 @@ class HeadlessStore(StreamState):
         if taken.raw:
             # A known id conflicts, so its arrival columns are not written: "" stands in.
             arrivals = self._arrivals
+            now = self._clock.now().isoformat()
             rows = [
-                (key, raw, states[key], *arrivals.get(key, ("", None)))
+                (key, raw, states[key], now if key in arrivals else "", arrivals.get(key))
                 for key, raw in taken.raw.items()
             ]
             db.executemany(
