@@ -25,7 +25,6 @@ from typing import cast
 from rich.console import RenderableType
 from rich.text import Text
 from textual import events
-from textual.css.styles import RulesMap
 from textual.geometry import Size
 from textual.widget import Widget
 from textual.widgets import OptionList, Static
@@ -64,11 +63,10 @@ def set_text(static: DetailText, text: RenderableType, key: object = None) -> No
         return
     static.update(text, layout=False)
     width = static.content_size.width
-    # Measured as the layout pass will measure it (which then finds the height cached).
-    rules = cast(RulesMap, static.styles)
-    lines = static.visual.get_height(rules, width) if width > 0 else -1
+    # Measured as the layout pass measures it: it then finds the height cached.
+    lines = static.get_content_height(Size(0, 0), Size(0, 0), width) if width > 0 else -1
     if old is None or lines < 0 or old[1:] != (lines, width):
-        static.refresh(layout=True)
+        static.refresh(layout=True, repaint=False)  # repainted by `update`; keeps the height
     static.shown = (key, lines, width)
 
 
