@@ -341,6 +341,12 @@ def _stat(runs: list[list[float]], which: str) -> float:
     return percentile([value for run in runs for value in run], 0.99) * 1000
 
 
+def _ratios(ours: Samples, other: Samples) -> list[str]:
+    """Key and append median and p99 of `ours` over `other`'s."""
+    kinds = [(kind, which) for kind in ("keys", "appends") for which in ("median", "p99")]
+    return [f"{_stat(getattr(ours, k), w) / _stat(getattr(other, k), w):.2f}x" for k, w in kinds]
+
+
 def report(results: dict[tuple[int, str], Samples], sizes: Sequence[int], args: Any) -> str:
     """The table, the ratios and the budget verdicts."""
     rows: list[list[object]] = []
@@ -361,21 +367,9 @@ def report(results: dict[tuple[int, str], Samples], sizes: Sequence[int], args: 
                     f"{_stat(samples.ticks, 'median'):.1f}" if samples.ticks else "-",
                 ]
             )
-        ratios = [
-            _stat(ours.keys, "median") / _stat(base.keys, "median"),
-            _stat(ours.keys, "p99") / _stat(base.keys, "p99"),
-            _stat(ours.appends, "median") / _stat(base.appends, "median"),
-            _stat(ours.appends, "p99") / _stat(base.appends, "p99"),
-        ]
-        rows.append([f"{size:,} ratio atp-tui/baseline", *(f"{r:.2f}x" for r in ratios), ""])
+        rows.append([f"{size:,} ratio atp-tui/baseline", *_ratios(ours, base), ""])
         if old is not None:
-            ratios = [
-                _stat(ours.keys, "median") / _stat(old.keys, "median"),
-                _stat(ours.keys, "p99") / _stat(old.keys, "p99"),
-                _stat(ours.appends, "median") / _stat(old.appends, "median"),
-                _stat(ours.appends, "p99") / _stat(old.appends, "p99"),
-            ]
-            rows.append([f"{size:,} ratio atp-tui/before", *(f"{r:.2f}x" for r in ratios), ""])
+            rows.append([f"{size:,} ratio atp-tui/before", *_ratios(ours, old), ""])
     header = ["items / app", "key med", "key p99", "append med", "append p99", "tick med"]
     lines = [
         f"navigate: CPU ms per operation, repaint included; {args.content} content; "
