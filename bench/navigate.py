@@ -30,8 +30,13 @@ bytes, so the probe does that too (`render_segments`), as a real terminal would 
 cyclic GC is frozen after the inbox is built (as atp-tui's engine does after each stored
 batch) for both apps, so a collection does not land at random in one of them.
 
+`--before REV` also measures atp-tui as it was at REV (that commit's `atp_tui/`, extracted
+with `git archive`), in a child process that has it first on its path, once per run right
+after this tree's run, so that both see the same machine; its rows and the ratio
+atp-tui / before are added to the table.
+
     python bench/navigate.py [--sizes 1000,10000,50000] [--runs 3] [--keys 60] [--appends 15]
-                             [--content varied|uniform]
+                             [--content varied|uniform] [--before REV]
 """
 
 from __future__ import annotations
@@ -39,9 +44,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import json
+import os
+import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
@@ -50,6 +59,7 @@ from typing import Any, ClassVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _before import tree_at
 from _inbox_fixture import (
     COLUMNS,
     ROWS,
@@ -68,6 +78,7 @@ from atp_tui.client.events import EngineEvent, NotificationReceived
 from atp_tui.protocol import Notification
 from atp_tui.store import Store
 
+HERE = Path(__file__).resolve().parent
 #: After the first frame an operation caused, how long to wait for follow-up frames.
 FOLLOW_SECONDS = 0.05
 
@@ -330,12 +341,22 @@ def _stat(runs: list[list[float]], which: str) -> float:
     return percentile([value for run in runs for value in run], 0.99) * 1000
 
 
+def _ratios(ours: Samples, other: Samples) -> list[str]:
+    """Key and append median and p99 of `ours` over `other`'s."""
+    kinds = [(kind, which) for kind in ("keys", "appends") for which in ("median", "p99")]
+    return [f"{_stat(getattr(ours, k), w) / _stat(getattr(other, k), w):.2f}x" for k, w in kinds]
+
+
 def report(results: dict[tuple[int, str], Samples], sizes: Sequence[int], args: Any) -> str:
     """The table, the ratios and the budget verdicts."""
     rows: list[list[object]] = []
     for size in sizes:
         base, ours = results[(size, "baseline")], results[(size, "atp-tui")]
-        for name, samples in (("OptionList (baseline)", base), ("atp-tui", ours)):
+        apps = [("OptionList (baseline)", base), ("atp-tui", ours)]
+        old = results.get((size, "before"))
+        if old is not None:
+            apps.append((f"atp-tui {args.before} (before)", old))
+        for name, samples in apps:
             rows.append(
                 [
                     f"{size:,} {name}",
@@ -346,13 +367,9 @@ def report(results: dict[tuple[int, str], Samples], sizes: Sequence[int], args: 
                     f"{_stat(samples.ticks, 'median'):.1f}" if samples.ticks else "-",
                 ]
             )
-        ratios = [
-            _stat(ours.keys, "median") / _stat(base.keys, "median"),
-            _stat(ours.keys, "p99") / _stat(base.keys, "p99"),
-            _stat(ours.appends, "median") / _stat(base.appends, "median"),
-            _stat(ours.appends, "p99") / _stat(base.appends, "p99"),
-        ]
-        rows.append([f"{size:,} ratio atp-tui/baseline", *(f"{r:.2f}x" for r in ratios), ""])
+        rows.append([f"{size:,} ratio atp-tui/baseline", *_ratios(ours, base), ""])
+        if old is not None:
+            rows.append([f"{size:,} ratio atp-tui/before", *_ratios(ours, old), ""])
     header = ["items / app", "key med", "key p99", "append med", "append p99", "tick med"]
     lines = [
         f"navigate: CPU ms per operation, repaint included; {args.content} content; "
@@ -394,6 +411,52 @@ def build_items(first: int, count: int, *, varied: bool) -> list[Notification]:
     ]
 
 
+def run_before(tree: Path, args: Any, results: dict[tuple[int, str], Samples]) -> None:
+    """One run of atp-tui as it was (the tree at `--before`) in a child process; its samples
+    join `results` under "before"."""
+    command = [sys.executable, str(HERE / "navigate.py"), "--child", "--sizes", args.sizes]
+    command += ["--keys", str(args.keys), "--appends", str(args.appends)]
+    command += ["--content", args.content]
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(tree), env.get("PYTHONPATH")]))
+    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=1800)
+    if done.returncode != 0:
+        raise SystemExit(f"the --before run failed:\n{done.stderr[-3000:]}")
+    sys.stderr.write(done.stderr)
+    for size, kinds in json.loads(done.stdout.strip().splitlines()[-1]).items():
+        samples = results.setdefault((int(size), "before"), Samples())
+        for kind in Samples.KINDS:
+            if kinds[kind]:
+                getattr(samples, kind).append(kinds[kind])
+        samples.missing += kinds["missing"]
+
+
+def child(args: Any, sizes: Sequence[int]) -> None:
+    """`--child`: one run of atp-tui alone (whichever `atp_tui` is first on the path) at
+    each size; prints the samples as one JSON line."""
+    import atp_tui
+
+    print(f"--before: atp_tui from {Path(atp_tui.__file__).parent}", file=sys.stderr)
+    varied = args.content == "varied"
+    items = build_items(1, sizes[-1], varied=varied)
+    extra = build_items(sizes[-1] + 1, args.appends, varied=varied)
+    gc.collect()
+    gc.freeze()
+    results: dict[tuple[int, str], Samples] = {}
+    for size in sizes:
+        samples = results.setdefault((size, "atp-tui"), Samples())
+        asyncio.run(_run_atp(size, items, extra, samples, args.keys, args.appends))
+        gc.freeze()
+    out = {
+        str(size): {
+            **{kind: (getattr(samples, kind) or [[]])[0] for kind in Samples.KINDS},
+            "missing": samples.missing,
+        }
+        for (size, _), samples in results.items()
+    }
+    print(json.dumps(out))
+
+
 def main() -> None:
     """Parse the arguments, run, print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -402,20 +465,29 @@ def main() -> None:
     parser.add_argument("--keys", type=int, default=60, help="down keys timed per run")
     parser.add_argument("--appends", type=int, default=15, help="appends timed per run")
     parser.add_argument("--content", choices=("varied", "uniform"), default="varied")
+    parser.add_argument("--before", metavar="REV", help="also measure atp-tui at this commit")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     varied = args.content == "varied"
     sizes = sorted(int(size) for size in args.sizes.split(","))
+    if args.child:
+        child(args, sizes)
+        return
     started = time.perf_counter()
     items = build_items(1, sizes[-1], varied=varied)
     extra = build_items(sizes[-1] + 1, args.appends, varied=varied)
     gc.collect()
     gc.freeze()  # the shared fixture is long-lived in both apps
     results: dict[tuple[int, str], Samples] = {}
-    for run in range(args.runs):
-        for size in sizes:
-            print(f"run {run + 1}/{args.runs}: {size:,} items", file=sys.stderr, flush=True)
-            asyncio.run(run_once(size, items, extra, results, args.keys, args.appends))
-            gc.freeze()
+    with tree_at(args.before) if args.before else nullcontext(None) as old:
+        for run in range(args.runs):
+            for size in sizes:
+                print(f"run {run + 1}/{args.runs}: {size:,} items", file=sys.stderr, flush=True)
+                asyncio.run(run_once(size, items, extra, results, args.keys, args.appends))
+                gc.freeze()
+            if old is not None:
+                print(f"run {run + 1}/{args.runs}: {args.before}", file=sys.stderr, flush=True)
+                run_before(old, args, results)
     print(report(results, sizes, args))
     print(f"({time.perf_counter() - started:.0f} s)")
 

@@ -21,7 +21,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.widgets import OptionList, Static
+from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from atp_tui.protocol.text import sanitize, sanitize_lines
@@ -39,6 +39,9 @@ from atp_tui.view.items import (
     is_urgent,
     item_actionable,
 )
+from atp_tui.widgets.detail_parts import ActionList as ActionList  # the screen's import
+from atp_tui.widgets.detail_parts import DetailText, planned_height, set_text
+from atp_tui.widgets.quiet_layout import QuietLayout
 
 if TYPE_CHECKING:
     from atp_tui.protocol.models import Action, Attachment
@@ -173,42 +176,7 @@ class _Shown:
     actionable: bool
 
 
-class ActionList(OptionList):
-    """The selected notification's actions, numbered like the `1`–`9` keys."""
-
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id)
-        #: What the options last showed, so an item with the same actions keeps them as they are.
-        self.shown_key: tuple[object, ...] | None = None
-
-
-def _text_key(text: Text) -> tuple[object, ...]:
-    """What makes two `Text`s draw the same (rich's `==` ignores the base style)."""
-    return (text.plain, str(text.style), tuple(text.spans))
-
-
-def _set_text(static: Static, text: RenderableType, key: object = None) -> None:
-    """Update `static` only when its content differs, and lay out only when its height changes.
-
-    `Static.update` lays out the whole screen by default; on every cursor move that is most of
-    the cost of a key, so content that takes as many lines as the shown one only repaints.
-    `key` identifies content that is not a `Text` (which is keyed by what it draws).
-    """
-    key = _text_key(text) if key is None and isinstance(text, Text) else key
-    old = getattr(static, "_atp_key", None)
-    if old is not None and old[0] == key:
-        return
-    width = static.content_size.width
-    lines = -1
-    if width > 0:
-        console = static.app.console
-        lines = len(console.render_lines(text, console.options.update_width(width), pad=False))
-    same_height = old is not None and lines >= 0 and old[1:] == (lines, width)
-    static.update(text, layout=not same_height)
-    static._atp_key = (key, lines, width)  # type: ignore[attr-defined]
-
-
-class DetailPane(VerticalScroll):
+class DetailPane(QuietLayout, VerticalScroll):
     """Title, service, project, times, description, metadata, attachments, actions."""
 
     @dataclass
@@ -233,13 +201,13 @@ class DetailPane(VerticalScroll):
 
     def compose(self) -> ComposeResult:
         """The pane's parts; all filled by `show`."""
-        yield Static(id="detail-title", markup=False)
-        yield Static(id="detail-meta", markup=False)
-        yield Static(id="detail-state", markup=False)
-        yield Static("Actions", id="detail-actions-label", markup=False)
+        yield DetailText(id="detail-title")
+        yield DetailText(id="detail-meta")
+        yield DetailText(id="detail-state")
+        yield DetailText("Actions", id="detail-actions-label")
         yield ActionList(id="detail-actions")
-        yield Static(id="detail-description", markup=False)
-        yield Static(id="detail-extra", markup=False)
+        yield DetailText(id="detail-description")
+        yield DetailText(id="detail-extra")
 
     def show(
         self, item: StoredNotification | None, answer: AnswerState | None, now: datetime
@@ -255,22 +223,53 @@ class DetailPane(VerticalScroll):
             self._render_actions(item, actionable)
         self._render_times(item, answer, now)
         self._shown = shown
+        self._plan_scrollbar()
+
+    def _plan_scrollbar(self) -> None:
+        """Show or hide the scroll bar now, as the layout pass about to run will decide.
+
+        Textual lays the parts out at the pane's present width, then shows or hides the scroll
+        bar for their height, which changes the width: every part is laid out and painted
+        again, in a second pass and frame (half the cursor keys, between a short and a long
+        notification). Deciding it here, from the heights the parts were just given, makes
+        that one pass. The decision holds at either width (narrower text is only taller); when
+        a height is unknown (not measured yet, parts shown or hidden) Textual decides, as
+        before, in a second pass.
+        """
+        shown = [child for child in self.children if child.display]
+        if not shown or self.has_class("-empty") != (self._item is None):
+            return
+        # The parts' extent as last laid out (the virtual size is never less than the pane).
+        height = shown[-1].virtual_region_with_margin.bottom
+        if not height:
+            return
+        for child in shown:
+            planned = planned_height(child)
+            if planned is None:
+                return
+            height += planned - child.outer_size.height
+        scrolls = height > self.container_size.height
+        if scrolls != self.show_vertical_scrollbar and self.styles.overflow_y == "auto":
+            self.show_vertical_scrollbar = scrolls
+            self.vertical_scrollbar.display = scrolls
+            bar = self.styles.scrollbar_size_vertical
+            self.query_one(ActionList).expect_width(-bar if scrolls else bar)
 
     def _render_static(self, item: StoredNotification | None) -> None:
-        title = self.query_one("#detail-title", Static)
-        description = self.query_one("#detail-description", Static)
-        extra = self.query_one("#detail-extra", Static)
+        title = self.query_one("#detail-title", DetailText)
+        description = self.query_one("#detail-description", DetailText)
+        extra = self.query_one("#detail-extra", DetailText)
         if item is None:
-            _set_text(title, Text("Nothing selected"))
-            _set_text(
+            set_text(title, Text("Nothing selected"))
+            set_text(
                 description, Text("Notifications appear here when an agent asks for a decision.")
             )
-            _set_text(extra, Text(""))
+            set_text(extra, Text(""))
             return
         notification = item.notification
         context = notification.context
-        _set_text(title, Text(sanitize(context.title, limit=1000), style="bold"))
-        _set_text(description, Text(sanitize_lines(context.description)))
+        set_text(title, Text(sanitize(context.title, limit=1000), style="bold"))
+        set_text(description, Text(sanitize_lines(context.description)))
         parts: list[RenderableType] = []
         metadata = render_metadata(context.metadata)
         if metadata is not None:
@@ -281,13 +280,12 @@ class DetailPane(VerticalScroll):
             parts.append(Text(""))
         # Keyed by its source: the rendered table is not comparable.
         content = Group(*parts) if parts else Text("")
-        _set_text(extra, content, ("extra", context.metadata, context.attachments))
+        set_text(extra, content, ("extra", context.metadata, context.attachments))
 
     def _render_actions(self, item: StoredNotification | None, actionable: bool) -> None:
         actions = self.query_one(ActionList)
         if item is None:
-            actions.clear_options()
-            actions.shown_key = None
+            actions.clear()
             return
         from atp_tui.protocol.models import UnknownAction  # loaded: an item is shown
 
@@ -300,26 +298,16 @@ class DetailPane(VerticalScroll):
             options.append(Option(prompt, id=f"action-{number}", disabled=disabled))
         if not options:
             options.append(Option(Text("(this notification offers no actions)"), disabled=True))
-        # The same actions (common: one agent asks alike) keep the options and their
-        # highlight; refilling them lays out and repaints the screen for nothing.
-        key = tuple((_text_key(o.prompt), o.id, o.disabled) for o in options)  # type: ignore[arg-type]
-        if key == actions.shown_key:
-            return
-        highlighted = actions.highlighted
-        actions.clear_options()
-        actions.add_options(options)
-        actions.shown_key = key
-        if highlighted is not None and highlighted < len(options):
-            actions.highlighted = highlighted
+        actions.show_options(options)
 
     def _render_times(
         self, item: StoredNotification | None, answer: AnswerState | None, now: datetime
     ) -> None:
-        meta = self.query_one("#detail-meta", Static)
-        state = self.query_one("#detail-state", Static)
+        meta = self.query_one("#detail-meta", DetailText)
+        state = self.query_one("#detail-state", DetailText)
         if item is None:
-            _set_text(meta, Text(""))
-            _set_text(state, Text(""))
+            set_text(meta, Text(""))
+            set_text(state, Text(""))
             return
         notification = item.notification
         line = Text()
@@ -350,7 +338,7 @@ class DetailPane(VerticalScroll):
         if notification.priority:
             line.append("  Priority: ")
             line.append(sanitize(notification.priority, limit=40), style="bold")
-        _set_text(meta, line)
+        set_text(meta, line)
         status = Text()
         if reason:
             status.append("Closed: ", style="bold")
@@ -367,7 +355,7 @@ class DetailPane(VerticalScroll):
             )
             status.append("\nAnswer: ", style="bold")
             status.append(sanitize(answer.text, limit=300), style=style)
-        _set_text(state, status)
+        set_text(state, status)
 
     def changes_in(self, now: datetime) -> float | None:
         """Seconds until the shown times (age, countdown) change; `None` if they never do."""

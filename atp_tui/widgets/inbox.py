@@ -49,6 +49,7 @@ from atp_tui.widgets.inbox_rows import (
     row_segments,
     row_times,
 )
+from atp_tui.widgets.quiet_layout import QuietScrollView
 
 Rows = list[str | None]
 #: What one screen line shows, comparable: `("row", id, item, width, state, read, countdown,
@@ -62,7 +63,7 @@ _TIMES = slice(6, 8)
 _STRIP_CACHE = 1024
 
 
-class InboxList(ScrollView, can_focus=True):
+class InboxList(QuietScrollView, ScrollView, can_focus=True):
     """The notification list (see the module docstring for keys)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -140,3 +140,64 @@ async def test_a_cursor_key_repaints_two_rows_not_the_list() -> None:
             (Region(0, 0, width, 1),),
             (Region(0, 1, width, 1),),
         ]
+
+
+def detail_varied() -> list[Any]:
+    """Three items the pane shows differently: short with two actions, long enough to scroll
+    with one, short again with three (so each key changes the pane's heights, action count
+    and scroll bar)."""
+    long = "\n\n".join(f"Paragraph {n}: the migration touches table {n}." for n in range(40))
+    reply = {"id": "reply", "label": "Reply", "response_type": "text"}
+    ok = {"id": "ok", "label": "OK", "response_type": "simple"}
+    return [
+        notification("short", "Short", created=-10, deadline=50, description="One line."),
+        notification("long", "Long", created=-20, deadline=60, description=long, actions=[ok]),
+        notification(
+            "three",
+            "Three actions",
+            created=-30,
+            deadline=70,
+            description="Two\nlines.",
+            actions=[ok, reply, {**ok, "id": "ok2", "label": "OK too"}],
+        ),
+    ]
+
+
+@pytest.mark.asyncio
+async def test_a_cursor_key_lays_the_detail_pane_out_once() -> None:
+    """A new item in the pane (new heights, another number of actions, its scroll bar shown
+    or hidden) is one layout pass, and the inbox's scroll bar is not repainted for it."""
+    clock = FrozenClock()
+    app = make_app([CONNECTED, *received(detail_varied())], clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        screen, inbox = app.main, app.main.inbox
+        detail = screen.detail
+        await wait_for(pilot, lambda: inbox.total == 3 and detail.notification_id == "short")
+        await drawn(pilot, inbox)
+        for key in "jk":  # once there and back: the pane's scroll bar widget is made once
+            await pilot.press(key)
+            await pilot.pause()
+        await wait_for(pilot, lambda: detail.notification_id == "short")
+        layouts: list[object] = []
+        original = screen._refresh_layout
+
+        def counted(*args: Any, **kwargs: Any) -> None:
+            layouts.append(args)
+            original(*args, **kwargs)
+
+        screen._refresh_layout = counted  # type: ignore[method-assign]
+        for key, expected, scrolls in (
+            ("j", "long", True),
+            ("j", "three", False),
+            ("k", "long", True),
+        ):
+            layouts.clear()
+            with counting_refreshes([inbox.vertical_scrollbar]) as bar_refreshes:
+                await pilot.press(key)
+                await wait_for(pilot, lambda e=expected: detail.notification_id == e)
+                for _ in range(4):  # every pass and frame the key caused, however late
+                    await pilot.pause()
+            assert detail.show_vertical_scrollbar is scrolls
+            assert len(layouts) == 1, f"{expected}: {len(layouts)} layout passes"
+            assert bar_refreshes == []
+        assert "Paragraph 39" in str(detail.query_one("#detail-description").render())

@@ -1,0 +1,172 @@
+"""The detail pane's parts, each updated in place and measured as the layout pass measures it.
+
+A cursor key gives the pane another notification: other text of another height, another
+number of actions. What it costs is mostly Textual's layout passes and the frames after
+them (issue #12: "no screen-wide relayout for a detail-pane update"). The parts here keep that
+to one pass and one frame:
+
+* `DetailText` (a `Static`, literal text: `markup=False`) asks for a layout only when its
+  height changes, and measures that height with the visual it will draw, so the layout pass
+  finds it cached;
+* `ActionList` keeps its options when the next notification has as many (new prompts and
+  flags in place), has a scroll bar only when its options are taller than its `max-height`,
+  and keeps its rendered options when only its height changed;
+* `planned_height` tells the pane how tall a part is about to be, so it can decide its scroll
+  bar before the layout pass rather than in a second one (`DetailPane._plan_scrollbar`).
+
+Each shortcut falls back to Textual's own way (another pass) when it cannot tell; none changes
+what is drawn.
+"""
+
+from __future__ import annotations
+
+from typing import cast
+
+from rich.console import RenderableType
+from rich.text import Text
+from textual import events
+from textual.geometry import Size
+from textual.widget import Widget
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from atp_tui.widgets.quiet_layout import QuietLayout, QuietScrollView
+
+#: What identifies what a part or an option draws (see `text_key`).
+ShownKey = tuple[object, ...]
+
+
+def text_key(text: Text) -> ShownKey:
+    """What makes two `Text`s draw the same (rich's `==` ignores the base style)."""
+    return (text.plain, str(text.style), tuple(text.spans))
+
+
+class DetailText(QuietLayout, Static):
+    """A part of the pane: literal text (`markup=False`), laid out in one pass."""
+
+    def __init__(self, content: str = "", *, id: str | None = None) -> None:
+        super().__init__(content, id=id, markup=False)
+        #: What `set_text` last showed: (key, lines, width); lines -1 when not measured.
+        self.shown: tuple[object, int, int] | None = None
+
+
+def set_text(static: DetailText, text: RenderableType, key: object = None) -> None:
+    """Update `static` only when its content differs, and lay out only when its height changes.
+
+    `Static.update` lays out the whole screen by default; on every cursor move that is most of
+    the cost of a key, so content that takes as many lines as the shown one only repaints.
+    `key` identifies content that is not a `Text` (which is keyed by what it draws).
+    """
+    key = text_key(text) if key is None and isinstance(text, Text) else key
+    old = static.shown
+    if old is not None and old[0] == key:
+        return
+    static.update(text, layout=False)
+    width = static.content_size.width
+    # Measured as the layout pass measures it: it then finds the height cached.
+    lines = static.get_content_height(Size(0, 0), Size(0, 0), width) if width > 0 else -1
+    if old is None or lines < 0 or old[1:] != (lines, width):
+        static.refresh(layout=True, repaint=False)  # repainted by `update`; keeps the height
+    static.shown = (key, lines, width)
+
+
+class ActionList(QuietScrollView, OptionList):
+    """The selected notification's actions, numbered like the `1`–`9` keys."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        #: What the options last showed, so an item with the same actions keeps them as they are.
+        self.shown_key: tuple[ShownKey, ...] | None = None
+        self._rendered_width: int | None = None
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Keep the rendered options when only the height changed.
+
+        `OptionList` drops its rendered options on every resize and repaints, a frame after
+        the pane's: the list grows and shrinks with each notification's actions, but the
+        options are as wide as before and look the same."""
+        if event.size.width == self._rendered_width:
+            event.prevent_default()  # OptionList's handler: drop and repaint
+        self._rendered_width = event.size.width
+
+    @property
+    def option_lines(self) -> int:
+        """The lines the options take at the list's width (as last measured)."""
+        return self.virtual_size.height
+
+    def expect_width(self, change: int) -> None:
+        """The list is about to be laid out `change` cells wider: take the virtual size it
+        will measure then, as its lines do not change. (An option list measures it while it
+        paints, after the layout pass, and a new one asks for another pass.)"""
+        size = self.virtual_size
+        if size.width:
+            self.set_reactive(ActionList.virtual_size, Size(size.width + change, size.height))
+
+    def show_options(self, options: list[Option]) -> None:
+        """Show `options`: nothing to do when they draw as the shown ones do (common: one
+        agent asks alike), in place when there are as many, else a refill."""
+        key = tuple((text_key(cast(Text, o.prompt)), o.id, o.disabled) for o in options)
+        if key == self.shown_key:
+            return
+        if self.shown_key is not None and len(key) == len(self.shown_key):
+            self._refill_in_place(options, self.shown_key, key)
+        else:
+            self._fill(options)
+        self.shown_key = key
+
+    def clear(self) -> None:
+        """No options (nothing is selected)."""
+        self.clear_options()
+        self.shown_key = None
+
+    def _fill(self, options: list[Option]) -> None:
+        """Replace all options, keeping the highlight's index (if there are as many).
+
+        The list has a scroll bar only when its options are taller than its `max-height`
+        (`-scrolls`): while it grows to fit them, Textual would show one for a moment and
+        lay the pane out twice more to take it away."""
+        highlighted = self.highlighted
+        limit = self.styles.max_height
+        most = int(limit.value) if limit is not None and limit.is_cells else None
+        self.set_class(most is None or len(options) > most, "-scrolls")
+        self.clear_options()
+        self.add_options(options)
+        if most is not None and self.option_lines > most:
+            self.add_class("-scrolls")  # prompts that wrap
+        if highlighted is not None and highlighted < len(options):
+            self.highlighted = highlighted
+
+    def _refill_in_place(
+        self, options: list[Option], old: tuple[ShownKey, ...], new: tuple[ShownKey, ...]
+    ) -> None:
+        """Show `options` in the options held (as many): new prompts and disabled flags, the
+        same ids, the highlight on the same row.
+
+        What refilling ends with, without its cost: `clear_options` + `add_options` change
+        the list's height to nothing and back, so the pane is laid out (and repainted) two or
+        three times a cursor key; an option keeps its height here unless its prompt wraps
+        differently, which the list then lays out itself."""
+        for index, (option, was, now) in enumerate(zip(options, old, new, strict=True)):
+            if was[0] != now[0]:
+                self.replace_option_prompt_at_index(index, option.prompt)
+            if was[2] != now[2]:
+                # Not `disable_option_at_index`: that moves the highlight off a disabled
+                # option, which refilling (the highlight kept by its index) never did.
+                self.get_option_at_index(index).disabled = option.disabled
+                self.refresh()
+
+
+def planned_height(child: Widget) -> int | None:
+    """The height `child` will be laid out at, from what it was just given; None if unknown."""
+    if isinstance(child, DetailText):
+        shown = child.shown
+        if shown is None or shown[2] != child.content_size.width:
+            # Not given anything since the last layout at this width, which measured it.
+            return child.outer_size.height
+        return None if shown[1] < 0 else shown[1] + child.styles.gutter.height
+    if isinstance(child, ActionList):
+        limit = child.styles.max_height
+        if limit is None or not limit.is_cells or child.styles.gutter.height:
+            return None
+        return min(child.option_lines, int(limit.value))
+    return None

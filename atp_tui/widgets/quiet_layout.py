@@ -1,0 +1,62 @@
+"""Widget mix-ins that keep one layout pass from asking for another (issue #12).
+
+Textual lays a screen out in passes: after each, every widget placed is told its new size
+(`_size_updated`). Two of its reactions cost a cursor key in the detail pane most of its time
+without changing what is drawn:
+
+* A widget whose size changed sets its `virtual_size`, a reactive that asks for *another*
+  layout pass, and the frame after that pass repaints the widget again. For a widget that
+  lays out no children of its own (a `Static`), or whose children were placed in the pass
+  that is telling it (a container), that second pass finds the same geometry: the first
+  one already placed everything. `QuietLayout` stores the size without asking.
+* A `ScrollView` is told a "virtual size" that is the visible area (not the one it keeps
+  itself), so every pass anywhere on the screen updates and repaints its scroll bar (the
+  inbox's, 35 cells, on every detail-pane change). `QuietScrollView` skips the update when
+  the widget's size, container size and own virtual size are those it last updated for.
+
+Both only drop work whose result is already on screen; scroll bars still follow every real
+change (a new size, a new virtual size). `tests/app/test_repaint.py` checks what a cursor key
+lays out and repaints.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.geometry import Size
+
+if TYPE_CHECKING:
+    from textual.widget import Widget
+
+    _Mixin = Widget
+else:
+    # A plain mix-in at run time: a `Widget` base ahead of the real widget class would hide
+    # that class's `COMPONENT_CLASSES` and CSS type name from Textual.
+    _Mixin = object
+
+
+class QuietLayout(_Mixin):
+    """Take a size from a layout pass without asking for another pass (see the module)."""
+
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        # `layout=False` is what Textual itself passes when it only scrolled.
+        return super()._size_updated(size, virtual_size, container_size, layout=False)
+
+
+class QuietScrollView(_Mixin):
+    """A `ScrollView` that updates its scroll bars only when its geometry changed (see the
+    module); mix in before `ScrollView`."""
+
+    _sized_for: tuple[Size, Size, Size] | None = None
+
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        key = (size, container_size, self.virtual_size)
+        if key == self._sized_for:
+            return False
+        changed = super()._size_updated(size, virtual_size, container_size, layout)
+        self._sized_for = (size, container_size, self.virtual_size)
+        return changed
