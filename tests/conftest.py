@@ -1,4 +1,5 @@
-"""Shared fixtures: isolated user dirs, a fake clock, engine helpers, and a reference server."""
+"""Shared fixtures: isolated user dirs, a fake clock, engine helpers, a state folder and a
+reference server."""
 
 from __future__ import annotations
 
@@ -133,6 +134,12 @@ def fake_clock() -> FakeClock:
 def virtual_clock() -> FakeClock:
     """`fake_clock` whose watchdog and deadlines fire without real waiting (see `FakeClock`)."""
     return FakeClock(jitter=0.0, virtual_timeouts=True)
+
+
+@pytest.fixture
+def state_dir(tmp_path: Path) -> Path:
+    """A state folder in the test's own tmp_path, not yet created (opening a store makes it)."""
+    return tmp_path / "state"
 
 
 @pytest.fixture
