@@ -90,3 +90,12 @@ def skipped(events: list[EngineEvent]) -> list[EventSkipped]:
 def status_changes(events: list[EngineEvent]) -> list[tuple[str, str]]:
     """(notification id, status) of each StatusChanged."""
     return [(e.notification_id, e.status) for e in events if isinstance(e, StatusChanged)]
+
+
+def _waits(events) -> list[float]:
+    """The announced wait before each reconnect (the `test_stream_connection_*` modules)."""
+    return [
+        e.state.retry_in
+        for e in events
+        if isinstance(e, ConnectionChanged) and e.state.kind == "reconnecting"
+    ]
