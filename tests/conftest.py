@@ -1,18 +1,22 @@
-"""Shared fixtures: isolated user dirs, a fake clock, and engine helpers."""
+"""Shared fixtures: isolated user dirs, a fake clock, engine helpers, a state folder and a
+reference server."""
 
 from __future__ import annotations
 
 import asyncio
 import gc
 import time
-from collections.abc import Awaitable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
+import httpx
 import pytest
 
 from atp_tui.protocol.clock import Clock
+from atp_tui.server import RunningServer
+from tests.server_helpers import AUTH, fast_config
 
 T = TypeVar("T")
 
@@ -130,3 +134,26 @@ def fake_clock() -> FakeClock:
 def virtual_clock() -> FakeClock:
     """`fake_clock` whose watchdog and deadlines fire without real waiting (see `FakeClock`)."""
     return FakeClock(jitter=0.0, virtual_timeouts=True)
+
+
+@pytest.fixture
+def state_dir(tmp_path: Path) -> Path:
+    """A state folder in the test's own tmp_path, not yet created (opening a store makes it)."""
+    return tmp_path / "state"
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[RunningServer]:
+    """A reference server on 127.0.0.1 with short intervals (`fast_config()`).
+
+    tests/app/conftest.py has its own `server` (a plain config) for the app tests.
+    """
+    async with RunningServer(fast_config()) as running:
+        yield running
+
+
+@pytest.fixture
+async def client(server: RunningServer) -> AsyncIterator[httpx.AsyncClient]:
+    """An httpx client for `server` that sends the user token in the header."""
+    async with httpx.AsyncClient(base_url=server.url, headers=AUTH, timeout=5) as http:
+        yield http

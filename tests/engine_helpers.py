@@ -8,6 +8,7 @@ from pathlib import Path
 
 from atp_tui.client.events import (
     ConnectionChanged,
+    ConnectionState,
     EngineEvent,
     EventSkipped,
     NotificationReceived,
@@ -18,6 +19,8 @@ from atp_tui.protocol.clock import Clock
 from atp_tui.store import Store
 
 TOKEN = "s3cret-token-value"
+#: The backoff schedule without jitter (SSE-CLIENT-RULES.md, "Backoff policy").
+SCHEDULE = [3.0, 6.0, 12.0, 24.0, 30.0, 30.0]
 
 
 def make_engine(
@@ -90,3 +93,21 @@ def skipped(events: list[EngineEvent]) -> list[EventSkipped]:
 def status_changes(events: list[EngineEvent]) -> list[tuple[str, str]]:
     """(notification id, status) of each StatusChanged."""
     return [(e.notification_id, e.status) for e in events if isinstance(e, StatusChanged)]
+
+
+def reconnect_states(events: list[EngineEvent]) -> list[ConnectionState]:
+    """The `reconnecting` states yielded, in order."""
+    return [
+        event.state
+        for event in events
+        if isinstance(event, ConnectionChanged) and event.state.kind == "reconnecting"
+    ]
+
+
+def waits(events: list[EngineEvent]) -> list[float | None]:
+    """The announced wait before each reconnect."""
+    return [state.retry_in for state in reconnect_states(events)]
+
+
+#: `waits` under the name the `test_stream_connection_*` modules use (they had a copy of it).
+_waits = waits

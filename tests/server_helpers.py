@@ -2,7 +2,8 @@
 
 `SSEReader` is a deliberately tiny frame collector for tests (the product's parser lives in
 `atp_tui.client`); `notification_body` builds a valid service submission with one action of
-every response type.
+every response type. `fast_config`, `error_code` and `add` serve the `test_server_*` modules
+(their `server` and `client` fixtures are in conftest.py).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+
+from atp_tui.server import RunningServer, ServerConfig
 
 USER_TOKEN = "demo-token"
 ADMIN_TOKEN = "admin-token"
@@ -183,3 +186,21 @@ async def eventually(predicate: Callable[[], bool], timeout: float = 2.0) -> Non
     async with asyncio.timeout(timeout):
         while not predicate():
             await asyncio.sleep(0.01)
+
+
+FAST: dict[str, Any] = {"ping_interval": 0.2, "expiry_check_interval": 0.05}
+
+
+def fast_config(**overrides: Any) -> ServerConfig:
+    """A config with short intervals, so that tests stay quick."""
+    return ServerConfig(**{**FAST, **overrides})
+
+
+def error_code(response: httpx.Response) -> str:
+    """The ATP error code of an error response."""
+    return response.json()["error"]["code"]
+
+
+def add(server: RunningServer, **kwargs: Any) -> dict[str, Any]:
+    """Store a notification directly in the server's state."""
+    return server.state.add_notification(notification_body(**kwargs))
