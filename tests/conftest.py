@@ -157,3 +157,25 @@ async def client(server: RunningServer) -> AsyncIterator[httpx.AsyncClient]:
     """An httpx client for `server` that sends the user token in the header."""
     async with httpx.AsyncClient(base_url=server.url, headers=AUTH, timeout=5) as http:
         yield http
+
+
+@pytest.fixture(autouse=True)
+def _quick_idle_checks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pilot waits after every key for the process to look idle, sampling in 20 ms sleeps
+    (`textual._wait`): a test typing a date paid ≈ 40 ms a key in sleeps alone. Sampling every
+    5 ms detects the same idleness (CPU time well below wall time) four times sooner; the
+    tests still wait for what they check (`wait_for`), never for a fixed time."""
+    import textual._wait
+
+    monkeypatch.setattr(textual._wait, "SLEEP_GRANULARITY", 1 / 200)
+    monkeypatch.setattr(textual._wait, "SLEEP_IDLE", 1 / 200 / 20)
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto`: two workers per core. Half of the suite's time is waiting, not computing
+    (real servers and `watch` processes, Pilot's idle checks, the open-phase deadline test),
+    so two workers a core keep the cores busy: on 2 cores, -n 2 took 150 s, -n 4 110–120 s
+    (3 runs, all green), -n 6 135 s (the CPU work itself grows with contention)."""
+    import os
+
+    return 2 * len(os.sched_getaffinity(0))
