@@ -126,8 +126,7 @@ class ActionList(QuietScrollView, OptionList):
         (`-scrolls`): while it grows to fit them, Textual would show one for a moment and
         lay the pane out twice more to take it away."""
         highlighted = self.highlighted
-        limit = self.styles.max_height
-        most = int(limit.value) if limit is not None and limit.is_cells else None
+        most = self._most_lines()
         self.set_class(most is None or len(options) > most, "-scrolls")
         self.clear_options()
         self.add_options(options)
@@ -154,6 +153,19 @@ class ActionList(QuietScrollView, OptionList):
                 # option, which refilling (the highlight kept by its index) never did.
                 self.get_option_at_index(index).disabled = option.disabled
                 self.refresh()
+        if not self.has_class("-scrolls"):
+            # New prompts may wrap past the limit; their heights are known after the refresh.
+            self.call_after_refresh(self._scroll_when_taller)
+
+    def _scroll_when_taller(self) -> None:
+        most = self._most_lines()
+        if most is not None and self.option_lines > most:
+            self.add_class("-scrolls")
+
+    def _most_lines(self) -> int | None:
+        """The list's `max-height` in lines, if it has one in cells."""
+        limit = self.styles.max_height
+        return int(limit.value) if limit is not None and limit.is_cells else None
 
 
 def planned_height(child: Widget) -> int | None:

@@ -201,3 +201,32 @@ async def test_a_cursor_key_lays_the_detail_pane_out_once() -> None:
             assert len(layouts) == 1, f"{expected}: {len(layouts)} layout passes"
             assert bar_refreshes == []
         assert "Paragraph 39" in str(detail.query_one("#detail-description").render())
+
+
+async def test_an_action_list_of_as_many_longer_prompts_scrolls() -> None:
+    """Twelve actions refilled in place with prompts that now wrap past the list's 12 lines:
+    the list scrolls (its last actions stay reachable), as a list filled anew would."""
+    from atp_tui.widgets.detail import ActionList
+
+    def twelve(prefix: str, words: int) -> list[dict[str, Any]]:
+        label = " ".join(["long"] * words)
+        return [
+            {"id": f"a{n}", "label": f"{prefix} {n} {label}", "response_type": "simple"}
+            for n in range(12)
+        ]
+
+    items = [
+        notification("short", "Short prompts", actions=twelve("Short", 1), deadline=30),
+        notification("wraps", "Wrapping prompts", actions=twelve("Wraps", 40), deadline=31),
+    ]
+    app = make_app([CONNECTED, *received(items)], clock=FrozenClock())
+    async with app.run_test(size=SIZE) as pilot:
+        detail, actions = app.main.detail, app.main.query_one(ActionList)
+        await wait_for(pilot, lambda: detail.notification_id == "short")
+        await pilot.pause()
+        assert not actions.has_class("-scrolls")
+        await pilot.press("j")
+        await wait_for(pilot, lambda: detail.notification_id == "wraps")
+        await pilot.pause()
+        assert actions.option_lines > 12
+        assert actions.has_class("-scrolls")
