@@ -169,3 +169,36 @@ def test_a_server_without_a_scheme_says_what_to_write(command: tuple[str, ...]) 
         "atp-tui: error: command line: --server: has no scheme (got '127.0.0.1:8787'): write "
         "https://127.0.0.1:8787, or http://127.0.0.1:8787 for a server on this machine\n"
     )
+
+
+#: Every command that takes the connection options, with the arguments it needs.
+_CONNECTED_COMMANDS = (("watch",), ("respond", "n1", "ok"))
+#: Every command that reads a state dir.
+_STATE_COMMANDS = (("watch",), ("respond", "n1", "ok"), ("list",), ("history",), ("handover",))
+
+
+@pytest.mark.parametrize("command", _STATE_COMMANDS, ids=lambda c: c[0])
+@pytest.mark.parametrize("before", [True, False], ids=["before", "after"])
+def test_a_state_dir_given_before_or_after_the_command_is_used(
+    command: tuple[str, ...], before: bool
+) -> None:
+    """`atp-tui --state-dir X list` once read the default state dir: the subcommand's own
+    `--state-dir`, not given, replaced the one given before it."""
+    from atp_tui.cli import build_parser
+
+    flag = ("--state-dir", "/chosen")
+    argv = [*flag, *command] if before else [*command, *flag]
+    assert build_parser().parse_args(argv).state_dir == Path("/chosen")
+
+
+@pytest.mark.parametrize("command", _CONNECTED_COMMANDS, ids=lambda c: c[0])
+def test_connection_options_before_the_command_are_kept(command: tuple[str, ...]) -> None:
+    """`atp-tui --server URL respond …` must answer on URL, not on `ATP_SERVER`'s server."""
+    from atp_tui.cli import build_parser
+
+    args = build_parser().parse_args(
+        ["--server", "https://chosen.example", "--token", "T", "--insecure", *command]
+    )
+    assert (args.server, args.token, args.insecure) == ("https://chosen.example", "T", True)
+    neither = build_parser().parse_args(list(command))
+    assert (neither.server, neither.token, neither.insecure) == (None, None, False)
