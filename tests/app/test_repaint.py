@@ -227,6 +227,6 @@ async def test_an_action_list_of_as_many_longer_prompts_scrolls() -> None:
         assert not actions.has_class("-scrolls")
         await pilot.press("j")
         await wait_for(pilot, lambda: detail.notification_id == "wraps")
-        await pilot.pause()
+        # Turned on after the refresh that measures the new prompts.
+        await wait_for(pilot, lambda: actions.has_class("-scrolls"))
         assert actions.option_lines > 12
-        assert actions.has_class("-scrolls")
