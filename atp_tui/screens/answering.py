@@ -15,7 +15,7 @@ once that the item expired or was withdrawn, without a timer or a store of its o
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from atp_tui import protocol  # its models load on first use, after the first frame
@@ -28,6 +28,24 @@ if TYPE_CHECKING:
     from atp_tui.protocol import Action
     from atp_tui.screens.answer_base import AnswerModal, ChosenAnswer
     from atp_tui.screens.main import MainScreen
+
+
+def ask_for_value(
+    action: Action,
+    simple: Callable[[ChosenAnswer], None],
+    ask: Callable[[type[AnswerModal]], None],
+) -> None:
+    """A `simple` action takes no value (`simple` is called with the empty answer); any other
+    known type is asked in its modal (`ask` is called with the modal's class); an unknown type
+    neither (the caller has refused it already)."""
+    if isinstance(action, protocol.SimpleAction):
+        from atp_tui.screens.answer_base import ChosenAnswer
+
+        simple(ChosenAnswer(None))
+        return
+    modal = modal_for(action)
+    if modal is not None:
+        ask(modal)
 
 
 def modal_for(action: Action) -> type[AnswerModal] | None:
@@ -114,31 +132,38 @@ class Answering:
             )
         return None
 
-    def start(self, notification_id: str | None, number: int) -> None:
-        """Begin answering action `number` (1-based) of `notification_id`."""
+    def action_at(
+        self, notification_id: str | None, number: int
+    ) -> tuple[str, StoredNotification, Action] | None:
+        """The item and its action `number` (1-based) that a key asks for, as the store knows
+        the item now; `None` (the user told why) when there is no such item or action."""
         if notification_id is None:
             self._warn("Nothing is selected.")
-            return
+            return None
         item = self.screen.atp.store.get(notification_id) or self.screen.inbox.get(notification_id)
         if item is None:
-            return
+            return None
         actions = item.notification.actions
         if not 1 <= number <= len(actions):
             self._warn(f"This notification has no action {number}.")
+            return None
+        return notification_id, item, actions[number - 1]
+
+    def start(self, notification_id: str | None, number: int) -> None:
+        """Begin answering action `number` (1-based) of `notification_id`."""
+        found = self.action_at(notification_id, number)
+        if found is None:
             return
-        action = actions[number - 1]
+        notification_id, item, action = found
         problem = self.why_not(item, action)
         if problem:
             self._warn(problem)
             return
-        if isinstance(action, protocol.SimpleAction):
-            from atp_tui.screens.answer_base import ChosenAnswer
-
-            self.decided(notification_id, action, ChosenAnswer(None))
-            return
-        modal = modal_for(action)
-        if modal is not None:
-            self._open(modal, notification_id, action, item)
+        ask_for_value(
+            action,
+            lambda chosen: self.decided(notification_id, action, chosen),
+            lambda modal: self._open(modal, notification_id, action, item),
+        )
 
     def _open(
         self,

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 from rich.text import Text
 
 from atp_tui.protocol.text import sanitize, shorten
-from atp_tui.screens.answering import modal_for
+from atp_tui.screens.answering import ask_for_value
 from atp_tui.store import StoredNotification
 from atp_tui.view.items import AnswerState, answer_in_words
 from atp_tui.view.marks import (
@@ -154,32 +154,20 @@ class BulkAnswers:
     def start(self, selected: str | None, number: int) -> None:
         """An answer key with marks present: answer every marked item with the selected
         item's action `number` (1-based), after one confirmation."""
-        if selected is None:
-            self._warn("Nothing is selected.")
+        found = self.screen.answering.action_at(selected, number)
+        if found is None:
             return
-        item = self._get(selected)
-        if item is None:
-            return
-        actions = item.notification.actions
-        if not 1 <= number <= len(actions):
-            self._warn(f"This notification has no action {number}.")
-            return
-        chosen = actions[number - 1]
+        selected, _, chosen = found
         ids = self._ordered(selected)
         plan = self._plan(ids, chosen, valued=False)
         if not plan.targets:
             self._nothing(plan)
             return
-        from atp_tui import protocol
-
-        if isinstance(chosen, protocol.SimpleAction):
-            from atp_tui.screens.answer_base import ChosenAnswer
-
-            self._confirm(ids, chosen, ChosenAnswer(None))
-            return
-        modal = modal_for(chosen)
-        if modal is not None:  # None: an unknown type, skipped by the plan already
-            self._ask(selected, ids, chosen, plan, modal)
+        ask_for_value(  # an unknown type is skipped by the plan already
+            chosen,
+            lambda answer: self._confirm(ids, chosen, answer),
+            lambda modal: self._ask(selected, ids, chosen, plan, modal),
+        )
 
     def _ask(
         self, selected: str, ids: list[str], chosen: Action, plan: BulkPlan, modal: Any
