@@ -24,8 +24,6 @@ from atp_tui.view.history import HistoryEntry
 
 #: Outcome -> style in the table.
 _OUTCOME_STYLES = {"sent": "green", "already_responded": "yellow"}
-#: Outcome -> words (the log's outcome names are the respond client's kinds).
-_OUTCOME_WORDS = {"already_responded": "answered elsewhere", "auth_refused": "credentials refused"}
 
 
 def _answer(data: Any) -> str:
@@ -35,7 +33,8 @@ def _answer(data: Any) -> str:
 
 
 def history_table(entries: list[HistoryEntry]) -> Table:
-    """When, notification, action, answer and outcome (every agent string sanitised)."""
+    """When, notification, action, answer and outcome (every agent string sanitised); the
+    answer in the agent's words (an option's label) as `atp-tui history` prints it."""
     table = Table(box=None, padding=(0, 2, 0, 0), expand=True)
     table.add_column("When", no_wrap=True, style="dim")
     table.add_column("Notification", ratio=3, no_wrap=True, overflow="ellipsis")
@@ -44,15 +43,15 @@ def history_table(entries: list[HistoryEntry]) -> Table:
     table.add_column("Outcome", ratio=3, no_wrap=True, overflow="ellipsis")
     for entry in entries:
         attempt = entry.attempt
-        words = _OUTCOME_WORDS.get(attempt.outcome, attempt.outcome.replace("_", " "))
-        outcome = Text(words, style=_OUTCOME_STYLES.get(attempt.outcome, "red"))
+        # The words of `atp-tui history` and the inbox (`protocol/outcomes.py`), not our own.
+        outcome = Text(entry.words, style=_OUTCOME_STYLES.get(attempt.outcome, "red"))
         if attempt.detail and attempt.outcome != "sent":
             outcome.append(f": {sanitize(attempt.detail, limit=120)}", style="dim")
         table.add_row(
             Text(attempt.attempted_at.astimezone().strftime("%m-%d %H:%M")),
             Text(sanitize(entry.title, limit=200)),
             Text(sanitize(entry.action_label, limit=80), style="bold"),
-            Text(sanitize(_answer(attempt.response_data), limit=200)),
+            Text(sanitize(entry.value_label or _answer(attempt.response_data), limit=200)),
             outcome,
         )
     return table

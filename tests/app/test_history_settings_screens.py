@@ -168,3 +168,29 @@ async def test_saving_goes_to_the_active_profile_and_keeps_the_rest(tmp_path: Pa
         "bell": "all",
         "profiles": {"work": {"server": "https://w.example", "bell": "off"}},
     }
+
+
+def test_the_history_screen_says_what_atp_tui_history_says() -> None:
+    """One set of words for an outcome (`protocol/outcomes.py`): the TUI's history table once
+    had its own ("credentials refused", "not found", "sending", "unknown")."""
+    from datetime import UTC, datetime
+
+    from rich.console import Console
+
+    from atp_tui.commands.history import format_history
+    from atp_tui.screens.history import history_table
+    from atp_tui.store import ResponseAttempt
+    from atp_tui.view.history import HistoryEntry
+
+    at = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
+    entries = [
+        HistoryEntry(ResponseAttempt("n1", "region", "eu-1", at, outcome, ""), "T", "Region", "EU")
+        for outcome in ("auth_refused", "not_found", "unknown", "sending", "already_responded")
+    ]
+    console = Console(width=400, record=True)
+    console.print(history_table(entries))
+    shown = console.export_text()
+    printed = format_history(entries)
+    for entry in entries:
+        assert entry.words in shown and entry.words in printed
+    assert "EU" in shown and "eu-1" not in shown  # the option's label, as `history` prints
