@@ -6,8 +6,9 @@
   services, projects, titles, descriptions of 1 to ~60 lines, 1–5 actions of every type).
 * `fill_store(dir, n)`: a real SQLite store (`Store.open`) holding `n` of them, as a TUI that
   received them earlier leaves it behind.
-* `Terminal` (from `_terminal.py`): runs a command in a fresh process on a pseudo-terminal, times the first frame
-  from the bytes the app writes, finds text on the screen, and reads the process's peak RSS;
+* `Terminal` (from `_terminal.py`): runs a command in a fresh process on a pseudo-terminal,
+  times the first frame from the bytes the app writes, finds text on the screen, and reads the
+  process's peak RSS;
   `bench_env` is its environment (isolated config, cached bytecode), `warm_up` fills that
   bytecode cache.
 * `reference_server()` / `stream_server(n)`: `atp-tui server`, or `_stream_server.py`
