@@ -229,7 +229,6 @@ class BulkAnswers:
             previous = answers.get(nid)
             # In flight from now on: a second key finds it "being sent", quitting asks first.
             answers[nid] = AnswerState("pending", "waiting to be sent…", target.action.id)
-            self.screen.mark_read(nid)
             self.screen.run_worker(
                 self._respond(target, data, previous, limit, tally),
                 name=nid,
@@ -237,6 +236,7 @@ class BulkAnswers:
                 description=f"bulk answer {nid}",
                 exit_on_error=False,
             )
+        self.screen.mark_read(*(target.notification_id for target in plan.targets))
         if tally.done:  # nothing left to send: everything closed meanwhile
             self._summarise(tally)
 

@@ -255,11 +255,10 @@ class MainScreen(Screen[None]):
             cached = self.stale_since.astimezone().strftime("%Y-%m-%d %H:%M")
             marker.update(Text(f"stale: cached at {cached} · waiting for the server"))
 
-    def refresh_item(self, notification_id: str) -> None:
-        """Re-read one notification from the store (after an answer) and redraw it."""
-        item = self.atp.store.get(notification_id)
-        if item is not None:
-            self.show_items(self.snoozing.admit([item]))
+    def refresh_item(self, *notification_ids: str) -> None:
+        """Re-read notifications from the store (after an answer) and redraw once."""
+        items = [item for item in map(self.atp.store.get, notification_ids) if item is not None]
+        self.show_items(self.snoozing.admit(items))
         self.tick()
 
     # -- clock --------------------------------------------------------------------------
@@ -340,10 +339,10 @@ class MainScreen(Screen[None]):
         if self.atp.clock.monotonic() - self._selected_since >= self.atp.read_delay:
             self.mark_read(selected)
 
-    def mark_read(self, notification_id: str) -> None:
-        """Remember that the user has seen this notification."""
-        self.atp.store.mark_read(notification_id)
-        self.refresh_item(notification_id)
+    def mark_read(self, *notification_ids: str) -> None:
+        """Remember that the user has seen these notifications (one commit, one redraw)."""
+        self.atp.store.mark_read(*notification_ids)
+        self.refresh_item(*notification_ids)
 
     def on_inbox_list_highlighted(self, event: InboxList.Highlighted) -> None:
         """Show the newly selected notification; start its unread timer."""

@@ -201,17 +201,22 @@ class Store(StreamState):
         self._dirty_items[notification_id] = None
         return True
 
-    def mark_read(self, notification_id: str) -> None:
-        """Remember that the user has seen this notification (client-side only)."""
-        known = self._items.get(notification_id)
-        if known is not None and not known.read:
-            self._items[notification_id] = replace(known, read=True)
-            self._dirty_items[notification_id] = None
+    def mark_read(self, *notification_ids: str) -> None:
+        """Remember that the user has seen these notifications (client-side only; one
+        commit for all of them)."""
+        changed = False
+        for notification_id in notification_ids:
+            known = self._items.get(notification_id)
+            if known is not None and not known.read:
+                self._items[notification_id] = replace(known, read=True)
+                self._dirty_items[notification_id] = None
+                changed = True
+        if changed:
             try:
                 self.commit()
             except StateWriteError as error:
                 # Kept queued: the stream's next commit retries it and tells the user.
-                log.warning("read mark not saved yet: %s", error)
+                log.warning("read marks not saved yet: %s", error)
 
     # -- snoozes -------------------------------------------------------------------------
 
