@@ -40,6 +40,14 @@ def preview(name: str, text: str, number: int) -> Text:
     return row
 
 
+def reply_options(replies: Mapping[str, str]) -> list[Option]:
+    """The replies as numbered list rows (`preview`), in the settings file's order."""
+    return [
+        Option(preview(name, text, number))
+        for number, (name, text) in enumerate(replies.items(), start=1)
+    ]
+
+
 class _Replies(OptionList):
     """The replies; `j`/`k` move like in the inbox (as well as the arrow keys)."""
 
@@ -77,11 +85,7 @@ class QuickReplyPicker(ModalScreen[str | None]):
         """The title, the numbered replies and the key hint."""
         with Vertical(id="dialog", classes="quick-dialog"):
             yield Static(Text("Quick replies", style="bold"), id="dialog-title", markup=False)
-            rows = [
-                Option(preview(name, text, number))
-                for number, (name, text) in enumerate(self.replies.items(), start=1)
-            ]
-            yield _Replies(*rows, id="quick-replies")
+            yield _Replies(*reply_options(self.replies), id="quick-replies")
             yield Static(Text(self.HINT, style="dim"), id="dialog-hint", markup=False)
 
     def on_mount(self) -> None:

@@ -20,10 +20,9 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static, TextArea
-from textual.widgets.option_list import Option
 
 from atp_tui.protocol.text import sanitize
-from atp_tui.screens.quick_replies import preview
+from atp_tui.screens.quick_replies import reply_options
 from atp_tui.settings.checks import quick_reply_name, quick_reply_text
 
 
@@ -150,10 +149,7 @@ class QuickRepliesEditor(ModalScreen[EditedReplies]):
         """Redraw the list from `replies`, highlighting row `highlight` (clamped)."""
         rows = self.query_one(OptionList)
         rows.clear_options()
-        rows.add_options(
-            Option(preview(name, text, number))
-            for number, (name, text) in enumerate(self.replies.items(), start=1)
-        )
+        rows.add_options(reply_options(self.replies))
         rows.display = bool(self.replies)
         empty = self.query_one("#quick-replies-empty", Static)
         empty.display = not self.replies
