@@ -169,7 +169,8 @@ class MainScreen(Screen[None]):
     def on_mount(self) -> None:
         """Load what the store holds, start the clock tick and the unread timer."""
         self.connection_since = self.atp.clock.monotonic()
-        self.answers.update(answers_from_log(self.atp.store.responses()))
+        logged = self.atp.store.responses()
+        self.answers.update(answers_from_log(logged))
         self.apply_settings()
         self.detail.glyphs = self.query_one(StatusBar).glyphs = self.atp.glyphs
         self.inbox.order = self.atp.settings.default_sort
@@ -196,7 +197,7 @@ class MainScreen(Screen[None]):
         self.redraw(detail=not initial)
         if initial or self.snoozing.count:
             self.call_after_refresh(self.tick)
-        self.call_after_refresh(check_unsettled_answers, self)
+        self.call_after_refresh(check_unsettled_answers, self, logged)
 
     # -- engine events ------------------------------------------------------------------
 

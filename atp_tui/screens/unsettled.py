@@ -14,15 +14,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from atp_tui.protocol.text import sanitize
+from atp_tui.store import ResponseAttempt
 from atp_tui.view.items import AnswerState, answer_from_outcome, answers_from_log, unsettled_answers
 
 if TYPE_CHECKING:
     from atp_tui.screens.main import MainScreen
 
 
-def check_unsettled_answers(screen: MainScreen) -> None:
-    """Start one worker per notification whose last logged answer has no known outcome."""
-    for notification_id in unsettled_answers(screen.atp.store.responses()):
+def check_unsettled_answers(screen: MainScreen, attempts: list[ResponseAttempt]) -> None:
+    """Start one worker per notification whose last answer in `attempts` (the response log
+    as read at start) has no known outcome."""
+    for notification_id in unsettled_answers(attempts):
         screen.run_worker(
             _settle(screen, notification_id),
             name=notification_id,
