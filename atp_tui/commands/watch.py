@@ -158,6 +158,7 @@ async def run_watch(
         return EXIT_STATE_UNAVAILABLE
     for warning in store.warnings:
         say(f"warning: {warning}")
+    store.start_writer()  # the commit process starts while the stream connects
     # Lines are collected and written once per received chunk: one write per chunk rather
     # than per line, also where the stream is unbuffered (PYTHONUNBUFFERED).
     pending: list[str] = []

@@ -137,6 +137,18 @@ class EngineStore(Protocol):
         """`commit()`, without the event loop waiting on the database."""
         ...
 
+    def begin_commit(self) -> None:
+        """Start committing what is queued; `finish_commit` waits for it."""
+        ...
+
+    def finish_commit(self) -> None:
+        """Wait for the commit `begin_commit` started (`StateWriteError` if it failed)."""
+        ...
+
+    def abandon_commit(self) -> None:
+        """Settle a begun commit; if it failed, queue its changes again."""
+        ...
+
     @property
     def needs_checkpoint(self) -> bool:
         """Whether commits since the last checkpoint are only in the WAL."""
@@ -311,6 +323,19 @@ class StreamState:
         """`commit()` without making the event loop wait (the TUI's `Store` writes in a
         thread); here, for stores without one, the same as `commit()`."""
         self.commit()
+
+    def begin_commit(self) -> None:
+        """Start committing what is queued, to go on while it runs; `finish_commit` waits
+        for it (`HeadlessStore` commits in a thread). Here: `commit()`, at once."""
+        self.commit()
+
+    def finish_commit(self) -> None:
+        """Wait for the commit `begin_commit` started; `StateWriteError` if it failed, its
+        changes then kept for the next `finish_commit`. Here: nothing to wait for."""
+
+    def abandon_commit(self) -> None:
+        """Settle a begun commit without raising; a failed one's changes are queued again
+        with the newer ones. Here: nothing to settle."""
 
     async def checkpoint_async(self) -> None:
         """`checkpoint()` without making the event loop wait (see `commit_async`)."""

@@ -1,0 +1,251 @@
+"""A process that commits `watch`'s state while `watch` parses the next chunk.
+
+`watch` writes a chunk's lines, hands that chunk's commit to this process (`start`), parses
+the next chunk while SQLite works on the other core, and waits for the commit (`wait`)
+before it writes the next chunk's lines. So no more than one chunk's lines are ever printed
+and not yet committed, as when it committed in line; the store's cost (≈ 17 µs an event of
+B-tree, WAL and checkpoint work) leaves `watch`'s path.
+
+A process, not a thread: SQLite releases the GIL, but every hand-over between two threads
+of one interpreter waits for the other thread to wake and take the GIL (≈ 0.3-0.4 ms a chunk
+on the 2-core VM, as much as the commit it moved). Here `watch` writes a frame to a pipe
+(made large enough to take it without waiting) and reads a one-line answer that is usually
+there already; neither waits for the other to wake.
+
+The child runs this file as a script (`python -I -S commit_process.py DB PRAGMAS…`): it
+imports only the standard library (not the `atp_tui.store` package, which imports
+pydantic), ignores SIGINT and SIGTERM (a terminal's Ctrl-C goes to `watch`, which commits
+and closes it), commits each frame in one statement (`atp_tui.store.batch`) and ends at the
+end of its input: when `watch` closes it, or dies (then the frame it had whole is still
+committed; a frame cut off is not).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import sqlite3
+import struct
+import subprocess
+import sys
+import threading
+from collections.abc import Sequence
+
+#: A frame: six unsigned 32-bit numbers (the lengths of the five parts, then the seen-ids
+#: limit), then the parts: rows (JSON), payloads (bytes), state changes, seen ids, meta.
+_HEAD = struct.Struct("!6I")
+#: An answer: the length of the error text that follows (0: committed).
+_ANSWER = struct.Struct("!I")
+#: The pipe to the child holds this much (Linux): a frame goes in without waiting for it.
+PIPE_BYTES = 1 << 20
+
+#: The statement that writes a frame through the commit view (`atp_tui.store.batch`).
+INSERT_SQL = "INSERT INTO atp_commit VALUES (?, ?, ?, ?, ?, ?)"
+
+
+class CommitProcessError(sqlite3.OperationalError):
+    """The commit process could not commit, in SQLite's words; `gone` when it ended."""
+
+    def __init__(self, message: str, *, gone: bool = False) -> None:
+        super().__init__(message)
+        self.gone = gone
+
+
+def _read_exactly(fd: int, size: int) -> bytes | None:
+    """`size` bytes from `fd`, or `None` at the end of the input (a partial read too)."""
+    parts: list[bytes] = []
+    while size:
+        part = os.read(fd, size)
+        if not part:
+            return None
+        parts.append(part)
+        size -= len(part)
+    return b"".join(parts)
+
+
+def _enlarge_pipe(fd: int) -> None:
+    """Let the pipe hold a whole frame (Linux); elsewhere a write may wait for the reader."""
+    set_size = getattr(__import__("fcntl"), "F_SETPIPE_SZ", None)
+    if set_size is None:
+        return
+    # Above the system's limit for unprivileged users: the default stays, frames still go.
+    with contextlib.suppress(OSError):
+        __import__("fcntl").fcntl(fd, set_size, PIPE_BYTES)
+
+
+class CommitProcess:
+    """The parent's side: start the child, hand it frames, read its answers."""
+
+    def __init__(self, path: str, pragmas: Sequence[str], view_sql: str) -> None:
+        self._command = [
+            sys.executable,
+            "-I",
+            "-S",
+            os.path.abspath(__file__),
+            path,
+            view_sql,
+            *pragmas,
+        ]
+        self._process: subprocess.Popen[bytes] | None = None
+        self._busy = False
+        #: Why the last frame could not be handed over (the child is gone), for `wait`.
+        self._lost: str | None = None
+
+    def open(self) -> None:
+        """Start the child (at once, so its start overlaps the stream's); `OSError` when it
+        cannot be started."""
+        if self._process is not None:
+            return
+        self._process = subprocess.Popen(
+            self._command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            # Its own session: a terminal's signals go to `watch` only, which closes it.
+            start_new_session=True,
+        )
+        assert self._process.stdin is not None
+        _enlarge_pipe(self._process.stdin.fileno())
+
+    @property
+    def busy(self) -> bool:
+        """Whether a started commit has not been waited for."""
+        return self._busy
+
+    def start(self, values: tuple[str, bytes, str, str, str, int]) -> None:
+        """Hand one commit's values to the child; returns without waiting for it."""
+        if self._busy:
+            raise RuntimeError("the previous commit was not waited for")
+        self.open()
+        assert self._process is not None and self._process.stdin is not None
+        rows, payloads, states, seen, meta, limit = values
+        parts = (rows.encode(), payloads, states.encode(), seen.encode(), meta.encode())
+        frame = _HEAD.pack(*(len(part) for part in parts), limit) + b"".join(parts)
+        self._busy = True
+        fd = self._process.stdin.fileno()
+        view = memoryview(frame)
+        try:
+            while view:
+                view = view[os.write(fd, view) :]
+        except OSError as error:  # the child is gone: `wait` says so
+            self._lost = f"the commit process ended ({error.strerror or error})"
+
+    def wait(self) -> None:
+        """Wait for the commit started last; `CommitProcessError` when it failed (nothing
+        of it was written) or the child is gone (then nothing is known of it: the caller
+        commits it again itself; the writes are upserts, harmless twice)."""
+        if not self._busy:
+            return
+        self._busy = False
+        assert self._process is not None and self._process.stdout is not None
+        if self._lost is not None:
+            lost, self._lost = self._lost, None
+            raise CommitProcessError(lost, gone=True)
+        fd = self._process.stdout.fileno()
+        head = _read_exactly(fd, _ANSWER.size)
+        if head is None:
+            raise CommitProcessError("the commit process ended", gone=True)
+        (size,) = _ANSWER.unpack(head)
+        if size:
+            text = _read_exactly(fd, size)
+            if text is None:
+                raise CommitProcessError("the commit process ended", gone=True)
+            raise CommitProcessError(text.decode("utf-8", "replace"))
+
+    def close(self) -> None:
+        """Close the child's input (it ends once the commit under way is done) and wait for
+        it to end. Any answer not waited for is dropped."""
+        process, self._process = self._process, None
+        self._busy = False
+        if process is None:
+            return
+        assert process.stdin is not None and process.stdout is not None
+        with contextlib.suppress(OSError):
+            process.stdin.close()
+        process.wait()
+        process.stdout.close()
+
+
+#: The commit process checkpoints the WAL after this many commits (≈ 16 MB of WAL at 40
+#: notifications a commit), in a thread of its own, so no commit waits for it.
+CHECKPOINT_EVERY = 100
+
+
+def _checkpointer(path: str, due: threading.Event, stop: threading.Event) -> None:
+    """Copy the WAL into the database whenever `due` is set (PASSIVE: never waits for the
+    commits, which go on meanwhile; SQLite releases the GIL while it copies and syncs)."""
+    db = sqlite3.connect(path, isolation_level=None)
+    try:
+        while True:
+            due.wait()
+            due.clear()
+            if stop.is_set():
+                return
+            with contextlib.suppress(sqlite3.Error):  # tried again at the next one
+                db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+    finally:
+        db.close()
+
+
+def _serve(path: str, view_sql: str, pragmas: list[str]) -> None:
+    """The child: commit each frame from stdin, answer each on stdout, until the input ends.
+
+    SQLite's own checkpoint (inside a commit, when the WAL is long) is off here: a thread
+    checkpoints every `CHECKPOINT_EVERY` commits instead, beside the commits; `watch` waits
+    for commits only.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    db = sqlite3.connect(path, isolation_level=None)
+    for pragma in pragmas:
+        db.execute(pragma)
+    db.execute("PRAGMA wal_autocheckpoint=0")
+    db.executescript(view_sql)
+    due, stop = threading.Event(), threading.Event()
+    checkpoints = threading.Thread(target=_checkpointer, args=(path, due, stop), daemon=True)
+    checkpoints.start()
+    commits = 0
+    try:
+        while True:
+            head = _read_exactly(0, _HEAD.size)
+            if head is None:
+                break
+            *sizes, limit = _HEAD.unpack(head)
+            body = _read_exactly(0, sum(sizes))
+            if body is None:
+                break  # cut off: `watch` died mid-frame; nothing of it is committed
+            answer = _commit(db, body, sizes, limit)
+            try:
+                os.write(1, _ANSWER.pack(len(answer)) + answer)
+            except BrokenPipeError:
+                break  # `watch` is gone: what came whole was committed
+            commits += 1
+            if commits % CHECKPOINT_EVERY == 0:
+                due.set()
+    finally:
+        stop.set()
+        due.set()
+        checkpoints.join()
+        db.close()
+
+
+def _commit(db: sqlite3.Connection, body: bytes, sizes: list[int], limit: int) -> bytes:
+    """Commit one frame's values; the answer: empty, or SQLite's words for the failure."""
+    parts: list[bytes] = []
+    start = 0
+    for size in sizes:
+        parts.append(body[start : start + size])
+        start += size
+    rows, payloads, states, seen, meta = parts
+    try:
+        db.execute(
+            INSERT_SQL,
+            (rows.decode(), payloads, states.decode(), seen.decode(), meta.decode(), limit),
+        )
+    except sqlite3.Error as error:
+        return (str(error) or type(error).__name__).encode()
+    return b""
+
+
+if __name__ == "__main__":
+    _serve(sys.argv[1], sys.argv[2], sys.argv[3:])
