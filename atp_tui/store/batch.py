@@ -82,18 +82,17 @@ def build_batch(
     """The batch that writes `taken`: payload rows (arrival columns only for new ids, a
     known id keeps its own), state changes with their reasons, seen ids, meta values."""
     rows: list[tuple[str, int, int, str | None, str, str | None]] = []
-    payloads: list[bytes] = []
     offset = 1  # SQL's substr counts from 1
     for key, raw in taken.raw.items():
-        data = raw.encode()
-        payloads.append(data)
+        # Bytes, not characters: an ASCII text (most) is as long in UTF-8, known at once.
+        size = len(raw) if raw.isascii() else len(raw.encode())
         new = key in arrivals
-        rows.append((key, offset, len(data), states[key], now if new else "", arrivals.get(key)))
-        offset += len(data)
+        rows.append((key, offset, size, states[key], now if new else "", arrivals.get(key)))
+        offset += size
     changes = [(key, states[key], reason) for key, reason in reasons.items()]
     values = (
         _json(rows),
-        b"".join(payloads),
+        "".join(taken.raw.values()).encode(),
         _json(changes),
         _json(taken.seen),
         _json(taken.meta),
