@@ -166,9 +166,11 @@ class CommitProcess:
         process.stdout.close()
 
 
-#: The commit process checkpoints the WAL after this many commits (≈ 16 MB of WAL at 40
-#: notifications a commit), in a thread of its own, so no commit waits for it.
-CHECKPOINT_EVERY = 100
+#: The commit process checkpoints the WAL after this many commits (≈ 64 MB of WAL at 40
+#: notifications a commit: the bound SQLite's own checkpoint kept, `WAL_AUTOCHECKPOINT_PAGES`),
+#: in a thread of its own, so no commit waits for it. Fewer, larger checkpoints copy a page
+#: rewritten by many commits (an index's last page) once; a quiet stream checkpoints anyway.
+CHECKPOINT_EVERY = 400
 
 
 def _checkpointer(path: str, due: threading.Event, stop: threading.Event) -> None:
