@@ -21,6 +21,7 @@ import pytest
 
 from atp_tui.protocol.models import Notification
 from atp_tui.store import DB_NAME, StateWriteError
+from atp_tui.store.commit_process import CommitProcess, CommitProcessError
 from atp_tui.store.headless import HeadlessStore
 from tests.conftest import FakeClock
 from tests.hostile import HostileServer, notification
@@ -175,6 +176,18 @@ def test_a_commit_process_that_is_gone_is_replaced_by_commits_in_line(
     store.finish_commit()
     store.close()
     assert [row[0] for row in _rows(tmp_path)] == ["n1", "n2", "n3"]
+
+
+def test_a_commit_process_whose_setup_fails_ends_and_is_reported_gone(tmp_path: Path) -> None:
+    """Its setup refused (here: not SQL): the child ends without a word, and the first commit
+    handed to it comes back as gone, which `HeadlessStore` answers by committing in line."""
+    HeadlessStore.open(tmp_path).close()
+    child = CommitProcess(str(tmp_path / DB_NAME), ["THIS IS NOT SQL"])
+    child.start(("[]", b"", "[]", "[]", "{}", 10))
+    with pytest.raises(CommitProcessError) as raised:
+        child.wait()
+    assert raised.value.gone
+    child.close()
 
 
 def _commit_processes(state_dir: Path) -> list[str]:

@@ -12,7 +12,7 @@ on the 2-core VM, as much as the commit it moved). Here `watch` writes a frame t
 (made large enough to take it without waiting) and reads a one-line answer that is usually
 there already; neither waits for the other to wake.
 
-The child runs this file as a script (`python -I -S commit_process.py DB PRAGMAS…`): it
+The child runs this file as a script (`python -I -S commit_process.py DB`): it
 imports only the standard library (not the `atp_tui.store` package, which imports
 pydantic), ignores SIGINT and SIGTERM (a terminal's Ctrl-C goes to `watch`, which commits
 and closes it), commits each frame in one statement (`atp_tui.store.batch`) and ends at the
@@ -77,16 +77,11 @@ def _enlarge_pipe(fd: int) -> None:
 class CommitProcess:
     """The parent's side: start the child, hand it frames, read its answers."""
 
-    def __init__(self, path: str, pragmas: Sequence[str], view_sql: str) -> None:
-        self._command = [
-            sys.executable,
-            "-I",
-            "-S",
-            os.path.abspath(__file__),
-            path,
-            view_sql,
-            *pragmas,
-        ]
+    def __init__(self, path: str, setup: Sequence[str]) -> None:
+        self._command = [sys.executable, "-I", "-S", os.path.abspath(__file__), path]
+        #: The statements the child runs first (connection settings, the commit view): sent
+        #: as its first input, not as arguments (`ps` shows those).
+        self._setup = ";\n".join(setup).encode()
         self._process: subprocess.Popen[bytes] | None = None
         self._busy = False
         #: Why the last frame could not be handed over (the child is gone), for `wait`.
@@ -105,7 +100,20 @@ class CommitProcess:
             start_new_session=True,
         )
         assert self._process.stdin is not None
-        _enlarge_pipe(self._process.stdin.fileno())
+        fd = self._process.stdin.fileno()
+        _enlarge_pipe(fd)
+        self._send(_ANSWER.pack(len(self._setup)) + self._setup)
+
+    def _send(self, data: bytes) -> None:
+        """Write all of `data` to the child; a child that is gone is noted for `wait`."""
+        assert self._process is not None and self._process.stdin is not None
+        fd = self._process.stdin.fileno()
+        view = memoryview(data)
+        try:
+            while view:
+                view = view[os.write(fd, view) :]
+        except OSError as error:
+            self._lost = f"the commit process ended ({error.strerror or error})"
 
     @property
     def busy(self) -> bool:
@@ -117,18 +125,10 @@ class CommitProcess:
         if self._busy:
             raise RuntimeError("the previous commit was not waited for")
         self.open()
-        assert self._process is not None and self._process.stdin is not None
         rows, payloads, states, seen, meta, limit = values
         parts = (rows.encode(), payloads, states.encode(), seen.encode(), meta.encode())
-        frame = _HEAD.pack(*(len(part) for part in parts), limit) + b"".join(parts)
         self._busy = True
-        fd = self._process.stdin.fileno()
-        view = memoryview(frame)
-        try:
-            while view:
-                view = view[os.write(fd, view) :]
-        except OSError as error:  # the child is gone: `wait` says so
-            self._lost = f"the commit process ended ({error.strerror or error})"
+        self._send(_HEAD.pack(*(len(part) for part in parts), limit) + b"".join(parts))
 
     def wait(self) -> None:
         """Wait for the commit started last; `CommitProcessError` when it failed (nothing
@@ -189,20 +189,28 @@ def _checkpointer(path: str, due: threading.Event, stop: threading.Event) -> Non
         db.close()
 
 
-def _serve(path: str, view_sql: str, pragmas: list[str]) -> None:
-    """The child: commit each frame from stdin, answer each on stdout, until the input ends.
+def _serve(path: str) -> None:
+    """The child: run the setup script it is sent first, then commit each frame from stdin
+    and answer each on stdout, until the input ends.
 
     SQLite's own checkpoint (inside a commit, when the WAL is long) is off here: a thread
     checkpoints every `CHECKPOINT_EVERY` commits instead, beside the commits; `watch` waits
-    for commits only.
+    for commits only. A setup that fails ends the child without a word: `watch` then finds it
+    gone and commits in line.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    head = _read_exactly(0, _ANSWER.size)
+    setup = _read_exactly(0, _ANSWER.unpack(head)[0]) if head is not None else None
+    if setup is None:
+        return
     db = sqlite3.connect(path, isolation_level=None)
-    for pragma in pragmas:
-        db.execute(pragma)
-    db.execute("PRAGMA wal_autocheckpoint=0")
-    db.executescript(view_sql)
+    try:
+        db.executescript(setup.decode())
+        db.execute("PRAGMA wal_autocheckpoint=0")
+    except sqlite3.Error:
+        db.close()
+        return
     due, stop = threading.Event(), threading.Event()
     checkpoints = threading.Thread(target=_checkpointer, args=(path, due, stop), daemon=True)
     checkpoints.start()
@@ -250,4 +258,4 @@ def _commit(db: sqlite3.Connection, body: bytes, sizes: list[int], limit: int) -
 
 
 if __name__ == "__main__":
-    _serve(sys.argv[1], sys.argv[2], sys.argv[3:])
+    _serve(sys.argv[1])

@@ -60,7 +60,7 @@ class HeadlessStore(StreamState):
         path = database_file(connection)
         #: Commits begun by `begin_commit` run there (none for a database in memory: a
         #: second connection to ":memory:" would be another database).
-        self._writer = CommitProcess(path, WRITER_PRAGMAS, COMMIT_VIEW_SQL) if path else None
+        self._writer = CommitProcess(path, [*WRITER_PRAGMAS, COMMIT_VIEW_SQL]) if path else None
         #: The batch `begin_commit` started and `finish_commit` has not settled.
         self._begun: Batch | None = None
         #: A begun batch that failed: kept apart and tried again by `finish_commit` (merged
