@@ -25,7 +25,9 @@ from atp_tui.store.commit_process import INSERT_SQL
 
 #: The view and its trigger: temporary, so each connection that commits creates its own and
 #: the database file's schema does not change (the TUI's `Store` and older versions open it).
-#: `temp_store=MEMORY`: no temporary file for the view, wherever the state dir is.
+#: `temp_store=MEMORY`: no temporary file for the view, wherever the state dir is. Written
+#: for SQLite 3.24 with JSON1 (upserts, `json_each`), as the rest of the schema: no `->>`
+#: (3.38) and no `UPDATE … FROM` (3.33).
 COMMIT_VIEW_SQL = """
 PRAGMA temp_store=MEMORY;
 CREATE TEMP VIEW IF NOT EXISTS atp_commit AS
@@ -33,12 +35,19 @@ SELECT NULL AS rows, NULL AS payloads, NULL AS states, NULL AS seen, NULL AS met
        NULL AS seen_limit;
 CREATE TEMP TRIGGER IF NOT EXISTS atp_commit_write INSTEAD OF INSERT ON atp_commit BEGIN
     INSERT INTO notifications (id, raw, status, received_at, event_id)
-    SELECT r.value ->> 0, CAST(substr(NEW.payloads, r.value ->> 1, r.value ->> 2) AS TEXT),
-           r.value ->> 3, r.value ->> 4, r.value ->> 5
+    SELECT json_extract(r.value, '$[0]'),
+           CAST(substr(NEW.payloads, json_extract(r.value, '$[1]'),
+                       json_extract(r.value, '$[2]')) AS TEXT),
+           json_extract(r.value, '$[3]'), json_extract(r.value, '$[4]'),
+           json_extract(r.value, '$[5]')
     FROM json_each(NEW.rows) AS r WHERE true
     ON CONFLICT(id) DO UPDATE SET raw = excluded.raw, status = excluded.status, summary = NULL;
-    UPDATE notifications SET status = s.value ->> 1, status_reason = s.value ->> 2
-    FROM json_each(NEW.states) AS s WHERE notifications.id = s.value ->> 0;
+    UPDATE notifications SET
+        status = (SELECT json_extract(s.value, '$[1]') FROM json_each(NEW.states) AS s
+                  WHERE json_extract(s.value, '$[0]') = notifications.id),
+        status_reason = (SELECT json_extract(s.value, '$[2]') FROM json_each(NEW.states) AS s
+                         WHERE json_extract(s.value, '$[0]') = notifications.id)
+    WHERE id IN (SELECT json_extract(value, '$[0]') FROM json_each(NEW.states));
     INSERT OR IGNORE INTO seen_events (event_id) SELECT value FROM json_each(NEW.seen);
     DELETE FROM seen_events WHERE seq <= (SELECT MAX(seq) FROM seen_events) - NEW.seen_limit;
     INSERT INTO meta (key, value) SELECT key, value FROM json_each(NEW.meta)
