@@ -17,6 +17,7 @@ import pytest
 from atp_tui.protocol.clock import Clock
 from atp_tui.server import RunningServer
 from tests.server_helpers import AUTH, fast_config
+from tests.shared_css import share_parsed_css
 
 T = TypeVar("T")
 
@@ -169,6 +170,14 @@ def _quick_idle_checks(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(textual._wait, "SLEEP_GRANULARITY", 1 / 200)
     monkeypatch.setattr(textual._wait, "SLEEP_IDLE", 1 / 200 / 20)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _css_parsed_once() -> Iterator[None]:
+    """Each stylesheet parsed once per worker, not once per app (`tests/shared_css.py`)."""
+    with pytest.MonkeyPatch.context() as patch:
+        share_parsed_css(patch)
+        yield
 
 
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
