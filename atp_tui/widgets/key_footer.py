@@ -19,13 +19,13 @@ class KeyFooter(Footer):
         super().__init__()
         self._change_pending = False
 
-    def bindings_changed(self, screen: Screen) -> None:
+    def bindings_changed(self, screen: Screen[object]) -> None:
         """Take the first change of this refresh; later ones are covered by it."""
         if self._change_pending:
             return
         self._change_pending = True
         self.call_after_refresh(self._take_change, screen)
 
-    def _take_change(self, screen: Screen) -> None:
+    def _take_change(self, screen: Screen[object]) -> None:
         self._change_pending = False
         super().bindings_changed(screen)
