@@ -9,7 +9,11 @@ Two environments, runs interleaved, the default one first: the clients' environm
 with `PYTHONUNBUFFERED=1` (each of the naive loop's `print`s becomes a system call; `watch`
 writes once per received chunk either way). Whatever this shell sets is overridden.
 
-    python bench/ingest.py [--events 30000] [--runs 3]
+    python bench/ingest.py [--events 30000] [--runs 3] [--before REV]
+
+`--before REV` also runs `watch` as it was at REV (that commit's `atp_tui/`, extracted with
+`git archive`) in the same runs, in turn with the others, and prints its row and the ratio
+to it: this VM's speed varies within minutes, so only runs side by side compare.
 
 Budget (issue #12): `watch` / naive in the default environment ≥ 0.8× (goal ≥ 1.2×).
 """
@@ -23,14 +27,19 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import nullcontext
 from pathlib import Path
+
+from _before import tree_at
 
 HERE = Path(__file__).resolve().parent
 
 
-def _timed(command: list[str], count: int, env: dict[str, str]) -> float:
+def _timed(command: list[str], count: int, env: dict[str, str], cwd: Path | None = None) -> float:
     started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, cwd=cwd
+    )
     assert process.stdout is not None
     lines = 0
     for _ in process.stdout:
@@ -71,9 +80,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=30_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--before", metavar="REV", help="also measure watch at this commit")
     args = parser.parse_args()
     times: dict[tuple[int, str], list[float]] = {}
-    with tempfile.TemporaryDirectory() as folder:
+    before = tree_at(args.before) if args.before else nullcontext(None)
+    with tempfile.TemporaryDirectory() as folder, before as old:
         port_file = Path(folder) / "port"
         server = subprocess.Popen(
             [sys.executable, str(HERE / "_stream_server.py"), str(args.events), str(port_file)]
@@ -88,6 +99,8 @@ def main() -> None:
             # Untimed warm-up: both start from compiled bytecode, as an installed package does.
             _timed([*naive_command, "1"], 1, base)
             _timed([*ours_command, "--state-dir", str(Path(folder) / "warm")], 1, base)
+            if old is not None:  # `python -m` in that folder runs its `atp_tui`
+                _timed([*ours_command, "--state-dir", str(Path(folder) / "warm-b")], 1, base, old)
             for run in range(args.runs):
                 for n, (_, extra) in enumerate(ENVIRONMENTS):
                     env = {**base, **extra}
@@ -96,23 +109,32 @@ def main() -> None:
                     state = Path(folder) / f"state{run}-{n}"
                     took = _timed([*ours_command, "--state-dir", str(state)], args.events, env)
                     times.setdefault((n, "ours"), []).append(took)
+                    if old is not None:
+                        state = Path(folder) / f"before{run}-{n}"
+                        command = [*ours_command, "--state-dir", str(state)]
+                        took = _timed(command, args.events, env, old)
+                        times.setdefault((n, "before"), []).append(took)
         finally:
             server.terminate()
             server.wait(10)
     for n, (label, _) in enumerate(ENVIRONMENTS):
         naive, ours = times[(n, "naive")], times[(n, "ours")]
+        olds = times.get((n, "before"))
         rate_naive = args.events / statistics.median(naive)
         rate_ours = args.events / statistics.median(ours)
         ratios = sorted(a / b for a, b in zip(naive, ours, strict=True))
         print(
             f"ingest: {args.events} notifications of ~1.5 KB, {label}, median of {args.runs} runs"
         )
-        print(f"{'client':<34}{'events/s':>12}{'seconds':>10}")
-        for name, rate, seconds in (
-            ("naive httpx-sse + pydantic", rate_naive, naive),
-            ("atp-tui watch (store + dedupe)", rate_ours, ours),
-        ):
-            print(f"{name:<34}{rate:>12,.0f}{statistics.median(seconds):>10.2f}")
+        print(f"{'client':<34}{'events/s':>12}{'seconds':>10}  runs")
+        rows = [("naive httpx-sse + pydantic", naive)]
+        if olds is not None:
+            rows.append((f"atp-tui watch {args.before} (before)", olds))
+        rows.append(("atp-tui watch (store + dedupe)", ours))
+        for name, seconds in rows:
+            rate = args.events / statistics.median(seconds)
+            each = " ".join(f"{value:.2f}" for value in seconds)
+            print(f"{name:<34}{rate:>12,.0f}{statistics.median(seconds):>10.2f}  {each}")
         ratio = rate_ours / rate_naive
         spread = f"per-run pairs {ratios[0]:.2f}–{ratios[-1]:.2f}x"
         if n == 0:
@@ -122,6 +144,13 @@ def main() -> None:
             )
         else:
             print(f"ratio atp-tui / naive: {ratio:.2f}x ({spread})")
+        if olds is not None:
+            old_ratio = statistics.median(olds) / statistics.median(ours)
+            old_naive = statistics.median(naive) / statistics.median(olds)
+            print(
+                f"ratio atp-tui / atp-tui {args.before}: {old_ratio:.2f}x "
+                f"({args.before} / naive: {old_naive:.2f}x)"
+            )
         print()
 
 
