@@ -3,7 +3,8 @@
 Each frame Textual paints costs a fixed share of a key (composing the dirty regions, the
 terminal bytes), on top of the lines it paints. A key used to paint the inbox's two rows in
 one frame and the detail pane in the next; a key that scrolled the inbox also repainted the
-inbox's scroll bar, whose thumb at 1,000 rows moves once every few rows.
+inbox's scroll bar, whose thumb at 1,000 rows moves once every few rows. And a long
+description was rendered in full, though the pane shows its first twenty-odd lines.
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from typing import Any
 
 import pytest
 from textual.scrollbar import ScrollBar
+from textual.visual import Visual
 
+from atp_tui.widgets.detail_parts import DetailText
 from atp_tui.widgets.scroll_thumb import thumb_drawn
 from tests.app.conftest import wait_for
 from tests.app.test_repaint import SIZE, counting_refreshes, detail_varied, drawn
@@ -98,3 +101,31 @@ async def test_scrolling_the_inbox_repaints_its_scroll_bar_only_when_the_thumb_m
             assert bar.position == bar.validate_position(inbox.scroll_y)  # drags start here
         assert inbox.scroll_y == 40
         assert moved and still > moved  # 1,000 rows in ≈ 35 lines: a move every ≈ 4 rows
+
+
+@pytest.mark.asyncio
+async def test_a_long_description_renders_only_to_the_pane_then_as_scrolled() -> None:
+    """The lines below the pane are not rendered until scrolled to, and every line rendered
+    is the one a full render gives."""
+    app = make_app([CONNECTED, *received(detail_varied())], clock=FrozenClock())
+    async with app.run_test(size=SIZE) as pilot:
+        detail, inbox = app.main.detail, app.main.inbox
+        await wait_for(pilot, lambda: inbox.total == 3 and detail.notification_id == "short")
+        await pilot.press("j")
+        await wait_for(pilot, lambda: detail.notification_id == "long")
+        await pilot.pause()
+        description = detail.query_one("#detail-description", DetailText)
+        width, height = description.size
+        full = Visual.to_strips(
+            description, description.visual, width, None, description.visual_style
+        )
+        assert len(full) == height > detail.size.height  # 79 lines, most below the pane
+        assert 0 < len(description._lines) < height
+        detail.scroll_end(animate=False)
+        await pilot.pause()
+        await pilot.pause()
+        assert len(description._lines) == height
+        assert [description.render_line(y).text for y in range(height)] == [
+            strip.text for strip in full
+        ]
+        assert "Paragraph 39" in description.render_line(height - 1).text
