@@ -129,3 +129,34 @@ async def test_a_long_description_renders_only_to_the_pane_then_as_scrolled() ->
             strip.text for strip in full
         ]
         assert "Paragraph 39" in description.render_line(height - 1).text
+
+
+@pytest.mark.asyncio
+async def test_the_detail_panes_scroll_bar_is_painted_once_for_a_new_height() -> None:
+    """Two items that both scroll the pane, of different heights: the bar takes its new
+    thumb in the frame that paints the pane, and no frame paints it again."""
+
+    def paragraphs(count: int) -> str:
+        return "\n\n".join(f"Paragraph {n} of {count}." for n in range(count))
+
+    items = [
+        notification("long", "Long", created=-10, deadline=50, description=paragraphs(30)),
+        notification("longer", "Longer", created=-20, deadline=60, description=paragraphs(45)),
+    ]
+    app = make_app([CONNECTED, *received(items)], clock=FrozenClock())
+    async with app.run_test(size=SIZE) as pilot:
+        detail, inbox = app.main.detail, app.main.inbox
+        await wait_for(pilot, lambda: inbox.total == 2 and detail.notification_id == "long")
+        await drawn(pilot, inbox)
+        bar = detail.vertical_scrollbar
+        assert detail.show_vertical_scrollbar
+        for key, expected in (("j", "longer"), ("k", "long")):
+            before = bar.window_virtual_size
+            frames = frames_painting(app, {"bar": bar, "title": detail.query_one("#detail-title")})
+            await pilot.press(key)
+            await wait_for(pilot, lambda e=expected: detail.notification_id == e)
+            for _ in range(4):
+                await pilot.pause()
+            assert bar.window_virtual_size == detail.virtual_size.height != before
+            painted = [frame for frame in frames if frame]
+            assert painted == [{"bar", "title"}], f"{expected}: {painted}"
