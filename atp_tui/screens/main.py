@@ -348,6 +348,7 @@ class MainScreen(Screen[None]):
 
     def on_inbox_list_highlighted(self, event: InboxList.Highlighted) -> None:
         """Show the newly selected notification; start its unread timer."""
+        event.inbox.show_cursor()  # the rows in the same frame as the detail pane
         self._selected_since = self.atp.clock.monotonic()
         self.redraw(detail=True)
 

@@ -25,7 +25,10 @@ from typing import cast
 from rich.console import RenderableType
 from rich.text import Text
 from textual import events
-from textual.geometry import Size
+from textual.content import Content
+from textual.geometry import Region, Size
+from textual.strip import Strip
+from textual.visual import Visual
 from textual.widget import Widget
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
@@ -42,12 +45,55 @@ def text_key(text: Text) -> ShownKey:
 
 
 class DetailText(QuietLayout, Static):
-    """A part of the pane: literal text (`markup=False`), laid out in one pass."""
+    """A part of the pane: literal text (`markup=False`), laid out in one pass, rendered
+    down to the last line on screen.
+
+    Textual renders every line of a `Static` when any one is needed, and the pane shows the
+    first twenty-odd lines of a description that may be sixty: the lines below the pane are
+    rendered only when scrolled to (a `Content`'s first lines are the same whatever the
+    height it is rendered for)."""
 
     def __init__(self, content: str = "", *, id: str | None = None) -> None:
         super().__init__(content, id=id, markup=False)
         #: What `set_text` last showed: (key, lines, width); lines -1 when not measured.
         self.shown: tuple[object, int, int] | None = None
+        #: The lines rendered so far and what they were rendered from.
+        self._lines: list[Strip] = []
+        self._lines_from: tuple[object, ...] | None = None
+        self._all_lines = False  # every line of the text is in `_lines`
+        #: The last line (exclusive) the frame being painted needs.
+        self._wanted = 0
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """Render the lines in `crop` (noting how far down they go)."""
+        self._wanted = crop.bottom
+        return super().render_lines(crop)
+
+    def render_line(self, y: int) -> Strip:
+        """Line `y`, rendering the text down to the lowest line this frame paints."""
+        visual = self.visual
+        if not isinstance(visual, Content):
+            return super().render_line(y)
+        width, height = self.size
+        source = (visual, width, height, self.visual_style, self.text_selection)
+        if source != self._lines_from:
+            self._lines, self._lines_from, self._all_lines = [], source, False
+        lines = self._lines
+        if y >= len(lines) and not self._all_lines:
+            wanted = min(height, max(y + 1, self._wanted))
+            # Each line of the text wraps on its own into one screen line or more: the first
+            # `wanted` of them are all the first `wanted` screen lines can come from.
+            cut = -1
+            for _ in range(wanted):
+                cut = visual.plain.find("\n", cut + 1)
+                if cut < 0:
+                    break
+            shown = visual if cut < 0 else visual[:cut]
+            lines[:] = Visual.to_strips(self, shown, width, wanted, self.visual_style)
+            self._all_lines = wanted == height or (cut < 0 and len(lines) < wanted)
+        if y < len(lines):
+            return lines[y]
+        return Strip.blank(width, self.visual_style.rich_style)
 
 
 def set_text(static: DetailText, text: RenderableType, key: object = None) -> None:
