@@ -36,7 +36,9 @@ async def test_an_answer_that_never_landed_says_so_and_may_be_given_again(
         answers = app.main.answers
         await wait_for(pilot, lambda: nid in answers and answers[nid].kind == "failed")
         assert "did not reach the server" in answers[nid].text
-        assert any("not confirmed" in n.message for n in app._notifications)
+        # The toast is posted right after the row is set, and the app adds it when it
+        # handles that message: wait for it rather than look in the same breath.
+        await wait_for(pilot, lambda: any("not confirmed" in n.message for n in app._notifications))
         await pilot.press("1")  # answering again sends it, once
         await wait_for(pilot, lambda: answers[nid].kind == "sent")
     assert _outcomes(store, nid) == ["sending", "failed", "sent"]
