@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-from textual.widgets._footer import FooterKey
 
+from atp_tui.widgets import key_footer
 from atp_tui.widgets.key_footer import KeyFooter
 from tests.app.conftest import settled, wait_for
 from tests.snapshots.harness import CONNECTED, make_app, notification, received
@@ -14,7 +12,7 @@ from tests.snapshots.harness import CONNECTED, make_app, notification, received
 
 def shown_keys(footer: KeyFooter) -> list[str]:
     """The keys the footer shows now, left to right."""
-    return [key.key for key in footer.query(FooterKey)]
+    return [item.key for item in footer.items]
 
 
 @pytest.mark.asyncio
@@ -23,13 +21,13 @@ async def test_a_burst_of_binding_changes_is_one_rebuild_showing_the_current_key
 ) -> None:
     app = make_app([CONNECTED, *received([notification("a", "Deploy", deadline=30)])])
     rebuilds: list[int] = []
-    original = KeyFooter.recompose
+    original = key_footer.footer_line
 
-    async def counted(self: KeyFooter) -> Any:
+    def counted(screen: object) -> key_footer.FooterLine:
         rebuilds.append(1)
-        return await original(self)
+        return original(screen)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(KeyFooter, "recompose", counted)
+    monkeypatch.setattr(key_footer, "footer_line", counted)
     async with app.run_test(size=(150, 40)) as pilot:
         footer = app.main.query_one(KeyFooter)
         await wait_for(pilot, lambda: "enter" in shown_keys(footer))
