@@ -13,8 +13,7 @@ that do not fit are cut off where the command palette key starts, as `Footer` sh
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import groupby
 from typing import ClassVar
 
@@ -67,66 +66,46 @@ FooterLine = tuple[FooterItem | GroupStart | GroupLabel, ...]
 
 
 def footer_line(screen: Screen[object]) -> FooterLine:
-    """The keys `Footer` would show for `screen`'s active bindings, in its order."""
-    app = screen.app
-    active_bindings = screen.active_bindings
-    bindings = [
-        (binding, enabled, tooltip)
-        for (_, binding, enabled, tooltip) in active_bindings.values()
-        if binding.show
-    ]
-    action_to_bindings: defaultdict[str, list[tuple[Binding, bool, str]]] = defaultdict(list)
-    for binding, enabled, tooltip in bindings:
-        action_to_bindings[binding.action].append((binding, enabled, tooltip))
+    """The keys `Footer` would show for `screen`'s active bindings, in its order.
 
-    items: list[FooterItem | GroupStart | GroupLabel] = []
-    for group, multi_bindings_iterable in groupby(
-        action_to_bindings.values(), lambda multi_bindings_: multi_bindings_[0][0].group
-    ):
-        multi_bindings = list(multi_bindings_iterable)
-        if group is not None and len(multi_bindings) > 1:
-            items.append(GroupStart(group.compact))
-            for group_bindings in multi_bindings:
-                binding, enabled, tooltip = group_bindings[0]
-                items.append(
-                    FooterItem(
-                        binding.key,
-                        app.get_key_display(binding),
-                        "",
-                        binding.action,
-                        disabled=not enabled,
-                        tooltip=tooltip or binding.description,
-                        grouped=True,
-                    )
-                )
-            items.append(GroupLabel(group.description, group.compact))
-        else:
-            for group_bindings in multi_bindings:
-                binding, enabled, tooltip = group_bindings[0]
-                items.append(
-                    FooterItem(
-                        binding.key,
-                        app.get_key_display(binding),
-                        binding.description,
-                        binding.action,
-                        disabled=not enabled,
-                        tooltip=tooltip,
-                    )
-                )
-    if app.ENABLE_COMMAND_PALETTE and app.COMMAND_PALETTE_BINDING in active_bindings:
-        _node, binding, enabled, _tooltip = active_bindings[app.COMMAND_PALETTE_BINDING]
-        items.append(
-            FooterItem(
-                binding.key,
-                app.get_key_display(binding),
-                binding.description,
-                binding.action,
-                disabled=not enabled,
-                tooltip=binding.tooltip or binding.description,
-                palette=True,
-            )
+    One item per action (its first shown binding; other keys for the same action are left
+    out, as `Footer` does), in the order the actions first appear. Consecutive actions of one
+    binding group show as their keys alone between a `GroupStart` and the group's label; a
+    group of one action shows as a plain key. The command palette key comes last.
+    """
+    app = screen.app
+    active = screen.active_bindings
+    first_per_action: dict[str, tuple[Binding, bool, str]] = {}
+    for _node, binding, enabled, tooltip in active.values():
+        if binding.show:
+            first_per_action.setdefault(binding.action, (binding, enabled, tooltip))
+
+    def item(binding: Binding, enabled: bool, tooltip: str, *, in_group: bool) -> FooterItem:
+        return FooterItem(
+            binding.key,
+            app.get_key_display(binding),
+            "" if in_group else binding.description,
+            binding.action,
+            disabled=not enabled,
+            tooltip=(tooltip or binding.description) if in_group else tooltip,
+            grouped=in_group,
         )
-    return tuple(items)
+
+    line: list[FooterItem | GroupStart | GroupLabel] = []
+    shown = list(first_per_action.values())
+    for group, run in groupby(shown, key=lambda entry: entry[0].group):
+        members = list(run)
+        if group is None or len(members) == 1:
+            line.extend(item(*member, in_group=False) for member in members)
+            continue
+        line.append(GroupStart(group.compact))
+        line.extend(item(*member, in_group=True) for member in members)
+        line.append(GroupLabel(group.description, group.compact))
+    if app.ENABLE_COMMAND_PALETTE and app.COMMAND_PALETTE_BINDING in active:
+        _node, binding, enabled, _tooltip = active[app.COMMAND_PALETTE_BINDING]
+        palette = item(binding, enabled, binding.tooltip, in_group=False)
+        line.append(replace(palette, tooltip=binding.tooltip or binding.description, palette=True))
+    return tuple(line)
 
 
 @dataclass
