@@ -82,6 +82,14 @@ async def footer_line(footer: type[Widget], size: tuple[int, int]) -> list[tuple
         return plain(list(strips[-1]))
 
 
+async def drawn_keys(pilot: Any) -> str:
+    """The text of the bottom line once `KeyFooter` has its keys and they are drawn."""
+    footer = pilot.app.query_one(KeyFooter)
+    await wait_for(pilot, lambda: bool(footer.items))
+    await pilot.pause()
+    return pilot.app.screen._compositor.render_strips()[-1].text
+
+
 @pytest.mark.asyncio
 @pytest.mark.parametrize("width", [120, 60])
 async def test_the_line_is_textual_footers_line(width: int) -> None:
@@ -101,21 +109,14 @@ async def test_the_line_is_textual_footers_line(width: int) -> None:
 async def test_descriptions_and_key_displays_are_shown_as_text_not_markup() -> None:
     app = FooterApp(KeyFooter)
     async with app.run_test(size=(160, 5)) as pilot:
-        footer = app.query_one(KeyFooter)
-        await wait_for(pilot, lambda: bool(footer.items))
-        await pilot.pause()
-        line = app.screen._compositor.render_strips()[-1]
-        assert " [i] [bold red]not markup[/] " in line.text
+        assert " [i] [bold red]not markup[/] " in await drawn_keys(pilot)
 
 
 @pytest.mark.asyncio
 async def test_a_click_presses_the_key_and_a_disabled_key_rings_the_bell() -> None:
     app = FooterApp(KeyFooter)
     async with app.run_test(size=(160, 5)) as pilot:
-        footer = app.query_one(KeyFooter)
-        await wait_for(pilot, lambda: bool(footer.items))
-        await pilot.pause()
-        text = app.screen._compositor.render_strips()[-1].text
+        text = await drawn_keys(pilot)
         await pilot.click(KeyFooter, offset=(text.index("Alpha"), 0))
         await wait_for(pilot, lambda: app.pressed == ["a"])
         await pilot.click(KeyFooter, offset=(text.index("Disabled"), 0))
@@ -123,7 +124,7 @@ async def test_a_click_presses_the_key_and_a_disabled_key_rings_the_bell() -> No
         assert app.bells == 1 and app.pressed == ["a"]
         # The tooltip of the key under the mouse, as a FooterKey has its own.
         await pilot.hover(KeyFooter, offset=(text.index("Alpha"), 0))
-        assert footer.tooltip == "The first key"
+        assert app.query_one(KeyFooter).tooltip == "The first key"
 
 
 def expected_keys(app: Any) -> list[str]:
@@ -136,13 +137,19 @@ def expected_keys(app: Any) -> list[str]:
     return [*keys.values(), app.COMMAND_PALETTE_BINDING]
 
 
+async def main_footer(pilot: Any, key: str) -> KeyFooter:
+    """The main screen's footer, once it shows `key` and the app has settled."""
+    footer = pilot.app.main.query_one(KeyFooter)
+    await wait_for(pilot, lambda: key in [item.key for item in footer.items])
+    await settled(pilot)
+    return footer
+
+
 @pytest.mark.asyncio
 async def test_the_main_screen_shows_its_active_keys_and_follows_focus() -> None:
     app = make_app([CONNECTED, *received([notification("a", "Deploy", deadline=30)])])
     async with app.run_test(size=(150, 40)) as pilot:
-        footer = app.main.query_one(KeyFooter)
-        await wait_for(pilot, lambda: "enter" in [item.key for item in footer.items])
-        await settled(pilot)
+        footer = await main_footer(pilot, "enter")
         inbox_keys = [item.key for item in footer.items]
         assert inbox_keys == expected_keys(app)
         assert inbox_keys[:3] == ["enter", "1", "slash"]
@@ -164,9 +171,7 @@ async def test_a_cursor_key_or_unchanged_bindings_repaint_nothing() -> None:
         [CONNECTED, *received([notification(n, f"Item {n}", deadline=30) for n in "abc"])]
     )
     async with app.run_test(size=(150, 40)) as pilot:
-        footer = app.main.query_one(KeyFooter)
-        await wait_for(pilot, lambda: "enter" in [item.key for item in footer.items])
-        await settled(pilot)
+        footer = await main_footer(pilot, "enter")
         with counting_refreshes([footer]) as calls:
             await pilot.press("j", "j", "k")
             await settled(pilot)
@@ -181,9 +186,7 @@ async def test_a_cursor_key_or_unchanged_bindings_repaint_nothing() -> None:
 async def test_a_click_on_a_main_screen_key_runs_it() -> None:
     app = make_app([CONNECTED, *received([notification("a", "Deploy", deadline=30)])])
     async with app.run_test(size=(150, 40)) as pilot:
-        footer = app.main.query_one(KeyFooter)
-        await wait_for(pilot, lambda: "slash" in [item.key for item in footer.items])
-        await settled(pilot)
+        await main_footer(pilot, "slash")
         text = app.screen._compositor.render_strips()[-1].text
         await pilot.click(KeyFooter, offset=(text.index("Filter"), 0))
         await settled(pilot)
