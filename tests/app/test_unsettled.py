@@ -9,7 +9,7 @@ import pytest
 from atp_tui.protocol.models import Notification
 from atp_tui.server import RunningServer
 from atp_tui.store import Store
-from tests.app.conftest import make_live_app, wait_for
+from tests.app.conftest import make_live_app, settled, wait_for
 from tests.app.test_answering import PLAIN, add
 
 
@@ -57,7 +57,7 @@ async def test_an_answer_the_server_holds_shows_as_sent_and_is_not_sent_again(
         await wait_for(pilot, lambda: nid in answers and answers[nid].kind == "sent")
         assert store.get(nid).status == "responded"
         await pilot.press("1")
-        await pilot.pause(0.2)
+        await settled(pilot)  # the key applied, no answer being sent
     assert _outcomes(store, nid) == ["sending", "sent"]
     assert len(server.state.responses) == 1
 
