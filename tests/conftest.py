@@ -4,6 +4,7 @@ reference server."""
 from __future__ import annotations
 
 import asyncio
+import compileall
 import gc
 import os
 import sys
@@ -36,6 +37,10 @@ def _keep_bytecode() -> None:
     """
     sys.dont_write_bytecode = False
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        # Once here, before the workers start, rather than in each of them at once on a fresh
+        # checkout; on a warm one this only compares timestamps.
+        compileall.compile_dir(Path(__file__).parent.parent / "atp_tui", quiet=1)
 
 
 _keep_bytecode()
