@@ -45,6 +45,7 @@ from atp_tui.widgets.inbox_rows import (
     TIME_CELLS,
     RowFrame,
     TimeRules,
+    changed_time_cells,
     row_changes_in,
     row_segments,
     row_times,
@@ -420,8 +421,9 @@ class InboxList(QuietThumb, QuietScrollView, ScrollView, can_focus=True):
     def refresh_changed(self) -> int:
         """Refresh only the screen lines whose content changed since they were drawn.
 
-        A line whose only change is its countdown or age is refreshed in those cells alone
-        (`TIME_CELLS`). Returns how many lines were refreshed (the tests count them).
+        A line whose only change is its countdown or age is refreshed in the cells of those
+        that changed (`changed_time_cells`). Returns how many lines were refreshed (the tests
+        count them).
         """
         frame = self._frame_values()
         height = self.scrollable_content_region.height
@@ -435,7 +437,9 @@ class InboxList(QuietThumb, QuietScrollView, ScrollView, can_focus=True):
                 continue
             refreshed += 1
             if old is not None and key[0] == old[0] == "row" and _only_times(old, key):
-                self.refresh(Region(max(0, frame.width - TIME_CELLS), y, TIME_CELLS, 1))
+                start, stop = changed_time_cells(old[_TIMES], key[_TIMES])
+                left = max(0, frame.width - TIME_CELLS)
+                self.refresh(Region(left + start, y, stop - start, 1))
             else:
                 self.refresh(Region(0, y, frame.width, 1))
         return refreshed
