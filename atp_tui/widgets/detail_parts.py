@@ -123,17 +123,28 @@ class ActionList(QuietScrollView, OptionList):
         super().__init__(id=id)
         #: What the options last showed, so an item with the same actions keeps them as they are.
         self.shown_key: tuple[ShownKey, ...] | None = None
-        self._rendered_width: int | None = None
+
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        """Drop the options rendered at another width while the layout pass places the list.
+
+        `OptionList` keeps its rendered options by option and style, not width, and drops
+        them in its `Resize` handler, which runs after the frame that follows the pass: that
+        frame painted them at the old width and the handler's repaint took a second frame (the
+        pane and every part in it, on every key that shows or hides the pane's scroll bar).
+        Dropped here, the one frame paints them at the new width; it repaints the whole list
+        anyway, as its geometry changed."""
+        if size.width != self.size.width:
+            self._option_render_cache.clear()
+            self._line_cache.clear()
+        return super()._size_updated(size, virtual_size, container_size, layout)
 
     def on_resize(self, event: events.Resize) -> None:
-        """Keep the rendered options when only the height changed.
-
-        `OptionList` drops its rendered options on every resize and repaints, a frame after
-        the pane's: the list grows and shrinks with each notification's actions, but the
-        options are as wide as before and look the same."""
-        if event.size.width == self._rendered_width:
-            event.prevent_default()  # OptionList's handler: drop and repaint
-        self._rendered_width = event.size.width
+        """Keep `OptionList` from dropping its rendered options and repainting: a new width
+        dropped them in `_size_updated` already, and a new height leaves them as they are
+        (the list grows and shrinks with each notification's actions)."""
+        event.prevent_default()
 
     @property
     def option_lines(self) -> int:
