@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from typing import cast
 
+from rich._wrap import divide_line
 from rich.console import RenderableType
 from rich.text import Text
 from textual import events
@@ -55,6 +56,9 @@ class DetailText(QuietLayout, Static):
 
     def __init__(self, content: str = "", *, id: str | None = None) -> None:
         super().__init__(content, id=id, markup=False)
+        # No links: the text is literal (`markup=False`, sanitised). With them on, Textual
+        # copies every rendered line once more to style the links it might hold.
+        self.set_reactive(Widget.auto_links, False)
         #: What `set_text` last showed: (key, lines, width); lines -1 when not measured.
         self.shown: tuple[object, int, int] | None = None
         #: The lines rendered so far and what they were rendered from.
@@ -63,6 +67,33 @@ class DetailText(QuietLayout, Static):
         self._all_lines = False  # every line of the text is in `_lines`
         #: The last line (exclusive) the frame being painted needs.
         self._wanted = 0
+        #: A Rich renderable's lines as measured, and what they were rendered from.
+        self._rich_lines: tuple[object, tuple[object, ...], list[Strip]] | None = None
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        """The height at `width`, measured without formatting the text twice.
+
+        Textual measures a text by wrapping and styling every line (then renders it again),
+        and a Rich renderable (the metadata table) by rendering it (then renders it again to
+        draw it). A literal text's height is counted from where its lines wrap alone
+        (`wrapped_height`); a renderable's lines are kept from the measure for `render_line`.
+        """
+        if width <= 0 or self._content_height_cache[0] == width:
+            return super().get_content_height(container, viewport, width)
+        visual = self.visual
+        if isinstance(visual, Content):
+            if "\t" in visual.plain or not _wraps_plainly(self):
+                return super().get_content_height(container, viewport, width)
+            height = wrapped_height(visual.plain, width)
+        else:
+            strips = Visual.to_strips(self, visual, width, None, self.visual_style)
+            self._rich_lines = (visual, self._rich_source(width), strips)
+            height = len(strips)
+        self._content_height_cache = (width, height)
+        return height
+
+    def _rich_source(self, width: int) -> tuple[object, ...]:
+        return (width, self.visual_style, self.text_selection)
 
     def render_lines(self, crop: Region) -> list[Strip]:
         """Render the lines in `crop` (noting how far down they go)."""
@@ -72,9 +103,14 @@ class DetailText(QuietLayout, Static):
     def render_line(self, y: int) -> Strip:
         """Line `y`, rendering the text down to the lowest line this frame paints."""
         visual = self.visual
-        if not isinstance(visual, Content):
-            return super().render_line(y)
         width, height = self.size
+        if not isinstance(visual, Content):
+            kept = self._rich_lines
+            if kept is None or kept[0] is not visual or kept[1] != self._rich_source(width):
+                return super().render_line(y)
+            if y < len(kept[2]):
+                return kept[2][y]
+            return Strip.blank(width, self.visual_style.rich_style)
         source = (visual, width, height, self.visual_style, self.text_selection)
         if source != self._lines_from:
             self._lines, self._lines_from, self._all_lines = [], source, False
@@ -94,6 +130,19 @@ class DetailText(QuietLayout, Static):
         if y < len(lines):
             return lines[y]
         return Strip.blank(width, self.visual_style.rich_style)
+
+
+def _wraps_plainly(widget: Widget) -> bool:
+    """Whether `widget`'s text wraps at words, folds long words and has no line padding (as
+    `wrapped_height` counts)."""
+    styles = widget.styles
+    return styles.text_wrap == "wrap" and styles.text_overflow == "fold" and not styles.line_pad
+
+
+def wrapped_height(plain: str, width: int) -> int:
+    """The lines `plain` (no tabs) takes at `width`, wrapped as a `Content` wraps it: each
+    line on its own, at word boundaries, words longer than the width folded."""
+    return sum(len(divide_line(line, width, fold=True)) + 1 for line in plain.split("\n"))
 
 
 def set_text(static: DetailText, text: RenderableType, key: object = None) -> None:
@@ -121,6 +170,7 @@ class ActionList(QuietScrollView, OptionList):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
+        self.set_reactive(Widget.auto_links, False)  # literal prompts: see `DetailText`
         #: What the options last showed, so an item with the same actions keeps them as they are.
         self.shown_key: tuple[ShownKey, ...] | None = None
 

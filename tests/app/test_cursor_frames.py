@@ -204,3 +204,34 @@ async def test_actions_are_painted_once_at_the_new_width_when_the_scroll_bar_com
             painted = [frame for frame in frames if frame]
             assert len(painted) == 1, f"{expected}: {len(painted)} frames painted the pane"
             assert widths and set(widths) == {actions.size.width}, f"{expected}: {widths}"
+
+
+@pytest.mark.asyncio
+async def test_the_parts_measure_and_draw_as_textual_does() -> None:
+    """The description's height is counted without formatting it, and the metadata table's
+    lines are rendered once (measured and drawn): both give what Textual's own would."""
+    from textual.widget import Widget
+
+    from atp_tui.widgets.detail_parts import _wraps_plainly
+
+    metadata = {"priority": "high", "run": 4711, "owner": "team-payments " * 8}
+    description = "\n\n".join(f"Paragraph {n}: " + "word " * (n * 7) for n in range(12))
+    items = [notification("meta", "Meta", description=description, metadata=metadata)]
+    app = make_app([CONNECTED, *received(items)], clock=FrozenClock())
+    async with app.run_test(size=SIZE) as pilot:
+        detail = app.main.detail
+        await wait_for(pilot, lambda: detail.notification_id == "meta")
+        await pilot.pause()
+        for part_id in ("#detail-description", "#detail-extra"):
+            part = detail.query_one(part_id, DetailText)
+            width, height = part.size
+            assert _wraps_plainly(part)
+            # Textual's own measure and render of the same visual.
+            assert Widget.get_content_height(part, part.size, part.size, width) == height
+            full = Visual.to_strips(part, part.visual, width, height, part.visual_style)
+            assert [part.render_line(y).text for y in range(height)] == [s.text for s in full]
+        extra = detail.query_one("#detail-extra", DetailText)
+        assert extra._rich_lines is not None and extra._rich_lines[0] is extra.visual
+        assert "team-payments" in "".join(
+            extra.render_line(y).text for y in range(extra.size.height)
+        )
