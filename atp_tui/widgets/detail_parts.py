@@ -69,6 +69,9 @@ class DetailText(QuietLayout, Static):
         self._wanted = 0
         #: A Rich renderable's lines as measured, and what they were rendered from.
         self._rich_lines: tuple[object, tuple[object, ...], list[Strip]] | None = None
+        #: (text, the width it needs, what to show when narrower): see `set_text`'s `narrow`.
+        self.forms: tuple[Text, int, RenderableType] | None = None
+        self._showing_narrow = False
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         """The height at `width`, measured without formatting the text twice.
@@ -78,6 +81,7 @@ class DetailText(QuietLayout, Static):
         draw it). A literal text's height is counted from where its lines wrap alone
         (`wrapped_height`); a renderable's lines are kept from the measure for `render_line`.
         """
+        self._pick_form(width)
         if width <= 0 or self._content_height_cache[0] == width:
             return super().get_content_height(container, viewport, width)
         visual = self.visual
@@ -91,6 +95,16 @@ class DetailText(QuietLayout, Static):
             height = len(strips)
         self._content_height_cache = (width, height)
         return height
+
+    def _pick_form(self, width: int) -> None:
+        """Show the text, or what stands for it when it is wider than `width` (measured
+        first, in the layout pass, at every new width)."""
+        if self.forms is None or width <= 0:
+            return
+        text, needs, narrow = self.forms
+        if (width < needs) != self._showing_narrow:
+            self._showing_narrow = width < needs
+            self.update(narrow if self._showing_narrow else text, layout=False)
 
     def _rich_source(self, width: int) -> tuple[object, ...]:
         return (width, self.visual_style, self.text_selection)
@@ -145,17 +159,28 @@ def wrapped_height(plain: str, width: int) -> int:
     return sum(len(divide_line(line, width, fold=True)) + 1 for line in plain.split("\n"))
 
 
-def set_text(static: DetailText, text: RenderableType, key: object = None) -> None:
+def set_text(
+    static: DetailText,
+    text: RenderableType,
+    key: object = None,
+    narrow: tuple[int, RenderableType] | None = None,
+) -> None:
     """Update `static` only when its content differs, and lay out only when its height changes.
 
     `Static.update` lays out the whole screen by default; on every cursor move that is most of
     the cost of a key, so content that takes as many lines as the shown one only repaints.
     `key` identifies content that is not a `Text` (which is keyed by what it draws).
+    `narrow` is (the width `text` needs, what `static` shows instead when it is narrower).
     """
     key = text_key(text) if key is None and isinstance(text, Text) else key
     old = static.shown
     if old is not None and old[0] == key:
         return
+    if narrow is not None and isinstance(text, Text):
+        static.forms = (text, *narrow)
+    else:
+        static.forms = None
+    static._showing_narrow = False
     static.update(text, layout=False)
     width = static.content_size.width
     # Measured as the layout pass measures it: it then finds the height cached.
