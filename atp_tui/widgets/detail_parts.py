@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from typing import cast
 
+from rich._wrap import divide_line
 from rich.console import RenderableType
 from rich.text import Text
 from textual import events
@@ -55,6 +56,9 @@ class DetailText(QuietLayout, Static):
 
     def __init__(self, content: str = "", *, id: str | None = None) -> None:
         super().__init__(content, id=id, markup=False)
+        # No links: the text is literal (`markup=False`, sanitised). With them on, Textual
+        # copies every rendered line once more to style the links it might hold.
+        self.set_reactive(Widget.auto_links, False)
         #: What `set_text` last showed: (key, lines, width); lines -1 when not measured.
         self.shown: tuple[object, int, int] | None = None
         #: The lines rendered so far and what they were rendered from.
@@ -63,6 +67,47 @@ class DetailText(QuietLayout, Static):
         self._all_lines = False  # every line of the text is in `_lines`
         #: The last line (exclusive) the frame being painted needs.
         self._wanted = 0
+        #: A Rich renderable's lines as measured, and what they were rendered from.
+        self._rich_lines: tuple[object, tuple[object, ...], list[Strip]] | None = None
+        #: (text, the width it needs, what to show when narrower): see `set_text`'s `narrow`.
+        self.forms: tuple[Text, int, RenderableType] | None = None
+        self._showing_narrow = False
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        """The height at `width`, measured without formatting the text twice.
+
+        Textual measures a text by wrapping and styling every line (then renders it again),
+        and a Rich renderable (the metadata table) by rendering it (then renders it again to
+        draw it). A literal text's height is counted from where its lines wrap alone
+        (`wrapped_height`); a renderable's lines are kept from the measure for `render_line`.
+        """
+        self._pick_form(width)
+        if width <= 0 or self._content_height_cache[0] == width:
+            return super().get_content_height(container, viewport, width)
+        visual = self.visual
+        if isinstance(visual, Content):
+            if "\t" in visual.plain or not _wraps_plainly(self):
+                return super().get_content_height(container, viewport, width)
+            height = wrapped_height(visual.plain, width)
+        else:
+            strips = Visual.to_strips(self, visual, width, None, self.visual_style)
+            self._rich_lines = (visual, self._rich_source(width), strips)
+            height = len(strips)
+        self._content_height_cache = (width, height)
+        return height
+
+    def _pick_form(self, width: int) -> None:
+        """Show the text, or what stands for it when it is wider than `width` (measured
+        first, in the layout pass, at every new width)."""
+        if self.forms is None or width <= 0:
+            return
+        text, needs, narrow = self.forms
+        if (width < needs) != self._showing_narrow:
+            self._showing_narrow = width < needs
+            self.update(narrow if self._showing_narrow else text, layout=False)
+
+    def _rich_source(self, width: int) -> tuple[object, ...]:
+        return (width, self.visual_style, self.text_selection)
 
     def render_lines(self, crop: Region) -> list[Strip]:
         """Render the lines in `crop` (noting how far down they go)."""
@@ -72,9 +117,14 @@ class DetailText(QuietLayout, Static):
     def render_line(self, y: int) -> Strip:
         """Line `y`, rendering the text down to the lowest line this frame paints."""
         visual = self.visual
-        if not isinstance(visual, Content):
-            return super().render_line(y)
         width, height = self.size
+        if not isinstance(visual, Content):
+            kept = self._rich_lines
+            if kept is None or kept[0] is not visual or kept[1] != self._rich_source(width):
+                return super().render_line(y)
+            if y < len(kept[2]):
+                return kept[2][y]
+            return Strip.blank(width, self.visual_style.rich_style)
         source = (visual, width, height, self.visual_style, self.text_selection)
         if source != self._lines_from:
             self._lines, self._lines_from, self._all_lines = [], source, False
@@ -96,17 +146,41 @@ class DetailText(QuietLayout, Static):
         return Strip.blank(width, self.visual_style.rich_style)
 
 
-def set_text(static: DetailText, text: RenderableType, key: object = None) -> None:
+def _wraps_plainly(widget: Widget) -> bool:
+    """Whether `widget`'s text wraps at words, folds long words and has no line padding (as
+    `wrapped_height` counts)."""
+    styles = widget.styles
+    return styles.text_wrap == "wrap" and styles.text_overflow == "fold" and not styles.line_pad
+
+
+def wrapped_height(plain: str, width: int) -> int:
+    """The lines `plain` (no tabs) takes at `width`, wrapped as a `Content` wraps it: each
+    line on its own, at word boundaries, words longer than the width folded."""
+    return sum(len(divide_line(line, width, fold=True)) + 1 for line in plain.split("\n"))
+
+
+def set_text(
+    static: DetailText,
+    text: RenderableType,
+    key: object = None,
+    narrow: tuple[int, RenderableType] | None = None,
+) -> None:
     """Update `static` only when its content differs, and lay out only when its height changes.
 
     `Static.update` lays out the whole screen by default; on every cursor move that is most of
     the cost of a key, so content that takes as many lines as the shown one only repaints.
     `key` identifies content that is not a `Text` (which is keyed by what it draws).
+    `narrow` is (the width `text` needs, what `static` shows instead when it is narrower).
     """
     key = text_key(text) if key is None and isinstance(text, Text) else key
     old = static.shown
     if old is not None and old[0] == key:
         return
+    if narrow is not None and isinstance(text, Text):
+        static.forms = (text, *narrow)
+    else:
+        static.forms = None
+    static._showing_narrow = False
     static.update(text, layout=False)
     width = static.content_size.width
     # Measured as the layout pass measures it: it then finds the height cached.
@@ -121,19 +195,31 @@ class ActionList(QuietScrollView, OptionList):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
+        self.set_reactive(Widget.auto_links, False)  # literal prompts: see `DetailText`
         #: What the options last showed, so an item with the same actions keeps them as they are.
         self.shown_key: tuple[ShownKey, ...] | None = None
-        self._rendered_width: int | None = None
+
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        """Drop the options rendered at another width while the layout pass places the list.
+
+        `OptionList` keeps its rendered options by option and style, not width, and drops
+        them in its `Resize` handler, which runs after the frame that follows the pass: that
+        frame painted them at the old width and the handler's repaint took a second frame (the
+        pane and every part in it, on every key that shows or hides the pane's scroll bar).
+        Dropped here, the one frame paints them at the new width; it repaints the whole list
+        anyway, as its geometry changed."""
+        if size.width != self.size.width:
+            self._option_render_cache.clear()
+            self._line_cache.clear()
+        return super()._size_updated(size, virtual_size, container_size, layout)
 
     def on_resize(self, event: events.Resize) -> None:
-        """Keep the rendered options when only the height changed.
-
-        `OptionList` drops its rendered options on every resize and repaints, a frame after
-        the pane's: the list grows and shrinks with each notification's actions, but the
-        options are as wide as before and look the same."""
-        if event.size.width == self._rendered_width:
-            event.prevent_default()  # OptionList's handler: drop and repaint
-        self._rendered_width = event.size.width
+        """Keep `OptionList` from dropping its rendered options and repainting: a new width
+        dropped them in `_size_updated` already, and a new height leaves them as they are
+        (the list grows and shrinks with each notification's actions)."""
+        event.prevent_default()
 
     @property
     def option_lines(self) -> int:

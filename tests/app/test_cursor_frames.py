@@ -160,3 +160,78 @@ async def test_the_detail_panes_scroll_bar_is_painted_once_for_a_new_height() ->
             assert bar.window_virtual_size == detail.virtual_size.height != before
             painted = [frame for frame in frames if frame]
             assert painted == [{"bar", "title"}], f"{expected}: {painted}"
+
+
+@pytest.mark.asyncio
+async def test_actions_are_painted_once_at_the_new_width_when_the_scroll_bar_comes_or_goes() -> (
+    None
+):
+    """Two items with the same actions, one long enough to scroll the pane: the key that
+    shows or hides the pane's scroll bar makes the action list one cell narrower or wider.
+    Its options are painted at the new width in the one frame that paints the pane (an
+    `OptionList` drops its rendered options only in its `Resize` handler, after that frame,
+    and its repaint took a second frame of the whole pane)."""
+    from atp_tui.widgets.detail_parts import ActionList
+
+    long = "\n\n".join(f"Paragraph {n}." for n in range(40))
+    items = [
+        notification("short", "Short", created=-10, deadline=50, description="One line."),
+        notification("long", "Long", created=-20, deadline=60, description=long),
+    ]
+    app = make_app([CONNECTED, *received(items)], clock=FrozenClock())
+    async with app.run_test(size=SIZE) as pilot:
+        detail, inbox = app.main.detail, app.main.inbox
+        actions = detail.query_one(ActionList)
+        await wait_for(pilot, lambda: inbox.total == 2 and detail.notification_id == "short")
+        await drawn(pilot, inbox)
+        for key, expected, scrolls in (("j", "long", True), ("k", "short", False)):
+            widths: list[int] = []
+            original = actions.render_lines
+
+            def render_lines(crop: Any, _original: Any = original, _widths: Any = widths) -> Any:
+                strips = _original(crop)
+                _widths.extend(strip.cell_length for strip in strips)
+                return strips
+
+            actions.render_lines = render_lines  # type: ignore[method-assign]
+            frames = frames_painting(app, {"title": detail.query_one("#detail-title")})
+            await pilot.press(key)
+            await wait_for(pilot, lambda e=expected: detail.notification_id == e)
+            for _ in range(4):  # every frame the key caused, however late
+                await pilot.pause()
+            del actions.render_lines
+            assert detail.show_vertical_scrollbar is scrolls
+            painted = [frame for frame in frames if frame]
+            assert len(painted) == 1, f"{expected}: {len(painted)} frames painted the pane"
+            assert widths and set(widths) == {actions.size.width}, f"{expected}: {widths}"
+
+
+@pytest.mark.asyncio
+async def test_the_parts_measure_and_draw_as_textual_does() -> None:
+    """The description's height is counted without formatting it, and the metadata table's
+    lines are rendered once (measured and drawn): both give what Textual's own would."""
+    from textual.widget import Widget
+
+    from atp_tui.widgets.detail_parts import _wraps_plainly
+
+    metadata = {"priority": "high", "run": 4711, "owner": "team-payments " * 8}
+    description = "\n\n".join(f"Paragraph {n}: " + "word " * (n * 7) for n in range(12))
+    items = [notification("meta", "Meta", description=description, metadata=metadata)]
+    app = make_app([CONNECTED, *received(items)], clock=FrozenClock())
+    async with app.run_test(size=SIZE) as pilot:
+        detail = app.main.detail
+        await wait_for(pilot, lambda: detail.notification_id == "meta")
+        await pilot.pause()
+        for part_id in ("#detail-description", "#detail-extra"):
+            part = detail.query_one(part_id, DetailText)
+            width, height = part.size
+            assert _wraps_plainly(part)
+            # Textual's own measure and render of the same visual.
+            assert Widget.get_content_height(part, part.size, part.size, width) == height
+            full = Visual.to_strips(part, part.visual, width, height, part.visual_style)
+            assert [part.render_line(y).text for y in range(height)] == [s.text for s in full]
+        extra = detail.query_one("#detail-extra", DetailText)
+        assert extra._rich_lines is not None and extra._rich_lines[0] is extra.visual
+        assert "team-payments" in "".join(
+            extra.render_line(y).text for y in range(extra.size.height)
+        )
