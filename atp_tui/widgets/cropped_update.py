@@ -78,3 +78,27 @@ class CroppedChopsUpdate(ChopsUpdate):
                     append(move_to(x + start, y).segment.text)
                     append(text)
         return "".join(sequences)
+
+
+def changed_cells(old: Strip, new: Strip) -> tuple[int, int] | None:
+    """The cells in which two lines differ, as `(start, stop)`; `None` when they are the same.
+
+    Compared cell by cell where both are plain ASCII (one cell a character); otherwise, or
+    when their lengths differ, the whole line.
+    """
+    if old == new:
+        return None
+    before, after = _ascii_cells(old), _ascii_cells(new)
+    if before is None or after is None or len(before) != len(after):
+        return 0, max(old.cell_length, new.cell_length)
+    changed = [i for i, (a, b) in enumerate(zip(before, after, strict=True)) if a != b]
+    return (changed[0], changed[-1] + 1) if changed else None
+
+
+def _ascii_cells(strip: Strip) -> list[tuple[str, object]] | None:
+    cells: list[tuple[str, object]] = []
+    for segment in strip:
+        if segment.control is not None or not segment.text.isascii():
+            return None
+        cells.extend((char, segment.style) for char in segment.text)
+    return cells

@@ -20,7 +20,7 @@ what is drawn.
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Self, cast
 
 from rich._wrap import divide_line
 from rich.console import RenderableType
@@ -34,6 +34,7 @@ from textual.widget import Widget
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from atp_tui.widgets.cropped_update import changed_cells
 from atp_tui.widgets.quiet_layout import QuietLayout, QuietScrollView
 
 #: What identifies what a part or an option draws (see `text_key`).
@@ -71,6 +72,9 @@ class DetailText(QuietLayout, Static):
         self._rich_lines: tuple[object, tuple[object, ...], list[Strip]] | None = None
         #: (text, the width it needs, what to show when narrower): see `set_text`'s `narrow`.
         self.forms: tuple[Text, int, RenderableType] | None = None
+        #: While `set_text` swaps the text: a whole repaint is held back (it repaints the
+        #: cells that changed instead).
+        self._holding_repaint = False
         self._showing_narrow = False
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
@@ -108,6 +112,19 @@ class DetailText(QuietLayout, Static):
 
     def _rich_source(self, width: int) -> tuple[object, ...]:
         return (width, self.visual_style, self.text_selection)
+
+    def refresh(
+        self,
+        *regions: Region,
+        repaint: bool = True,
+        layout: bool = False,
+        recompose: bool = False,
+    ) -> Self:
+        """Textual's refresh, except a whole repaint while `set_text` swaps the text: then
+        only its bookkeeping (cached sizes and styles), with no cell marked dirty."""
+        if self._holding_repaint and not (regions or layout or recompose):
+            regions = (Region(0, 0, 0, 0),)
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
 
     def render_lines(self, crop: Region) -> list[Strip]:
         """Render the lines in `crop` (noting how far down they go)."""
@@ -181,13 +198,43 @@ def set_text(
     else:
         static.forms = None
     static._showing_narrow = False
-    static.update(text, layout=False)
+    before = _shown_lines(static) if old is not None else None
+    static._holding_repaint = before is not None
+    try:
+        static.update(text, layout=False)
+    finally:
+        static._holding_repaint = False
     width = static.content_size.width
     # Measured as the layout pass measures it: it then finds the height cached.
     lines = static.get_content_height(Size(0, 0), Size(0, 0), width) if width > 0 else -1
     if old is None or lines < 0 or old[1:] != (lines, width):
-        static.refresh(layout=True, repaint=False)  # repainted by `update`; keeps the height
+        # Repainted by `update` unless held back; keeps the height.
+        static.refresh(layout=True, repaint=before is not None)
+    elif before is not None:
+        _repaint_changed(static, before)
     static.shown = (key, lines, width)
+
+
+#: A part this short (the times, the state) is repainted only in the cells that changed when
+#: its text does: each second of an urgent countdown then writes a few cells over SSH, not
+#: both lines. Longer ones (a description) are repainted whole: comparing would render them.
+_COMPARED_LINES = 4
+
+
+def _shown_lines(static: DetailText) -> list[Strip] | None:
+    """The lines `static` shows now, when it is short enough to compare (`_COMPARED_LINES`)."""
+    height = static.content_size.height
+    if not 0 < height <= _COMPARED_LINES or not static.is_mounted:
+        return None
+    return [static.render_line(y) for y in range(height)]
+
+
+def _repaint_changed(static: DetailText, before: list[Strip]) -> None:
+    """Repaint the cells of `static` that differ from `before` (same height and width)."""
+    for y, old in enumerate(before):
+        span = changed_cells(old, static.render_line(y))
+        if span is not None:
+            static.refresh(Region(span[0], y, span[1] - span[0], 1))
 
 
 class ActionList(QuietScrollView, OptionList):

@@ -20,7 +20,12 @@ from rich.style import Style
 from textual._compositor import ChopsUpdate
 from textual.strip import Strip
 
-from atp_tui.widgets.cropped_update import CroppedChopsUpdate, safe_start, safe_stop
+from atp_tui.widgets.cropped_update import (
+    CroppedChopsUpdate,
+    changed_cells,
+    safe_start,
+    safe_stop,
+)
 
 WIDTH, HEIGHT = 24, 6
 STYLES = [Style(), Style(color="red"), Style(bold=True, bgcolor="blue"), Style(italic=True)]
@@ -182,3 +187,16 @@ def test_textuals_private_parts_this_relies_on_are_still_there() -> None:
     assert list(init) == ["self", "chops", "spans", "chop_ends"]
     update = ChopsUpdate([{0: Strip([Segment("x")])}], [(0, 0, 1)], [[1]])
     assert CroppedChopsUpdate.of(update).spans == update.spans
+
+
+def test_changed_cells_of_two_lines() -> None:
+    red = Style(color="red")
+    old = Strip([Segment("Deadline: "), Segment("! in 1m53s", red)])
+    assert changed_cells(old, old) is None
+    assert changed_cells(old, Strip([Segment("Deadline: "), Segment("! in 1m52s", red)])) == (
+        18,
+        19,
+    )
+    assert changed_cells(old, Strip([Segment("Deadline: ! in 1m53s")])) == (10, 20)  # style
+    wide = Strip([Segment("期限: "), Segment("1m52s", red)])
+    assert changed_cells(old, wide) == (0, 20)  # not one cell a character: the whole line
