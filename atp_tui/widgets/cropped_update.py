@@ -17,6 +17,8 @@ The app swaps it in for Textual's own (`AtpApp._display`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rich.console import Console
 from rich.control import Control
 from textual._compositor import ChopsUpdate
@@ -91,6 +93,11 @@ def changed_cells(old: Strip, new: Strip) -> tuple[int, int] | None:
     before, after = _ascii_cells(old), _ascii_cells(new)
     if before is None or after is None or len(before) != len(after):
         return 0, max(old.cell_length, new.cell_length)
+    return differing_span(before, after)
+
+
+def differing_span(before: Sequence[object], after: Sequence[object]) -> tuple[int, int] | None:
+    """Where two sequences of one length differ, as `(first, last + 1)`; `None` if nowhere."""
     changed = [i for i, (a, b) in enumerate(zip(before, after, strict=True)) if a != b]
     return (changed[0], changed[-1] + 1) if changed else None
 

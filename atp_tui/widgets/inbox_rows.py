@@ -30,6 +30,7 @@ from atp_tui.view.items import (
     format_age,
     is_urgent,
 )
+from atp_tui.widgets.cropped_update import differing_span
 
 #: What the countdown column says once an item is closed (at most 9 cells): a word, never a
 #: running countdown (a closed item's deadline no longer matters).
@@ -134,10 +135,7 @@ def changed_time_cells(old: Sequence[object], new: Sequence[object]) -> tuple[in
     after = _countdown_cells(str(new[0])) + _age_cells(str(new[1]))
     if cell_len(before) != len(before) or cell_len(after) != len(after):
         return 0, TIME_CELLS
-    changed = [i for i, (a, b) in enumerate(zip(before, after, strict=True)) if a != b]
-    if not changed:
-        return 0, TIME_CELLS
-    return changed[0], changed[-1] + 1
+    return differing_span(before, after) or (0, TIME_CELLS)
 
 
 def header_cells(width: int, glyphs: GlyphSet) -> str:
