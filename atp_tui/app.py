@@ -19,7 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
+from rich.console import RenderableType
 from textual import events, work
+from textual._compositor import ChopsUpdate
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -34,6 +36,7 @@ from atp_tui.settings import ConfigProblem, Settings, did_you_mean
 from atp_tui.store import StateWriteError, Store
 from atp_tui.view.glyphs import choose_glyphs, plain_colour
 from atp_tui.view.terminal_notify import TerminalNotifier
+from atp_tui.widgets.cropped_update import CroppedChopsUpdate
 
 log = logging.getLogger(__name__)
 
@@ -190,6 +193,12 @@ class AtpApp(App[int]):
         driver = self._driver
         if driver is not None:
             driver.write(data.decode("utf-8"))
+
+    def _display(self, screen: Screen[Any], renderable: RenderableType | None) -> None:
+        """Write a partial update from its dirty cells only (`widgets/cropped_update.py`)."""
+        if type(renderable) is ChopsUpdate:
+            renderable = CroppedChopsUpdate.of(renderable)
+        super()._display(screen, renderable)
 
     @property
     def engine(self) -> EngineLike:

@@ -13,6 +13,9 @@ Per app and size, in one process:
 2. the app starts on a fresh state dir, connects, and receives them; the first two rows are
    visited once (so moving between them later does not mark anything read), then it rests;
 3. **idle**: bytes per second over `--idle` seconds with no event and no key;
+   **urgent idle** the same in a second run whose 30 notifications are all due within the
+   15-minute warning (deadlines 2-14 minutes ahead): every countdown shows seconds, so every
+   row changes every second, which is what an on-call screen often looks like;
 4. **key**: `--keys` cursor keys alternating `j` / `k` (down / up for htop), each one right
    after the app's output went quiet (after a clock tick, if it ticks), counted over the next
    0.6 s (before the next tick);
@@ -54,6 +57,10 @@ OPEN_ITEMS = 30
 #: Seconds after a key or a post whose output is counted (the app answers within ~50 ms; a
 #: once-a-second tick comes ≥ 0.9 s after the quiet moment the key is sent in).
 WINDOW = 0.6
+#: Minutes until the deadlines of the open notifications: above the 15-minute warning (the
+#: idle case of issue #12) and all under it (countdowns in seconds).
+IDLE_DEADLINES = (55.0, 65.0)
+URGENT_DEADLINES = (2.0, 14.0)
 #: Budgets at 150x40 (issue #12): (floor, goal).
 IDLE_BUDGET = (1500.0, 200.0)
 KEY_BUDGET = (6000.0, 3000.0)
@@ -66,6 +73,8 @@ class Result:
 
     idle: float = float("nan")
     """Bytes per second while idle."""
+    urgent_idle: float = float("nan")
+    """Bytes per second while idle with every countdown under the warning (seconds shown)."""
     keys: list[int] = field(default_factory=list)
     """Bytes after each cursor key."""
     news: list[int] = field(default_factory=list)
@@ -147,10 +156,32 @@ def measure(variant: Variant, size: tuple[int, int], args: argparse.Namespace) -
     if not variant.atp:
         return _measure_htop(variant, size, args)
     result = Result()
+    with _app_on(variant, size, URGENT_DEADLINES) as (terminal, _agent):
+        result.urgent_idle = terminal.count_bytes(args.idle) / args.idle
+    with _app_on(variant, size, IDLE_DEADLINES) as (terminal, agent):
+        result.idle = terminal.count_bytes(args.idle) / args.idle
+        for n in range(args.keys):
+            terminal.wait_output(1.2, 0.08)
+            terminal.send(b"jk"[n % 2 : n % 2 + 1])
+            result.keys.append(terminal.count_bytes(WINDOW))
+        for _ in range(args.news):
+            terminal.wait_output(1.2, 0.08)
+            agent.send(60.0)
+            result.news.append(terminal.count_bytes(WINDOW))
+    return result
+
+
+@contextmanager
+def _app_on(
+    variant: Variant, size: tuple[int, int], deadlines: tuple[float, float]
+) -> Iterator[tuple[Terminal, Agent]]:
+    """The app on a fresh server holding `OPEN_ITEMS` notifications due `deadlines` minutes
+    ahead (spread evenly), connected, its first two rows read, resting."""
     with reference_server() as url, tempfile.TemporaryDirectory(prefix="atp-bw-") as state:
         agent = Agent(url)
+        first, last = deadlines
         for i in range(OPEN_ITEMS):
-            agent.send(55 + i * 10 / OPEN_ITEMS)
+            agent.send(first + i * (last - first) / OPEN_ITEMS)
         command = [*variant.command, "--server", url, "--state-dir", state]
         env = bench_env(ATP_TOKEN=TOKEN, **variant.env)
         with Terminal(command, env, size=size, cwd=variant.cwd) as terminal:
@@ -160,16 +191,7 @@ def measure(variant: Variant, size: tuple[int, int], args: argparse.Namespace) -
             for key in (b"j", b"k"):  # read rows 1 and 2 (the unread timer needs 1 s)
                 terminal.send(key)
                 terminal.settle(1.6)
-            result.idle = terminal.count_bytes(args.idle) / args.idle
-            for n in range(args.keys):
-                terminal.wait_output(1.2, 0.08)
-                terminal.send(b"jk"[n % 2 : n % 2 + 1])
-                result.keys.append(terminal.count_bytes(WINDOW))
-            for _ in range(args.news):
-                terminal.wait_output(1.2, 0.08)
-                agent.send(60.0)
-                result.news.append(terminal.count_bytes(WINDOW))
-    return result
+            yield terminal, agent
 
 
 def _measure_htop(variant: Variant, size: tuple[int, int], args: argparse.Namespace) -> Result:
@@ -202,7 +224,8 @@ def report(
     results: dict[tuple[str, str], Result], names: Sequence[str], sizes: Sequence[str], args: Any
 ) -> str:
     """The table, the ratios to the `--before` tree and the budget verdicts."""
-    header = ["app", "size", "idle B/s", "key B med", "key B max", "new B med", "new B max"]
+    header = ["app", "size", "idle B/s", "urgent idle B/s", "key B med", "key B max"]
+    header += ["new B med", "new B max"]
     rows: list[list[str]] = []
     for size in sizes:
         for name in names:
@@ -212,6 +235,7 @@ def report(
                     name,
                     size,
                     _number(r.idle),
+                    _number(r.urgent_idle),
                     _number(median(r.keys)),
                     _number(max(r.keys, default=float("nan"))),
                     _number(median(r.news)),
@@ -230,6 +254,7 @@ def report(
                         f"ratio {name} / before",
                         size,
                         _ratio(r.idle, old.idle),
+                        _ratio(r.urgent_idle, old.urgent_idle),
                         _ratio(median(r.keys), median(old.keys)),
                         _ratio(max(r.keys), max(old.keys)),
                         _ratio(median(r.news), median(old.news)),
@@ -238,8 +263,8 @@ def report(
                 )
     lines = [
         f"bandwidth: bytes written to a pty; {OPEN_ITEMS} open notifications (deadlines "
-        f"55-65 min ahead), idle {args.idle:g} s, {args.keys} keys (j/k), {args.news} new "
-        f"notifications, each counted over {WINDOW:g} s",
+        f"55-65 min ahead; urgent: 2-14 min), idle {args.idle:g} s, {args.keys} keys (j/k), "
+        f"{args.news} new notifications, each counted over {WINDOW:g} s",
         table(header, rows),
     ]
     if "150x40" in sizes:
@@ -248,10 +273,12 @@ def report(
                 continue
             r = results[(name, "150x40")]
             idle_verdict = verdict(r.idle, *IDLE_BUDGET)
+            urgent_verdict = verdict(r.urgent_idle, *IDLE_BUDGET)
             key_verdict = verdict(median(r.keys), *KEY_BUDGET)
             lines.append(
                 f"budget {name} at 150x40: idle {r.idle:,.0f} B/s (floor ≤ 1,500, goal ≤ 200): "
-                f"{idle_verdict}; key {median(r.keys):,.0f} B (floor ≤ 6,000, goal ≤ 3,000): "
+                f"{idle_verdict}; urgent idle {r.urgent_idle:,.0f} B/s (same budget): "
+                f"{urgent_verdict}; key {median(r.keys):,.0f} B (floor ≤ 6,000, goal ≤ 3,000): "
                 f"{key_verdict}"
             )
     return "\n".join(lines)

@@ -343,6 +343,19 @@ def test_handover_counts_snoozed_items_and_says_when_each_is_back() -> None:
     assert wide["snoozed"] == 1
 
 
+def test_handover_open_list_uses_the_state_the_payload_carried() -> None:
+    """An item stored with `status: expired` in its payload (a replay, or `watch` storing it
+    as received) and no status event since is closed, as in the TUI, `list` and `status`:
+    handover must not hand it to the next person as open."""
+    now = datetime.now(UTC)
+    store = Store.in_memory()
+    store.add_notification(_note("a", "Still open", now + timedelta(hours=1)), "1")
+    closed = _note("b", "Expired on the server", now + timedelta(hours=1))
+    store.add_notification(closed.model_copy(update={"status": "expired"}), "2")
+    report = handover(store, now - timedelta(hours=8), now)
+    assert [item["title"] for item in report["open"]] == ["Still open"]
+
+
 def test_handover_from_the_shell_counts_snoozed_items(tmp_path: Path) -> None:
     now = datetime.now(UTC)
     store = Store.open(tmp_path)

@@ -166,6 +166,28 @@ class TestSave:
         assert 'b = """\ntwo\nlines"""' in text
         assert load(path).settings.quick_replies == replies
 
+    def test_saving_from_the_screen_keeps_the_entries_it_could_not_show(
+        self, tmp_path: Path
+    ) -> None:
+        """A refused entry never reached the editor, so saving the replies must not delete
+        it: it stays as written (and is reported again), unless the save defines its name."""
+        text = '[quick_replies]\nok = "fine"\nnum = 3\n" ok" = "again"\nfixme = "\\u001b[2J"\n'
+        path = write_config(tmp_path / "c.toml", text)
+        assert load(path).settings.quick_replies == {"ok": "fine"}
+        update_settings_file(path, {"quick_replies": {"ack": "Seen.", "fixme": "Fixed."}})
+        data = tomllib.loads(path.read_text())
+        # "ok" was removed in the editor and the refused " ok" is named "ok": it stays, as
+        # written; "fixme" is now defined by the save, so the refused one is replaced.
+        assert data["quick_replies"] == {
+            "ack": "Seen.",
+            "fixme": "Fixed.",
+            "num": 3,
+            " ok": "again",
+        }
+        reloaded = load(path)
+        assert reloaded.settings.quick_replies == {"ack": "Seen.", "fixme": "Fixed.", "ok": "again"}
+        assert [key for key, _ in problems(reloaded)] == ["quick_replies.num"]
+
     def test_into_a_profile(self, tmp_path: Path) -> None:
         path = write_config(tmp_path / "c.toml", GOOD)
         update_settings_file(path, {"quick_replies": {"ack": "Seen."}}, profile="work")

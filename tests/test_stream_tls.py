@@ -105,3 +105,34 @@ async def test_trusted_local_ca_works_and_https_to_http_redirect_is_refused(
     assert "connected" in [e.state.kind for e in events if isinstance(e, ConnectionChanged)]
     assert any("refused a redirect from https to http" in detail for detail in details), details
     assert insecure.requests == []
+
+
+async def test_trust_set_after_a_first_client_is_honoured(
+    self_signed: ssl.SSLContext, certificate: Path, fake_clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The verifying TLS context is made once per process, but per `SSL_CERT_FILE` value: a CA
+    trusted after a first client was made (the default bundle, which refuses this certificate)
+    is honoured by the next client, and dropping it refuses again."""
+
+    async def script(conn: Conn) -> None:
+        await conn.send_head()
+        await conn.write(": hello\n\n")
+        await conn.hang()
+
+    def kinds(events: list) -> list[str]:
+        return [e.state.kind for e in events if isinstance(e, ConnectionChanged)]
+
+    async with HostileServer(script, self_signed) as server:
+        monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+        refused = await collect(
+            make_engine(server.url, clock=fake_clock), has_state("reconnecting", 1)
+        )
+        monkeypatch.setenv("SSL_CERT_FILE", str(certificate))
+        trusted = await collect(make_engine(server.url, clock=fake_clock), has_state("connected"))
+        monkeypatch.delenv("SSL_CERT_FILE")
+        refused_again = await collect(
+            make_engine(server.url, clock=fake_clock), has_state("reconnecting", 1)
+        )
+    assert "connected" not in kinds(refused)
+    assert "connected" in kinds(trusted)
+    assert "connected" not in kinds(refused_again)

@@ -20,6 +20,7 @@ from atp_tui.commands.reading import EXIT_STATE_UNAVAILABLE, reading_store
 from atp_tui.protocol.lifecycle import is_actionable
 from atp_tui.protocol.text import escape_json_text, sanitize
 from atp_tui.store import Store, StoredNotification
+from atp_tui.view.status import effective_status
 
 ListedState = Literal["open", "answered", "completed", "expired", "invalidated"]
 #: Column caps: ids and service names are server text of any length.
@@ -53,7 +54,7 @@ class Listed:
 
 def listed_state(item: StoredNotification, now: datetime) -> ListedState:
     """`open` while it takes answers (state and deadline), else what closed it."""
-    status = item.status or item.summary.status
+    status = effective_status(item)
     if is_actionable(status, item.summary.deadline, now):
         return "open"
     if status == "responded":

@@ -22,7 +22,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from atp_tui.client.events import (
     ConnectionState,
@@ -41,6 +41,7 @@ from atp_tui.view.status import is_closed, nothing_to_answer
 from atp_tui.widgets.detail import ActionList, DetailPane
 from atp_tui.widgets.inbox import InboxList
 from atp_tui.widgets.inbox_header import InboxHeader, InboxLegend
+from atp_tui.widgets.key_footer import KeyFooter
 from atp_tui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
@@ -154,7 +155,7 @@ class MainScreen(Screen[None]):
                 yield InboxLegend(self.atp.glyphs, id="inbox-legend")
                 yield Input(placeholder="filter: title, description, service, project", id="filter")
             yield DetailPane(id="detail")
-        yield Footer()
+        yield KeyFooter()
 
     @property
     def inbox(self) -> InboxList:
@@ -347,6 +348,7 @@ class MainScreen(Screen[None]):
 
     def on_inbox_list_highlighted(self, event: InboxList.Highlighted) -> None:
         """Show the newly selected notification; start its unread timer."""
+        event.inbox.show_cursor()  # the rows in the same frame as the detail pane
         self._selected_since = self.atp.clock.monotonic()
         self.redraw(detail=True)
 

@@ -201,6 +201,40 @@ _TABLES: dict[str, Callable[[str, Any], dict[str, str]]] = {
 }
 
 
+def _check_entries(key: str, table: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
+    """A checked table's entries, checked one by one: (the good ones, checked; the refused
+    ones' names with why). A quick reply whose name is used above it is refused too."""
+    entries: dict[str, str] = {}
+    refused: dict[str, str] = {}
+    for entry, value in table.items():
+        try:
+            checked = _TABLES[key](entry, value)
+            if key == "quick_replies" and checked.keys() & entries.keys():
+                raise ValueError(f"{entry}: {entry.strip()!r} is used above; rename or remove one")
+            entries.update(checked)
+        except ValueError as error:
+            refused[entry] = str(error).removeprefix(f"{entry}: ")
+    return entries, refused
+
+
+def _unreadable_entries(
+    key: str, written: object, replacement: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The entries of the file's `key` table that the loader refused, and the settings screen
+    therefore never showed, except those `replacement` now defines: kept as written when the
+    table is saved from the screen. The user could not see them, so could not have meant to
+    delete them, and the next start reports them again.
+    """
+    if key not in _TABLES or not isinstance(written, Mapping):
+        return {}
+    _, refused = _check_entries(key, written)
+    return {
+        entry: written[entry]
+        for entry in refused
+        if entry not in replacement and entry.strip() not in replacement
+    }
+
+
 def _table_layer(
     table: Mapping[str, Any],
     *,
@@ -222,19 +256,10 @@ def _table_layer(
             continue
         if key in _TABLES and isinstance(value, Mapping):
             # One bad entry drops that entry only, reported under its own dotted key.
-            entries: dict[str, str] = {}
-            for entry, entry_value in value.items():
-                try:
-                    checked = _TABLES[key](entry, entry_value)
-                    if key == "quick_replies" and checked.keys() & entries.keys():
-                        raise ValueError(
-                            f"{entry}: {entry.strip()!r} is used above; rename or remove one"
-                        )
-                    entries.update(checked)
-                except ValueError as error:
-                    message = str(error).removeprefix(f"{entry}: ")
-                    shown = entry if key == "keymap" else _toml_key(entry)
-                    problems.append(ConfigProblem(file, f"{dotted}.{shown}", message))
+            entries, refused = _check_entries(key, value)
+            for entry, message in refused.items():
+                shown = entry if key == "keymap" else _toml_key(entry)
+                problems.append(ConfigProblem(file, f"{dotted}.{shown}", message))
             layer.values[key] = entries
             continue
         try:
@@ -446,6 +471,8 @@ def update_settings_file(
     for key, value in validated.items():
         if value is None:
             target.pop(key, None)
+        elif isinstance(value, Mapping):
+            target[key] = {**value, **_unreadable_entries(key, target.get(key), value)}
         else:
             target[key] = value
     save_settings(path, data)

@@ -19,6 +19,7 @@ from datetime import datetime
 from atp_tui.client.events import ConnectionChanged, NotificationReceived, StatusChanged
 from atp_tui.store import StoredNotification
 from atp_tui.view.items import AnswerState
+from atp_tui.view.status import effective_status
 
 #: Seconds without catch-up events after which the replay counts as done.
 CATCHUP_QUIET = 1.0
@@ -149,7 +150,7 @@ class CatchUp:
         if since is not None:
             for item in items:
                 deadline = item.summary.deadline
-                status = item.status or item.summary.status
+                status = effective_status(item)
                 answer = answers.get(item.summary.id)
                 if (
                     deadline is not None

@@ -11,10 +11,11 @@ from datetime import datetime
 from typing import Any
 
 from atp_tui.protocol.labels import action_name, join_label, value_label
-from atp_tui.protocol.lifecycle import WARNING_SECONDS, is_actionable
+from atp_tui.protocol.lifecycle import WARNING_SECONDS
 from atp_tui.protocol.outcomes import IN_FLIGHT_OUTCOMES, UNSETTLED_OUTCOMES, outcome_words
 from atp_tui.store import ResponseAttempt, Store, StoredNotification
 from atp_tui.view.snooze import still_snoozed, wake_at
+from atp_tui.view.status import item_actionable
 
 #: Outcomes that mean the answer did not (or may not have) got through, worth handing over:
 #: `unknown` means the reply was lost and the check with the server failed too.
@@ -110,11 +111,7 @@ def latest_answers(store: Store, since: datetime) -> list[HistoryEntry]:
 
 
 def _open_items(store: Store, now: datetime) -> list[StoredNotification]:
-    items = [
-        item
-        for item in store.load_notifications()
-        if is_actionable(item.status, item.summary.deadline, now)
-    ]
+    items = [item for item in store.load_notifications() if item_actionable(item, now)]
     far = datetime.max.replace(tzinfo=now.tzinfo)
     return sorted(items, key=lambda item: item.summary.deadline or far)
 

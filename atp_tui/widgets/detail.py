@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rich.console import Group, RenderableType
-from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
@@ -39,6 +37,7 @@ from atp_tui.view.items import (
     is_urgent,
     item_actionable,
 )
+from atp_tui.widgets.detail_metadata import metadata_cells, metadata_table, metadata_text
 from atp_tui.widgets.detail_parts import ActionList as ActionList  # the screen's import
 from atp_tui.widgets.detail_parts import DetailText, planned_height, set_text
 from atp_tui.widgets.quiet_layout import QuietLayout
@@ -50,8 +49,6 @@ if TYPE_CHECKING:
 ATTACHMENT_DECODE_LIMIT = 64 * 1024
 #: Decoded attachment text shown at most (characters).
 ATTACHMENT_TEXT_LIMIT = 4000
-#: Metadata entries shown at most.
-METADATA_LIMIT = 50
 
 _TEXT_TYPES = ("text/", "application/json", "application/xml", "application/yaml")
 
@@ -98,30 +95,6 @@ def describe_action(action: Action) -> str:
     if action.irreversible:
         parts.append("irreversible")
     return " · ".join(sanitize(part, limit=80) for part in parts)
-
-
-def _metadata_value(value: Any) -> str:
-    if isinstance(value, str):
-        return sanitize(value, limit=300)
-    try:
-        return sanitize(json.dumps(value, ensure_ascii=False, default=str), limit=300)
-    except (TypeError, ValueError, RecursionError):
-        return "(unreadable value)"
-
-
-def render_metadata(metadata: dict[str, Any] | None) -> RenderableType | None:
-    """Metadata as a two-column key/value table of literal text."""
-    if not metadata:
-        return None
-    table = Table(box=None, show_header=False, padding=(0, 1, 0, 0), expand=False)
-    table.add_column(style="bold", no_wrap=True, max_width=24)
-    table.add_column(overflow="fold")
-    for index, (key, value) in enumerate(metadata.items()):
-        if index == METADATA_LIMIT:
-            table.add_row(Text("…"), Text(f"{len(metadata) - METADATA_LIMIT} more"))
-            break
-        table.add_row(Text(sanitize(key, limit=60)), Text(_metadata_value(value)))
-    return table
 
 
 def describe_attachment(attachment: Attachment) -> Text:
@@ -270,17 +243,25 @@ class DetailPane(QuietLayout, VerticalScroll):
         context = notification.context
         set_text(title, Text(sanitize(context.title, limit=1000), style="bold"))
         set_text(description, Text(sanitize_lines(context.description)))
+        cells = metadata_cells(context.metadata) if context.metadata else []
         parts: list[RenderableType] = []
-        metadata = render_metadata(context.metadata)
-        if metadata is not None:
-            parts += [Text("Metadata", style="bold underline"), metadata, Text("")]
+        if cells:
+            parts += [Text("Metadata", style="bold underline"), metadata_table(cells), Text("")]
         if context.attachments:
             parts.append(Text("Attachments", style="bold underline"))
             parts += [describe_attachment(attachment) for attachment in context.attachments[:20]]
             parts.append(Text(""))
         # Keyed by its source: the rendered table is not comparable.
         content = Group(*parts) if parts else Text("")
-        set_text(extra, content, ("extra", context.metadata, context.attachments))
+        key = ("extra", context.metadata, context.attachments)
+        plain = metadata_text(cells) if cells and not context.attachments else None
+        if plain is None:
+            set_text(extra, content, key)
+            return
+        # The same lines as literal text while the table fits (see `detail_metadata`).
+        rows, needs = plain
+        text = Text.assemble(Text("Metadata", style="bold underline"), "\n", rows, "\n")
+        set_text(extra, text, narrow=(needs, content))
 
     def _render_actions(self, item: StoredNotification | None, actionable: bool) -> None:
         actions = self.query_one(ActionList)

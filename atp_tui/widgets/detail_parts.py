@@ -20,16 +20,21 @@ what is drawn.
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Self, cast
 
+from rich._wrap import divide_line
 from rich.console import RenderableType
 from rich.text import Text
 from textual import events
-from textual.geometry import Size
+from textual.content import Content
+from textual.geometry import Region, Size
+from textual.strip import Strip
+from textual.visual import Visual
 from textual.widget import Widget
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from atp_tui.widgets.cropped_update import changed_cells
 from atp_tui.widgets.quiet_layout import QuietLayout, QuietScrollView
 
 #: What identifies what a part or an option draws (see `text_key`).
@@ -42,32 +47,194 @@ def text_key(text: Text) -> ShownKey:
 
 
 class DetailText(QuietLayout, Static):
-    """A part of the pane: literal text (`markup=False`), laid out in one pass."""
+    """A part of the pane: literal text (`markup=False`), laid out in one pass, rendered
+    down to the last line on screen.
+
+    Textual renders every line of a `Static` when any one is needed, and the pane shows the
+    first twenty-odd lines of a description that may be sixty: the lines below the pane are
+    rendered only when scrolled to (a `Content`'s first lines are the same whatever the
+    height it is rendered for)."""
 
     def __init__(self, content: str = "", *, id: str | None = None) -> None:
         super().__init__(content, id=id, markup=False)
+        # No links: the text is literal (`markup=False`, sanitised). With them on, Textual
+        # copies every rendered line once more to style the links it might hold.
+        self.set_reactive(Widget.auto_links, False)
         #: What `set_text` last showed: (key, lines, width); lines -1 when not measured.
         self.shown: tuple[object, int, int] | None = None
+        #: The lines rendered so far and what they were rendered from.
+        self._lines: list[Strip] = []
+        self._lines_from: tuple[object, ...] | None = None
+        self._all_lines = False  # every line of the text is in `_lines`
+        #: The last line (exclusive) the frame being painted needs.
+        self._wanted = 0
+        #: A Rich renderable's lines as measured, and what they were rendered from.
+        self._rich_lines: tuple[object, tuple[object, ...], list[Strip]] | None = None
+        #: (text, the width it needs, what to show when narrower): see `set_text`'s `narrow`.
+        self.forms: tuple[Text, int, RenderableType] | None = None
+        #: While `set_text` swaps the text: a whole repaint is held back (it repaints the
+        #: cells that changed instead).
+        self._holding_repaint = False
+        self._showing_narrow = False
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        """The height at `width`, measured without formatting the text twice.
+
+        Textual measures a text by wrapping and styling every line (then renders it again),
+        and a Rich renderable (the metadata table) by rendering it (then renders it again to
+        draw it). A literal text's height is counted from where its lines wrap alone
+        (`wrapped_height`); a renderable's lines are kept from the measure for `render_line`.
+        """
+        self._pick_form(width)
+        if width <= 0 or self._content_height_cache[0] == width:
+            return super().get_content_height(container, viewport, width)
+        visual = self.visual
+        if isinstance(visual, Content):
+            if "\t" in visual.plain or not _wraps_plainly(self):
+                return super().get_content_height(container, viewport, width)
+            height = wrapped_height(visual.plain, width)
+        else:
+            strips = Visual.to_strips(self, visual, width, None, self.visual_style)
+            self._rich_lines = (visual, self._rich_source(width), strips)
+            height = len(strips)
+        self._content_height_cache = (width, height)
+        return height
+
+    def _pick_form(self, width: int) -> None:
+        """Show the text, or what stands for it when it is wider than `width` (measured
+        first, in the layout pass, at every new width)."""
+        if self.forms is None or width <= 0:
+            return
+        text, needs, narrow = self.forms
+        if (width < needs) != self._showing_narrow:
+            self._showing_narrow = width < needs
+            self.update(narrow if self._showing_narrow else text, layout=False)
+
+    def _rich_source(self, width: int) -> tuple[object, ...]:
+        return (width, self.visual_style, self.text_selection)
+
+    def refresh(
+        self,
+        *regions: Region,
+        repaint: bool = True,
+        layout: bool = False,
+        recompose: bool = False,
+    ) -> Self:
+        """Textual's refresh, except a whole repaint while `set_text` swaps the text: then
+        only its bookkeeping (cached sizes and styles), with no cell marked dirty."""
+        if self._holding_repaint and not (regions or layout or recompose):
+            regions = (Region(0, 0, 0, 0),)
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """Render the lines in `crop` (noting how far down they go)."""
+        self._wanted = crop.bottom
+        return super().render_lines(crop)
+
+    def render_line(self, y: int) -> Strip:
+        """Line `y`, rendering the text down to the lowest line this frame paints."""
+        visual = self.visual
+        width, height = self.size
+        if not isinstance(visual, Content):
+            kept = self._rich_lines
+            if kept is None or kept[0] is not visual or kept[1] != self._rich_source(width):
+                return super().render_line(y)
+            if y < len(kept[2]):
+                return kept[2][y]
+            return Strip.blank(width, self.visual_style.rich_style)
+        source = (visual, width, height, self.visual_style, self.text_selection)
+        if source != self._lines_from:
+            self._lines, self._lines_from, self._all_lines = [], source, False
+        lines = self._lines
+        if y >= len(lines) and not self._all_lines:
+            wanted = min(height, max(y + 1, self._wanted))
+            # Each line of the text wraps on its own into one screen line or more: the first
+            # `wanted` of them are all the first `wanted` screen lines can come from.
+            cut = -1
+            for _ in range(wanted):
+                cut = visual.plain.find("\n", cut + 1)
+                if cut < 0:
+                    break
+            shown = visual if cut < 0 else visual[:cut]
+            lines[:] = Visual.to_strips(self, shown, width, wanted, self.visual_style)
+            self._all_lines = wanted == height or (cut < 0 and len(lines) < wanted)
+        if y < len(lines):
+            return lines[y]
+        return Strip.blank(width, self.visual_style.rich_style)
 
 
-def set_text(static: DetailText, text: RenderableType, key: object = None) -> None:
+def _wraps_plainly(widget: Widget) -> bool:
+    """Whether `widget`'s text wraps at words, folds long words and has no line padding (as
+    `wrapped_height` counts)."""
+    styles = widget.styles
+    return styles.text_wrap == "wrap" and styles.text_overflow == "fold" and not styles.line_pad
+
+
+def wrapped_height(plain: str, width: int) -> int:
+    """The lines `plain` (no tabs) takes at `width`, wrapped as a `Content` wraps it: each
+    line on its own, at word boundaries, words longer than the width folded."""
+    return sum(len(divide_line(line, width, fold=True)) + 1 for line in plain.split("\n"))
+
+
+def set_text(
+    static: DetailText,
+    text: RenderableType,
+    key: object = None,
+    narrow: tuple[int, RenderableType] | None = None,
+) -> None:
     """Update `static` only when its content differs, and lay out only when its height changes.
 
     `Static.update` lays out the whole screen by default; on every cursor move that is most of
     the cost of a key, so content that takes as many lines as the shown one only repaints.
     `key` identifies content that is not a `Text` (which is keyed by what it draws).
+    `narrow` is (the width `text` needs, what `static` shows instead when it is narrower).
     """
     key = text_key(text) if key is None and isinstance(text, Text) else key
     old = static.shown
     if old is not None and old[0] == key:
         return
-    static.update(text, layout=False)
+    if narrow is not None and isinstance(text, Text):
+        static.forms = (text, *narrow)
+    else:
+        static.forms = None
+    static._showing_narrow = False
+    before = _shown_lines(static) if old is not None else None
+    static._holding_repaint = before is not None
+    try:
+        static.update(text, layout=False)
+    finally:
+        static._holding_repaint = False
     width = static.content_size.width
     # Measured as the layout pass measures it: it then finds the height cached.
     lines = static.get_content_height(Size(0, 0), Size(0, 0), width) if width > 0 else -1
     if old is None or lines < 0 or old[1:] != (lines, width):
-        static.refresh(layout=True, repaint=False)  # repainted by `update`; keeps the height
+        # Repainted by `update` unless held back; keeps the height.
+        static.refresh(layout=True, repaint=before is not None)
+    elif before is not None:
+        _repaint_changed(static, before)
     static.shown = (key, lines, width)
+
+
+#: A part this short (the times, the state) is repainted only in the cells that changed when
+#: its text does: each second of an urgent countdown then writes a few cells over SSH, not
+#: both lines. Longer ones (a description) are repainted whole: comparing would render them.
+_COMPARED_LINES = 4
+
+
+def _shown_lines(static: DetailText) -> list[Strip] | None:
+    """The lines `static` shows now, when it is short enough to compare (`_COMPARED_LINES`)."""
+    height = static.content_size.height
+    if not 0 < height <= _COMPARED_LINES or not static.is_mounted:
+        return None
+    return [static.render_line(y) for y in range(height)]
+
+
+def _repaint_changed(static: DetailText, before: list[Strip]) -> None:
+    """Repaint the cells of `static` that differ from `before` (same height and width)."""
+    for y, old in enumerate(before):
+        span = changed_cells(old, static.render_line(y))
+        if span is not None:
+            static.refresh(Region(span[0], y, span[1] - span[0], 1))
 
 
 class ActionList(QuietScrollView, OptionList):
@@ -75,19 +242,31 @@ class ActionList(QuietScrollView, OptionList):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
+        self.set_reactive(Widget.auto_links, False)  # literal prompts: see `DetailText`
         #: What the options last showed, so an item with the same actions keeps them as they are.
         self.shown_key: tuple[ShownKey, ...] | None = None
-        self._rendered_width: int | None = None
+
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        """Drop the options rendered at another width while the layout pass places the list.
+
+        `OptionList` keeps its rendered options by option and style, not width, and drops
+        them in its `Resize` handler, which runs after the frame that follows the pass: that
+        frame painted them at the old width and the handler's repaint took a second frame (the
+        pane and every part in it, on every key that shows or hides the pane's scroll bar).
+        Dropped here, the one frame paints them at the new width; it repaints the whole list
+        anyway, as its geometry changed."""
+        if size.width != self.size.width:
+            self._option_render_cache.clear()
+            self._line_cache.clear()
+        return super()._size_updated(size, virtual_size, container_size, layout)
 
     def on_resize(self, event: events.Resize) -> None:
-        """Keep the rendered options when only the height changed.
-
-        `OptionList` drops its rendered options on every resize and repaints, a frame after
-        the pane's: the list grows and shrinks with each notification's actions, but the
-        options are as wide as before and look the same."""
-        if event.size.width == self._rendered_width:
-            event.prevent_default()  # OptionList's handler: drop and repaint
-        self._rendered_width = event.size.width
+        """Keep `OptionList` from dropping its rendered options and repainting: a new width
+        dropped them in `_size_updated` already, and a new height leaves them as they are
+        (the list grows and shrinks with each notification's actions)."""
+        event.prevent_default()
 
     @property
     def option_lines(self) -> int:

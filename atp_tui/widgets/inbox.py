@@ -45,11 +45,13 @@ from atp_tui.widgets.inbox_rows import (
     TIME_CELLS,
     RowFrame,
     TimeRules,
+    changed_time_cells,
     row_changes_in,
     row_segments,
     row_times,
 )
 from atp_tui.widgets.quiet_layout import QuietScrollView
+from atp_tui.widgets.scroll_thumb import QuietThumb
 
 Rows = list[str | None]
 #: What one screen line shows, comparable: `("row", id, item, width, state, read, countdown,
@@ -63,7 +65,7 @@ _TIMES = slice(6, 8)
 _STRIP_CACHE = 1024
 
 
-class InboxList(QuietScrollView, ScrollView, can_focus=True):
+class InboxList(QuietThumb, QuietScrollView, ScrollView, can_focus=True):
     """The notification list (see the module docstring for keys)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -93,7 +95,8 @@ class InboxList(QuietScrollView, ScrollView, can_focus=True):
 
     @dataclass
     class Highlighted(Message):
-        """The cursor moved to another notification (or to none)."""
+        """The cursor moved to another notification (or to none); the handler calls
+        `inbox.show_cursor()` (see there)."""
 
         inbox: InboxList
         notification_id: str | None
@@ -143,6 +146,8 @@ class InboxList(QuietScrollView, ScrollView, can_focus=True):
         #: What each screen line showed when it was last rendered, to refresh only the lines
         #: that change: over SSH every repainted row costs ≈ 0.5 KB of escape sequences.
         self._drawn: dict[int, LineKey] = {}
+        #: A cursor move asked to scroll to the cursor, not done yet (`show_cursor`).
+        self._cursor_to_show = False
 
     # -- data ---------------------------------------------------------------------------
 
@@ -276,12 +281,24 @@ class InboxList(QuietScrollView, ScrollView, can_focus=True):
     def _move_to(self, notification_id: str | None, *, ensure_visible: bool) -> None:
         changed = notification_id != self.cursor_id
         self.cursor_id = notification_id
-        index = self.index_of(notification_id)
-        if ensure_visible and index is not None:
-            self._ensure_visible(index)
-        self.refresh_changed()  # the old and the new cursor rows (all of them after a scroll)
+        self._cursor_to_show = self._cursor_to_show or ensure_visible
         if changed:
+            # Shown by the message's handler (`show_cursor`), with the detail pane: one frame.
             self.post_message(self.Highlighted(self, notification_id))
+        else:
+            self.show_cursor()
+
+    def show_cursor(self) -> None:
+        """Scroll to the cursor if a move asked for it, and repaint the rows that changed.
+
+        A move that changes the selection leaves this to whoever handles `Highlighted` (the
+        screen, which also shows the notification in the detail pane), so that the rows and
+        the pane are painted in one frame instead of one each."""
+        index = self.index_of(self.cursor_id)
+        if self._cursor_to_show and index is not None:
+            self._ensure_visible(index)
+        self._cursor_to_show = False
+        self.refresh_changed()  # the old and the new cursor rows (all of them after a scroll)
 
     def _ensure_visible(self, index: int) -> None:
         height = max(1, self.scrollable_content_region.height)
@@ -404,8 +421,9 @@ class InboxList(QuietScrollView, ScrollView, can_focus=True):
     def refresh_changed(self) -> int:
         """Refresh only the screen lines whose content changed since they were drawn.
 
-        A line whose only change is its countdown or age is refreshed in those cells alone
-        (`TIME_CELLS`). Returns how many lines were refreshed (the tests count them).
+        A line whose only change is its countdown or age is refreshed in the cells of those
+        that changed (`changed_time_cells`). Returns how many lines were refreshed (the tests
+        count them).
         """
         frame = self._frame_values()
         height = self.scrollable_content_region.height
@@ -419,7 +437,9 @@ class InboxList(QuietScrollView, ScrollView, can_focus=True):
                 continue
             refreshed += 1
             if old is not None and key[0] == old[0] == "row" and _only_times(old, key):
-                self.refresh(Region(max(0, frame.width - TIME_CELLS), y, TIME_CELLS, 1))
+                start, stop = changed_time_cells(old[_TIMES], key[_TIMES])
+                left = max(0, frame.width - TIME_CELLS)
+                self.refresh(Region(left + start, y, stop - start, 1))
             else:
                 self.refresh(Region(0, y, frame.width, 1))
         return refreshed

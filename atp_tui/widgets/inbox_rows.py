@@ -9,6 +9,7 @@ count double). Agent text is sanitised here, just before it is drawn.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -29,6 +30,7 @@ from atp_tui.view.items import (
     format_age,
     is_urgent,
 )
+from atp_tui.widgets.cropped_update import differing_span
 
 #: What the countdown column says once an item is closed (at most 9 cells): a word, never a
 #: running countdown (a closed item's deadline no longer matters).
@@ -108,10 +110,32 @@ def row_segments(
     title_style = text_style + _BOLD if not item.read and not closed else text_style
     segments += [
         Segment(fit_cells(title, max(4, frame.width - fixed), glyphs.ellipsis), title_style),
-        Segment(" " + countdown.rjust(9)[-9:], styles[_URGENT if urgent else _DIM]),
-        Segment(" " + age.rjust(4)[-4:], styles[_DIM]),
+        Segment(_countdown_cells(countdown), styles[_URGENT if urgent else _DIM]),
+        Segment(_age_cells(age), styles[_DIM]),
     ]
     return segments
+
+
+def _countdown_cells(countdown: str) -> str:
+    return " " + countdown.rjust(9)[-9:]
+
+
+def _age_cells(age: str) -> str:
+    return " " + age.rjust(4)[-4:]
+
+
+def changed_time_cells(old: Sequence[object], new: Sequence[object]) -> tuple[int, int]:
+    """The cells of a row's time columns (`TIME_CELLS`, from their left edge) that differ
+    between two (countdown, age) pairs, as `(start, stop)`: "1m53s" to "1m52s" is one cell.
+
+    Over SSH each cell rewritten costs bytes every second an urgent countdown ticks. Text
+    that is not one cell a character (a wide glyph) gets all the time cells.
+    """
+    before = _countdown_cells(str(old[0])) + _age_cells(str(old[1]))
+    after = _countdown_cells(str(new[0])) + _age_cells(str(new[1]))
+    if cell_len(before) != len(before) or cell_len(after) != len(after):
+        return 0, TIME_CELLS
+    return differing_span(before, after) or (0, TIME_CELLS)
 
 
 def header_cells(width: int, glyphs: GlyphSet) -> str:

@@ -69,7 +69,9 @@ class TestDesktopNotifications:
             assert len(osc(written)) == 1  # the app's clock has not moved: the rest wait
             clock.advance(0.2)
             await wait_for(pilot, lambda: len(osc(written)) == 2)
-            await pilot.pause(0.3)
+            # Nothing is left folded, so no third notification can come.
+            await wait_for(pilot, lambda: app.desktop.limiter.folded == 0)
+            await pilot.pause()
         first, summary = osc(written)
         assert first.startswith("\x1b]777;notify;ATP: deploy-bot;item ")
         folded = 299 - int(first.split("(+")[1].split(" ")[0]) if "(+" in first else 299

@@ -7,7 +7,7 @@ from rich.text import Text
 from atp_tui.client.events import ServerErrorReceived
 from atp_tui.protocol import ServerError
 from atp_tui.server import RunningServer
-from tests.app.conftest import in_minutes, make_live_app, wait_for
+from tests.app.conftest import in_minutes, make_live_app, settled, wait_for
 from tests.app.test_answering import PLAIN
 from tests.server_helpers import notification_body
 from tests.snapshots.harness import CONNECTED, INJECTION_TITLES, make_app, notification, received
@@ -36,7 +36,8 @@ async def test_injection_titles_render_literally_and_clicks_do_nothing(
     app = make_live_app(server.url)
     async with app.run_test(size=(160, 45)) as pilot:
         await wait_for(pilot, lambda: app.main.inbox.row_count == len(INJECTION_TITLES))
-        await pilot.pause(0.1)
+        await settled(pilot)
+        await pilot.pause()
         shown = _screen_text(app)
         assert "[bold red]x[/] [@click=app.quit]y[/]" in shown
         assert "␛]0;pwned␇␛[2J␛[31mred␛[0m \\x9b2J done" in shown

@@ -100,7 +100,8 @@ async def test_server_409_moves_the_item(server: RunningServer) -> None:
     async with app.run_test(size=(120, 30)) as pilot:
         await wait_for(pilot, lambda: app.main.inbox.row_count == 1)
         app.engine.stop()  # no status_update reaches us
-        await pilot.pause(0.1)
+        streams = [worker for worker in app.workers if worker.group == "stream"]
+        await wait_for(pilot, lambda: all(worker.is_finished for worker in streams))
         server.state.respond(nid, "ack", None)  # another device
         await pilot.press("1")
         await wait_for(
@@ -164,8 +165,8 @@ async def test_wrong_token_shows_credentials_refused(server: RunningServer) -> N
     app = make_live_app(server.url, token="wrong")
     async with app.run_test(size=(120, 30)) as pilot:
         await wait_for(pilot, lambda: app.main.connection.kind == "auth_refused")
-        await pilot.pause(0.05)
-        assert "credentials refused" in str(app.main.query_one("#status-bar").render())
+        bar = app.main.query_one("#status-bar")
+        await wait_for(pilot, lambda: "credentials refused" in str(bar.render()))
 
 
 async def test_connected_then_reconnecting_when_the_server_goes(server: RunningServer) -> None:
@@ -385,8 +386,7 @@ async def test_palette_offers_every_action() -> None:
         await down.callback()
         assert app.main.inbox.cursor_id == app.main.inbox.row_ids()[1]
         await pilot.press("ctrl+p")
-        await pilot.pause(0.1)
-        assert type(app.screen).__name__ == "CommandPalette"
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "CommandPalette")
 
 
 _ = (ALL_ACTIONS, datetime, timedelta, UTC)

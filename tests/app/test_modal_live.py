@@ -19,7 +19,7 @@ from atp_tui.app import AtpApp
 from atp_tui.client.events import StatusChanged
 from atp_tui.screens.answer_base import AnswerModal
 from atp_tui.screens.confirm import ConfirmModal
-from tests.app.conftest import wait_for
+from tests.app.conftest import settled, wait_for
 from tests.snapshots.harness import (
     ALL_TYPES,
     CONNECTED,
@@ -120,7 +120,7 @@ async def test_time_left_counts_down_then_says_expired_and_sends_nothing() -> No
         assert app.screen is modal  # still open, nothing sent
         await press(pilot, "escape")
         assert app.screen is app.main
-        await pilot.pause(0.05)
+        await settled(pilot)
     assert sent(app) == []
 
 

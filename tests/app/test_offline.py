@@ -143,7 +143,11 @@ async def test_the_summary_waits_while_a_dialog_is_open() -> None:
         app.engine.push(CONNECTED, *received([notification("b", "second")]))
         await wait_for(pilot, lambda: app.main.intake.away is not None, timeout=5)
         assert not isinstance(app.screen, AwayScreen)
-        assert any("While you were away: 1 arrived" in n.message for n in app._notifications)
+        # The toast is a message to the app, added when handled: wait for it.
+        await wait_for(
+            pilot,
+            lambda: any("While you were away: 1 arrived" in n.message for n in app._notifications),
+        )
 
 
 def test_catchup_no_gap_without_a_cache_or_a_drop() -> None:

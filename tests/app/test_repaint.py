@@ -18,7 +18,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from atp_tui.widgets.inbox import InboxList
-from atp_tui.widgets.inbox_rows import TIME_CELLS
+from atp_tui.widgets.inbox_rows import TIME_CELLS, changed_time_cells
 from atp_tui.widgets.status_bar import StatusBar
 from tests.app.conftest import wait_for
 from tests.snapshots.harness import CONNECTED, FrozenClock, make_app, notification, received
@@ -96,13 +96,19 @@ async def test_a_minute_step_refreshes_only_that_rows_time_cells() -> None:
         await wait_for(pilot, lambda: inbox.total == 3 and app.main.detail.notification_id)
         inbox.select("later")  # the detail pane shows another item than the one that steps
         await drawn(pilot, inbox)
+        before = inbox.render_line(0).text
         with counting_refreshes(watched(app)) as calls:
             clock.advance(13)  # 58m12s → 57m59s: "58m" becomes "57m"
             app.main.tick()
             await pilot.pause()
+        after = inbox.render_line(0).text
+        assert "57m" in after
+        # Only the cell that changed ("8" → "7"), inside the time columns: over SSH every
+        # other cell rewritten would be bytes sent for nothing.
+        changed = [x for x, (a, b) in enumerate(zip(before, after, strict=True)) if a != b]
         width = inbox.scrollable_content_region.width
-        assert calls == [("inbox", (Region(width - TIME_CELLS, 0, TIME_CELLS, 1),))]
-        assert "57m" in inbox.render_line(0).text
+        assert len(changed) == 1 and changed[0] >= width - TIME_CELLS
+        assert calls == [("inbox", (Region(changed[0], 0, 1, 1),))]
 
 
 @pytest.mark.asyncio
@@ -115,13 +121,17 @@ async def test_an_urgent_countdown_still_moves_every_second() -> None:
         await wait_for(pilot, lambda: inbox.total == 4 and app.main.detail.notification_id)
         await drawn(pilot, inbox)
         assert inbox.row_ids()[0] == "soon"
-        assert "4m30s" in inbox.render_line(0).text
+        before = inbox.render_line(0).text
+        assert "4m30s" in before
         with counting_refreshes([inbox]) as calls:
             clock.advance(1)
             app.main.tick()
             await pilot.pause()
-        assert len(calls) == 1
-        assert "4m29s" in inbox.render_line(0).text
+        after = inbox.render_line(0).text
+        assert "4m29s" in after
+        changed = [x for x, (a, b) in enumerate(zip(before, after, strict=True)) if a != b]
+        assert len(changed) == 2  # "30" → "29": those two cells only
+        assert calls == [("inbox", (Region(changed[0], 0, 2, 1),))]
 
 
 @pytest.mark.asyncio
@@ -230,3 +240,12 @@ async def test_an_action_list_of_as_many_longer_prompts_scrolls() -> None:
         # Turned on after the refresh that measures the new prompts.
         await wait_for(pilot, lambda: actions.has_class("-scrolls"))
         assert actions.option_lines > 12
+
+
+def test_the_changed_time_cells_are_the_characters_that_differ() -> None:
+    left = 1 + 9 - len("1m53s")  # the countdown is right-aligned after a space
+    assert changed_time_cells(("1m53s", "6m"), ("1m52s", "6m")) == (left + 3, left + 4)
+    assert changed_time_cells(("2m00s", "6m"), ("1m59s", "6m")) == (left, left + 4)
+    assert changed_time_cells(("58m", "9m"), ("58m", "10m")) == (TIME_CELLS - 3, TIME_CELLS - 1)
+    # A wide glyph in the text: the time cells whole, not a guess at where cells fall.
+    assert changed_time_cells(("⏰1m53s", "6m"), ("⏰1m52s", "6m")) == (0, TIME_CELLS)

@@ -123,9 +123,8 @@ async def test_config_problems_are_one_warning_notice_and_the_app_runs() -> None
 async def test_profile_shows_in_the_status_bar() -> None:
     app = make_app([CONNECTED], profile="work")
     async with app.run_test() as pilot:
-        await pilot.pause(0.1)
         bar = app.main.query_one("#status-bar")
-        assert "[work]" in str(bar.render())
+        await wait_for(pilot, lambda: "[work]" in str(bar.render()))
 
 
 async def test_engine_gets_heartbeat_types_and_token_in_query() -> None:

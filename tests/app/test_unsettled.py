@@ -9,7 +9,7 @@ import pytest
 from atp_tui.protocol.models import Notification
 from atp_tui.server import RunningServer
 from atp_tui.store import Store
-from tests.app.conftest import make_live_app, wait_for
+from tests.app.conftest import make_live_app, settled, wait_for
 from tests.app.test_answering import PLAIN, add
 
 
@@ -36,7 +36,9 @@ async def test_an_answer_that_never_landed_says_so_and_may_be_given_again(
         answers = app.main.answers
         await wait_for(pilot, lambda: nid in answers and answers[nid].kind == "failed")
         assert "did not reach the server" in answers[nid].text
-        assert any("not confirmed" in n.message for n in app._notifications)
+        # The toast is posted right after the row is set, and the app adds it when it
+        # handles that message: wait for it rather than look in the same breath.
+        await wait_for(pilot, lambda: any("not confirmed" in n.message for n in app._notifications))
         await pilot.press("1")  # answering again sends it, once
         await wait_for(pilot, lambda: answers[nid].kind == "sent")
     assert _outcomes(store, nid) == ["sending", "failed", "sent"]
@@ -55,7 +57,7 @@ async def test_an_answer_the_server_holds_shows_as_sent_and_is_not_sent_again(
         await wait_for(pilot, lambda: nid in answers and answers[nid].kind == "sent")
         assert store.get(nid).status == "responded"
         await pilot.press("1")
-        await pilot.pause(0.2)
+        await settled(pilot)  # the key applied, no answer being sent
     assert _outcomes(store, nid) == ["sending", "sent"]
     assert len(server.state.responses) == 1
 
