@@ -183,7 +183,7 @@ def test_a_commit_process_whose_setup_fails_ends_and_is_reported_gone(tmp_path: 
     handed to it comes back as gone, which `HeadlessStore` answers by committing in line."""
     HeadlessStore.open(tmp_path).close()
     child = CommitProcess(str(tmp_path / DB_NAME), ["THIS IS NOT SQL"])
-    child.start(("[]", b"", "[]", "[]", "{}", 10))
+    child.start(([], [], [], {}, 10))
     with pytest.raises(CommitProcessError) as raised:
         child.wait()
     assert raised.value.gone

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, Self
 
 from atp_tui.protocol.clock import SYSTEM_CLOCK, Clock
+from atp_tui.store.commit_process import write_seen_and_meta
 from atp_tui.store.db import (
     connect,
     describe_sqlite_error,
@@ -374,25 +375,7 @@ class StreamState:
         with transaction(db):
             if taken.dirty:
                 self._write_notifications(db, taken)
-            if taken.seen:
-                db.executemany(
-                    "INSERT OR IGNORE INTO seen_events (event_id) VALUES (?)",
-                    [(event_id,) for event_id in taken.seen],
-                )
-                # `seq` is the rowid: MAX and the range delete use the table's own b-tree.
-                db.execute(
-                    "DELETE FROM seen_events WHERE seq <= (SELECT MAX(seq) FROM seen_events) - ?",
-                    (SEEN_EVENT_LIMIT,),
-                )
-            for key, value in taken.meta.items():
-                if value is None:
-                    db.execute("DELETE FROM meta WHERE key = ?", (key,))
-                else:
-                    db.execute(
-                        "INSERT INTO meta (key, value) VALUES (?, ?)"
-                        " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                        (key, value),
-                    )
+            write_seen_and_meta(db, taken.seen, taken.meta, SEEN_EVENT_LIMIT)
 
     @property
     def needs_checkpoint(self) -> bool:

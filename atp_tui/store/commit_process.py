@@ -15,14 +15,15 @@ there already; neither waits for the other to wake.
 The child runs this file as a script (`python -I -S commit_process.py DB`): it
 imports only the standard library (not the `atp_tui.store` package, which imports
 pydantic), ignores SIGINT and SIGTERM (a terminal's Ctrl-C goes to `watch`, which commits
-and closes it), commits each frame in one statement (`atp_tui.store.batch`) and ends at the
-end of its input: when `watch` closes it, or dies (then the frame it had whole is still
-committed; a frame cut off is not).
+and closes it), commits each frame in one transaction (`write_changes`, which `watch` also
+uses when it commits in line) and ends at the end of its input: when `watch` closes it, or
+dies (then the frame it had whole is still committed; a frame cut off is not).
 """
 
 from __future__ import annotations
 
 import contextlib
+import marshal
 import os
 import signal
 import sqlite3
@@ -32,16 +33,81 @@ import sys
 import threading
 from collections.abc import Sequence
 
-#: A frame: six unsigned 32-bit numbers (the lengths of the five parts, then the seen-ids
-#: limit), then the parts: rows (JSON), payloads (bytes), state changes, seen ids, meta.
-_HEAD = struct.Struct("!6I")
+#: A frame: its length (an unsigned 32-bit number), then the commit's values, `marshal`led
+#: (`CommitValues`): C on both sides, no per-row work in Python, and the payload texts travel
+#: as they are. Parent and child are the same interpreter (`sys.executable`), so they agree
+#: on marshal's format; `marshal` builds only plain values, never runs code.
+_LENGTH = struct.Struct("!I")
 #: An answer: the length of the error text that follows (0: committed).
-_ANSWER = struct.Struct("!I")
+_ANSWER = _LENGTH
 #: The pipe to the child holds this much (Linux): a frame goes in without waiting for it.
 PIPE_BYTES = 1 << 20
 
-#: The statement that writes a frame through the commit view (`atp_tui.store.batch`).
-INSERT_SQL = "INSERT INTO atp_commit VALUES (?, ?, ?, ?, ?, ?)"
+#: One commit's changes: notification rows `(id, raw, status, received_at, event_id)` (a
+#: known id keeps its arrival columns: `received_at` is "" for it), state changes
+#: `(status, reason, id)`, new seen event ids, meta values (`None`: delete), and how many
+#: seen ids to keep.
+CommitValues = tuple[
+    list[tuple[str, str, str | None, str, str | None]],
+    list[tuple[str | None, str | None, str]],
+    list[str],
+    dict[str, str | None],
+    int,
+]
+
+#: A notification row as `watch` writes it: a known id keeps its arrival columns and loses
+#: its summary (the TUI makes it again from the new payload).
+UPSERT_ROW_SQL = (
+    "INSERT INTO notifications (id, raw, status, received_at, event_id)"
+    " VALUES (?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET"
+    " raw = excluded.raw, status = excluded.status, summary = NULL"
+)
+
+
+def write_seen_and_meta(
+    db: sqlite3.Connection, seen: list[str], meta: dict[str, str | None], limit: int
+) -> None:
+    """The stream state's part of a commit (inside its transaction): new seen event ids, the
+    oldest beyond `limit` forgotten, and meta values (`None` deletes one)."""
+    if seen:
+        db.executemany(
+            "INSERT OR IGNORE INTO seen_events (event_id) VALUES (?)",
+            [(event_id,) for event_id in seen],
+        )
+        # `seq` is the rowid: MAX and the range delete use the table's own b-tree.
+        db.execute(
+            "DELETE FROM seen_events WHERE seq <= (SELECT MAX(seq) FROM seen_events) - ?",
+            (limit,),
+        )
+    for key, value in meta.items():
+        if value is None:
+            db.execute("DELETE FROM meta WHERE key = ?", (key,))
+        else:
+            db.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?)"
+                " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
+
+def write_changes(db: sqlite3.Connection, values: CommitValues) -> None:
+    """Write one commit's values in one transaction: all of them or, raising, none (the
+    connection runs in autocommit mode; a failed COMMIT may have rolled back by itself)."""
+    rows, changes, seen, meta, limit = values
+    db.execute("BEGIN")
+    try:
+        if rows:
+            db.executemany(UPSERT_ROW_SQL, rows)
+        if changes:
+            db.executemany(
+                "UPDATE notifications SET status = ?, status_reason = ? WHERE id = ?", changes
+            )
+        write_seen_and_meta(db, seen, meta, limit)
+        db.execute("COMMIT")
+    except BaseException:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        raise
 
 
 class CommitProcessError(sqlite3.OperationalError):
@@ -64,7 +130,7 @@ def _read_exactly(fd: int, size: int) -> bytes | None:
     return b"".join(parts)
 
 
-def _enlarge_pipe(fd: int) -> None:
+def enlarge_pipe(fd: int) -> None:
     """Let the pipe hold a whole frame (Linux); elsewhere a write may wait for the reader."""
     set_size = getattr(__import__("fcntl"), "F_SETPIPE_SZ", None)
     if set_size is None:
@@ -79,7 +145,7 @@ class CommitProcess:
 
     def __init__(self, path: str, setup: Sequence[str]) -> None:
         self._command = [sys.executable, "-I", "-S", os.path.abspath(__file__), path]
-        #: The statements the child runs first (connection settings, the commit view): sent
+        #: The statements the child runs first (its connection settings): sent
         #: as its first input, not as arguments (`ps` shows those).
         self._setup = ";\n".join(setup).encode()
         self._process: subprocess.Popen[bytes] | None = None
@@ -101,7 +167,7 @@ class CommitProcess:
         )
         assert self._process.stdin is not None
         fd = self._process.stdin.fileno()
-        _enlarge_pipe(fd)
+        enlarge_pipe(fd)
         self._send(_ANSWER.pack(len(self._setup)) + self._setup)
 
     def _send(self, data: bytes) -> None:
@@ -120,15 +186,14 @@ class CommitProcess:
         """Whether a started commit has not been waited for."""
         return self._busy
 
-    def start(self, values: tuple[str, bytes, str, str, str, int]) -> None:
+    def start(self, values: CommitValues) -> None:
         """Hand one commit's values to the child; returns without waiting for it."""
         if self._busy:
             raise RuntimeError("the previous commit was not waited for")
         self.open()
-        rows, payloads, states, seen, meta, limit = values
-        parts = (rows.encode(), payloads, states.encode(), seen.encode(), meta.encode())
+        body = marshal.dumps(values)
         self._busy = True
-        self._send(_HEAD.pack(*(len(part) for part in parts), limit) + b"".join(parts))
+        self._send(_LENGTH.pack(len(body)) + body)
 
     def wait(self) -> None:
         """Wait for the commit started last; `CommitProcessError` when it failed (nothing
@@ -217,14 +282,13 @@ def _serve(path: str) -> None:
     commits = 0
     try:
         while True:
-            head = _read_exactly(0, _HEAD.size)
+            head = _read_exactly(0, _LENGTH.size)
             if head is None:
                 break
-            *sizes, limit = _HEAD.unpack(head)
-            body = _read_exactly(0, sum(sizes))
+            body = _read_exactly(0, _LENGTH.unpack(head)[0])
             if body is None:
                 break  # cut off: `watch` died mid-frame; nothing of it is committed
-            answer = _commit(db, body, sizes, limit)
+            answer = _commit(db, body)
             try:
                 os.write(1, _ANSWER.pack(len(answer)) + answer)
             except BrokenPipeError:
@@ -239,19 +303,10 @@ def _serve(path: str) -> None:
         db.close()
 
 
-def _commit(db: sqlite3.Connection, body: bytes, sizes: list[int], limit: int) -> bytes:
+def _commit(db: sqlite3.Connection, body: bytes) -> bytes:
     """Commit one frame's values; the answer: empty, or SQLite's words for the failure."""
-    parts: list[bytes] = []
-    start = 0
-    for size in sizes:
-        parts.append(body[start : start + size])
-        start += size
-    rows, payloads, states, seen, meta = parts
     try:
-        db.execute(
-            INSERT_SQL,
-            (rows.decode(), payloads, states.decode(), seen.decode(), meta.decode(), limit),
-        )
+        write_changes(db, marshal.loads(body))
     except sqlite3.Error as error:
         return (str(error) or type(error).__name__).encode()
     return b""

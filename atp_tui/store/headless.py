@@ -12,7 +12,7 @@ Same file and schema as `Store`: the TUI and `watch` can take turns on one state
 The rows it writes have no summary (`atp_tui.protocol.summary`), and a payload it rewrites
 loses its old one: the TUI makes the summary from the payload when it next opens the file.
 
-Each commit is one SQLite statement (`atp_tui.store.batch`). `watch` starts a chunk's commit
+Each commit is one batch of values (`atp_tui.store.batch`). `watch` starts a chunk's commit
 in a process of its own (`begin_commit`, `atp_tui.store.commit_process`) right after
 writing the chunk's lines, and waits for it (`finish_commit`) before writing the next
 chunk's: the commit overlaps the next chunk's parsing, and printed-but-not-committed is
@@ -28,13 +28,7 @@ from typing import TYPE_CHECKING
 from atp_tui.protocol.clock import Clock
 from atp_tui.protocol.lifecycle import KNOWN_STATES, can_transition
 from atp_tui.store.base import StreamState
-from atp_tui.store.batch import (
-    COMMIT_VIEW_SQL,
-    Batch,
-    build_batch,
-    install_commit_view,
-    write_batch,
-)
+from atp_tui.store.batch import Batch, build_batch, write_batch
 from atp_tui.store.commit_process import CommitProcess, CommitProcessError
 from atp_tui.store.db import WRITER_PRAGMAS, database_file, write_error
 
@@ -56,11 +50,10 @@ class HeadlessStore(StreamState):
         self._arrivals: dict[str, str | None] = {}
         #: State changes since the last commit: the reason given with each.
         self._reasons: dict[str, str | None] = {}
-        install_commit_view(connection)
         path = database_file(connection)
         #: Commits begun by `begin_commit` run there (none for a database in memory: a
         #: second connection to ":memory:" would be another database).
-        self._writer = CommitProcess(path, [*WRITER_PRAGMAS, COMMIT_VIEW_SQL]) if path else None
+        self._writer = CommitProcess(path, WRITER_PRAGMAS) if path else None
         #: The batch `begin_commit` started and `finish_commit` has not settled.
         self._begun: Batch | None = None
         #: A begun batch that failed: kept apart and tried again by `finish_commit` (merged
