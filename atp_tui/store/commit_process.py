@@ -130,14 +130,19 @@ def _read_exactly(fd: int, size: int) -> bytes | None:
     return b"".join(parts)
 
 
-def enlarge_pipe(fd: int) -> None:
-    """Let the pipe hold a whole frame (Linux); elsewhere a write may wait for the reader."""
-    set_size = getattr(__import__("fcntl"), "F_SETPIPE_SZ", None)
-    if set_size is None:
+def _enlarge_pipe(fd: int) -> None:
+    """Let the pipe at `fd` hold `PIPE_BYTES` (Linux), so a frame goes in whole without
+    waiting for the child to wake; never shrinks one. Not for `watch`'s stdout: what sits
+    unread in that pipe when its reader dies is lost, so it stays as small as it is."""
+    fcntl = __import__("fcntl")
+    set_size = getattr(fcntl, "F_SETPIPE_SZ", None)
+    get_size = getattr(fcntl, "F_GETPIPE_SZ", None)
+    if set_size is None or get_size is None:
         return
-    # Above the system's limit for unprivileged users: the default stays, frames still go.
+    # Not a pipe, or above the system's limit for unprivileged users: the size stays.
     with contextlib.suppress(OSError):
-        __import__("fcntl").fcntl(fd, set_size, PIPE_BYTES)
+        if fcntl.fcntl(fd, get_size) < PIPE_BYTES:
+            fcntl.fcntl(fd, set_size, PIPE_BYTES)
 
 
 class CommitProcess:
@@ -167,7 +172,7 @@ class CommitProcess:
         )
         assert self._process.stdin is not None
         fd = self._process.stdin.fileno()
-        enlarge_pipe(fd)
+        _enlarge_pipe(fd)
         self._send(_ANSWER.pack(len(self._setup)) + self._setup)
 
     def _send(self, data: bytes) -> None:
