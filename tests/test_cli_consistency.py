@@ -174,7 +174,14 @@ def test_a_server_without_a_scheme_says_what_to_write(command: tuple[str, ...]) 
 #: Every command that takes the connection options, with the arguments it needs.
 _CONNECTED_COMMANDS = (("watch",), ("respond", "n1", "ok"))
 #: Every command that reads a state dir.
-_STATE_COMMANDS = (("watch",), ("respond", "n1", "ok"), ("list",), ("history",), ("handover",))
+_STATE_COMMANDS = (
+    ("watch",),
+    ("respond", "n1", "ok"),
+    ("list",),
+    ("history",),
+    ("handover",),
+    ("status",),
+)
 
 
 @pytest.mark.parametrize("command", _STATE_COMMANDS, ids=lambda c: c[0])
@@ -202,3 +209,12 @@ def test_connection_options_before_the_command_are_kept(command: tuple[str, ...]
     assert (args.server, args.token, args.insecure) == ("https://chosen.example", "T", True)
     neither = build_parser().parse_args(list(command))
     assert (neither.server, neither.token, neither.insecure) == (None, None, False)
+
+
+def test_settings_file_options_before_status_are_kept() -> None:
+    """`atp-tui --config F --profile P status` (the CLI's path, not the fast one) once read
+    the default file and profile: `status`'s own options, not given, replaced them."""
+    from atp_tui.cli import build_parser
+
+    args = build_parser().parse_args(["--config", "/chosen.toml", "--profile", "work", "status"])
+    assert (args.config, args.profile) == (Path("/chosen.toml"), "work")

@@ -76,11 +76,17 @@ class ChunkCommitter:
     async def persist(self, *, caught_up: bool = True) -> AsyncIterator[EngineEvent]:
         """Hand the chunk's output to the consumer (`on_batch`), then commit the store.
 
-        Without `on_batch`, a burst commits at most every `COMMIT_EVERY` s. When the state
-        cannot be saved (disk full), no further chunk is read: the commit is tried again every
-        `STATE_RETRY_SECONDS` until it works or the engine stops, with a notice each way.
+        With `on_batch`, the commit is begun after the output and runs while the next chunk
+        is parsed (`begin_commit`); that chunk's output waits for it first, so what was
+        printed and not committed is one chunk at most. Once caught up with the socket, it
+        is waited for at once. Without `on_batch`, a burst commits at most every
+        `COMMIT_EVERY` s. When the state cannot be saved (disk full), no further chunk is
+        read: the commit is tried again every `STATE_RETRY_SECONDS` until it works or the
+        engine stops, with a notice each way.
         """
         if self._on_batch is not None:
+            async for notice in self._finish_begun():
+                yield notice
             self._on_batch()  # may raise: then nothing of this chunk is committed
         # A chunk came (events, or only a ping): the stream is alive. Queued as a meta value
         # at most once a minute, so even a quiet stream commits it (`atp-tui status`).
@@ -93,24 +99,54 @@ class ChunkCommitter:
         try:
             await self._commit()
         except StateWriteError as error:
-            yield EngineNotice(
-                f"{error}; no new events are taken until it is saved "
-                f"(trying again every {STATE_RETRY_SECONDS:g} s)",
-                "error",
-            )
+            yield self._not_saved(error)
             if not await self._retry_commit():
                 return  # stopped: the engine makes a last try and reports
             yield EngineNotice("state saved again; taking new events", "info")
         self._last_commit = self._clock.monotonic()
         if self._heap is not None:
             self._heap.settled()
+        if self._on_batch is not None and caught_up:
+            async for notice in self._finish_begun():
+                yield notice
+
+    async def _finish_begun(self) -> AsyncIterator[EngineEvent]:
+        """Wait for the commit begun after the last output. When it failed, take nothing
+        new: try it again every `STATE_RETRY_SECONDS` until it works, or until the engine
+        stops (then its changes are queued with the newer ones for the last commit)."""
+        try:
+            self._store.finish_commit()
+            return
+        except StateWriteError as error:
+            yield self._not_saved(error)
+        while True:
+            await self._wait(STATE_RETRY_SECONDS)
+            if self._stopped():
+                self._store.abandon_commit()
+                return
+            try:
+                self._store.finish_commit()
+            except StateWriteError as error:
+                log.debug("state still not saved: %s", error)
+                continue
+            yield EngineNotice("state saved again; taking new events", "info")
+            return
+
+    @staticmethod
+    def _not_saved(error: StateWriteError) -> EngineNotice:
+        return EngineNotice(
+            f"{error}; no new events are taken until it is saved "
+            f"(trying again every {STATE_RETRY_SECONDS:g} s)",
+            "error",
+        )
 
     async def _commit(self) -> None:
-        """Commit: right here after the consumer's output (`on_batch`: what was written and
-        what is stored move together), otherwise in the store's writer thread, so a TUI's
-        event loop keeps drawing while SQLite writes."""
+        """Commit: begun right after the consumer's output (`on_batch`: what was written and
+        what is stored move together; `HeadlessStore` runs it in its commit thread while
+        the caller goes on), otherwise in the store's writer thread, so a TUI's event loop
+        keeps drawing while SQLite writes."""
         if self._on_batch is not None:
-            self._store.commit()
+            self._store.begin_commit()
         else:
             await self._store.commit_async()
 

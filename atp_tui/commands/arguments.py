@@ -139,7 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="one line for a tmux status line or a shell prompt (no network)",
         description=STATUS_DESCRIPTION,
     )
-    add_status_options(status)
+    add_status_options(status, nested=True)
 
     respond = commands.add_parser(
         "respond",

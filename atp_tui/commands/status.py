@@ -340,17 +340,29 @@ DESCRIPTION = (
 )
 
 
-def add_status_options(parser: Any) -> None:
-    """`status`'s options (also registered on the main parser, for `atp-tui --help`)."""
+def add_status_options(parser: Any, *, nested: bool = False) -> None:
+    """`status`'s options (also registered on the main parser, for `atp-tui --help`).
+
+    `nested`: on the main parser's subcommand, where `--state-dir`, `--config` and
+    `--profile` may come before `status` (`atp-tui --state-dir X status`); argparse lets a
+    subparser's defaults replace what the main parser read, so theirs are SUPPRESS there.
+    """
     parser.add_argument(
         "--format",
         choices=("plain", "tmux", "json"),
         default="plain",
         help="plain text, tmux (#[fg=…] colours) or one JSON object",
     )
-    parser.add_argument("--state-dir", metavar="DIR", type=Path, help="the state dir to read")
-    parser.add_argument("--config", metavar="PATH", type=Path, help="the settings file")
-    parser.add_argument("--profile", metavar="NAME", help="the settings profile")
+    from argparse import SUPPRESS  # here: the fast path's imports stay small until parsing
+
+    unset = SUPPRESS if nested else None
+    parser.add_argument(
+        "--state-dir", metavar="DIR", type=Path, default=unset, help="the state dir to read"
+    )
+    parser.add_argument(
+        "--config", metavar="PATH", type=Path, default=unset, help="the settings file"
+    )
+    parser.add_argument("--profile", metavar="NAME", default=unset, help="the settings profile")
 
 
 def run_status(

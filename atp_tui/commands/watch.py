@@ -34,7 +34,7 @@ from atp_tui.client.heap import LongLivedHeap
 from atp_tui.client.stream import EngineConfig, StreamEngine
 from atp_tui.protocol.clock import SYSTEM_CLOCK
 from atp_tui.protocol.lifecycle import is_actionable
-from atp_tui.protocol.text import escape_json_text
+from atp_tui.protocol.text import escape_parsed_json_text
 from atp_tui.store import StateUnavailable
 from atp_tui.store.db import StateWriteError
 from atp_tui.store.headless import HeadlessStore
@@ -62,10 +62,10 @@ def format_event(event: EngineEvent) -> str | None:
     """
     if isinstance(event, NotificationReceived):
         if event.raw_json:
-            # The server's own JSON text: nothing is re-encoded on the hot path, only the
-            # rare terminal-active characters are escaped (one precompiled scan otherwise).
+            # The server's own JSON text, which the decoder parsed strictly: nothing is
+            # re-encoded on the hot path, only the rare terminal-active characters escaped.
             event_id = json.dumps(event.event_id)
-            text = escape_json_text(event.raw_json)
+            text = escape_parsed_json_text(event.raw_json)
             return f'{{"event":"notification","id":{event_id},"data":{text}}}'
         return _line(
             "notification", event.event_id, event.raw or event.notification.model_dump(mode="json")
@@ -158,6 +158,7 @@ async def run_watch(
         return EXIT_STATE_UNAVAILABLE
     for warning in store.warnings:
         say(f"warning: {warning}")
+    store.start_writer()  # the commit process starts while the stream connects
     # Lines are collected and written once per received chunk: one write per chunk rather
     # than per line, also where the stream is unbuffered (PYTHONUNBUFFERED).
     pending: list[str] = []

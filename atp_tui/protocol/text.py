@@ -207,6 +207,19 @@ def escape_json_text(text: str) -> str:
     return _JSON_UNSAFE.sub(_json_escape, text)
 
 
+def escape_parsed_json_text(text: str) -> str:
+    """`escape_json_text` for JSON text a strict parser accepted (pydantic's, or `json.loads`
+    with `strict=True`), as every event payload `watch` prints was.
+
+    Such text holds no raw C0 control inside a string (JSON forbids them there, and both
+    parsers refuse them) and none but TAB, LF and CR between tokens. So in ASCII text only
+    DEL can need an escape: one `memchr` instead of a pass over the whole text.
+    """
+    if text.isascii() and "\x7f" not in text:
+        return text
+    return escape_json_text(text)
+
+
 class SecretRedactor:
     """The secrets (the token) that must never be printed, and the code that blanks them out.
 

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, Self
 
 from atp_tui.protocol.clock import SYSTEM_CLOCK, Clock
+from atp_tui.store.commit_process import write_seen_and_meta
 from atp_tui.store.db import (
     connect,
     describe_sqlite_error,
@@ -135,6 +136,18 @@ class EngineStore(Protocol):
 
     async def commit_async(self) -> None:
         """`commit()`, without the event loop waiting on the database."""
+        ...
+
+    def begin_commit(self) -> None:
+        """Start committing what is queued; `finish_commit` waits for it."""
+        ...
+
+    def finish_commit(self) -> None:
+        """Wait for the commit `begin_commit` started (`StateWriteError` if it failed)."""
+        ...
+
+    def abandon_commit(self) -> None:
+        """Settle a begun commit; if it failed, queue its changes again."""
         ...
 
     @property
@@ -312,6 +325,19 @@ class StreamState:
         thread); here, for stores without one, the same as `commit()`."""
         self.commit()
 
+    def begin_commit(self) -> None:
+        """Start committing what is queued, to go on while it runs; `finish_commit` waits
+        for it (`HeadlessStore` commits in a thread). Here: `commit()`, at once."""
+        self.commit()
+
+    def finish_commit(self) -> None:
+        """Wait for the commit `begin_commit` started; `StateWriteError` if it failed, its
+        changes then kept for the next `finish_commit`. Here: nothing to wait for."""
+
+    def abandon_commit(self) -> None:
+        """Settle a begun commit without raising; a failed one's changes are queued again
+        with the newer ones. Here: nothing to settle."""
+
     async def checkpoint_async(self) -> None:
         """`checkpoint()` without making the event loop wait (see `commit_async`)."""
         self.checkpoint()
@@ -349,25 +375,7 @@ class StreamState:
         with transaction(db):
             if taken.dirty:
                 self._write_notifications(db, taken)
-            if taken.seen:
-                db.executemany(
-                    "INSERT OR IGNORE INTO seen_events (event_id) VALUES (?)",
-                    [(event_id,) for event_id in taken.seen],
-                )
-                # `seq` is the rowid: MAX and the range delete use the table's own b-tree.
-                db.execute(
-                    "DELETE FROM seen_events WHERE seq <= (SELECT MAX(seq) FROM seen_events) - ?",
-                    (SEEN_EVENT_LIMIT,),
-                )
-            for key, value in taken.meta.items():
-                if value is None:
-                    db.execute("DELETE FROM meta WHERE key = ?", (key,))
-                else:
-                    db.execute(
-                        "INSERT INTO meta (key, value) VALUES (?, ?)"
-                        " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                        (key, value),
-                    )
+            write_seen_and_meta(db, taken.seen, taken.meta, SEEN_EVENT_LIMIT)
 
     @property
     def needs_checkpoint(self) -> bool:

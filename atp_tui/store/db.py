@@ -201,13 +201,21 @@ def _create_inbox_index(connection: sqlite3.Connection) -> None:
         )
 
 
+#: The settings of a second connection to an open database (the TUI's writer thread,
+#: `watch`'s commit process), in autocommit mode.
+WRITER_PRAGMAS = (
+    "PRAGMA synchronous=NORMAL",
+    f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}",
+    f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
+)
+
+
 def connect_writer(target: str) -> sqlite3.Connection:
     """A second connection to a database `connect` already opened and checked (no check again:
     `quick_check` reads the whole file)."""
     connection = sqlite3.connect(target, isolation_level=None)
-    connection.execute("PRAGMA synchronous=NORMAL")
-    connection.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
-    connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    for pragma in WRITER_PRAGMAS:
+        connection.execute(pragma)
     return connection
 
 

@@ -1,0 +1,234 @@
+"""`watch`'s commits in their own process (`atp_tui.store.commit_process`), for real.
+
+`HeadlessStore.begin_commit` hands a commit to a child process and `finish_commit` waits for
+it: the rows are the ones the in-line commit writes; a failed commit is held apart (never
+merged with changes queued after it, whose lines were not written yet) and tried again; a
+commit process that is gone is replaced by commits in line; a terminal's Ctrl-C (SIGINT to
+the whole process group) stops `watch` cleanly and leaves no commit process behind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sqlite3
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from atp_tui.protocol.models import Notification
+from atp_tui.store import DB_NAME, StateWriteError
+from atp_tui.store.commit_process import CommitProcess, CommitProcessError
+from atp_tui.store.headless import HeadlessStore
+from tests.conftest import FakeClock
+from tests.hostile import HostileServer, notification
+from tests.watch_helpers import burst_script, complete_ids, expected, watch_command, watch_env
+
+
+def _n(nid: str, **extra: Any) -> Notification:
+    return Notification.model_validate(notification(nid, **extra))
+
+
+def _rows(state_dir: Path) -> list[tuple[Any, ...]]:
+    connection = sqlite3.connect(state_dir / DB_NAME)
+    try:
+        return connection.execute(
+            "SELECT id, raw, status, status_reason, received_at, event_id FROM notifications"
+            " ORDER BY rowid"
+        ).fetchall()
+    finally:
+        connection.close()
+
+
+def _meta(state_dir: Path) -> dict[str, str]:
+    connection = sqlite3.connect(state_dir / DB_NAME)
+    try:
+        return dict(connection.execute("SELECT key, value FROM meta").fetchall())
+    finally:
+        connection.close()
+
+
+def _session(store: HeadlessStore, commit: Any) -> None:
+    """New ids (one with non-ASCII text), a repeat with a newer state, a status change."""
+    store.add_notification(_n("n1"), "1", raw_json='{"id":"n1","t":"é ✓ \\u001b"}')
+    store.add_notification(_n("n2", status="created"), "2")
+    store.remember_event("1")
+    store.remember_event("2")
+    store.set_cursor("2")
+    commit(store)
+    store.add_notification(_n("n2", status="expired"), "3")
+    store.apply_status("n1", "responded", "answered here")
+    store.add_notification(_n("n3"), None)
+    store.remember_event("3")
+    store.set_cursor("3")
+    commit(store)
+
+
+def _begun(store: HeadlessStore) -> None:
+    store.begin_commit()
+    store.finish_commit()
+
+
+def test_the_commit_process_writes_the_rows_the_in_line_commit_writes(
+    tmp_path: Path, fake_clock: FakeClock
+) -> None:
+    in_line = HeadlessStore.open(tmp_path / "in-line", fake_clock)
+    _session(in_line, HeadlessStore.commit)
+    in_line.close()
+    process = HeadlessStore.open(tmp_path / "process", fake_clock)
+    process.start_writer()
+    _session(process, _begun)
+    process.close()
+    assert _rows(tmp_path / "process") == _rows(tmp_path / "in-line")
+    assert [row[0] for row in _rows(tmp_path / "process")] == ["n1", "n2", "n3"]
+    assert _rows(tmp_path / "process")[0][1] == '{"id":"n1","t":"é ✓ \\u001b"}'
+    assert _meta(tmp_path / "process")["cursor"] == "3"
+    reopened = HeadlessStore.open(tmp_path / "process", fake_clock)
+    assert reopened.event_seen("3") and reopened.has_notification("n3")
+    reopened.close()
+
+
+def test_a_failed_commit_is_held_apart_and_tried_again_alone(
+    tmp_path: Path, fake_clock: FakeClock
+) -> None:
+    """The process's commit fails (SQLite refuses): `finish_commit` says so; the changes
+    queued since are not written with it when it is tried again."""
+    store = HeadlessStore.open(tmp_path, fake_clock)
+    store.start_writer()
+    refuse = sqlite3.connect(tmp_path / DB_NAME)
+    refuse.execute(
+        "CREATE TRIGGER refuse BEFORE INSERT ON notifications WHEN NEW.id = 'n1'"
+        " BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"
+    )
+    refuse.commit()
+    store.add_notification(_n("n1"), "1")
+    store.set_cursor("1")
+    store.begin_commit()
+    store.add_notification(_n("n2"), "2")  # the next chunk, parsed meanwhile
+    store.set_cursor("2")
+    with pytest.raises(StateWriteError, match="database or disk is full"):
+        store.finish_commit()
+    assert _rows(tmp_path) == []
+    with pytest.raises(StateWriteError):
+        store.finish_commit()  # still refused: still held
+    refuse.execute("DROP TRIGGER refuse")
+    refuse.commit()
+    refuse.close()
+    store.finish_commit()
+    assert [row[0] for row in _rows(tmp_path)] == ["n1"]
+    assert _meta(tmp_path)["cursor"] == "1"  # not "2": that chunk was not printed yet
+    store.begin_commit()
+    store.finish_commit()
+    assert [row[0] for row in _rows(tmp_path)] == ["n1", "n2"]
+    assert _meta(tmp_path)["cursor"] == "2"
+    store.close()
+
+
+def test_a_failed_commit_abandoned_at_the_stop_is_committed_with_the_rest(
+    tmp_path: Path, fake_clock: FakeClock
+) -> None:
+    store = HeadlessStore.open(tmp_path, fake_clock)
+    store.start_writer()
+    refuse = sqlite3.connect(tmp_path / DB_NAME)
+    refuse.execute(
+        "CREATE TRIGGER refuse BEFORE INSERT ON notifications"
+        " BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END"
+    )
+    refuse.commit()
+    store.add_notification(_n("n1"), "1")
+    store.begin_commit()
+    with pytest.raises(StateWriteError):
+        store.finish_commit()
+    store.add_notification(_n("n2"), "2")
+    store.abandon_commit()
+    with pytest.raises(StateWriteError):
+        store.commit()  # everything, still refused: all of it stays queued
+    refuse.execute("DROP TRIGGER refuse")
+    refuse.commit()
+    refuse.close()
+    store.close()
+    rows = _rows(tmp_path)
+    assert [row[0] for row in rows] == ["n1", "n2"]
+    assert all(row[4] for row in rows)  # both kept their arrival time: both were new
+
+
+def test_a_commit_process_that_is_gone_is_replaced_by_commits_in_line(
+    tmp_path: Path, fake_clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = HeadlessStore.open(tmp_path, fake_clock)
+    store.start_writer()
+    store.add_notification(_n("n1"), "1")
+    store.begin_commit()
+    store.finish_commit()
+    child = store._writer._process  # type: ignore[union-attr]
+    assert child is not None
+    child.kill()
+    child.wait()
+    store.add_notification(_n("n2"), "2")
+    store.begin_commit()
+    store.finish_commit()  # no error: written in line
+    assert "committing in line from now on" in caplog.text
+    store.add_notification(_n("n3"), "3")
+    store.begin_commit()
+    store.finish_commit()
+    store.close()
+    assert [row[0] for row in _rows(tmp_path)] == ["n1", "n2", "n3"]
+
+
+def test_a_commit_process_whose_setup_fails_ends_and_is_reported_gone(tmp_path: Path) -> None:
+    """Its setup refused (here: not SQL): the child ends without a word, and the first commit
+    handed to it comes back as gone, which `HeadlessStore` answers by committing in line."""
+    HeadlessStore.open(tmp_path).close()
+    child = CommitProcess(str(tmp_path / DB_NAME), ["THIS IS NOT SQL"])
+    child.start(([], [], [], {}, 10))
+    with pytest.raises(CommitProcessError) as raised:
+        child.wait()
+    assert raised.value.gone
+    child.close()
+
+
+def _commit_processes(state_dir: Path) -> list[str]:
+    """Command lines of commit processes still running for `state_dir`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue  # ended meanwhile
+        text = b" ".join(argv).decode("utf-8", "replace")
+        if "commit_process.py" in text and str(state_dir) in text:
+            found.append(text)
+    return found
+
+
+async def test_ctrl_c_to_the_process_group_stops_watch_and_its_commit_process(
+    tmp_path: Path,
+) -> None:
+    """A terminal's Ctrl-C reaches every process of the group: `watch` commits and exits 0,
+    the commit process (in its own session) is closed by it, and nothing is lost."""
+    state = tmp_path / "state"
+    async with HostileServer(burst_script(600, per_write=100, pause=0.0)) as server:
+        process = await asyncio.create_subprocess_exec(
+            *watch_command(server.url, state),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=watch_env(),
+            start_new_session=True,
+        )
+        assert process.stdout is not None
+        lines = [await process.stdout.readline() for _ in range(300)]
+        assert _commit_processes(state)
+        os.killpg(process.pid, signal.SIGINT)
+        out, err = await process.communicate()
+        assert process.returncode == 0, err
+        assert b"Traceback" not in err
+        printed = [i for i in complete_ids(b"".join(lines) + out) if not i.startswith("end-")]
+    assert not _commit_processes(state)
+    stored = [row[0] for row in _rows(state) if not row[0].startswith("end-")]
+    assert printed == stored  # every printed line committed, nothing more
+    assert stored == expected(600)[: len(stored)]
