@@ -23,3 +23,25 @@ def _peek(state_dir: Path, query: str) -> list[tuple[Any, ...]]:
         return connection.execute(query).fetchall()
     finally:
         connection.close()
+
+
+def notification_rows(state_dir: Path) -> list[tuple[Any, ...]]:
+    """Every notification row as written (id, raw, status, status_reason, received_at,
+    event_id, read), oldest first, read through a second connection."""
+    return _peek(
+        state_dir,
+        "SELECT id, raw, status, status_reason, received_at, event_id, read"
+        " FROM notifications ORDER BY rowid",
+    )
+
+
+def refuse_inserts(state_dir: Path, message: str, when: str = "1") -> sqlite3.Connection:
+    """Make SQLite refuse every notification insert matching `when` with `message` (as a full
+    disk would); drop the trigger `refuse` on the returned connection to let them through."""
+    connection = sqlite3.connect(state_dir / DB_NAME)
+    connection.execute(
+        f"CREATE TRIGGER refuse BEFORE INSERT ON notifications WHEN {when}"
+        f" BEGIN SELECT RAISE(ABORT, '{message}'); END"
+    )
+    connection.commit()
+    return connection

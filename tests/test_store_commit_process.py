@@ -12,43 +12,24 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import sqlite3
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from atp_tui.protocol.models import Notification
 from atp_tui.store import DB_NAME, StateWriteError
 from atp_tui.store.commit_process import CommitProcess, CommitProcessError
 from atp_tui.store.headless import HeadlessStore
 from tests.conftest import FakeClock
-from tests.hostile import HostileServer, notification
+from tests.hostile import HostileServer
+from tests.store_helpers import _n, _peek, refuse_inserts
+from tests.store_helpers import notification_rows as _rows
 from tests.watch_helpers import burst_script, complete_ids, expected, watch_command, watch_env
 
 
-def _n(nid: str, **extra: Any) -> Notification:
-    return Notification.model_validate(notification(nid, **extra))
-
-
-def _rows(state_dir: Path) -> list[tuple[Any, ...]]:
-    connection = sqlite3.connect(state_dir / DB_NAME)
-    try:
-        return connection.execute(
-            "SELECT id, raw, status, status_reason, received_at, event_id FROM notifications"
-            " ORDER BY rowid"
-        ).fetchall()
-    finally:
-        connection.close()
-
-
 def _meta(state_dir: Path) -> dict[str, str]:
-    connection = sqlite3.connect(state_dir / DB_NAME)
-    try:
-        return dict(connection.execute("SELECT key, value FROM meta").fetchall())
-    finally:
-        connection.close()
+    return dict(_peek(state_dir, "SELECT key, value FROM meta"))
 
 
 def _session(store: HeadlessStore, commit: Any) -> None:
@@ -98,12 +79,7 @@ def test_a_failed_commit_is_held_apart_and_tried_again_alone(
     queued since are not written with it when it is tried again."""
     store = HeadlessStore.open(tmp_path, fake_clock)
     store.start_writer()
-    refuse = sqlite3.connect(tmp_path / DB_NAME)
-    refuse.execute(
-        "CREATE TRIGGER refuse BEFORE INSERT ON notifications WHEN NEW.id = 'n1'"
-        " BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"
-    )
-    refuse.commit()
+    refuse = refuse_inserts(tmp_path, "database or disk is full", when="NEW.id = 'n1'")
     store.add_notification(_n("n1"), "1")
     store.set_cursor("1")
     store.begin_commit()
@@ -132,12 +108,7 @@ def test_a_failed_commit_abandoned_at_the_stop_is_committed_with_the_rest(
 ) -> None:
     store = HeadlessStore.open(tmp_path, fake_clock)
     store.start_writer()
-    refuse = sqlite3.connect(tmp_path / DB_NAME)
-    refuse.execute(
-        "CREATE TRIGGER refuse BEFORE INSERT ON notifications"
-        " BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END"
-    )
-    refuse.commit()
+    refuse = refuse_inserts(tmp_path, "disk I/O error")
     store.add_notification(_n("n1"), "1")
     store.begin_commit()
     with pytest.raises(StateWriteError):

@@ -11,7 +11,6 @@ import gc
 import sqlite3
 import weakref
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -19,23 +18,8 @@ from atp_tui.protocol.models import Notification
 from atp_tui.store import DB_NAME, Store
 from atp_tui.store.headless import HeadlessStore
 from tests.conftest import FakeClock
-from tests.hostile import notification
-
-
-def _n(nid: str, **extra: Any) -> Notification:
-    return Notification.model_validate(notification(nid, **extra))
-
-
-def _rows(state_dir: Path) -> list[tuple[Any, ...]]:
-    """Every notification row, read through a separate connection."""
-    connection = sqlite3.connect(state_dir / DB_NAME)
-    try:
-        return connection.execute(
-            "SELECT id, raw, status, status_reason, received_at, event_id, read"
-            " FROM notifications ORDER BY rowid"
-        ).fetchall()
-    finally:
-        connection.close()
+from tests.store_helpers import _n
+from tests.store_helpers import notification_rows as _rows
 
 
 def _a_session(store: Store) -> list[bool]:
