@@ -161,19 +161,18 @@ def test_a_commit_process_whose_setup_fails_ends_and_is_reported_gone(tmp_path: 
     child.close()
 
 
-def _commit_processes(state_dir: Path) -> list[str]:
-    """Command lines of commit processes still running for `state_dir`."""
+def _commit_processes(state_dir: Path) -> list[int]:
+    """Process ids of the commit processes still running for `state_dir`."""
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            argv = (entry / "cmdline").read_bytes().split(b"\0")
+            argv = (entry / "cmdline").read_bytes()
         except OSError:
             continue  # ended meanwhile
-        text = b" ".join(argv).decode("utf-8", "replace")
-        if "commit_process.py" in text and str(state_dir) in text:
-            found.append(text)
+        if b"commit_process.py" in argv and str(state_dir).encode() in argv:
+            found.append(int(entry.name))
     return found
 
 
@@ -203,3 +202,37 @@ async def test_ctrl_c_to_the_process_group_stops_watch_and_its_commit_process(
     stored = [row[0] for row in _rows(state) if not row[0].startswith("end-")]
     assert printed == stored  # every printed line committed, nothing more
     assert stored == expected(600)[: len(stored)]
+
+
+async def test_a_commit_process_killed_mid_burst_loses_nothing_and_watch_says_so(
+    tmp_path: Path,
+) -> None:
+    """SIGKILL to the commit process while `watch` streams: `watch` says so in one
+    `atp-tui: warning:` line, commits in line from then on, and prints and stores every
+    notification once."""
+    state = tmp_path / "state"
+    async with HostileServer(burst_script(600, per_write=50, pause=0.02)) as server:
+        process = await asyncio.create_subprocess_exec(
+            *watch_command(server.url, state),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=watch_env(),
+        )
+        assert process.stdout is not None
+        lines = [await process.stdout.readline() for _ in range(100)]
+        (child,) = _commit_processes(state)
+        os.kill(child, signal.SIGKILL)
+        while not complete_ids(lines[-1]) or not complete_ids(lines[-1])[0].startswith("end-"):
+            line = await asyncio.wait_for(process.stdout.readline(), 30)
+            assert line, "watch ended before the burst's last notification"
+            lines.append(line)
+        process.send_signal(signal.SIGTERM)
+        out, err = await process.communicate()
+    assert process.returncode == 0, err
+    printed = complete_ids(b"".join(lines) + out)
+    assert printed == [*expected(600), "end-0"]
+    assert [row[0] for row in _rows(state)] == printed
+    said = [line for line in err.decode().splitlines() if "commit process" in line]
+    assert len(said) == 1, err
+    assert said[0].startswith("atp-tui: warning: the commit process ended")
+    assert said[0].endswith(": committing in line from now on")

@@ -142,7 +142,7 @@ class ChunkCommitter:
 
     async def _commit(self) -> None:
         """Commit: begun right after the consumer's output (`on_batch`: what was written and
-        what is stored move together; `HeadlessStore` runs it in its commit thread while
+        what is stored move together; `HeadlessStore` runs it in its commit process while
         the caller goes on), otherwise in the store's writer thread, so a TUI's event loop
         keeps drawing while SQLite writes."""
         if self._on_batch is not None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import os
 import select
 import signal
@@ -34,7 +35,7 @@ from atp_tui.client.heap import LongLivedHeap
 from atp_tui.client.stream import EngineConfig, StreamEngine
 from atp_tui.protocol.clock import SYSTEM_CLOCK
 from atp_tui.protocol.lifecycle import is_actionable
-from atp_tui.protocol.text import escape_parsed_json_text
+from atp_tui.protocol.text import escape_parsed_json_text, neutralize
 from atp_tui.store import StateUnavailable
 from atp_tui.store.db import StateWriteError
 from atp_tui.store.headless import HeadlessStore
@@ -96,6 +97,19 @@ class DesktopOptions:
     """The controlling terminal (never stdout: that is the JSON lines)."""
 
 
+class _WarningsToStderr(logging.Handler):
+    """The library's warnings while `watch` runs (a checkpoint that failed, a commit process
+    that ended), on stderr as `watch`'s own lines are: `atp-tui: warning: …`, neutralised.
+    Without it they went out bare through `logging`'s last-resort handler."""
+
+    def __init__(self, say: Callable[[str], None]) -> None:
+        super().__init__(logging.WARNING)
+        self._say = say
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self._say(f"warning: {neutralize(record.getMessage())}")
+
+
 def open_tty(path: str, say: Callable[[str], None]) -> Callable[[bytes], None] | None:
     """A writer to the terminal at `path`, or `None` (said once on stderr) when there is none.
 
@@ -150,6 +164,24 @@ async def run_watch(
     def say(message: str) -> None:
         print(f"atp-tui: {message}", file=err, flush=True)
 
+    warnings = _WarningsToStderr(say)
+    library = logging.getLogger("atp_tui")
+    library.addHandler(warnings)
+    try:
+        return await _watch(config, state_dir, out, desktop, env, say)
+    finally:
+        library.removeHandler(warnings)
+
+
+async def _watch(
+    config: EngineConfig,
+    state_dir: Path,
+    out: TextIO,
+    desktop: DesktopOptions | None,
+    env: Mapping[str, str] | None,
+    say: Callable[[str], None],
+) -> int:
+    """`run_watch`'s body, with `say` writing `atp-tui: …` lines to stderr."""
     try:
         store = HeadlessStore.open(state_dir, required=True)
     except StateUnavailable as error:
