@@ -327,7 +327,7 @@ class StreamState:
 
     def begin_commit(self) -> None:
         """Start committing what is queued, to go on while it runs; `finish_commit` waits
-        for it (`HeadlessStore` commits in a thread). Here: `commit()`, at once."""
+        for it (`HeadlessStore` commits in a process of its own). Here: `commit()`, at once."""
         self.commit()
 
     def finish_commit(self) -> None:
