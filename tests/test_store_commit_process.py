@@ -176,6 +176,17 @@ def _commit_processes(state_dir: Path) -> list[int]:
     return found
 
 
+async def _watch(url: str, state: Path, **options: Any) -> asyncio.subprocess.Process:
+    """A real `atp-tui watch` on `url` and `state`, its stdout and stderr piped."""
+    return await asyncio.create_subprocess_exec(
+        *watch_command(url, state),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=watch_env(),
+        **options,
+    )
+
+
 async def test_ctrl_c_to_the_process_group_stops_watch_and_its_commit_process(
     tmp_path: Path,
 ) -> None:
@@ -183,13 +194,7 @@ async def test_ctrl_c_to_the_process_group_stops_watch_and_its_commit_process(
     the commit process (in its own session) is closed by it, and nothing is lost."""
     state = tmp_path / "state"
     async with HostileServer(burst_script(600, per_write=100, pause=0.0)) as server:
-        process = await asyncio.create_subprocess_exec(
-            *watch_command(server.url, state),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=watch_env(),
-            start_new_session=True,
-        )
+        process = await _watch(server.url, state, start_new_session=True)
         assert process.stdout is not None
         lines = [await process.stdout.readline() for _ in range(300)]
         assert _commit_processes(state)
@@ -212,12 +217,7 @@ async def test_a_commit_process_killed_mid_burst_loses_nothing_and_watch_says_so
     notification once."""
     state = tmp_path / "state"
     async with HostileServer(burst_script(600, per_write=50, pause=0.02)) as server:
-        process = await asyncio.create_subprocess_exec(
-            *watch_command(server.url, state),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=watch_env(),
-        )
+        process = await _watch(server.url, state)
         assert process.stdout is not None
         lines = [await process.stdout.readline() for _ in range(100)]
         (child,) = _commit_processes(state)
