@@ -22,7 +22,7 @@ from tests.store_helpers import _n
 from tests.store_helpers import notification_rows as _rows
 
 
-def _a_session(store: Store) -> list[bool]:
+def _a_session(store: Store | HeadlessStore) -> list[bool]:
     """New ids, repeats with older and newer states, status updates; two commits."""
     results = [
         store.add_notification(_n("n1"), "1"),
