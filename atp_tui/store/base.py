@@ -3,9 +3,11 @@
 `StreamState` is the common part of the TUI's `Store` (`atp_tui.store.state`) and `watch`'s
 `HeadlessStore` (`atp_tui.store.headless`): the database connection, the client id and the
 stream cursor, the seen SSE event ids, and all-or-nothing commits. Each subclass keeps its own
-view of the notifications (summaries and payloads for an inbox, or only ids and states) and
-writes its rows in `_write_notifications`. Neither stands in for the other; the stream engine
-needs only `EngineStore`, which both provide.
+view of the notifications (summaries and payloads for an inbox, or only ids and states): the
+TUI's writes its rows in `_write_notifications` inside `commit`'s transaction; `watch`'s
+commits its own way (one batch of values, in a commit process: `HeadlessStore.commit`,
+`begin_commit`). Neither stands in for the other; the stream engine needs only `EngineStore`,
+which both provide.
 
 Reads come from memory, loaded at open, so the stream's hot path never queries the database;
 writes are queued and flushed in one transaction by `commit()`, which the stream engine calls

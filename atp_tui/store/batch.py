@@ -9,12 +9,11 @@ nothing is encoded or copied for them here.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from atp_tui.store.base import SEEN_EVENT_LIMIT, PendingWrites
-from atp_tui.store.commit_process import CommitValues, write_changes
+from atp_tui.store.commit_process import CommitValues
 
 
 @dataclass(slots=True)
@@ -47,8 +46,3 @@ def build_batch(
     changes = [(states[key], reason, key) for key, reason in reasons.items()]
     values: CommitValues = (rows, changes, taken.seen, taken.meta, SEEN_EVENT_LIMIT)
     return Batch(taken, arrivals, reasons, values)
-
-
-def write_batch(connection: sqlite3.Connection, batch: Batch) -> None:
-    """Write `batch` in one transaction: all of it or, raising, none."""
-    write_changes(connection, batch.values)

@@ -28,8 +28,8 @@ from typing import TYPE_CHECKING
 from atp_tui.protocol.clock import Clock
 from atp_tui.protocol.lifecycle import KNOWN_STATES, can_transition
 from atp_tui.store.base import StreamState
-from atp_tui.store.batch import Batch, build_batch, write_batch
-from atp_tui.store.commit_process import CommitProcess, CommitProcessError
+from atp_tui.store.batch import Batch, build_batch
+from atp_tui.store.commit_process import CommitProcess, CommitProcessError, write_changes
 from atp_tui.store.db import WRITER_PRAGMAS, database_file, write_error
 
 if TYPE_CHECKING:
@@ -130,7 +130,7 @@ class HeadlessStore(StreamState):
         if batch is None:
             return
         try:
-            write_batch(self._db, batch)
+            write_changes(self._db, batch.values)
         except sqlite3.Error as error:
             self._requeue(batch)
             raise write_error(error) from error
@@ -199,7 +199,7 @@ class HeadlessStore(StreamState):
     def _write_here(self, batch: Batch) -> None:
         """Write `batch` on this process's connection; a failure is kept for `finish_commit`."""
         try:
-            write_batch(self._db, batch)
+            write_changes(self._db, batch.values)
         except sqlite3.Error as error:
             self._begun_error = error
 
