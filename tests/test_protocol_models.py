@@ -175,6 +175,43 @@ def test_select_is_an_alias_of_choice() -> None:
     assert response_data_for(action, "Alpha") == "a"
 
 
+ODD_ACTIONS: list[Any] = [
+    {"id": "t1", "response_type": "text", "constraints": "none"},
+    {"id": "t2", "response_type": "text", "constraints": None},
+    {"id": "t3", "response_type": "text", "constraints": [1, 2]},
+    {"id": "t4", "response_type": "text", "constraints": {"max_length": 9}},
+    {"id": "t5", "response_type": "text", "constraints": {"max_length": -1}},
+    {"id": "m1", "response_type": "multi_choice", "options": ["a"], "constraints": 3},
+    {"id": "c1", "response_type": "select", "options": ["a", {"value": "b"}, 7, {"x": 1}]},
+    {"id": "c2", "response_type": "choice", "options": [{"value": "v", "label": "L"}, None]},
+]
+
+
+@pytest.mark.parametrize("from_json", [True, False], ids=["json-text", "python-objects"])
+def test_odd_constraints_and_options_read_the_same_from_text_and_objects(
+    from_json: bool,
+) -> None:
+    """Case 22: constraints that are not an object mean none given; an object the model
+    refuses drops its action; bare-string options are value and label; unusable options are
+    left out; `select` is `choice`. The stream reads JSON text natively, the polling path
+    reads Python objects: both give the same notification."""
+    payload = notification("odd", actions=ODD_ACTIONS)
+    parsed = (
+        Notification.model_validate_json(json.dumps(payload))
+        if from_json
+        else Notification.model_validate(payload)
+    )
+    by_id = {action.id: action for action in parsed.actions}
+    assert list(by_id) == ["t1", "t2", "t3", "t4", "m1", "c1", "c2"]
+    assert by_id["t1"].constraints.max_length is None  # type: ignore[union-attr]
+    assert by_id["t4"].constraints.max_length == 9  # type: ignore[union-attr]
+    assert by_id["m1"].constraints.min_selections == 0  # type: ignore[union-attr]
+    choice = by_id["c1"]
+    assert isinstance(choice, ChoiceAction) and choice.response_type == "choice"
+    assert [(o.value, o.label) for o in choice.options] == [("a", "a"), ("b", "")]
+    assert [(o.value, o.label) for o in by_id["c2"].options] == [("v", "L")]  # type: ignore[union-attr]
+
+
 def test_a_broken_action_is_dropped_and_the_others_stay() -> None:
     """Case 22: one unusable action does not hide the rest."""
     parsed = _notification(

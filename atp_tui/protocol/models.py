@@ -14,7 +14,6 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     GetCoreSchemaHandler,
@@ -30,9 +29,9 @@ from atp_tui.protocol.lenient import (
     Fallback,
     NativeFirst,
     NonEmptyText,
+    ObjectOrEmpty,
     Text,
     coerce_text,
-    object_or_empty,
 )
 from atp_tui.protocol.lenient import needs_sanitizing as needs_sanitizing
 from atp_tui.protocol.lenient import parse_timestamp as parse_timestamp
@@ -145,14 +144,23 @@ class ChoiceOption(WireModel):
         return self.label or self.value
 
 
-def _option_from_text(value: object) -> object:
+def _option_from_text(value: object) -> ChoiceOption:
     """A bare string option is both its value and its label."""
-    return {"value": value, "label": value} if isinstance(value, str) else value
+    if not isinstance(value, str):
+        raise ValueError("an option is an object or a string")
+    return ChoiceOption(value=value, label=value)
 
 
-#: Options as `{value, label}` objects or bare strings; unusable entries are dropped.
+#: Options as `{value, label}` objects or bare strings (only those reach Python); unusable
+#: entries are dropped.
 Options = Annotated[
-    list[Annotated[ChoiceOption, BeforeValidator(_option_from_text), DropInvalid()]],
+    list[
+        Annotated[
+            ChoiceOption,
+            NativeFirst(ChoiceOption.__pydantic_core_schema__, _option_from_text),
+            DropInvalid(),
+        ]
+    ],
     Fallback(factory=list),
 ]
 
@@ -160,7 +168,10 @@ Options = Annotated[
 class ChoiceAction(ActionBase):
     """Pick one option: `response_data` is the chosen value. `select` is an alias."""
 
-    response_type: Annotated[Literal["choice"], BeforeValidator(lambda v: "choice")] = "choice"
+    #: `select` becomes `choice` (the tag already chose this model); only it reaches Python.
+    response_type: Annotated[
+        Literal["choice"], NativeFirst(core_schema.literal_schema(["choice"]), lambda v: "choice")
+    ] = "choice"
     options: Options = Field(default_factory=list)
 
 
@@ -176,7 +187,7 @@ class MultiChoiceAction(ActionBase):
 
     response_type: Literal["multi_choice"] = "multi_choice"
     options: Options = Field(default_factory=list)
-    constraints: Annotated[MultiChoiceConstraints, BeforeValidator(object_or_empty)] = Field(
+    constraints: Annotated[MultiChoiceConstraints, ObjectOrEmpty()] = Field(
         default_factory=MultiChoiceConstraints
     )
 
@@ -194,7 +205,7 @@ class TextAction(ActionBase):
     """A free-text answer: `response_data` is a string."""
 
     response_type: Literal["text"] = "text"
-    constraints: Annotated[TextConstraints, BeforeValidator(object_or_empty)] = Field(
+    constraints: Annotated[TextConstraints, ObjectOrEmpty()] = Field(
         default_factory=TextConstraints
     )
 
@@ -212,7 +223,7 @@ class NumberAction(ActionBase):
     """A numeric answer: `response_data` is a JSON number."""
 
     response_type: Literal["number"] = "number"
-    constraints: Annotated[NumberConstraints, BeforeValidator(object_or_empty)] = Field(
+    constraints: Annotated[NumberConstraints, ObjectOrEmpty()] = Field(
         default_factory=NumberConstraints
     )
 
@@ -229,7 +240,7 @@ class DateAction(ActionBase):
     """A date (or datetime) answer: `response_data` is an ISO 8601 string."""
 
     response_type: Literal["date"] = "date"
-    constraints: Annotated[DateConstraints, BeforeValidator(object_or_empty)] = Field(
+    constraints: Annotated[DateConstraints, ObjectOrEmpty()] = Field(
         default_factory=DateConstraints
     )
 
