@@ -24,7 +24,7 @@ from atp_tui.client.events import (
 from atp_tui.client.sse_parser import OversizedEvent, SSEEvent
 from atp_tui.protocol.clock import Clock
 from atp_tui.protocol.models import Notification, ServerError, StatusUpdate
-from atp_tui.protocol.wire import MalformedEvent, decode_event
+from atp_tui.protocol.wire import MalformedEvent, decode_event, decode_plain_notification
 from atp_tui.store import MAX_CURSOR_LENGTH, EngineStore
 
 log = logging.getLogger(__name__)
@@ -76,6 +76,12 @@ class Delivery:
             self._store.remember_event(event_id)
             self.progress = True
         reported_id = event.last_event_id or None
+        if event.event == "notification":
+            plain = decode_plain_notification(event.data)
+            if plain is not None:
+                # The JSON text travels on; the parsed dict is not needed on this path.
+                notification, raw_json = plain
+                return self.handle_notification(notification, {}, reported_id, raw_json)
         try:
             decoded = decode_event(event.event, event.data)
         except MalformedEvent as error:
@@ -88,7 +94,6 @@ class Delivery:
             return []
         payload = decoded.payload
         if isinstance(payload, Notification):
-            # The JSON text travels on; the parsed dict is not needed on this path.
             return self.handle_notification(payload, {}, reported_id, decoded.raw_json)
         if isinstance(payload, StatusUpdate):
             return self.handle_status(payload, decoded.raw, reported_id)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 #: A little over ATP's 512 KB event limit: a block holding more than this is skipped (G7).
 MAX_EVENT_BYTES: int = 512 * 1024 + 4096
@@ -35,9 +36,13 @@ _RETRY_MAX_DIGITS = 18
 _RETRY_CLAMP = 10**_RETRY_MAX_DIGITS - 1
 
 
-@dataclass(frozen=True, slots=True)
-class SSEEvent:
-    """One dispatched event (E3-E5)."""
+class SSEEvent(NamedTuple):
+    """One dispatched event (E3-E5): immutable, like `OversizedEvent`.
+
+    A named tuple, not a frozen dataclass: one is made per event on the stream's hot path,
+    and a frozen dataclass's `__init__` sets each field through `object.__setattr__`
+    (0.48 µs an event against 0.22).
+    """
 
     event: str  # event type; "message" when the event-type buffer was empty
     data: str  # data buffer with the single trailing LF removed

@@ -93,6 +93,24 @@ def _one_line(data: str) -> str:
     return data.replace("\n", "") if "\n" in data else data
 
 
+def decode_plain_notification(data: str) -> tuple[Notification, str] | None:
+    """A `notification` event's data, on the hot path: the notification and its JSON text
+    on one line, or `None` when it needs `decode_event`'s careful path.
+
+    pydantic parses and validates the text in one native pass. Anything unusual (framing,
+    NaN, surrogates, deep nesting, invalid JSON, a schema error) returns `None`, and
+    `decode_event` then says what was wrong. Nothing is built but the two results: the
+    stream calls this for every notification (`WireEvent` cost ≈ 0.7 µs more).
+    """
+    if _needs_slow_path(data):
+        return None
+    try:
+        notification = Notification.model_validate_json(data)
+    except ValidationError:
+        return None
+    return notification, _one_line(data)
+
+
 def decode_event(name: str, data: str) -> WireEvent | None:
     """Decode one SSE event; `None` for an event name ATP does not define.
 
@@ -101,15 +119,11 @@ def decode_event(name: str, data: str) -> WireEvent | None:
     model = _MODELS.get(name)
     if model is None:
         return None
-    if model is Notification and not _needs_slow_path(data):
-        # The hot path: pydantic parses and validates the text in one native pass. Anything
-        # unusual (framing, NaN, surrogates, deep nesting, invalid JSON) takes the careful path.
-        try:
-            notification = Notification.model_validate_json(data)
-        except ValidationError:
-            pass
-        else:
-            return WireEvent(name="notification", payload=notification, raw_json=_one_line(data))
+    if model is Notification:
+        plain = decode_plain_notification(data)
+        if plain is not None:
+            notification, raw_json = plain
+            return WireEvent(name="notification", payload=notification, raw_json=raw_json)
     loaded = load_json_object(data)
     raw = unwrap(loaded)
     try:
