@@ -168,12 +168,14 @@ class NativeFirst:
     then costs no Python call on the hot path; odd shapes keep their lenient handling.
     """
 
-    def __init__(self, native: core_schema.CoreSchema, fallback: Any) -> None:
+    def __init__(self, native: core_schema.CoreSchema | None, fallback: Any) -> None:
+        #: `None`: the annotated type's own schema (a model's, say).
         self._native = native
         self._fallback = fallback
 
     def __get_pydantic_core_schema__(
         self, source: Any, handler: GetCoreSchemaHandler
     ) -> core_schema.CoreSchema:
+        native = handler(source) if self._native is None else self._native
         fallback = core_schema.no_info_plain_validator_function(self._fallback)
-        return core_schema.union_schema([self._native, fallback], mode="left_to_right")
+        return core_schema.union_schema([native, fallback], mode="left_to_right")

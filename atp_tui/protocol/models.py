@@ -157,7 +157,7 @@ Options = Annotated[
     list[
         Annotated[
             ChoiceOption,
-            NativeFirst(ChoiceOption.__pydantic_core_schema__, _option_from_text),
+            NativeFirst(None, _option_from_text),
             DropInvalid(),
         ]
     ],
