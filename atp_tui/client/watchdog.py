@@ -43,10 +43,6 @@ class Heartbeat:
         comes first. Measured on the monotonic clock: wall-clock jumps neither hasten nor
         delay it (case 55)."""
         remaining = max(self._last_line + self.timeout - self._clock.monotonic(), 0.0)
-        if remaining > 0 and not queue.empty():
-            # What the wait below would return at once, without its task and timer (≈ 25 µs
-            # a chunk in a burst, where the reader is ahead). At 0 the wait decides, as before.
-            return queue.get_nowait()
         wait, lull = remaining, Lull.SILENT
         if quiet_after is not None and remaining > quiet_after:
             wait, lull = quiet_after, Lull.QUIET
