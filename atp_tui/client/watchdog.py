@@ -47,6 +47,9 @@ class Heartbeat:
         if quiet_after is not None and remaining > quiet_after:
             wait, lull = quiet_after, Lull.QUIET
         try:
+            # Also when a chunk is queued already: the wait lets the loop turn once a chunk,
+            # so the reader task keeps the socket drained and the server sending. Taking
+            # queued chunks without it saved 12 µs a chunk and made a burst 15 % slower.
             return await self._clock.wait_for(queue.get(), wait)
         except TimeoutError:
             return lull
