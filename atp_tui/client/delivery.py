@@ -24,7 +24,7 @@ from atp_tui.client.events import (
 from atp_tui.client.sse_parser import OversizedEvent, SSEEvent
 from atp_tui.protocol.clock import Clock
 from atp_tui.protocol.models import Notification, ServerError, StatusUpdate
-from atp_tui.protocol.wire import MalformedEvent, decode_event, decode_plain_notification
+from atp_tui.protocol.wire import MalformedEvent, decode_carefully, decode_plain_notification
 from atp_tui.store import MAX_CURSOR_LENGTH, EngineStore
 
 log = logging.getLogger(__name__)
@@ -83,7 +83,8 @@ class Delivery:
                 notification, raw_json = plain
                 return self.handle_notification(notification, {}, reported_id, raw_json)
         try:
-            decoded = decode_event(event.event, event.data)
+            # Past the hot path (tried above for a notification): strict JSON, and the reason.
+            decoded = decode_carefully(event.event, event.data)
         except MalformedEvent as error:
             self.stats.malformed += 1
             log.info("malformed %s event (id %s): %s", event.event, reported_id, error)

@@ -116,14 +116,23 @@ def decode_event(name: str, data: str) -> WireEvent | None:
 
     Raises `MalformedEvent` when the data is not a valid payload for that event.
     """
-    model = _MODELS.get(name)
-    if model is None:
-        return None
-    if model is Notification:
+    if name == "notification":
         plain = decode_plain_notification(data)
         if plain is not None:
             notification, raw_json = plain
             return WireEvent(name="notification", payload=notification, raw_json=raw_json)
+    return decode_carefully(name, data)
+
+
+def decode_carefully(name: str, data: str) -> WireEvent | None:
+    """`decode_event` without the hot path, for data `decode_plain_notification` refused (or
+    any other event): strict JSON, sanitised, then validated; says what was wrong.
+
+    Raises `MalformedEvent` when the data is not a valid payload for that event.
+    """
+    model = _MODELS.get(name)
+    if model is None:
+        return None
     loaded = load_json_object(data)
     raw = unwrap(loaded)
     try:
