@@ -16,8 +16,9 @@ from pydantic import ValidationError
 
 from atp_tui.client.exchange import Exchange
 from atp_tui.client.http import parse_error_body
-from atp_tui.protocol.models import Notification
+from atp_tui.protocol.models import Notification, sanitize_json
 from atp_tui.protocol.text import sanitize
+from atp_tui.protocol.wire import validate_decoded
 
 #: Bytes of a reply read at most (a notification event is at most 512 KB).
 MAX_REPLY_BYTES = 1024 * 1024
@@ -117,7 +118,8 @@ def _parse(exchange: Exchange, notification_id: str, what: str) -> Notification:
             f"cannot read {what}: the server sent {_json_kind(body)}, not a notification; {_FIX}"
         )
     try:
-        notification = Notification.model_validate(body)
+        # Sanitised (lone surrogates, deep nesting) and read as the stream reads it.
+        notification = validate_decoded(Notification, sanitize_json(body))
     except RecursionError:
         raise NotificationUnavailable(
             f"cannot read {what}: the server's reply is nested too deeply; {_FIX}"

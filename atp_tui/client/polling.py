@@ -21,6 +21,7 @@ from atp_tui.client.http import NOTIFICATIONS_PATH, auth_headers, parse_error_bo
 from atp_tui.client.sse_parser import MAX_EVENT_BYTES
 from atp_tui.protocol.clock import Clock
 from atp_tui.protocol.models import Notification, StatusUpdate, sanitize_json
+from atp_tui.protocol.wire import validate_decoded
 from atp_tui.store import EngineStore
 
 if TYPE_CHECKING:
@@ -134,7 +135,7 @@ class Poller:
                 continue
             raw: dict[str, Any] = sanitize_json(item)  # type: ignore[assignment]  # a dict stays one
             try:
-                notification = Notification.model_validate(raw)
+                notification = validate_decoded(Notification, raw)
             except ValidationError:
                 self._delivery.stats.malformed += 1
                 continue

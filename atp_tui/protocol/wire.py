@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from atp_tui.protocol.models import (
     Notification,
@@ -48,6 +48,23 @@ class WireEvent:
     def raw(self) -> dict[str, Any]:
         """The payload as a JSON object (parsed on demand on the fast path)."""
         return self._raw if self._raw is not None else json.loads(self.raw_json)
+
+
+_Model = TypeVar("_Model", bound=BaseModel)
+
+
+def validate_decoded(model: type[_Model], value: object) -> _Model:
+    """Validate JSON that was already decoded (and sanitised) as the stream's fast path
+    validates text: from JSON, in pydantic's JSON mode.
+
+    Python mode reads some values differently (a number where text is expected: `2.0` is
+    "2.0" there, "2" from JSON), so one payload would read differently depending on whether
+    the fast path, the careful one, polling or a fetch brought it, and its summary (made at
+    ingest) could disagree with its detail (parsed again from the stored JSON text).
+    Unsanitised input cannot crash it: a lone surrogate is written as an escape, which
+    pydantic refuses (`ValidationError`); nesting too deep raises `RecursionError`.
+    """
+    return model.model_validate_json(json.dumps(value))
 
 
 def _reject_constant(name: str) -> float:
@@ -136,7 +153,7 @@ def decode_carefully(name: str, data: str) -> WireEvent | None:
     loaded = load_json_object(data)
     raw = unwrap(loaded)
     try:
-        payload = model.model_validate(raw)
+        payload = validate_decoded(model, raw)
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or name
