@@ -19,11 +19,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from typing import Any
 
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from atp_tui.client.events import NotificationReceived
+from atp_tui.commands.watch import format_event
 from atp_tui.protocol.models import Notification, sanitize_json
 from atp_tui.protocol.wire import (
     MalformedEvent,
@@ -275,9 +278,41 @@ def test_a_number_sent_as_text_reads_the_same_whichever_path_took_it() -> None:
         "notification", "{" + fields + ', "context": {"title": 2e3, "description": "Infinity"}}'
     )
     assert plain is not None and careful is not None
+    expected = plain.payload
+    assert isinstance(expected, Notification) and isinstance(careful.payload, Notification)
     stored = Notification.model_validate_json(careful.raw_json)  # the detail pane's parse
     polled = validate_decoded(Notification, sanitize_json(json.loads(careful.raw_json)))
+    assert expected.context.title == "2000"  # pydantic's reading of a JSON number, everywhere
     for notification in (careful.payload, stored, polled):
-        assert notification.version == plain.payload.version
-        assert notification.context.title == plain.payload.context.title
-        assert notification.actions == plain.payload.actions
+        assert notification.version == expected.version
+        assert notification.context.title == expected.context.title
+        assert notification.actions == expected.actions
+
+
+#: What a terminal acts on (SSE-CLIENT-RULES.md 82): C0 but TAB, DEL, C1, bidi controls, and
+#: the line and paragraph separators.
+_TERMINAL_ACTIVE = re.compile(
+    "[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]"
+)
+
+
+@settings(max_examples=int(os.environ.get("WIRE_PATH_EXAMPLES", "400")), deadline=None)
+@given(_event_data(), st.sampled_from(["1", "evt-\u202e", "id\x1b[2J"]))
+def test_the_line_watch_prints_is_the_payload_and_nothing_a_terminal_acts_on(
+    data: str, event_id: str
+) -> None:
+    """Whichever path decoded it, `watch`'s line for a notification is one line of JSON that
+    holds the payload as the server sent it (`escape_parsed_json_text`'s shortcut for
+    ASCII text included) and no character a terminal would act on."""
+    try:
+        decoded = decode_event("notification", data)
+    except MalformedEvent:
+        return
+    assert decoded is not None and isinstance(decoded.payload, Notification)
+    event = NotificationReceived(decoded.payload, event_id, {}, decoded.raw_json)
+    line = format_event(event)
+    assert line is not None
+    assert _TERMINAL_ACTIVE.search(line) is None
+    printed = json.loads(line)
+    assert printed["id"] == event_id
+    assert printed["data"] == json.loads(decoded.raw_json)
