@@ -28,8 +28,9 @@ _LOOK: dict[str, tuple[str, str]] = {
 }
 #: How the status bar names each sort order.
 ORDER_WORDS = {"deadline": "sorted by deadline", "newest": "newest first"}
-#: The same where the line is short of room.
-SHORT_ORDER_WORDS = {"deadline": "by deadline", "newest": "newest first"}
+#: The same where the line is short of room (no longer than the other: at 80 columns "newest
+#: first" was the one word too many, and the order went unsaid).
+SHORT_ORDER_WORDS = {"deadline": "by deadline", "newest": "newest"}
 
 
 def connection_words(

@@ -6,10 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from textual.app import App, ComposeResult
 
-from atp_tui.client.events import StatusChanged
+from atp_tui.client.events import ConnectionState, StatusChanged
 from atp_tui.screens.help import HelpScreen
 from atp_tui.settings import Settings
+from atp_tui.view.counting import Counts
 from atp_tui.widgets.inbox import InboxList
 from atp_tui.widgets.inbox_header import InboxHeader, InboxLegend
 from atp_tui.widgets.status_bar import StatusBar
@@ -141,6 +143,25 @@ async def test_headers_and_legend_at_both_sizes(size: tuple[int, int]) -> None:
         for words in ("○ open", "✓ answered", "✗ expired", "⊘ withdrawn", "● unread"):
             assert words in legend
         assert "by deadline" in _line(app.main.query_one(StatusBar))
+
+
+class _BarApp(App[None]):
+    def compose(self) -> ComposeResult:
+        yield StatusBar()
+
+
+@pytest.mark.parametrize(("order", "words"), [("deadline", "by deadline"), ("newest", "newest")])
+async def test_the_sort_order_is_said_at_80_columns_whichever_it_is(order: str, words: str) -> None:
+    """A full line at 80 columns: "newest first" did not fit where "by deadline" did, and the
+    status bar left the order out."""
+    async with _BarApp().run_test(size=(80, 3)) as pilot:
+        bar = pilot.app.query_one(StatusBar)
+        state = ConnectionState(kind="connected")
+        counts = Counts(open=9, expiring=0, unread=7, total=9)
+        # A host one character short of crowding the order out of an 80-column line.
+        bar.show(state, 0.0, "atp.example.com:443", None, FrozenClock().now(), counts, order=order)
+        await pilot.pause()
+        assert words in _line(bar)
 
 
 async def test_help_rows_in_words_with_one_row_for_the_answer_keys() -> None:
