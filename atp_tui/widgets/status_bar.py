@@ -125,11 +125,14 @@ class StatusBar(Static):
         view, short = Text(f" {dot} ", style="dim"), Text(f" {dot} ", style="dim")
         view.append(ORDER_WORDS.get(order, order), style="dim")
         short.append(SHORT_ORDER_WORDS.get(order, order), style="dim")
+        hidden_only = Text(style="dim")
         if hidden is not None:
             view.append(f" {dot} {hidden} closed hidden", style="dim")
             short.append(f" {dot} {hidden} hidden", style="dim")
+            hidden_only.append(f" {dot} {hidden} hidden")
         # Drop the least useful parts first when the terminal is narrow: the detail, the age,
-        # then the sort order's long words; the server and profile before the sort order;
+        # then the sort order's long words, then the order itself (the rows show it; that
+        # closed items are hidden they cannot); the server and profile before the sort order;
         # the counts last.
         variants = [
             Text.assemble(head, *parts)
@@ -138,6 +141,7 @@ class StatusBar(Static):
                 (detail, where, tail, view),
                 (where, tail, view),
                 (where, tail, short),
+                (where, tail, hidden_only),
                 (where, tail),
                 (tail, view),
                 (tail, short),

@@ -162,6 +162,10 @@ async def test_the_sort_order_is_said_at_80_columns_whichever_it_is(order: str, 
         bar.show(state, 0.0, "atp.example.com:443", None, FrozenClock().now(), counts, order=order)
         await pilot.pause()
         assert words in _line(bar)
+        # Short of room for both, the bar says that closed items are hidden (the rows cannot).
+        bar.show(state, 0.0, "atp.example.com:443", None, FrozenClock().now(), counts, hidden=3)
+        await pilot.pause()
+        assert _line(bar).endswith("7 unread · 3 hidden")
 
 
 async def test_help_rows_in_words_with_one_row_for_the_answer_keys() -> None:
