@@ -1,0 +1,176 @@
+"""The terminal tells the truth: after a session of live changes, `atp-tui` in tmux shows
+what a fresh start on the same state shows.
+
+The TUI repaints only what changed and writes a partial update from its first dirty cell
+(`widgets/cropped_update.py`, `InboxList.refresh_changed`), so a missed
+repaint would leave the terminal showing an old row: an answered or withdrawn item still shown
+open, a count that is no longer true. Here a seeded mix of cursor keys, filters, sort and
+closed-item toggles runs in a real terminal while the server adds, withdraws, completes and
+answers notifications. Then the pane, colours included, must equal the same view repainted in
+full (the window made one column wider and back); and, brought back to where a fresh start
+begins (no filter, sorted by deadline, closed items shown, first row), the pane of a new
+`atp-tui` opened on the same state dir (what the store kept: states, read marks). Skipped
+when tmux is not installed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import random
+import re
+import shutil
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from atp_tui.server import RunningServer, ServerConfig
+from atp_tui.server.errors import ServerValidationError
+from tests.app.conftest import TOKEN
+from tests.app.test_pty_keys import ATP_TUI, Tmux
+
+pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+
+#: A toast's left edge: while one shows, the pane is not the resting screen.
+TOAST_EDGE = "▌"
+#: The status bar's "last event …" differs between a session and a fresh start by design.
+_LAST_EVENT = re.compile(r"last event [^│]*│")
+
+
+def _body(number: int, rnd: random.Random) -> dict[str, Any]:
+    """Notification `number`: created days ago and due days ahead (or never), so that no time
+    shown changes while the two panes are compared."""
+    now = datetime.now(UTC)
+    actions: list[dict[str, Any]] = [
+        {"id": "approve", "label": "Approve", "response_type": "simple"},
+        {"id": "reject", "label": "Reject", "response_type": "text"},
+    ]
+    if number % 3 == 0:
+        options = [{"value": "1h", "label": "1 hour"}, {"value": "1d", "label": "1 day"}]
+        actions.append(
+            {"id": "defer", "label": "Defer", "response_type": "choice", "options": options}
+        )
+    body: dict[str, Any] = {
+        "timestamp": (now - timedelta(days=rnd.randint(2, 6), hours=rnd.randint(0, 5))).isoformat(),
+        "context": {
+            "title": f"Item {number}: promote {rnd.choice(['checkout', 'billing'])} 2.{number}?",
+            "description": "Canary healthy for hours. " * rnd.randint(1, 12),
+            "project": rnd.choice(["checkout", "billing", None]),
+            "metadata": {"build": str(1000 + number)},
+        },
+        "actions": actions,
+    }
+    if number % 4:
+        body["deadline"] = (now + timedelta(days=rnd.randint(2, 9), hours=5)).isoformat()
+    return body
+
+
+async def _open(tmux: Tmux, url: str, state: Path, config: Path, size: tuple[int, int]) -> None:
+    command = [
+        "env",
+        f"ATP_TOKEN={TOKEN}",
+        f"HOME={os.environ['HOME']}",
+        f"XDG_CONFIG_HOME={config}",
+        "TERM=xterm-256color",
+        str(ATP_TUI),
+        "--server",
+        url,
+        "--state-dir",
+        str(state),
+    ]
+    width, height = size
+    await tmux.run("new-session", "-d", "-s", "atp", "-x", str(width), "-y", str(height), *command)
+    await tmux.wait_for(lambda text: "● connected" in text and "Item" in text)
+
+
+async def _resting_pane(tmux: Tmux) -> str:
+    """The pane with its colours once no toast shows and nothing changed for half a second."""
+    previous = ""
+    while True:
+        await tmux.wait_for(lambda text: TOAST_EDGE not in text)
+        pane = await tmux.run("capture-pane", "-p", "-e", "-t", "atp")
+        if pane == previous:
+            return _LAST_EVENT.sub("last event … │", pane)
+        previous = pane
+        await asyncio.sleep(0.5)
+
+
+async def _repainted_pane(tmux: Tmux, size: tuple[int, int]) -> str:
+    """The resting pane after the app repainted everything: the window one column wider,
+    then its size again (the same rows and cursor, every cell drawn anew)."""
+    width, height = size
+    await tmux.run("resize-window", "-t", "atp", "-x", str(width + 1), "-y", str(height))
+    await tmux.wait_for(lambda text: len(text.splitlines()[0]) <= width + 1)
+    await asyncio.sleep(0.2)
+    await tmux.run("resize-window", "-t", "atp", "-x", str(width), "-y", str(height))
+    return await _resting_pane(tmux)
+
+
+async def _live_session(tmux: Tmux, server: RunningServer, rnd: random.Random) -> None:
+    """Thirty steps of keys and server-side changes, at a typist's irregular pace."""
+    state = server.state
+    number = len(state.notifications)
+    for _ in range(30):
+        step = rnd.choice(
+            ["j", "j", "k", "g", "G", "s", "c", "/", "esc", "new", "gone", "done", "answered"]
+        )
+        ids = list(state.notifications)
+        try:
+            if step in ("j", "k", "g", "G", "s", "c"):
+                await tmux.run("send-keys", "-t", "atp", "-l", step)
+            elif step == "/":
+                await tmux.run(
+                    "send-keys", "-t", "atp", "-l", "/" + rnd.choice(["Item 1", "billing", "zzz"])
+                )
+                await tmux.run("send-keys", "-t", "atp", "Enter")
+            elif step == "esc":
+                await tmux.run("send-keys", "-t", "atp", "Escape")
+            elif step == "new":
+                state.add_notification(_body(number, rnd))
+                number += 1
+            elif step == "gone":
+                state.invalidate(rnd.choice(ids), "superseded")
+            elif step == "done":
+                state.complete(rnd.choice(ids))
+            else:
+                state.respond(rnd.choice(ids), "approve", None)  # answered elsewhere
+        except ServerValidationError:
+            pass  # that item had already moved on: the server refuses, as it would a client
+        await asyncio.sleep(rnd.choice([0.0, 0.02, 0.1, 0.3]))
+
+
+@pytest.mark.parametrize("size", [(150, 40), (80, 24)], ids=["150x40", "80x24"])
+async def test_after_live_changes_the_terminal_shows_what_a_fresh_start_shows(
+    tmp_path: Path, size: tuple[int, int]
+) -> None:
+    rnd = random.Random(size[0])
+    state_dir, config = tmp_path / "state", tmp_path / "config"
+    async with RunningServer(ServerConfig(user_token=TOKEN, ping_interval=0.5)) as server:
+        for number in range(10):
+            server.state.add_notification(_body(number, rnd))
+        tmux = Tmux(f"atp-tui-truth-{os.getpid()}-{id(tmp_path)}")
+        try:
+            await _open(tmux, server.url, state_dir, config, size)
+            await _live_session(tmux, server, rnd)
+            shown = await _resting_pane(tmux)
+            assert shown == await _repainted_pane(tmux, size), "cells the app did not repaint"
+            # Back to where a fresh start begins: no filter, closed items shown, by deadline.
+            await tmux.run("send-keys", "-t", "atp", "Escape")
+            top = (await _resting_pane(tmux)).splitlines()[0]
+            if "hidden" in top:
+                await tmux.run("send-keys", "-t", "atp", "-l", "c")
+            if "newest" in top:
+                await tmux.run("send-keys", "-t", "atp", "-l", "s")
+            await tmux.run("send-keys", "-t", "atp", "-l", "g")
+            await tmux.wait_for(lambda text: "deadline" in text.splitlines()[0])
+            session = await _resting_pane(tmux)
+            await tmux.run("kill-session", "-t", "atp")
+            await _open(tmux, server.url, state_dir, config, size)
+            fresh = await _resting_pane(tmux)
+        finally:
+            with contextlib.suppress(AssertionError):  # no server left: nothing to stop
+                await tmux.run("kill-server")
+    assert session == fresh
