@@ -68,7 +68,12 @@ def _body(number: int, rnd: random.Random) -> dict[str, Any]:
     return body
 
 
-async def _open(tmux: Tmux, url: str, state: Path, config: Path, size: tuple[int, int]) -> None:
+async def _open(
+    tmux: Tmux, url: str, state: Path, config: Path, size: tuple[int, int], *, again: bool = False
+) -> None:
+    """`atp-tui` on `url` in the pane, once connected with its rows shown. `again`: in place
+    of the one running there (killed), in the same pane: a new session right after the last
+    one ended could meet the tmux server on its way out."""
     command = [
         "env",
         f"ATP_TOKEN={TOKEN}",
@@ -81,8 +86,13 @@ async def _open(tmux: Tmux, url: str, state: Path, config: Path, size: tuple[int
         "--state-dir",
         str(state),
     ]
-    width, height = size
-    await tmux.run("new-session", "-d", "-s", "atp", "-x", str(width), "-y", str(height), *command)
+    if again:
+        await tmux.run("respawn-pane", "-k", "-t", "atp", *command)
+    else:
+        width, height = size
+        await tmux.run(
+            "new-session", "-d", "-s", "atp", "-x", str(width), "-y", str(height), *command
+        )
     await tmux.wait_for(lambda text: "● connected" in text and "Item" in text)
 
 
@@ -167,8 +177,7 @@ async def test_after_live_changes_the_terminal_shows_what_a_fresh_start_shows(
             await tmux.run("send-keys", "-t", "atp", "-l", "g")
             await tmux.wait_for(lambda text: "deadline" in text.splitlines()[0])
             session = await _resting_pane(tmux)
-            await tmux.run("kill-session", "-t", "atp")
-            await _open(tmux, server.url, state_dir, config, size)
+            await _open(tmux, server.url, state_dir, config, size, again=True)
             fresh = await _resting_pane(tmux)
         finally:
             with contextlib.suppress(AssertionError):  # no server left: nothing to stop
