@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rich.color import ColorSystem
 from rich.console import Console
 from rich.control import Control
 from textual._compositor import ChopsUpdate
@@ -61,9 +62,9 @@ class CroppedChopsUpdate(ChopsUpdate):
         return cls(update.chops, update.spans, update.chop_ends)
 
     def render_segments(self, console: Console) -> str:
-        """The update as terminal data: Textual's, with every piece cropped at `x1` too."""
-        sequences: list[str] = []
-        append = sequences.append
+        """The update as terminal data: Textual's, with every piece cropped at `x1` too, and
+        the colours set once for a run of cells of one style (`_Pen`)."""
+        pen = _Pen(console._color_system or ColorSystem.TRUECOLOR)
         move_to = Control.move_to
         # Unlike Textual's, no newline between lines: every piece starts with a cursor move
         # anyway (the newline cost two bytes a line through the terminal's CR LF).
@@ -75,11 +76,55 @@ class CroppedChopsUpdate(ChopsUpdate):
                 stop = safe_stop(strip, min(end, x2) - x)
                 if start or stop < strip.cell_length:
                     strip = strip.crop(start, stop)
-                text = strip.render(console)
-                if text:  # a piece of no cells (an edge) needs no cursor move either
-                    append(move_to(x + start, y).segment.text)
-                    append(text)
-        return "".join(sequences)
+                if strip.cell_length:  # a piece of no cells (an edge) needs no cursor move
+                    pen.write(move_to(x + start, y).segment.text)
+                    pen.draw(strip)
+        return pen.finish()
+
+
+class _Pen:
+    """Terminal data for styled text that sets the colours only when they change.
+
+    Textual renders every segment as `SGR text reset`. Cursor moves leave the colours as they
+    are, so the many small pieces of one partial update (thirty countdowns ticking, each
+    one cell in the same style) need the style set once, not thirty times: ≈ 10 bytes a
+    cell instead of ≈ 50. The colours are always reset at the end, as Textual leaves them.
+    """
+
+    def __init__(self, color_system: ColorSystem) -> None:
+        self._color_system = color_system
+        self._parts: list[str] = []
+        self._codes = ""  # the SGR parameters in effect ("": the terminal's defaults)
+
+    def write(self, data: str) -> None:
+        """Data that does not change the colours (a cursor move)."""
+        self._parts.append(data)
+
+    def draw(self, strip: Strip) -> None:
+        """The text of `strip`, each cell in its segment's style."""
+        append = self._parts.append
+        for text, style, _control in strip:
+            if not text:
+                continue
+            if style is not None and style.link:
+                self._set("")  # a link is written as Textual writes it, with its own reset
+                append(Strip.render_style(style, text, self._color_system))
+                continue
+            self._set("" if style is None else Strip.render_ansi(style, self._color_system))
+            append(text)
+
+    def _set(self, codes: str) -> None:
+        if codes != self._codes:
+            if self._codes:
+                self._parts.append("\x1b[0m")
+            if codes:
+                self._parts.append(f"\x1b[{codes}m")
+            self._codes = codes
+
+    def finish(self) -> str:
+        """Everything written, with the colours back at the terminal's defaults."""
+        self._set("")
+        return "".join(self._parts)
 
 
 def changed_cells(old: Strip, new: Strip) -> tuple[int, int] | None:

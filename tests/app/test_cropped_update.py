@@ -175,6 +175,25 @@ def test_a_countdown_tick_writes_its_changed_cells_only() -> None:
     assert len(ours) < 40 < len(update.render_segments(console))
 
 
+def test_thirty_countdown_ticks_set_the_colours_once() -> None:
+    """One update of thirty rows' countdowns, each a cell in the same style: one SGR, then a
+    cursor move and a digit a row, and the colours reset at the end."""
+    console = Console(width=80, color_system="truecolor", force_terminal=True)
+    urgent = Style(bold=True, color="red")
+    rows = [
+        Strip([Segment("Promote checkout" + " " * 56), Segment(f"  !1m5{n % 10}s", urgent)])
+        for n in range(30)
+    ]
+    update = ChopsUpdate([{0: row} for row in rows], [(y, 78, 79) for y in range(30)], [[80]] * 30)
+    ours = CroppedChopsUpdate.of(update).render_segments(console)
+    assert ours.count("\x1b[1;31m") == 1 and ours.endswith("\x1b[0m")
+    assert ours.count("\x1b[0m") == 1
+    assert len(ours) < 30 * 12
+    screen = [[(" ", "")] * 80 for _ in range(30)]
+    paint(screen, ours)
+    assert [line[78][0] for line in screen] == [str(n % 10) for n in range(30)]
+
+
 def test_textuals_private_parts_this_relies_on_are_still_there() -> None:
     """`AtpApp._display` swaps the update in: both private names must still mean this."""
     from textual.app import App
@@ -187,6 +206,8 @@ def test_textuals_private_parts_this_relies_on_are_still_there() -> None:
     assert list(init) == ["self", "chops", "spans", "chop_ends"]
     update = ChopsUpdate([{0: Strip([Segment("x")])}], [(0, 0, 1)], [[1]])
     assert CroppedChopsUpdate.of(update).spans == update.spans
+    # The colour system Textual renders with, read as Textual's `Strip.render` reads it.
+    assert "_color_system" in vars(Console(color_system="truecolor", force_terminal=True))
 
 
 def test_changed_cells_of_two_lines() -> None:
