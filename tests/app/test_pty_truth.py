@@ -31,6 +31,7 @@ from atp_tui.server import RunningServer, ServerConfig
 from atp_tui.server.errors import ServerValidationError
 from tests.app.conftest import TOKEN
 from tests.app.test_pty_keys import ATP_TUI, Tmux
+from tests.server_helpers import ALL_ACTIONS, notification_body
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 
@@ -42,29 +43,16 @@ _LAST_EVENT = re.compile(r"last event [^│]*│")
 
 def _body(number: int, rnd: random.Random) -> dict[str, Any]:
     """Notification `number`: created days ago and due days ahead (or never), so that no time
-    shown changes while the two panes are compared."""
+    shown changes while the two panes are compared; actions and description of varied length."""
     now = datetime.now(UTC)
-    actions: list[dict[str, Any]] = [
-        {"id": "approve", "label": "Approve", "response_type": "simple"},
-        {"id": "reject", "label": "Reject", "response_type": "text"},
-    ]
-    if number % 3 == 0:
-        options = [{"value": "1h", "label": "1 hour"}, {"value": "1d", "label": "1 day"}]
-        actions.append(
-            {"id": "defer", "label": "Defer", "response_type": "choice", "options": options}
-        )
-    body: dict[str, Any] = {
-        "timestamp": (now - timedelta(days=rnd.randint(2, 6), hours=rnd.randint(0, 5))).isoformat(),
-        "context": {
-            "title": f"Item {number}: promote {rnd.choice(['checkout', 'billing'])} 2.{number}?",
-            "description": "Canary healthy for hours. " * rnd.randint(1, 12),
-            "project": rnd.choice(["checkout", "billing", None]),
-            "metadata": {"build": str(1000 + number)},
-        },
-        "actions": actions,
-    }
-    if number % 4:
-        body["deadline"] = (now + timedelta(days=rnd.randint(2, 9), hours=5)).isoformat()
+    body = notification_body(
+        title=f"Item {number}: promote {rnd.choice(['checkout', 'billing'])} 2.{number}?",
+        project=rnd.choice(["checkout", "billing"]),
+        deadline=now + timedelta(days=rnd.randint(2, 9), hours=5) if number % 4 else None,
+        actions=ALL_ACTIONS[: 1 + number % len(ALL_ACTIONS)],
+        timestamp=(now - timedelta(days=rnd.randint(2, 6), hours=rnd.randint(0, 5))).isoformat(),
+    )
+    body["context"]["description"] = "Canary healthy for hours. " * rnd.randint(1, 12)
     return body
 
 
@@ -146,7 +134,7 @@ async def _live_session(tmux: Tmux, server: RunningServer, rnd: random.Random) -
             elif step == "done":
                 state.complete(rnd.choice(ids))
             else:
-                state.respond(rnd.choice(ids), "approve", None)  # answered elsewhere
+                state.respond(rnd.choice(ids), "ok", None)  # answered elsewhere
         except ServerValidationError:
             pass  # that item had already moved on: the server refuses, as it would a client
         await asyncio.sleep(rnd.choice([0.0, 0.02, 0.1, 0.3]))
@@ -167,13 +155,15 @@ async def test_after_live_changes_the_terminal_shows_what_a_fresh_start_shows(
             await _live_session(tmux, server, rnd)
             shown = await _resting_pane(tmux)
             assert shown == await _repainted_pane(tmux, size), "cells the app did not repaint"
-            # Back to where a fresh start begins: no filter, closed items shown, by deadline.
+            # Back to where a fresh start begins: no filter, closed items shown, by deadline,
+            # sorted afresh (a row that changes keeps its place until the next sort, so that
+            # nothing moves under the cursor: an item withdrawn meanwhile stays among the open
+            # ones, shown withdrawn), first row.
             await tmux.run("send-keys", "-t", "atp", "Escape")
             top = (await _resting_pane(tmux)).splitlines()[0]
             if "hidden" in top:
                 await tmux.run("send-keys", "-t", "atp", "-l", "c")
-            if "newest" in top:
-                await tmux.run("send-keys", "-t", "atp", "-l", "s")
+            await tmux.run("send-keys", "-t", "atp", "-l", "s" if "newest" in top else "ss")
             await tmux.run("send-keys", "-t", "atp", "-l", "g")
             await tmux.wait_for(lambda text: "deadline" in text.splitlines()[0])
             session = await _resting_pane(tmux)
