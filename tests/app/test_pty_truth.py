@@ -6,8 +6,11 @@ The TUI repaints only what changed and writes a partial update from its first di
 repaint would leave the terminal showing an old row: an answered or withdrawn item still shown
 open, a count that is no longer true. Here a seeded mix of cursor keys, filters, sort and
 closed-item toggles runs in a real terminal while the server adds, withdraws, completes and
-answers notifications. Then the pane, colours included, must equal the same view repainted in
-full (the window made one column wider and back); and, brought back to where a fresh start
+answers notifications. Then the pane, colours included, must equal the whole screen written
+again (the window made one column wider and back: Textual writes every cell, from what its
+widgets hold; a widget whose size did not change keeps its drawn lines, so this checks the
+partial updates on the terminal, not the widgets' own caches); and, brought back to where a
+fresh start
 begins (no filter, sorted by deadline, closed items shown, first row), the pane of a new
 `atp-tui` opened on the same state dir (what the store kept: states, read marks). Skipped
 when tmux is not installed. `PTY_TRUTH_SEED=x` runs another session than the fixed one.
@@ -97,8 +100,8 @@ async def _resting_pane(tmux: Tmux) -> str:
 
 
 async def _repainted_pane(tmux: Tmux, size: tuple[int, int]) -> str:
-    """The resting pane after the app repainted everything: the window one column wider,
-    then its size again (the same rows and cursor, every cell drawn anew)."""
+    """The resting pane after the app wrote the whole screen again: the window one column
+    wider, then its size again (the same rows and cursor, every cell written anew)."""
     width, height = size
     await tmux.run("resize-window", "-t", "atp", "-x", str(width + 1), "-y", str(height))
     await tmux.wait_for(lambda text: len(text.splitlines()[0]) <= width + 1)
