@@ -50,8 +50,14 @@ class QuietThumb(_Mixin):
     module); mix in before `ScrollView`."""
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
-        """Scroll (Textual's watcher), telling the bar quietly when it looks the same."""
-        if self.show_vertical_scrollbar:
+        """Scroll (Textual's watcher), telling the bar quietly when it looks the same, and
+        when it is hidden."""
+        if not self.show_vertical_scrollbar:
+            # Textual tells a hidden bar nothing: shown again (the rows no longer fit), it
+            # drew its thumb where the list had been scrolled before it was hidden.
+            bar = self.vertical_scrollbar
+            bar.set_reactive(ScrollBar.position, bar.validate_position(new_value))
+        else:
             bar = self.vertical_scrollbar
             was = thumb_drawn(bar, bar.position)
             if was is not None and was == thumb_drawn(bar, new_value):

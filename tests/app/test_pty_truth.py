@@ -143,11 +143,22 @@ async def _live_session(tmux: Tmux, server: RunningServer, rnd: random.Random) -
         await asyncio.sleep(rnd.choice([0.0, 0.02, 0.1, 0.3]))
 
 
-@pytest.mark.parametrize("size", [(150, 40), (80, 24)], ids=["150x40", "80x24"])
+@pytest.mark.parametrize(
+    ("size", "seed"),
+    [
+        ((150, 40), ""),
+        ((80, 24), ""),
+        # This session hid the inbox's scroll bar while the list went back to its top, then
+        # showed it again: the thumb came back where the list had been, in about half the
+        # runs (`widgets/scroll_thumb.py` now tells a hidden bar too).
+        ((150, 40), "c"),
+    ],
+    ids=["150x40", "80x24", "150x40-bar-hidden-and-back"],
+)
 async def test_after_live_changes_the_terminal_shows_what_a_fresh_start_shows(
-    tmp_path: Path, size: tuple[int, int]
+    tmp_path: Path, size: tuple[int, int], seed: str
 ) -> None:
-    rnd = random.Random(f"{size}{os.environ.get('PTY_TRUTH_SEED', '')}")
+    rnd = random.Random(f"{size}{os.environ.get('PTY_TRUTH_SEED', seed)}")
     state_dir, config = tmp_path / "state", tmp_path / "config"
     async with RunningServer(ServerConfig(user_token=TOKEN, ping_interval=0.5)) as server:
         for number in range(10):
