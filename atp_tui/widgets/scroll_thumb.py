@@ -52,15 +52,14 @@ class QuietThumb(_Mixin):
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         """Scroll (Textual's watcher), telling the bar quietly when it looks the same, and
         when it is hidden."""
-        if not self.show_vertical_scrollbar:
-            # Textual tells a hidden bar nothing: shown again (the rows no longer fit), it
-            # drew its thumb where the list had been scrolled before it was hidden.
-            bar = self.vertical_scrollbar
+        bar = self.vertical_scrollbar
+        # Textual tells a hidden bar nothing: shown again (the rows no longer fit), it drew
+        # its thumb where the list had been scrolled before it was hidden.
+        hidden = not self.show_vertical_scrollbar
+        if hidden or (
+            (was := thumb_drawn(bar, bar.position)) is not None
+            and was == thumb_drawn(bar, new_value)
+        ):
+            # Shown, the watcher below sets the same value again: no repaint.
             bar.set_reactive(ScrollBar.position, bar.validate_position(new_value))
-        else:
-            bar = self.vertical_scrollbar
-            was = thumb_drawn(bar, bar.position)
-            if was is not None and was == thumb_drawn(bar, new_value):
-                # The watcher below sets the same value again: no repaint.
-                bar.set_reactive(ScrollBar.position, bar.validate_position(new_value))
         super().watch_scroll_y(old_value, new_value)
