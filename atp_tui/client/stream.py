@@ -24,7 +24,6 @@ from atp_tui.client.attempt import (
     Outcome,
     classify_response,
     classify_transport_error,
-    read_head_of_body,
 )
 from atp_tui.client.backoff import STABLE_AFTER, Backoff
 from atp_tui.client.committer import ChunkCommitter
@@ -38,15 +37,13 @@ from atp_tui.client.heap import LongLivedHeap
 from atp_tui.client.http import (
     CONNECT_TIMEOUT,
     EVENTS_PATH,
-    aiter_body_pieces,
     auth_headers,
-    body_encoding,
     describe_transport_error,
-    is_event_stream,
     make_http_client,
 )
 from atp_tui.client.polling import Poller, PollRefused
 from atp_tui.client.sse_parser import LineTooLong, SSEDecoder, SSEEvent
+from atp_tui.client.stream_reader import END_OF_STREAM, StreamChannel
 from atp_tui.client.watchdog import Heartbeat, Lull
 from atp_tui.protocol.clock import SYSTEM_CLOCK, Clock
 from atp_tui.store import EngineStore
@@ -56,7 +53,6 @@ log = logging.getLogger(__name__)
 
 #: How often SSE is tried again while polling.
 SSE_RETRY_WHILE_POLLING = 60.0
-_QUEUE_HIGH_WATER = 32
 #: Seconds without data after which the store's WAL is checkpointed (`Store.checkpoint`).
 CHECKPOINT_WHEN_QUIET = 1.0
 #: The whole open phase (connect, TLS, headers, an error body) gets `heartbeat_timeout` plus
@@ -76,9 +72,6 @@ class EngineConfig:
     heartbeat_timeout: float = 90.0
     token_in_query: bool = False
     poll_interval: float = 5.0
-
-
-_EOF = object()
 
 
 class StreamEngine:
@@ -288,16 +281,12 @@ class StreamEngine:
         """One connection attempt: open (B1), validate (B2, B3), announce and read (B4) until it
         ends. Its events come first; its last item is the `Outcome`: why it ended, what next.
         (An async generator cannot return a value, so the verdict comes as the last item.)"""
-        queue: asyncio.Queue[object] = asyncio.Queue()
-        opened: asyncio.Future[tuple[httpx.Response, bytes]] = (
-            asyncio.get_running_loop().create_future()
-        )
-        drained = asyncio.Event()
-        drained.set()
-        headed = asyncio.Event()
+        channel = StreamChannel()
+        opened = channel.opened
         self.connection_attempts += 1
+        headers, params = self._request_parts()
         reader = self._reader = asyncio.create_task(
-            self._read(client, queue, opened, drained, headed)
+            channel.read(client, self.config.server + EVENTS_PATH, headers, params)
         )
         deadline = self.config.heartbeat_timeout + OPEN_DEADLINE_SLACK
         try:
@@ -316,7 +305,7 @@ class StreamEngine:
             await self._close_reader()
             if ended:
                 detail = "connection attempt ended without a response"
-            elif headed.is_set():
+            elif channel.headed.is_set():
                 detail = f"no complete error response within {deadline:g} s"
             else:
                 detail = f"no response headers within {deadline:g} s"
@@ -337,63 +326,9 @@ class StreamEngine:
             await self._close_reader()
             yield verdict
             return
-        async for item in self._consume(queue, drained):
+        async for item in self._consume(channel):
             yield item
         await self._close_reader()
-
-    async def _read(
-        self,
-        client: httpx.AsyncClient,
-        queue: asyncio.Queue[object],
-        opened: asyncio.Future[tuple[httpx.Response, bytes]],
-        drained: asyncio.Event,
-        headed: asyncio.Event,
-    ) -> None:
-        """Reader task: open the response, then pass its body to the queue in bounded pieces.
-
-        Whatever happens, `opened` is settled (or the task is cancelled): `_stream_once` waits
-        on it. `headed` is set once the response headers are in.
-        """
-        headers, params = self._request_parts()
-        url = self.config.server + EVENTS_PATH
-        try:
-            async with client.stream(
-                "GET",
-                url,
-                headers=headers,  # type: ignore[arg-type]  # bytes values are sent as they are
-                params=params,
-            ) as response:
-                headed.set()
-                if response.status_code != 200 or not is_event_stream(
-                    response.headers.get("content-type")
-                ):
-                    opened.set_result((response, await read_head_of_body(response)))
-                    return
-                body_encoding(response)  # refuse an encoding we cannot inflate in pieces
-                opened.set_result((response, b""))
-                # Bounded pieces, also when compressed: the queue's high-water mark then bounds
-                # memory, and the SSE decoder's line and event caps see every byte (case 78).
-                async for chunk in aiter_body_pieces(response):
-                    queue.put_nowait(chunk)
-                    if queue.qsize() >= _QUEUE_HIGH_WATER:
-                        drained.clear()
-                        await drained.wait()
-                queue.put_nowait(_EOF)
-        except Exception as error:
-            # Not only httpx errors and OSErrors: httpx lets `InvalidURL` and `ExceptionGroup`
-            # escape from some redirects, and an exception left here would leave `opened`
-            # unsettled and `_stream_once` waiting, deaf even to stop() (case 77).
-            if not isinstance(error, httpx.HTTPError | OSError):
-                log.debug("stream reader failed unexpectedly", exc_info=error)
-            if not opened.done():
-                opened.set_exception(error)
-            else:
-                queue.put_nowait(error)
-        except asyncio.CancelledError:
-            if not opened.done():
-                opened.cancel()
-            queue.put_nowait(_EOF)
-            raise
 
     async def _close_reader(self) -> None:
         """Cancel the reader and wait until its response is closed (G8: one stream at a time)."""
@@ -404,14 +339,13 @@ class StreamEngine:
         with contextlib.suppress(asyncio.CancelledError):
             await reader
 
-    async def _consume(
-        self, queue: asyncio.Queue[object], drained: asyncio.Event
-    ) -> AsyncIterator[EngineEvent | Outcome]:
+    async def _consume(self, channel: StreamChannel) -> AsyncIterator[EngineEvent | Outcome]:
         """Read an open stream: decode, deliver, commit per chunk, watch the heartbeat; the
         last item is the `Outcome` (a retry, saying why the stream ended)."""
         decoder = SSEDecoder(self._store.cursor)
         opened_at = self._clock.monotonic()
         heartbeat = Heartbeat(self._clock, self.config.heartbeat_timeout)
+        queue = channel.queue
         self._delivery.progress = False
         yield self._set_state("connected", self.config.server)
         reason = "server closed the stream"
@@ -425,9 +359,8 @@ class StreamEngine:
             if item is Lull.SILENT:
                 reason = f"no heartbeat for {heartbeat.timeout:g} s"
                 break
-            if queue.qsize() < _QUEUE_HIGH_WATER // 2:
-                drained.set()
-            if item is _EOF:
+            channel.taken()
+            if item is END_OF_STREAM:
                 break
             if isinstance(item, Exception):
                 reason = describe_transport_error(item)
