@@ -159,6 +159,28 @@ def test_an_unknown_profile_is_the_same_one_line_error_everywhere(
     assert "using no profile" not in lines[0]
 
 
+@pytest.mark.parametrize("fast_path", [True, False], ids=["atp-tui status", "atp_tui.cli status"])
+def test_status_with_an_unknown_profile_is_the_same_error_and_a_question_mark(
+    fast_path: bool, tmp_path: Path
+) -> None:
+    """`status` once printed the default state dir's counts and exit 0: a typo in a tmux
+    line showed another environment's inbox. Its stdout is a status bar's: `ATP ?`."""
+    entry = ["atp_tui"] if fast_path else ["atp_tui.cli"]
+    result = subprocess.run(
+        [sys.executable, "-m", *entry, "status", "--profile", "nosuch"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "ATP_STATE_DIR": str(tmp_path)},
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+    )
+    assert result.returncode == 2, result
+    assert result.stdout == "ATP ?\n"
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("atp-tui: error: command line: --profile: no profile named")
+
+
 @pytest.mark.parametrize("command", [(), ("watch",), ("respond", "n1", "ok")], ids=str)
 def test_a_server_without_a_scheme_says_what_to_write(command: tuple[str, ...]) -> None:
     """Item 12: `--server 127.0.0.1:8787` said "must be an http(s) URL …; ignoring it"."""

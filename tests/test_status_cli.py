@@ -343,6 +343,27 @@ class TestSettings:
         assert quick == full
         assert status_settings(**options, env=env) == full
 
+    @pytest.mark.parametrize("fmt", ["plain", "json"])
+    def test_a_profile_flag_that_names_no_profile_is_exit_2_as_for_every_command(
+        self, tmp_path: Path, fmt: str, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """Not the counts of the state dir the flag did not ask for (another environment's)."""
+        path = tmp_path / "config.toml"
+        path.write_text('[profiles.prod]\nstate_dir = "/prod"\n')
+        small_store(tmp_path, alive=NOW)
+        options = argparse.Namespace(format=fmt, state_dir=tmp_path, config=path, profile="prdo")
+        out = io.StringIO()
+        assert run_status(options, env={}, now=NOW, out=out) == 2
+        line = out.getvalue()
+        if fmt == "plain":
+            assert line == "ATP ?\n"
+        else:
+            assert "no profile named 'prdo'" in json.loads(line)["error"]
+        assert "no profile named 'prdo'; did you mean 'prod'?" in capsys.readouterr().err
+        # An unknown profile from the environment stays a problem for `config check`.
+        options.profile = None
+        assert run_status(options, env={"ATP_PROFILE": "prdo"}, now=NOW, out=out) == 0
+
     def test_defaults_and_names_agree_with_the_store_and_settings(self) -> None:
         assert status_command.DB_NAME == DB_NAME
         assert status_command.STREAM_ALIVE_KEY == STREAM_ALIVE_KEY

@@ -62,6 +62,7 @@ APP_NAME = "atp-tui"
 CONFIG_ENV = "ATP_TUI_CONFIG"
 PROFILE_ENV = "ATP_PROFILE"
 STATE_ENV = "ATP_STATE_DIR"
+EXIT_USAGE = 2
 EXIT_STATE_UNAVAILABLE = 4
 
 Format = Literal["plain", "tmux", "json"]
@@ -243,6 +244,11 @@ class Unusual(Exception):
     """The quick read met something only the full loader reports well."""
 
 
+class FlagNotApplied(Exception):
+    """A command-line flag that cannot be applied (`--profile nosuch`): as for every other
+    command, an error, not counts read from a state dir the flag did not ask for."""
+
+
 def _warning_value(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
         raise Unusual
@@ -299,12 +305,17 @@ def quick_settings(
 def full_settings(
     *, config: Path | None, profile: str | None, state_dir: Path | None, env: Mapping[str, str]
 ) -> tuple[Path, float]:
-    """The same two values from the full loader (slower; reports nothing: a status line has
-    no room for warnings, `atp-tui config check` is where they are read)."""
+    """The same two values from the full loader (slower; reports no warning: a status line
+    has no room for them, `atp-tui config check` is where they are read). A flag that cannot
+    be applied raises `FlagNotApplied`."""
+    from atp_tui.settings import CLI_SOURCE
     from atp_tui.settings.file import load_settings
 
     cli = {"state_dir": state_dir} if state_dir is not None else {}
     loaded = load_settings(config_path=config, profile=profile, env=env, cli=cli)
+    for problem in loaded.problems:
+        if problem.file == CLI_SOURCE:
+            raise FlagNotApplied(str(problem))
     settings = loaded.settings
     return (
         settings.state_dir or _platform_dir("state"),
@@ -372,24 +383,37 @@ def run_status(
     now: datetime | None = None,
     out: TextIO | None = None,
 ) -> int:
-    """Print the status line; 0, or 4 when the state dir cannot be read."""
+    """Print the status line; 0, 2 for a flag that cannot be applied, or 4 when the state
+    dir cannot be read. On an error the line is `ATP ?` (or a JSON `error`): a status bar
+    shows that something needs looking at, stderr says what."""
     env = os.environ if env is None else env
     out = sys.stdout if out is None else out
-    state_dir, warning = status_settings(
-        config=args.config, profile=args.profile, state_dir=args.state_dir, env=env
-    )
+    try:
+        state_dir, warning = status_settings(
+            config=args.config, profile=args.profile, state_dir=args.state_dir, env=env
+        )
+    except FlagNotApplied as error:
+        return _unknown(args.format, out, str(error), f"atp-tui: error: {error}", EXIT_USAGE)
     moment = now or datetime.now(UTC)
     try:
         report = build_report(state_dir, moment, warning)
     except sqlite3.Error as error:
-        if args.format == "json":
-            print(json.dumps({"error": f"cannot read the state: {error}"}), file=out)
-        else:
-            print("ATP ?", file=out)
-        print(f"atp-tui: cannot read {state_dir / DB_NAME}: {error}", file=sys.stderr)
-        return EXIT_STATE_UNAVAILABLE
+        return _unknown(
+            args.format,
+            out,
+            f"cannot read the state: {error}",
+            f"atp-tui: cannot read {state_dir / DB_NAME}: {error}",
+            EXIT_STATE_UNAVAILABLE,
+        )
     print(render(report, args.format), file=out)
     return 0
+
+
+def _unknown(fmt: Format, out: TextIO, reason: str, message: str, status: int) -> int:
+    """The line for counts that cannot be given, the message on stderr; returns `status`."""
+    print(json.dumps({"error": reason}) if fmt == "json" else "ATP ?", file=out)
+    print(message, file=sys.stderr)
+    return status
 
 
 def main(argv: Sequence[str]) -> int:
