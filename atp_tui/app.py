@@ -30,6 +30,7 @@ from textual.worker import Worker, WorkerState
 from atp_tui.client.events import ConnectionChanged, ConnectionState, EngineEvent
 from atp_tui.protocol.clock import SYSTEM_CLOCK, Clock
 from atp_tui.protocol.text import sanitize
+from atp_tui.screens.escape_keys import install_escape_first_parser
 from atp_tui.screens.key_order import KeySequencer, is_typed
 from atp_tui.screens.main import READ_DELAY, MainScreen
 from atp_tui.settings import ConfigProblem, Settings, did_you_mean
@@ -129,6 +130,9 @@ class AtpApp(App[int]):
         options: AppOptions | None = None,
     ) -> None:
         super().__init__()
+        # Before the driver starts reading the terminal: an Escape typed just before another
+        # key is not lost (`atp_tui.screens.escape_keys`).
+        install_escape_first_parser()
         options = options or AppOptions()
         self.settings = settings or Settings()
         #: The active profile (shown in the status bar; the settings screen saves into it).
