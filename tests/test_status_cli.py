@@ -303,6 +303,17 @@ class TestProcess:
         assert result.returncode == 0, result.stderr
         assert result.stdout == run(tmp_path, "plain", now=real_now())
 
+    def test_a_relative_state_dir_is_read(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """`--state-dir s2` and `--state-dir .` were a traceback (`as_uri` of a relative
+        path), in every shell prompt that runs `atp-tui status`."""
+        small_store(tmp_path / "s2", alive=NOW)
+        monkeypatch.chdir(tmp_path)
+        assert run(Path("s2"), "plain") == "ATP 3 open · 2 unread · 1 due <15m\n"
+        monkeypatch.chdir(tmp_path / "s2")
+        assert run(Path("."), "plain") == "ATP 3 open · 2 unread · 1 due <15m\n"
+
     def test_an_unreadable_state_is_exit_4(self, tmp_path: Path) -> None:
         (tmp_path / DB_NAME).write_bytes(b"not a database" * 100)
         out = io.StringIO()

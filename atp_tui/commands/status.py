@@ -216,7 +216,8 @@ def build_report(state_dir: Path, now: datetime, warning_seconds: float) -> dict
     if not path.exists():
         return report
     # Read-only, and no integrity check (the store does that when it opens): just counting.
-    db = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+    # A URI needs an absolute path (`--state-dir .`, `ATP_STATE_DIR=state`).
+    db = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)
     try:
         db.execute("PRAGMA busy_timeout=2000")  # a commit in progress: wait, briefly
         report.update(count(db, now, warning_seconds), cached=True)
