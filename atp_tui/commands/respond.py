@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from atp_tui.client.fetch import NotificationNotFound
 from atp_tui.client.respond import REQUEST_DEADLINE, CredentialsRefused, RespondClient
-from atp_tui.protocol.clock import Clock
+from atp_tui.protocol.clock import SYSTEM_CLOCK, Clock
 from atp_tui.protocol.labels import answer_label
-from atp_tui.protocol.models import ChoiceAction, TextAction
-from atp_tui.protocol.outcomes import outcome_words
+from atp_tui.protocol.lifecycle import ACTIONABLE_STATES, is_actionable
+from atp_tui.protocol.models import ChoiceAction, Notification, TextAction
+from atp_tui.protocol.outcomes import UNSETTLED_OUTCOMES, outcome_words
 from atp_tui.protocol.responses import ResponseValidationError, response_data_for
 from atp_tui.protocol.text import sanitize
 from atp_tui.store import StateUnavailable, StateWriteError, Store
@@ -100,6 +102,43 @@ def _warn_store(store: Store | None, already: int) -> int:
     return len(store.warnings)
 
 
+def _answered_here_maybe(store: Store | None, notification_id: str) -> bool:
+    """Whether an answer from this machine got through or may have (its outcome unknown):
+    then the respond client says so (`duplicate`) or checks with the server what became of
+    it, and a notification shown answered is that answer's doing, not a reason to refuse."""
+    if store is None:
+        return False
+    attempts = store.responses(notification_id)
+    if not attempts:
+        return False
+    return attempts[-1].outcome in UNSETTLED_OUTCOMES or any(
+        attempt.outcome == "sent" for attempt in attempts
+    )
+
+
+def _why_closed(notification: Notification, now: datetime) -> tuple[str, str] | None:
+    """The outcome kind and the reason when the fetched notification takes no answer (its
+    state, or its deadline passed on this machine's clock, as the TUI decides), else `None`.
+    A server that does not enforce its deadlines must not get a late answer reported sent."""
+    status = notification.status
+    if is_actionable(status, notification.deadline, now):
+        return None
+    if status in ("responded", "completed"):
+        return "already_responded", f"the server reports it {status}"
+    if status == "invalidated":
+        return "invalidated", "the server reports it invalidated"
+    if status == "expired":
+        return "expired", "the server reports it expired"
+    if status is not None and status not in ACTIONABLE_STATES:
+        return "refused", (
+            f"the server reports it in state {status!r}, which takes no answers "
+            "(only created, delivered or acknowledged do)"
+        )
+    deadline = notification.deadline
+    assert deadline is not None  # an open state: not actionable only past its deadline
+    return "expired", f"its deadline passed ({deadline.astimezone().strftime('%Y-%m-%d %H:%M:%S')})"
+
+
 async def respond_once(
     server: str,
     token: str,
@@ -135,7 +174,22 @@ async def respond_once(
         except LookupError as error:  # not found, unreachable, or not a notification
             kind = "not_found" if isinstance(error, NotificationNotFound) else "failed"
             return _fail(kind, str(error), as_json, EXIT_NOT_SENT)
+        if store is not None:
+            store.add_notification(notification, None)  # the state the server reports
         action = notification.action(action_id)
+        closed = None
+        if not _answered_here_maybe(store, notification_id):
+            closed = _why_closed(notification, (clock or SYSTEM_CLOCK).now())
+        if closed is not None:
+            kind, reason = closed
+            _report(
+                kind,
+                f"{reason}; nothing was sent",
+                as_json,
+                title=notification.title,
+                answer=action.label if action is not None else action_id,
+            )
+            return EXIT_NOT_SENT
         if action is None:
             ids = ", ".join(a.id for a in notification.actions) or "(none)"
             message = (
@@ -148,8 +202,6 @@ async def respond_once(
         except ResponseValidationError as error:
             message = f"invalid answer for {action_id!r}: {error.message}"
             return _fail(INVALID_OUTCOME, message, as_json, EXIT_INVALID)
-        if store is not None:
-            store.add_notification(notification, None)
         outcome = await client.respond(notification_id, action_id, data)
         _report(
             outcome.kind,

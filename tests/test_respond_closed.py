@@ -1,0 +1,85 @@
+"""`respond` sends nothing to a notification that takes no answer (ATP-PROTOCOL §3).
+
+The notification is fetched first; one the server reports answered, expired, invalidated or in
+a state that takes no answers, or whose deadline passed on this machine's clock (the TUI's
+rule), is refused before any POST. A server that does not enforce its own deadlines must not
+get a late answer that `respond` then reports sent.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from atp_tui.commands.respond import EXIT_NOT_SENT, EXIT_SENT, respond_once
+from atp_tui.store import Store
+from tests.conftest import FakeClock
+from tests.hostile import HostileServer, notification
+from tests.respond_faults_helpers import NID, OK, TOKEN, Plan, reply
+
+#: `FakeClock`'s now is 2026-11-28 12:00 UTC.
+PAST = "2026-11-28T11:59:00Z"
+FUTURE = "2026-11-28T12:30:00Z"
+
+
+async def respond(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], **fields: Any
+) -> tuple[int, dict[str, Any], Plan]:
+    """`respond NID ok --json` against a server whose GET shows `fields`."""
+    plan = Plan([OK], gets=[reply(200, notification(NID, **fields))])
+    async with HostileServer(plan) as server:
+        code = await respond_once(
+            server.url,
+            TOKEN,
+            NID,
+            "ok",
+            None,
+            True,
+            state_dir=tmp_path,
+            clock=FakeClock(jitter=0.0),
+        )
+    return code, json.loads(capsys.readouterr().out), plan
+
+
+@pytest.mark.parametrize(
+    ("fields", "kind", "reason"),
+    [
+        ({"status": "expired"}, "expired", "the server reports it expired"),
+        ({"status": "invalidated"}, "invalidated", "the server reports it invalidated"),
+        ({"status": "responded"}, "already_responded", "the server reports it responded"),
+        ({"status": "completed"}, "already_responded", "the server reports it completed"),
+        ({"status": "paused"}, "refused", "in state 'paused', which takes no answers"),
+        ({"status": "delivered", "deadline": PAST}, "expired", "its deadline passed"),
+    ],
+    ids=["expired", "invalidated", "responded", "completed", "unknown-state", "deadline-passed"],
+)
+async def test_a_closed_notification_is_refused_before_any_post(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    fields: dict[str, Any],
+    kind: str,
+    reason: str,
+) -> None:
+    code, printed, plan = await respond(tmp_path, capsys, **fields)
+    assert code == EXIT_NOT_SENT
+    assert plan.bodies == []  # no POST
+    assert printed["outcome"] == kind
+    assert reason in printed["message"] and "nothing was sent" in printed["message"]
+    assert printed["title"] == f"Decision {NID}" and printed["answer"] == "OK"
+    store = Store.open(tmp_path)
+    try:
+        assert store.responses(NID) == []  # nothing logged as an answer attempt
+    finally:
+        store.close()
+
+
+async def test_an_open_notification_before_its_deadline_is_sent(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, printed, plan = await respond(tmp_path, capsys, status="delivered", deadline=FUTURE)
+    assert code == EXIT_SENT
+    assert printed["outcome"] == "sent"
+    assert len(plan.bodies) == 1
