@@ -226,7 +226,8 @@ def _json_usage_error(message: str) -> None:
 
 
 def _dispatch(handler: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
-    """Run one command; usage errors become exit status 2, Ctrl-C a quiet exit 0."""
+    """Run one command; usage errors become exit status 2, Ctrl-C a quiet exit 0 (130 for
+    `respond`, which has said what became of its answer)."""
     try:
         return handler(args)
     except UsageError as error:
@@ -235,6 +236,10 @@ def _dispatch(handler: Callable[[argparse.Namespace], int], args: argparse.Names
             _json_usage_error(str(error))
         return EXIT_USAGE
     except KeyboardInterrupt:
+        if args.command == "respond":
+            from atp_tui.commands.respond import EXIT_INTERRUPTED
+
+            return EXIT_INTERRUPTED  # its exit status says what became of the answer
         return 0
     except BrokenPipeError:
         # `atp-tui list | head`: the reader has what it wanted. As `watch` does, no traceback;

@@ -8,6 +8,7 @@ also for every error (`{"outcome": ..., "message": ...}`), so a script never has
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 from datetime import datetime
@@ -35,6 +36,14 @@ EXIT_STATE_UNAVAILABLE = 4
 #: The answer may or may not have been recorded: the reply was lost and checking failed.
 #: Running the same command again checks with the server before it sends anything.
 EXIT_UNKNOWN = 5
+
+#: Interrupted (Ctrl-C), as shells report a process SIGINT ended.
+EXIT_INTERRUPTED = 130
+#: What an interruption while the answer was on its way means.
+INTERRUPTED_WHILE_SENDING = (
+    "interrupted while sending: the answer may or may not have reached the server; "
+    "`atp-tui history` shows it pending, and the next `respond` checks with the server first"
+)
 
 _EXIT_FOR_OUTCOME = {"sent": EXIT_SENT, "auth_refused": EXIT_AUTH, "unknown": EXIT_UNKNOWN}
 #: The `--json` outcome of errors that end `respond` before an answer is sent (beside the
@@ -166,6 +175,8 @@ async def respond_once(
         return _fail(STATE_UNAVAILABLE_OUTCOME, message, as_json, EXIT_STATE_UNAVAILABLE)
     warned = _warn_store(store, 0)
     client = RespondClient(server, token, store, clock=clock, request_deadline=request_deadline)
+    #: The title and answer once the answer is on its way (for an interruption's report).
+    sending: tuple[str, str] | None = None
     try:
         try:
             notification = await client.fetch_notification(notification_id)
@@ -202,6 +213,7 @@ async def respond_once(
         except ResponseValidationError as error:
             message = f"invalid answer for {action_id!r}: {error.message}"
             return _fail(INVALID_OUTCOME, message, as_json, EXIT_INVALID)
+        sending = (notification.title, answer_label(action, data))
         outcome = await client.respond(notification_id, action_id, data)
         _report(
             outcome.kind,
@@ -212,6 +224,15 @@ async def respond_once(
             responded_at=outcome.responded_at,
         )
         return _EXIT_FOR_OUTCOME.get(outcome.kind, EXIT_NOT_SENT)
+    except asyncio.CancelledError:
+        # Ctrl-C: `asyncio.run` cancels this task, then raises KeyboardInterrupt (`cli`
+        # exits 130). Not silent, and not the exit status of an answer sent.
+        if sending is None:
+            _fail("failed", "interrupted; nothing was sent", as_json, EXIT_NOT_SENT)
+        else:
+            title, answer = sending
+            _report("unknown", INTERRUPTED_WHILE_SENDING, as_json, title=title, answer=answer)
+        raise
     finally:
         await client.aclose()
         if store is not None:
