@@ -40,6 +40,9 @@ def test_parse_since() -> None:
     assert history.parse_since("8h") == timedelta(hours=8)
     assert history.parse_since("30m") == timedelta(minutes=30)
     assert history.parse_since("2d") == timedelta(days=2)
+    # Past any answer: every answer, not an overflow's traceback.
+    for huge in ("99999999999d", "3000000d", "1" + "0" * 400 + "s"):
+        assert history.parse_since(huge) == history.LONGEST_WINDOW
     with pytest.raises(ValueError, match="30m, 8h or 2d"):
         history.parse_since("yesterday")
 

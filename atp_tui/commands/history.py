@@ -24,6 +24,8 @@ from atp_tui.view.history import HistoryEntry, handover, latest_answers
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd])\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+#: A longer `--since` means "every answer": `99999999999d` was a traceback (an overflow).
+LONGEST_WINDOW = timedelta(days=100 * 365)
 
 
 def parse_since(text: str) -> timedelta:
@@ -31,7 +33,9 @@ def parse_since(text: str) -> timedelta:
     match = _DURATION.match(text)
     if match is None:
         raise ValueError(f"--since {text!r}: use a number and a unit, like 30m, 8h or 2d")
-    return timedelta(seconds=float(match.group(1)) * _UNIT_SECONDS[match.group(2)])
+    seconds = float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+    # Further back than any answer: all of them (and a date the window's start can hold).
+    return timedelta(seconds=min(seconds, LONGEST_WINDOW.total_seconds()))
 
 
 def format_history(entries: list[HistoryEntry]) -> str:
