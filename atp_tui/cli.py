@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -25,7 +24,13 @@ from typing import TYPE_CHECKING
 from atp_tui.commands.arguments import ArgumentsRejected as ArgumentsRejected  # re-exported
 from atp_tui.commands.arguments import build_parser as build_parser  # re-exported
 from atp_tui.commands.config import cli_overrides, run_config
-from atp_tui.protocol.text import SECRETS, guarded_std_streams
+from atp_tui.protocol.text import (
+    EXIT_OUTPUT_FAILED,
+    SECRETS,
+    OutputError,
+    discard_output,
+    guarded_std_streams,
+)
 
 if TYPE_CHECKING:
     from atp_tui.settings.file import LoadedSettings
@@ -229,7 +234,15 @@ def _dispatch(handler: Callable[[argparse.Namespace], int], args: argparse.Names
     """Run one command; usage errors become exit status 2, Ctrl-C a quiet exit 0 (130 for
     `respond`, which has said what became of its answer)."""
     try:
-        return handler(args)
+        status = handler(args)
+        sys.stdout.flush()  # a write that fails (a full disk) fails here, not at exit
+        return status
+    except OutputError as error:
+        # `atp-tui list > file` on a full disk: one line, not a traceback. As for a closed
+        # pipe, stdout goes to /dev/null so the interpreter's last flush cannot fail again.
+        discard_output(sys.__stdout__ or sys.stdout)
+        print(f"atp-tui: error: {error}", file=sys.stderr)
+        return EXIT_OUTPUT_FAILED
     except UsageError as error:
         print(f"atp-tui: error: {error}", file=sys.stderr)
         if args.command == "respond" and args.json:
@@ -244,10 +257,7 @@ def _dispatch(handler: Callable[[argparse.Namespace], int], args: argparse.Names
     except BrokenPipeError:
         # `atp-tui list | head`: the reader has what it wanted. As `watch` does, no traceback;
         # stdout goes to /dev/null so the interpreter's last flush cannot fail again.
-        with contextlib.suppress(OSError, ValueError):
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.__stdout__.fileno() if sys.__stdout__ else 1)
-            os.close(devnull)
+        discard_output(sys.__stdout__ or sys.stdout)
         return 0
 
 

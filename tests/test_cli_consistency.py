@@ -2,7 +2,8 @@
 
 `respond` names the notification and the answer in its outcome line, and with `--json` prints
 exactly one JSON object on stdout whatever happens; `--profile nosuch` is the same one-line
-usage error (exit 2) for every command; a `--server` without a scheme says which URL to write.
+usage error (exit 2) for every command; a `--server` without a scheme says which URL to write;
+output that cannot be written (a full disk) is one line and exit 74.
 """
 
 from __future__ import annotations
@@ -240,3 +241,28 @@ def test_settings_file_options_before_status_are_kept() -> None:
 
     args = build_parser().parse_args(["--config", "/chosen.toml", "--profile", "work", "status"])
     assert (args.config, args.profile) == (Path("/chosen.toml"), "work")
+
+
+@pytest.mark.parametrize(
+    "command",
+    [("list", "--state", "all"), ("history",), ("handover",), ("status",), ("config", "show")],
+    ids=lambda c: c[0],
+)
+@pytest.mark.parametrize("entry", ["atp_tui", "atp_tui.cli"], ids=["atp-tui", "atp_tui.cli"])
+def test_output_that_cannot_be_written_is_one_line_and_exit_74(
+    command: tuple[str, ...], entry: str, tmp_path: Path
+) -> None:
+    """`atp-tui list > file` on a full disk (`/dev/full` fails every write as such a disk
+    does) was a traceback and exit 1."""
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [sys.executable, "-m", entry, *command],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "ATP_STATE_DIR": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path)},
+            stdin=subprocess.DEVNULL,
+            timeout=60,
+        )
+    assert result.returncode == 74, result.stderr
+    assert result.stderr == "atp-tui: error: cannot write to stdout (No space left on device)\n"

@@ -164,6 +164,37 @@ async def test_case_71_sigterm_while_the_disk_is_still_full_says_what_was_not_sa
     assert first + again.ids()[repeated:] == expected(total)
 
 
+async def test_case_71_stdout_on_a_full_disk_stops_with_one_line_and_loses_nothing(
+    tmp_path: Path,
+) -> None:
+    """`watch >> log` where the log's file system fills mid-burst: exit 74 and one line, no
+    traceback; nothing of the write that failed was recorded, so a restart prints it (a
+    repeat only of the lines of that write) and the rest."""
+    total = 2000
+    with tmpfs(tmp_path / "fs", "1m") as fs:
+        async with HostileServer(burst_script(total)) as server:
+            command = watch_command(server.url, tmp_path / "state")
+            with (fs / "log").open("wb") as log:
+                process = await asyncio.create_subprocess_exec(
+                    *command, stdout=log, stderr=asyncio.subprocess.PIPE, env=watch_env()
+                )
+                _, err = await asyncio.wait_for(process.communicate(), 60)
+            assert process.returncode == 74, err
+            lines = err.decode().strip().splitlines()
+            assert lines[-1].startswith("atp-tui: error: cannot write to stdout (No space left")
+            assert "printed at the next start" in lines[-1]
+            assert b"Traceback" not in err
+            logged = complete_ids((fs / "log").read_bytes())
+            assert 0 < len(logged) < total
+
+            rest = await RawWatch.start(server.url, tmp_path / "state")
+            await rest.wait_for_end()
+            assert await rest.stop(signal.SIGTERM) == 0
+    repeated = overlap(logged, rest.ids())
+    assert repeated <= EVENTS_PER_WRITE_MAX, repeated
+    assert logged + rest.ids()[repeated:] == expected(total)
+
+
 async def test_case_72_disk_full_at_start_never_moves_a_healthy_database(tmp_path: Path) -> None:
     """A full disk at start: exit 4 with one line, the database left alone; once space is
     back, only what is new is printed."""

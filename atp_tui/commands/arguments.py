@@ -113,7 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
         "A notification is printed at most once, also across restarts with the same state "
         "dir. Connection states go to stderr. Exit status: 0 on SIGINT/SIGTERM, 1 when the "
         "server says to stop, 2 usage error, 3 credentials refused, 4 the state dir cannot be "
-        "opened or written.",
+        "opened or written, 74 stdout cannot be written (a full disk).",
         epilog=_CONNECTION_HELP,
     )
     _add_connection_options(watch)

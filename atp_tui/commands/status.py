@@ -47,6 +47,7 @@ from atp_tui.protocol.lifecycle import (
     is_urgent,
     parse_moment,
 )
+from atp_tui.protocol.text import EXIT_OUTPUT_FAILED, OutputError, discard_output, guard_stream
 from atp_tui.view.snooze import still_snoozed
 
 #: As `atp_tui.store.base.STREAM_ALIVE_KEY` (not imported: the store package loads too much).
@@ -418,5 +419,17 @@ def _unknown(fmt: Format, out: TextIO, reason: str, message: str, status: int) -
 
 
 def main(argv: Sequence[str]) -> int:
-    """`atp-tui status …` on the fast path (`atp_tui.__main__`): this module's imports only."""
-    return run_status(_parse(argv))
+    """`atp-tui status …` on the fast path (`atp_tui.__main__`): this module's imports only.
+    Its output failing is one line and exit 74, as for every command (`atp_tui.cli`)."""
+    out = guard_stream(sys.stdout)
+    try:
+        status = run_status(_parse(argv), out=out)
+        out.flush()
+    except BrokenPipeError:
+        discard_output(sys.stdout)
+        return 0
+    except OutputError as error:
+        discard_output(sys.stdout)
+        print(f"atp-tui: error: {error}", file=sys.stderr)
+        return EXIT_OUTPUT_FAILED
+    return status

@@ -35,7 +35,13 @@ from atp_tui.client.heap import LongLivedHeap
 from atp_tui.client.stream import EngineConfig, StreamEngine
 from atp_tui.protocol.clock import SYSTEM_CLOCK
 from atp_tui.protocol.lifecycle import is_actionable
-from atp_tui.protocol.text import escape_parsed_json_text, neutralize
+from atp_tui.protocol.text import (
+    EXIT_OUTPUT_FAILED,
+    OutputError,
+    discard_output,
+    escape_parsed_json_text,
+    neutralize,
+)
 from atp_tui.store import StateUnavailable
 from atp_tui.store.db import StateWriteError
 from atp_tui.store.headless import HeadlessStore
@@ -258,8 +264,12 @@ async def _watch(
                 )
         saved = engine.unsaved is None
     except BrokenPipeError:
-        _quiet_closed_stdout(out)
+        discard_output(out)
         say("stdout was closed; stopped (what it did not take is printed at the next start)")
+    except OutputError as error:
+        discard_output(out)
+        say(f"error: {error}; stopped (what it did not write is printed at the next start)")
+        status = EXIT_OUTPUT_FAILED
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError):
@@ -308,14 +318,10 @@ def _writer_for(out: TextIO) -> Callable[[str], None]:
             except BlockingIOError:  # a non-blocking pipe (set by whoever shares it): wait
                 select.select([], [fd], [])
                 continue
+            except BrokenPipeError:
+                raise
+            except OSError as error:  # `watch >> log` on a full disk
+                raise OutputError.of(error, "stdout") from error
             data = data[written:]
 
     return write_all
-
-
-def _quiet_closed_stdout(out: TextIO) -> None:
-    """Point a closed stdout at /dev/null, so the interpreter's last flush cannot fail too."""
-    with contextlib.suppress(OSError, ValueError):
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, out.fileno())
-        os.close(devnull)

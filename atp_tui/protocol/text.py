@@ -27,7 +27,9 @@ valid and inert. This module does not import Textual.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import re
 import sys
 from collections.abc import Iterable, Iterator
@@ -256,6 +258,33 @@ class SecretRedactor:
 SECRETS = SecretRedactor()
 
 
+#: The exit status of a command whose output could not be written: sysexits' EX_IOERR.
+EXIT_OUTPUT_FAILED = 74
+
+
+class OutputError(OSError):
+    """Writing a command's output failed (a full disk, an I/O error), with the system's
+    reason: what the commands report in one line instead of a traceback. A closed pipe stays a
+    `BrokenPipeError` (its reader has gone: not an error)."""
+
+    @classmethod
+    def of(cls, error: OSError, stream: str) -> OutputError:
+        """The `OutputError` for `error`, raised writing to `stream` ("stdout")."""
+        output = cls(f"cannot write to {stream} ({error.strerror or error})")
+        output.errno = error.errno
+        return output
+
+
+def discard_output(stream: TextIO) -> None:
+    """Point `stream`'s file descriptor at /dev/null, after its reader went away or its disk
+    filled: what its buffer still holds is dropped there, so the interpreter's last flush
+    cannot fail a second time (and print a traceback after the command's own message)."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stream.fileno())
+        os.close(devnull)
+
+
 class TerminalSink:
     """A text stream wrapper that makes everything written to it safe for a terminal.
 
@@ -275,8 +304,14 @@ class TerminalSink:
         self._redactor = redactor if redactor is not None else SECRETS
 
     def write(self, text: str) -> int:
-        """Write `text` redacted and neutralised; returns `len(text)` like a text stream."""
-        self.wrapped.write(neutralize(self._redactor.redact(text)))
+        """Write `text` redacted and neutralised; returns `len(text)` like a text stream.
+        A failed write raises `OutputError` (a closed pipe: `BrokenPipeError`)."""
+        try:
+            self.wrapped.write(neutralize(self._redactor.redact(text)))
+        except BrokenPipeError:
+            raise
+        except OSError as error:
+            raise OutputError.of(error, self._name) from error
         return len(text)
 
     def writelines(self, lines: Iterable[str]) -> None:
@@ -285,8 +320,18 @@ class TerminalSink:
             self.write(line)
 
     def flush(self) -> None:
-        """Flush the wrapped stream."""
-        self.wrapped.flush()
+        """Flush the wrapped stream (`OutputError` when that fails, as `write`)."""
+        try:
+            self.wrapped.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as error:
+            raise OutputError.of(error, self._name) from error
+
+    @property
+    def _name(self) -> str:
+        """The wrapped stream's name for messages: `<stdout>` is "stdout"."""
+        return str(getattr(self.wrapped, "name", "output")).strip("<>")
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.wrapped, name)
