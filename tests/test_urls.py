@@ -16,6 +16,7 @@ from collections.abc import Callable
 import pytest
 
 from atp_tui.client.urls import ConfigError, check_server_url, is_loopback
+from atp_tui.settings import Settings
 
 #: TEST-NET-1 (RFC 5737): an address that is certainly not this machine.
 ELSEWHERE = "192.0.2.10"
@@ -89,3 +90,33 @@ def test_loopback_literals_and_the_real_localhost() -> None:
         check_server_url("http://example.com", resolve=no_lookup)
     with pytest.raises(ConfigError, match="not a loopback address"):
         check_server_url("http://10.0.0.1:8080")
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("http://127.0.0.1:99999", "impossible port ('99999')"),
+        ("http://127.0.0.1:0", "impossible port ('0')"),
+        ("http://127.0.0.1:x", "impossible port ('x')"),
+        ("http://127.0.0.1:8787/\x1b]0;PWN\x07", "spaces or control characters"),
+        ("http://127.0.0.1:8787/a b", "spaces or control characters"),
+        ("http://bob:hunter2@127.0.0.1:8787", "must not hold a user name or password"),
+        ("http://bob@127.0.0.1:8787", "must not hold a user name or password"),
+    ],
+)
+def test_a_url_that_cannot_be_used_is_refused_at_start(url: str, problem: str) -> None:
+    """These passed the check, then every connection failed with "unexpected error
+    (InvalidURL)" and retried forever; a user:password@ was sent as Basic auth instead of the
+    token, and printed in every connection message. The password is never quoted back."""
+    with pytest.raises(ConfigError) as refused:
+        check_server_url(url)
+    assert problem in str(refused.value)
+    assert "hunter2" not in str(refused.value) and "bob" not in str(refused.value)
+    with pytest.raises(ValueError) as invalid:
+        Settings.from_mapping({"server": url})
+    assert "hunter2" not in str(invalid.value)
+
+
+def test_ports_one_to_65535_and_none_are_fine() -> None:
+    for url in ("http://127.0.0.1:1", "http://127.0.0.1:65535", "http://127.0.0.1"):
+        assert check_server_url(url) == url

@@ -11,6 +11,8 @@ import socket
 from collections.abc import Callable, Sequence
 from urllib.parse import urlsplit
 
+from atp_tui.settings.checks import url_problem
+
 #: Looks a host name up: its addresses as text, or `OSError` (e.g. `socket.gaierror`).
 Resolver = Callable[[str], Sequence[str]]
 
@@ -87,6 +89,9 @@ def check_server_url(
     sent in clear over a network can be read by anyone on the path. Loopback means every
     address the host resolves to (through `resolve`) is a loopback address.
     """
+    problem = url_problem(url.strip())
+    if problem is not None:
+        raise ConfigError(f"server URL {problem}")
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(

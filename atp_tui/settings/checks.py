@@ -154,9 +154,37 @@ def path(value: Any) -> Path:
     return value.expanduser()
 
 
+def url_problem(url: str) -> str | None:
+    """What makes `url` unusable as a server URL whatever its scheme, or `None`: a user name
+    or password in it, spaces or control characters, an impossible port. The text never
+    quotes what is before an `@` (a password)."""
+    parts = urlsplit(url)
+    if "@" in parts.netloc:
+        # httpx would send it as Basic auth instead of the token, and every connection
+        # message would print it.
+        host = parts.netloc.rpartition("@")[2]
+        return (
+            f"must not hold a user name or password (got '{parts.scheme}://…@{host}'): give "
+            f"{parts.scheme}://{host} and the token in ATP_TOKEN or token_command"
+        )
+    if any(character.isspace() or not character.isprintable() for character in url):
+        return "contains spaces or control characters; give a URL like https://atp.example.com"
+    try:
+        port = parts.port
+    except ValueError:  # not a number, or beyond 65535
+        port = 0
+    if port == 0:
+        shown = parts.netloc.rpartition(":")[2]
+        return f"has an impossible port ({shown!r}); ports go from 1 to 65535"
+    return None
+
+
 def server_url(value: Any) -> str:
-    """An http:// or https:// URL with a host."""
+    """An http:// or https:// URL with a host (and nothing `url_problem` refuses)."""
     url = text(value)
+    problem = url_problem(url)
+    if problem is not None:
+        raise ValueError(problem)
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         bare = value.strip()
