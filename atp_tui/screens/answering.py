@@ -155,6 +155,9 @@ class Answering:
         if found is None:
             return
         notification_id, item, action = found
+        if self.screen.arrivals.unseen(notification_id):
+            self._unseen(item, number)
+            return
         problem = self.why_not(item, action)
         if problem:
             self._warn(problem)
@@ -163,6 +166,16 @@ class Answering:
             action,
             lambda chosen: self.decided(notification_id, action, chosen),
             lambda modal: self._open(modal, notification_id, action, item),
+        )
+
+    def _unseen(self, item: StoredNotification, number: int) -> None:
+        """An answer key on an item that appeared too recently to have been seen (typed ahead,
+        for the row that was there before: `atp_tui.view.arrivals`): not applied, and the rest
+        of its burst is dropped (`KeySequencer.drop_burst`); the user is told."""
+        self.screen.atp.key_order.drop_burst()
+        self._warn(
+            f"“{item.summary.title}” just appeared: {number} was not applied to it, nor what "
+            "was typed with it. Look at it first."
         )
 
     def _open(

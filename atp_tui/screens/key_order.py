@@ -19,6 +19,7 @@ win a race. A key arriving when the app is already settled is routed at once, as
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import deque
 from typing import Any
 
@@ -36,6 +37,10 @@ MAX_PASSES = 100
 #: its marker early may have been handed a message during the pass and be in the middle of an
 #: async handler (a mount) with an empty queue; the second pass waits for that handler to end.
 QUIET_PASSES = 2
+
+#: Keys read closer together than this belong to one burst (typed ahead, or sent in one go by a
+#: slow link); a person typing leaves longer gaps, and tmux sends one `send-keys` at once.
+BURST_GAP = 0.15
 
 #: What the user types: these are held and applied in order.
 Typed = events.Key | events.Paste
@@ -70,6 +75,8 @@ class KeySequencer:
         #: Whether a key has been routed and the app has not settled since.
         self._busy = False
         self._settling: asyncio.Task[None] | None = None
+        #: While set (`drop_burst`), typed events read before this moment are dropped.
+        self._dropping_until: float | None = None
         #: Typed events applied so far: routed, and the app settled after them. Tests that post
         #: a burst wait for this count (`idle` alone is also true before a key has been read).
         self.applied = 0
@@ -87,10 +94,17 @@ class KeySequencer:
         return len(self._held)
 
     def admit(self, event: Typed) -> bool:
-        """Whether `event` is routed now; if not, it is held until the ones before it settle."""
+        """Whether `event` is routed now; if not, it is held until the ones before it settle
+        (or dropped, after `drop_burst`)."""
         if event is self._released:
             self._released = None
             return True
+        if self._dropping_until is not None:
+            now = time.monotonic()
+            if now < self._dropping_until:
+                self._dropping_until = now + BURST_GAP
+                return False
+            self._dropping_until = None
         if self._busy:
             self._held.append(event)
             return False
@@ -100,6 +114,14 @@ class KeySequencer:
     def routed(self) -> None:
         """An admitted event has been routed: wait for the app to settle, then release the next."""
         self._settling = asyncio.create_task(self._settle_then_release(), name="key order")
+
+    def drop_burst(self) -> None:
+        """Drop the rest of the burst being applied: what is held, and each typed event read
+        less than `BURST_GAP` after the one before (a burst's keys reach the app over several
+        reads and queue turns, not all of them held yet). For keys typed for a screen that
+        changed under them; the next key after a pause is applied as usual."""
+        self._held.clear()
+        self._dropping_until = time.monotonic() + BURST_GAP
 
     def close(self) -> None:
         """The app is stopping: drop what is held and stop waiting."""

@@ -35,6 +35,7 @@ from atp_tui.screens.engine_events import EventIntake
 from atp_tui.screens.snoozing import Snoozing
 from atp_tui.screens.unsettled import check_unsettled_answers
 from atp_tui.store import StoredNotification
+from atp_tui.view.arrivals import RecentArrivals
 from atp_tui.view.counting import Counts, InboxCounter
 from atp_tui.view.items import AnswerState, age_changes_in, answers_from_log
 from atp_tui.view.status import is_closed, nothing_to_answer
@@ -104,6 +105,8 @@ class MainScreen(Screen[None]):
         self.answering = Answering(self)
         self.bulk = BulkAnswers(self)  # marks, and answering every marked item at once
         self.snoozing = Snoozing(self)
+        #: Items that appeared a moment ago: no answer key is meant for them yet.
+        self.arrivals = RecentArrivals(lambda: self.atp.clock.monotonic())
         #: When the cached inbox shown at start was cached; None once the stream connected.
         self.stale_since: datetime | None = None
         #: Applies engine events; owns the catch-up summary, the bell and desktop counts.
@@ -213,9 +216,7 @@ class MainScreen(Screen[None]):
     def items_changed(self, changed: dict[str, StoredNotification]) -> None:
         """Show what a batch of events changed: snoozed ones stay out, counts follow, and an
         open answer modal is told at once."""
-        shown = self.snoozing.admit(changed.values())
-        self.count_changes(shown)
-        self.inbox.upsert(shown)
+        self.show_items(self.snoozing.admit(changed.values()))
         self.answering.items_changed(changed)
 
     def count_changes(self, items: Iterable[StoredNotification]) -> None:
@@ -225,8 +226,10 @@ class MainScreen(Screen[None]):
             self._counter.change(inbox.get(item.summary.id), item)
 
     def show_items(self, items: list[StoredNotification]) -> None:
-        """Put items (back) into the inbox, counted (snoozed ones whose time came)."""
+        """Put items into the inbox, or update them there, counted; those not in it before
+        (new, or back from a snooze) have just appeared (`arrivals`)."""
         self.count_changes(items)
+        self.arrivals.appeared(i.summary.id for i in items if self.inbox.get(i.summary.id) is None)
         self.inbox.upsert(items)
 
     def hide_items(self, ids: set[str]) -> None:

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from atp_tui.server import RunningServer, ServerConfig
+from atp_tui.view.arrivals import UNSEEN_SECONDS
 from tests.app.conftest import TOKEN, in_minutes
 from tests.server_helpers import notification_body
 
@@ -111,6 +112,9 @@ async def open_tui(
     try:
         # Every title on screen (a narrow pane shortens them, never their first word).
         await tmux.wait_for(lambda text: all(title.split()[0] in text for title in TITLES))
+        # The user looks at them before typing: an answer key sooner would be refused
+        # (`atp_tui.view.arrivals`).
+        await asyncio.sleep(UNSEEN_SECONDS)
         yield tmux
     finally:
         await tmux.run("kill-server")
