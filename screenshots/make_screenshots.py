@@ -16,7 +16,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from atp_tui.view import arrivals  # noqa: E402
 from tests.snapshots.scenarios import SCENES, SIZES, settle  # noqa: E402
+
+# The scenes press their keys once the screen shows what they act on, as a user who has looked:
+# under the harness's frozen clock no item would ever have been on screen for long enough
+# (`atp_tui.view.arrivals`; the tests do the same, `tests/conftest.py`).
+arrivals.UNSEEN_SECONDS = 0.0
 
 #: Scenes shot at 140×40; the main screen is also shot at 80×24.
 WIDE = list(SCENES)

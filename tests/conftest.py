@@ -19,6 +19,7 @@ import pytest
 
 from atp_tui.protocol.clock import Clock
 from atp_tui.server import RunningServer
+from atp_tui.view import arrivals
 from tests.server_helpers import AUTH, fast_config
 from tests.shared_css import share_parsed_css
 
@@ -231,3 +232,14 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     import os
 
     return 2 * len(os.sched_getaffinity(0))
+
+
+@pytest.fixture(autouse=True)
+def seen_at_once(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Pilot or snapshot test presses its keys once it has waited for what they act on, as
+    a user who has looked at the screen: the guard against answer keys typed before an item
+    could be seen (`atp_tui.view.arrivals`, one second) would only slow these tests down. The
+    tests of that guard are marked `unseen_guard` and keep it; the tmux tests run the real
+    program and wait instead."""
+    if request.node.get_closest_marker("unseen_guard") is None:
+        monkeypatch.setattr(arrivals, "UNSEEN_SECONDS", 0.0)

@@ -12,21 +12,9 @@ import pytest
 from atp_tui.app import AtpApp, build_app
 from atp_tui.server import RunningServer, ServerConfig
 from atp_tui.store import Store
-from atp_tui.view import arrivals
 from tests.snapshots.harness import TERMINAL_ENV
 
 TOKEN = "pilot-token"
-
-
-@pytest.fixture(autouse=True)
-def seen_at_once(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A Pilot test presses its keys once it has waited for what they act on, as a user who
-    has looked at the screen: the guard against answer keys typed before an item could be
-    seen (`atp_tui.view.arrivals`, one second) would only slow these tests down. The tests of
-    that guard are marked `unseen_guard` and keep it; the tmux tests run the real program and
-    wait instead."""
-    if request.node.get_closest_marker("unseen_guard") is None:
-        monkeypatch.setattr(arrivals, "UNSEEN_SECONDS", 0.0)
 
 
 @pytest.fixture
