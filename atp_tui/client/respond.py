@@ -31,6 +31,7 @@ from urllib.parse import quote
 
 import httpx
 
+from atp_tui.client.answer_lock import answer_lock
 from atp_tui.client.backoff import parse_retry_after
 from atp_tui.client.exchange import Exchange, bounded_exchange
 from atp_tui.client.fetch import MAX_REPLY_BYTES, NotificationNotFound, read_notification
@@ -165,19 +166,24 @@ class RespondClient:
             return RespondOutcome(
                 "duplicate", "an answer to this notification is already being sent"
             )
-        earlier = self._earlier_answer(notification_id)
-        if earlier is not None:
-            return earlier
         self._in_flight.add(notification_id)
         try:
-            outcome = await self._settle_earlier(notification_id, action_id, response_data)
-            if outcome is None:
-                outcome = await self._send_logged(
-                    notification_id, action_id, response_data, on_retry
-                )
+            # From the look at the log to the outcome logged: no other process sharing the
+            # state dir answers this notification meanwhile (`store.answer_locks`).
+            async with answer_lock(self._store, notification_id) as busy:
+                if busy is not None:
+                    return busy
+                earlier = self._earlier_answer(notification_id)
+                if earlier is not None:
+                    return earlier
+                outcome = await self._settle_earlier(notification_id, action_id, response_data)
+                if outcome is None:
+                    outcome = await self._send_logged(
+                        notification_id, action_id, response_data, on_retry
+                    )
+                return self._record(notification_id, action_id, response_data, outcome)
         finally:
             self._in_flight.discard(notification_id)
-        return self._record(notification_id, action_id, response_data, outcome)
 
     async def settle_unfinished(self, notification_id: str) -> RespondOutcome | None:
         """Check with the server an answer whose outcome this client does not know (the log's

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from atp_tui.protocol.clock import Clock
 from atp_tui.protocol.lifecycle import KNOWN_STATES, can_transition
 from atp_tui.protocol.summary import NotificationSummary
+from atp_tui.store.answer_locks import AnswerLocks
 from atp_tui.store.base import MAX_CURSOR_LENGTH as MAX_CURSOR_LENGTH  # re-exported
 from atp_tui.store.base import SEEN_EVENT_LIMIT as SEEN_EVENT_LIMIT  # re-exported
 from atp_tui.store.base import PendingWrites, StreamState, checkpoint_wal
@@ -97,6 +98,8 @@ class Store(StreamState):
         #: Where the writer thread writes (`commit_async`); "" in memory: no thread then.
         self._file = database_file(connection)
         self._writer: BackgroundWriter | None = None
+        #: One answer per notification at a time across processes; None in memory.
+        self.answer_locks = AnswerLocks(self._file) if self._file else None
         self._load()
         #: Snoozed notification id -> until when (`atp_tui.store.snoozes`).
         self._snoozes, problems = read_snoozes(connection)
@@ -358,4 +361,6 @@ class Store(StreamState):
         if self._writer is not None:
             self._writer.close()
             self._writer = None
+        if self.answer_locks is not None:
+            self.answer_locks.close()
         super().close(save=save)

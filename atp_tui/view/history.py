@@ -90,7 +90,8 @@ def history(store: Store, since: datetime) -> list[HistoryEntry]:
 
 
 def latest_answers(store: Store, since: datetime) -> list[HistoryEntry]:
-    """Where each notification's answer stands: its last log row, newest first.
+    """Where each notification's answer stands: its last log row (its `sent` row, once there
+    is one), newest first.
 
     Shown when that row is from `since` on, and always when its outcome is not settled: a
     trailing `sending`/`retrying` row (the process ended mid-answer) or `unknown` may mean an
@@ -98,8 +99,14 @@ def latest_answers(store: Store, since: datetime) -> list[HistoryEntry]:
     """
     last: dict[str, tuple[int, ResponseAttempt]] = {}
     for seq, attempt in enumerate(store.responses()):
-        if attempt.outcome not in _NOT_A_STATE:
-            last[attempt.notification_id] = (seq, attempt)
+        if attempt.outcome in _NOT_A_STATE:
+            continue
+        earlier = last.get(attempt.notification_id)
+        if earlier is not None and earlier[1].outcome == "sent":
+            # The decision made here stands: a later row can only be a second try refused
+            # as answered (by that very answer), which must not hide it.
+            continue
+        last[attempt.notification_id] = (seq, attempt)
     shown = [
         (seq, attempt)
         for seq, attempt in last.values()

@@ -71,10 +71,14 @@ def answer_from_outcome(kind: str, message: str, action_id: str, at: datetime) -
 
 def answers_from_log(attempts: list[ResponseAttempt]) -> dict[str, AnswerState]:
     """The answer state per notification, from the store's response log: its last final
-    outcome, or, when the last row is an answer a process left unfinished (`sending` /
-    `retrying`), `pending` until it is checked with the server (`unsettled_answers`)."""
+    outcome (its `sent` one, once there is one), or, when the last row is an answer a process
+    left unfinished (`sending` / `retrying`), `pending` until it is checked with the server
+    (`unsettled_answers`)."""
     answers: dict[str, AnswerState] = {}
     for attempt in attempts:
+        earlier = answers.get(attempt.notification_id)
+        if earlier is not None and earlier.kind == "sent":
+            continue  # the answer given here stands (a later try was refused as answered)
         if attempt.outcome in OUTCOME_KINDS:
             answers[attempt.notification_id] = answer_from_outcome(
                 attempt.outcome, attempt.detail, attempt.action_id, attempt.attempted_at
