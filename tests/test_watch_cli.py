@@ -230,7 +230,8 @@ async def test_hostile_stream_mix_prints_every_valid_notification_once(tmp_path:
         assert await watch.stop() == 0
     assert watch.notification_ids() == ["a1", "m1", "c1", "c2", "r1", "end"]
     assert b"oversized event skipped (id 4" in watch.stderr
-    assert b"malformed" in watch.stderr
+    # Case 20: logged with the event id.
+    assert b"skipped: malformed notification event (id 2): invalid JSON" in watch.stderr
 
 
 async def test_restart_with_the_same_state_dir_prints_nothing_twice(tmp_path: Path) -> None:

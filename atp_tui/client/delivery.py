@@ -88,7 +88,9 @@ class Delivery:
         except MalformedEvent as error:
             self.stats.malformed += 1
             log.info("malformed %s event (id %s): %s", event.event, reported_id, error)
-            return [EventSkipped(f"malformed {event.event} event: {error}", reported_id)]
+            label = reported_id if reported_id is not None else "unknown"
+            reason = f"malformed {event.event} event (id {label}): {error}"
+            return [EventSkipped(reason, reported_id)]
         if decoded is None:
             self.stats.unknown_events += 1
             log.debug("ignored unknown event %r (id %s)", event.event, reported_id)
