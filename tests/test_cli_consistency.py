@@ -266,3 +266,28 @@ def test_output_that_cannot_be_written_is_one_line_and_exit_74(
         )
     assert result.returncode == 74, result.stderr
     assert result.stderr == "atp-tui: error: cannot write to stdout (No space left on device)\n"
+
+
+@pytest.mark.parametrize(
+    "command", [("list", "--state", "all"), ("history",), ("handover",), ("status",)], ids=str
+)
+def test_an_output_that_cannot_encode_our_punctuation_gets_plain_text(
+    command: tuple[str, ...], tmp_path: Path
+) -> None:
+    """`LANG=C` or `PYTHONIOENCODING=ascii`: `·`, `→`, `—` and the like were a
+    `UnicodeEncodeError` traceback."""
+    from atp_tui.store import Store
+
+    store = Store.open(tmp_path)
+    store.record_response("n1", "ok", None, "sent")
+    store.close()
+    result = subprocess.run(
+        [sys.executable, "-m", "atp_tui.cli", *command, "--state-dir", str(tmp_path)],
+        capture_output=True,
+        env={**os.environ, "PYTHONIOENCODING": "ascii", "XDG_CONFIG_HOME": str(tmp_path)},
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert b"Traceback" not in result.stderr
+    result.stdout.decode("ascii")  # nothing but ASCII came out

@@ -285,6 +285,12 @@ def discard_output(stream: TextIO) -> None:
         os.close(devnull)
 
 
+#: Our own punctuation, for an output that cannot encode it (the rest becomes `?`).
+_PLAIN_PUNCTUATION = str.maketrans(
+    {"→": "->", "·": "-", "—": "-", "–": "-", "…": "...", "“": '"', "”": '"', "‘": "'", "’": "'"}
+)
+
+
 class TerminalSink:
     """A text stream wrapper that makes everything written to it safe for a terminal.
 
@@ -306,8 +312,16 @@ class TerminalSink:
     def write(self, text: str) -> int:
         """Write `text` redacted and neutralised; returns `len(text)` like a text stream.
         A failed write raises `OutputError` (a closed pipe: `BrokenPipeError`)."""
+        safe = neutralize(self._redactor.redact(text))
         try:
-            self.wrapped.write(neutralize(self._redactor.redact(text)))
+            try:
+                self.wrapped.write(safe)
+            except UnicodeEncodeError:
+                # A terminal or pipe in ASCII or Latin-1 (`LANG=C`, `PYTHONIOENCODING`): `?`
+                # for what it cannot show, not a traceback (the write failed before any byte).
+                encoding = getattr(self.wrapped, "encoding", None) or "ascii"
+                plain = safe.translate(_PLAIN_PUNCTUATION)
+                self.wrapped.write(plain.encode(encoding, "replace").decode(encoding))
         except BrokenPipeError:
             raise
         except OSError as error:
