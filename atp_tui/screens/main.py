@@ -121,6 +121,9 @@ class MainScreen(Screen[None]):
             # here, not on mount: the first batch of events may arrive before the mount.
             self.stale_since = max(item.received_at for item in cached)
             self.intake.catchup.start_gap(self.stale_since)
+            # The last event this client received, also after a restart whose replay brings
+            # nothing new (the status bar said "last event none" while connected).
+            self.last_event = self.stale_since
         #: What the status bar counts: updated by batches, advanced by the clock tick.
         self._counter = InboxCounter(warning_seconds=0.0)
         #: The next tick when `low_bandwidth` (no once-a-second tick then).

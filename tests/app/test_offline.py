@@ -71,6 +71,25 @@ async def test_restart_with_the_server_down_shows_the_cached_inbox_marked_stale(
     store.close()
 
 
+async def test_restart_with_nothing_new_says_when_the_last_event_came(tmp_path: Path) -> None:
+    """Reconnected and nothing new replayed: the status bar said "last event none" (nothing
+    this run), as if the stream had never delivered anything."""
+    async with RunningServer(ServerConfig(user_token=TOKEN, ping_interval=0.5)) as server:
+        server.state.add_notification(
+            notification_body(title="Deploy api?", actions=[PLAIN], deadline=in_minutes(30))
+        )
+        await _first_run(server.url, tmp_path, 1)
+        store = Store.open(tmp_path)
+        app = build_app(
+            server=server.url, token=TOKEN, store=store, bell_on_new=False, cursor_blink=False
+        )
+        async with app.run_test(size=(150, 30)) as pilot:
+            await wait_for(pilot, lambda: app.main.connection.kind == "connected")
+            await pilot.pause()
+            assert "last event just now" in _status_text(app)  # the first run's, seconds ago
+        store.close()
+
+
 async def test_restart_catches_up_and_summarises_the_gap(tmp_path: Path) -> None:
     async with RunningServer(ServerConfig(user_token=TOKEN, ping_interval=0.5)) as server:
         kept = server.state.add_notification(
