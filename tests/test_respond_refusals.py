@@ -148,3 +148,7 @@ async def test_404_is_not_found(fake_clock: FakeClock) -> None:
     assert outcome.message == "no such notification"
     assert len(server.requests) == 1
     assert _outcomes(store) == ["not_found"]
+    # Closed everywhere (the detail pane, the counts, `list`), not an open row no key answers.
+    item = store.get(NID)
+    assert item is not None and item.status == "invalidated"
+    assert item.status_reason == "gone: the server no longer has it"

@@ -26,6 +26,9 @@ STATE_FOR_OUTCOME: dict[str, tuple[str, str]] = {
     "already_responded": ("responded", "answered elsewhere"),
     "expired": ("expired", "deadline passed"),
     "invalidated": ("invalidated", "withdrawn by the agent"),
+    # Answers to it are refused from then on (`blocks_answering`): closed everywhere, not an
+    # open row that no key can answer (the detail pane, the counts, `list`, `status`).
+    "not_found": ("invalidated", "gone: the server no longer has it"),
 }
 
 #: The outcome of a `409` by its error code (§1.3); any other code is `refused`.
