@@ -105,11 +105,13 @@ class Answering:
         modal = self.open_modal
         if modal is not None and (item := changed.get(modal.notification.id)) is not None:
             modal.follow(item, self.screen.now())
+        self.screen.bulk.follow()  # an open bulk confirmation too
 
     def tick(self) -> None:
         """The clock ticked: the open modal's time left (or its deadline passing)."""
         if self.open_modal is not None:
             self.open_modal.follow(None, self.screen.now())
+        self.screen.bulk.follow()
 
     def _warn(self, text: str) -> None:
         self.screen.notify(sanitize(text, limit=400), severity="warning", markup=False)

@@ -52,6 +52,7 @@ from atp_tui.view.status import closed_reason
 if TYPE_CHECKING:
     from atp_tui.protocol import Action
     from atp_tui.screens.answer_base import ChosenAnswer
+    from atp_tui.screens.bulk_confirm import BulkConfirm
     from atp_tui.screens.main import MainScreen
 
 #: Answers of one bulk answer on the wire at once: a 50-item answer neither opens 50
@@ -68,6 +69,8 @@ class BulkAnswers:
         self.marks = Marks()
         #: The value last chosen per (action id, type), offered again after a cancel.
         self._last_input: dict[tuple[str, str], object] = {}
+        #: The open confirmation and what it was planned from (ids, action, value).
+        self._confirming: tuple[BulkConfirm, list[str], Action, Any] | None = None
 
     # -- marks --------------------------------------------------------------------------
 
@@ -202,14 +205,23 @@ class BulkAnswers:
 
         words = answer_in_words(chosen, answer.response_data)
         dialog = BulkConfirm(plan, words)
+        self._confirming = (dialog, ids, chosen, answer.response_data)
 
         def confirmed(send: bool | None) -> None:
+            self._confirming = None
             if send:
                 self._send(ids, chosen, answer.response_data)
             else:  # offered again, to correct rather than retype
                 self._last_input[(chosen.id, chosen.response_type)] = answer.user_input
 
         self.screen.app.push_screen(dialog, confirmed)
+
+    def follow(self) -> None:
+        """Items changed or the clock ticked: the open confirmation lists what the answer
+        would go to now (planned again: an item may have closed meanwhile)."""
+        if self._confirming is not None:
+            dialog, ids, chosen, data = self._confirming
+            dialog.replan(self._plan(ids, chosen, data, valued=True))
 
     def _send(self, ids: list[str], chosen: Action, data: Any) -> None:
         """Queue every item still answerable (planned once more), each in its own worker."""

@@ -68,6 +68,8 @@ class BulkConfirm(ModalScreen[bool]):
         what = shorten(self.plan.chosen.display_label, 40)
         if self.words is not None:
             what = f"{what}: {shorten(self.words, 40)}"
+        if not self.plan.targets:
+            return Text(f"No marked item can take “{what}” now", style="bold")
         heading = Text(f"Answer {_plural(len(self.plan.targets), 'item')} with ", style="bold")
         heading.append(f"“{what}”", style="bold")
         heading.append("?", style="bold")
@@ -125,6 +127,22 @@ class BulkConfirm(ModalScreen[bool]):
                 yield Static(Text(self.HINT, style="dim"), id="dialog-hint", markup=False)
             yield Static(self.listing(), id="bulk-list", markup=False)
 
+    def replan(self, plan: BulkPlan) -> None:
+        """The items changed while the dialog is open (one expired, was withdrawn or answered
+        elsewhere): show the plan made again, so no dead item is listed as a target; with no
+        target left, Send is off."""
+        if not self.is_mounted or self._answered:
+            return
+        self.plan = plan
+        self.query_one("#dialog-title", Static).update(self.heading())
+        note = self.query_one("#bulk-note", Static)
+        note.update(self.note())
+        note.display = bool(self.note().plain)
+        send = self.query_one("#bulk-yes", Button)
+        send.label = f"Send {len(plan.targets)} (y)"
+        send.disabled = not plan.targets
+        self.query_one("#bulk-list", Static).update(self.listing())
+
     def on_mount(self) -> None:
         """Cancel has the focus: Enter alone never sends to a dozen items."""
         self.query_one("#bulk-no", Button).focus()
@@ -135,8 +153,9 @@ class BulkConfirm(ModalScreen[bool]):
         dialog.scroll_relative(y=lines, animate=False)
 
     def action_confirm(self) -> None:
-        """Send (once: a second `y` finds the dialog gone or already answered)."""
-        if not self._answered:
+        """Send (once: a second `y` finds the dialog gone or already answered); nothing while
+        no item can take the answer any more."""
+        if not self._answered and self.plan.targets:
             self._answered = True
             self.dismiss(True)
 

@@ -227,12 +227,37 @@ async def test_an_item_that_closes_while_confirming_is_not_sent(server: RunningS
         assert isinstance(app.screen, BulkConfirm)
         server.state.invalidate(ids[1], "replaced by a newer build")
         await wait_for(pilot, lambda: app.main.inbox.get(ids[1]).status == "invalidated")
+        # The open confirmation follows: no dead item listed as a target.
+        await wait_for(pilot, lambda: "Skipped, not sent (1)" in listing(app))
+        assert "Goes to (2)" in listing(app)
+        assert str(app.screen.query_one("#bulk-yes").label) == "Send 2 (y)"
         await pilot.press("y")
         await wait_for(pilot, lambda: len(server.state.responses) == 2)
         await settled(pilot)
         assert list(app.main.bulk.marks) == [ids[1]]
         assert "skipped: Deploy canary 1? · " in toasts(app)
     assert posted(server) == Counter([ids[0], ids[2]])
+
+
+async def test_a_confirmation_whose_every_item_closed_sends_nothing(
+    server: RunningServer,
+) -> None:
+    ids = canaries(server, 2, [APPROVE])
+    app = make_live_app(server.url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await started(pilot, 2)
+        await pilot.press("asterisk", "1")
+        assert isinstance(app.screen, BulkConfirm)
+        for nid in ids:
+            server.state.invalidate(nid, "replaced")
+        await wait_for(pilot, lambda: "Goes to (0)" in listing(app))
+        assert "No marked item can take" in str(app.screen.query_one("#dialog-title").render())
+        assert app.screen.query_one("#bulk-yes").disabled
+        await pilot.press("y")
+        await settled(pilot)
+        assert isinstance(app.screen, BulkConfirm)  # `y` does nothing; n or Escape closes it
+        await pilot.press("n")
+    assert posted(server) == Counter()
 
 
 async def test_marks_survive_sorting_and_filtering(server: RunningServer) -> None:
