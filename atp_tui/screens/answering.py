@@ -16,12 +16,19 @@ once that the item expired or was withdrawn, without a timer or a store of its o
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from atp_tui import protocol  # its models load on first use, after the first frame
 from atp_tui.protocol.text import sanitize
 from atp_tui.store import StoredNotification
-from atp_tui.view.items import AnswerState, answer_from_outcome, answers_from_log, closed_reason
+from atp_tui.view.items import (
+    AnswerState,
+    answer_from_outcome,
+    answer_in_words,
+    answers_from_log,
+    closed_reason,
+)
 
 if TYPE_CHECKING:
     from atp_tui.client.respond import RespondOutcome
@@ -238,7 +245,12 @@ class Answering:
         if self._still_answerable(notification_id, action) is None:
             return
         self._last_input[(notification_id, action.id)] = user_input
-        self.screen.answers[notification_id] = AnswerState("pending", "sending…", action.id)
+        words = sanitize(action.display_label, limit=60)
+        if (value := answer_in_words(action, data)) is not None:
+            words = f"{words}: {sanitize(value, limit=60)}"
+        self.screen.answers[notification_id] = AnswerState(
+            "pending", "sending…", action.id, words=words
+        )
         self.screen.mark_read(notification_id)
         self.screen.run_worker(
             self._respond(notification_id, action, data),
@@ -251,7 +263,10 @@ class Answering:
     async def _respond(self, notification_id: str, action: Action, data: Any) -> None:
         def on_retry(attempt: int, detail: str) -> None:
             self.screen.answers[notification_id] = AnswerState(
-                "retrying", f"retrying (attempt {attempt + 1}): {detail}", action.id
+                "retrying",
+                f"retrying (attempt {attempt + 1}): {detail}",
+                action.id,
+                words=self._words(notification_id),
             )
             self.screen.refresh_item(notification_id)
 
@@ -274,6 +289,7 @@ class Answering:
             self.screen.refresh_item(notification_id)
             return None
         answer = answer_from_outcome(outcome.kind, outcome.message, action.id, self.screen.now())
+        answer = replace(answer, words=self._words(notification_id))
         self.screen.answers[notification_id] = answer
         self.screen.refresh_item(notification_id)
         return answer
@@ -283,7 +299,7 @@ class Answering:
         answer = self.record(notification_id, action, outcome)
         if answer is None:
             return
-        label = sanitize(action.display_label, limit=60)
+        label = answer.words or sanitize(action.display_label, limit=60)
         if answer.kind == "sent":
             self.screen.notify(f"“{label}” {answer.text}", markup=False)
         elif answer.kind in ("elsewhere", "closed"):
@@ -292,6 +308,11 @@ class Answering:
             self.screen.notify(
                 sanitize(f"“{label}” {answer.text}", limit=400), severity="error", markup=False
             )
+
+    def _words(self, notification_id: str) -> str:
+        """The answer being sent to `notification_id`, in the user's words ("" if unknown)."""
+        answer = self.screen.answers.get(notification_id)
+        return answer.words if answer is not None else ""
 
     def failed(self, notification_id: str, error: BaseException | None) -> None:
         """A respond worker crashed (a bug): say so, and let the user try again."""

@@ -50,6 +50,9 @@ class AnswerState:
     kind: AnswerKind
     text: str
     action_id: str = ""
+    #: The answer given, in the user's words (`Continue the rollout?: Roll back`), when this
+    #: session gave it; "" for one read back from the log.
+    words: str = ""
 
     @property
     def in_flight(self) -> bool:

@@ -335,6 +335,8 @@ class DetailPane(QuietLayout, VerticalScroll):
                 answer.kind, "bold"
             )
             status.append("\nAnswer: ", style="bold")
+            if answer.words:
+                status.append(f"“{sanitize(answer.words, limit=130)}” ")
             status.append(sanitize(answer.text, limit=300), style=style)
         set_text(state, status)
 

@@ -82,21 +82,23 @@ async def test_plain_simple_double_press_sends_once(server: RunningServer) -> No
 
 
 @pytest.mark.parametrize(
-    ("number", "keys", "expected"),
+    ("number", "keys", "expected", "words"),
     [
-        (2, ["2"], False),  # binary: "2" = the false label
-        (2, ["1"], True),
-        (3, ["down", "enter"], "b"),  # choice
-        (3, ["2"], "b"),
-        (4, ["space", "down", "space", "enter"], ["x", "y"]),  # multi_choice
-        (5, ["n", "o", "t", " ", "n", "o", "w", "enter"], "not now"),  # text
-        (6, ["7", "enter"], 7),  # number
-        (7, [*"2026-05-01", "enter"], "2026-05-01"),  # date
+        (2, ["2"], False, "Go?: Stop"),  # binary: "2" = the false label
+        (2, ["1"], True, "Go?: Go"),
+        (3, ["down", "enter"], "b", "Pick one: B"),  # choice
+        (3, ["2"], "b", "Pick one: B"),
+        (4, ["space", "down", "space", "enter"], ["x", "y"], "Pick some: X, y"),  # multi_choice
+        (5, ["n", "o", "t", " ", "n", "o", "w", "enter"], "not now", "Say: not now"),  # text
+        (6, ["7", "enter"], 7, "Count: 7"),  # number
+        (7, [*"2026-05-01", "enter"], "2026-05-01", "When: 2026-05-01"),  # date
     ],
 )
 async def test_each_type_sends_what_was_chosen(
-    server: RunningServer, number: int, keys: list[str], expected: object
+    server: RunningServer, number: int, keys: list[str], expected: object, words: str
 ) -> None:
+    """And says what was sent, in the toast and the detail pane (it said only that the
+    action was sent: after `j1j⏎` a user could not tell which option went)."""
     nid = add(server, "All types", ALL_ACTIONS)
     app = make_live_app(server.url)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -108,6 +110,9 @@ async def test_each_type_sends_what_was_chosen(
         await wait_for(
             pilot, lambda: nid in app.main.answers and app.main.answers[nid].kind == "sent"
         )
+        toasts = "\n".join(str(toast.message) for toast in app._notifications)
+        assert f"“{words}” sent at" in toasts
+        assert f"Answer: “{words}” sent at" in str(app.main.query_one("#detail-state").render())
     [response] = server.state.responses
     assert response["action_id"] == ALL_ACTIONS[number - 1]["id"]
     assert response["response_data"] == expected
