@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
+
 from atp_tui.commands.respond import EXIT_SENT, respond_once
 from atp_tui.store import Store
 from tests.conftest import FakeClock
@@ -103,3 +105,37 @@ async def test_case_76_a_process_killed_while_its_post_is_out_is_checked_next_ti
     # The killed run's row stays as it was (history skips it); the check's outcome follows.
     assert _outcomes(store) == ["sending", "sent"]
     store.close()
+
+
+async def test_respond_whose_answer_log_fills_up_exits_4_with_one_reason(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The state dir opens, then its file system is full when the `sending` row is written:
+    nothing sent, exit 4 (`state_unavailable`, as the README says for a full disk), and the
+    cause said once (it was exit 1, `failed`, with the cause twice)."""
+    import json
+
+    from tests.watch_helpers import fill, tmpfs
+
+    plan = Plan([OK])
+    with tmpfs(tmp_path / "fs", "1m") as fs:
+        store = Store.open(fs / "state")
+        store.close()
+        async with HostileServer(plan) as server:
+            original = Store.open
+
+            def open_then_fill(*args: object, **kwargs: object) -> Store:
+                opened = original(*args, **kwargs)  # type: ignore[arg-type]
+                fill(fs)
+                return opened
+
+            with pytest.MonkeyPatch.context() as patch:
+                patch.setattr(Store, "open", open_then_fill)
+                code = await respond_once(
+                    server.url, TOKEN, NID, "ok", None, True, state_dir=fs / "state"
+                )
+    assert code == 4
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["outcome"] == "state_unavailable"
+    assert str(printed["message"]).count("full") == 1, printed
+    assert plan.bodies == []

@@ -236,6 +236,8 @@ class RespondClient:
         note when it could not be recorded."""
         # One place for it: whatever path produced the message, the token never leaves here.
         outcome = replace(outcome, message=self._clean(outcome.message))
+        if outcome.state_unavailable:
+            return outcome  # the log could not be written a moment ago: it is not tried again
         try:
             self._log(notification_id, action_id, response_data, outcome.kind, outcome.message)
             if self._store is not None and outcome.kind in STATE_FOR_OUTCOME:
@@ -262,7 +264,9 @@ class RespondClient:
             self._log(notification_id, action_id, response_data, "sending", "")
         except StateWriteError as error:
             return RespondOutcome(
-                "failed", f"not sent: the answer could not be recorded first ({error})"
+                "failed",
+                f"not sent: the answer could not be recorded first ({error})",
+                state_unavailable=True,
             )
         return await self._send(notification_id, action_id, response_data, on_retry)
 

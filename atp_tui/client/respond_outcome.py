@@ -47,6 +47,9 @@ class RespondOutcome:
     message: str
     status_code: int | None = None
     responded_at: str | None = None
+    #: Nothing was sent because the answer log could not be written first (disk full,
+    #: read-only): `respond` exits 4 then, as for a state dir it cannot open.
+    state_unavailable: bool = False
 
     @property
     def ok(self) -> bool:

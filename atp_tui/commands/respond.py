@@ -215,6 +215,9 @@ async def respond_once(
             return _fail(INVALID_OUTCOME, message, as_json, EXIT_INVALID)
         sending = (notification.title, answer_label(action, data))
         outcome = await client.respond(notification_id, action_id, data)
+        if outcome.state_unavailable:
+            message = f"error: {outcome.message}"
+            return _fail(STATE_UNAVAILABLE_OUTCOME, message, as_json, EXIT_STATE_UNAVAILABLE)
         _report(
             outcome.kind,
             outcome.message,
