@@ -281,3 +281,23 @@ class TestTmuxNote:
         tmux = {"TMUX": "/tmp/tmux-1000/default,1,0"}
         checked = run(["--config", str(off), "config", "check"], capsys, tmux)[1]
         assert "allow-passthrough" not in checked
+
+
+class TestCheckEveryProfile:
+    def test_a_profile_not_selected_is_checked_too(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """`config check` promises every problem: a bad key in a profile nobody selected
+        said `config OK` (it showed only with `--profile` naming it)."""
+        path = write_config(
+            tmp_path / "c.toml",
+            '[profiles.x]\nserver = 5\n[profiles.y]\nbell = "loud"\n[profiles.ok]\nbell = "high"\n',
+        )
+        for selected in ([], ["--profile", "x"]):
+            status, out, _ = run(["--config", str(path), *selected, "config", "check"], capsys)
+            assert status == 1
+            lines = out.splitlines()
+            assert [line.split(": ")[1] for line in lines] == [
+                "profiles.x.server",
+                "profiles.y.bell",
+            ]

@@ -30,6 +30,7 @@ from atp_tui.settings.file import (
     config_path_for,
     display_path,
     load_settings,
+    other_profile_problems,
     write_private_file,
 )
 
@@ -230,7 +231,7 @@ def run_config(args: argparse.Namespace, *, env: Mapping[str, str] | None = None
             print(f"atp-tui: warning: {problem}", file=sys.stderr)
         return 0
     if command == "check":
-        problems = loaded.problems + _extra_checks(loaded)
+        problems = loaded.problems + other_profile_problems(loaded) + _extra_checks(loaded)
         for problem in problems:
             print(problem)
         _tmux_note(loaded, env)

@@ -269,6 +269,22 @@ def _table_layer(
     return layer
 
 
+def other_profile_problems(loaded: LoadedSettings) -> list[ConfigProblem]:
+    """The problems of the profiles `loaded` did not apply (loading checks only the selected
+    one; `config check` reports every problem). An unreadable file has none to add."""
+    data, _ = read_config_file(loaded.path, explicit=False)
+    profiles = data.get("profiles")
+    if not isinstance(profiles, Mapping):
+        return []
+    problems: list[ConfigProblem] = []
+    shown = display_path(loaded.path)
+    for name, table in profiles.items():
+        if name != loaded.profile and isinstance(table, Mapping):
+            prefix = f"profiles.{name}."
+            _table_layer(table, source=name, prefix=prefix, file=shown, problems=problems)
+    return problems
+
+
 def _select_profile(
     data: Mapping[str, Any],
     *,
