@@ -22,6 +22,27 @@ class TestBadFiles:
         assert "line 2" in problem.message
         assert str(problem).startswith(display_path(path) + ": ")
 
+    def test_what_is_not_a_settings_file_is_one_problem_at_once(self, tmp_path: Path) -> None:
+        """`--config /dev/zero` filled the memory, a FIFO hung every command: a settings
+        file is a regular file of at most 1 MiB, read without waiting."""
+        import os
+
+        fifo = tmp_path / "fifo"
+        os.mkfifo(fifo)
+        big = tmp_path / "big.toml"
+        big.write_text("# " + "x" * (1 << 20) + "\n")
+        cases = {
+            Path("/dev/zero"): "not a regular file",
+            fifo: "not a regular file",
+            tmp_path: "not a regular file",
+            big: "larger than 1 MiB",
+        }
+        for path, reason in cases.items():
+            loaded = load(path)
+            assert loaded.settings == Settings()
+            (problem,) = loaded.problems
+            assert problem.message.startswith(reason), path
+
     def test_invalid_values_fall_back_one_key_at_a_time(self, tmp_path: Path) -> None:
         path = write_config(
             tmp_path / "c.toml",

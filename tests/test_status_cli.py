@@ -25,6 +25,7 @@ from atp_tui.commands.status import (
     status_settings,
 )
 from atp_tui.protocol import Notification
+from atp_tui.settings.locating import MAX_CONFIG_BYTES
 from atp_tui.settings.paths import default_config_dir, default_state_dir
 from atp_tui.store import DB_NAME, Store
 from atp_tui.store.base import STREAM_ALIVE_KEY
@@ -377,6 +378,7 @@ class TestSettings:
 
     def test_defaults_and_names_agree_with_the_store_and_settings(self) -> None:
         assert status_command.DB_NAME == DB_NAME
+        assert status_command.QUICK_CONFIG_BYTES == MAX_CONFIG_BYTES
         assert status_command.STREAM_ALIVE_KEY == STREAM_ALIVE_KEY
         assert status_command._platform_dir("state") == default_state_dir()
         assert status_command._platform_dir("config") == default_config_dir()

@@ -33,6 +33,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import stat
 import sys
 import tomllib
 from collections.abc import Mapping, Sequence
@@ -64,6 +65,8 @@ CONFIG_ENV = "ATP_TUI_CONFIG"
 PROFILE_ENV = "ATP_PROFILE"
 STATE_ENV = "ATP_STATE_DIR"
 EXIT_USAGE = 2
+#: As `atp_tui.settings.locating.MAX_CONFIG_BYTES` (a test checks they agree).
+QUICK_CONFIG_BYTES = 1 << 20
 EXIT_STATE_UNAVAILABLE = 4
 
 Format = Literal["plain", "tmux", "json"]
@@ -273,6 +276,9 @@ def quick_settings(
     else:
         path = _platform_dir("config") / "config.toml"
     try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode) or info.st_size > QUICK_CONFIG_BYTES:
+            raise Unusual  # a FIFO would hang, /dev/zero fill the memory: the loader says so
         with path.open("rb") as file:
             data = tomllib.load(file)
     except FileNotFoundError:
