@@ -293,3 +293,28 @@ def test_case_72_only_damage_counts_as_corruption() -> None:
     assert is_corruption(error(None, "Could not decode to UTF-8 column"))
     for code in (sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR, 522, sqlite3.SQLITE_READONLY):
         assert not is_corruption(error(code)), code
+
+
+def test_an_unreadable_stored_payload_is_dropped_with_one_line(state_dir: Path) -> None:
+    """Case 34: a row whose payload no longer validates is dropped; the warning is one line
+    naming the field (it was pydantic's whole report, with a link to its docs)."""
+    import json
+    import sqlite3
+
+    store = Store.open(state_dir)
+    store.add_notification(_n("n1"), "1")
+    store.add_notification(_n("n2"), "2")
+    store.commit()
+    store.close()
+    with sqlite3.connect(state_dir / DB_NAME) as db:
+        bad = json.dumps({"id": "n1", "actions": "nope"})
+        db.execute("UPDATE notifications SET raw = ?, summary = NULL WHERE id = 'n1'", (bad,))
+    reopened = Store.open(state_dir)
+    try:
+        assert reopened.warnings == [
+            "dropped unreadable stored notification 'n1' "
+            "(at actions: Input should be a valid array)"
+        ]
+        assert reopened.has_notification("n2") and reopened.get("n1") is None
+    finally:
+        reopened.close()

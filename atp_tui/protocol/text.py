@@ -258,6 +258,19 @@ class SecretRedactor:
 SECRETS = SecretRedactor()
 
 
+def first_problem(error: ValueError) -> str:
+    """One line for why a value was refused: a pydantic `ValidationError`'s first error as
+    `at context.title: Input should be a valid string` (not its multi-line report with a
+    link), any other error's first line."""
+    errors = getattr(error, "errors", None)
+    if callable(errors):
+        found = errors()
+        if found:
+            where = ".".join(str(part) for part in found[0].get("loc", ()))
+            return f"at {where or 'the top'}: {found[0].get('msg', error)}"
+    return (str(error).splitlines() or [type(error).__name__])[0]
+
+
 #: The exit status of a command whose output could not be written: sysexits' EX_IOERR.
 EXIT_OUTPUT_FAILED = 74
 

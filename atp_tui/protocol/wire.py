@@ -16,6 +16,7 @@ from atp_tui.protocol.models import (
     needs_sanitizing,
     sanitize_json,
 )
+from atp_tui.protocol.text import first_problem
 
 EventName = Literal["notification", "status_update", "error", "ping"]
 
@@ -155,9 +156,7 @@ def decode_carefully(name: str, data: str) -> WireEvent | None:
     try:
         payload = validate_decoded(model, raw)
     except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or name
-        raise MalformedEvent(f"{name} payload invalid at {where}: {first['msg']}") from error
+        raise MalformedEvent(f"{name} payload invalid {first_problem(error)}") from error
     except RecursionError as error:
         raise MalformedEvent(f"{name} payload nested too deeply") from error
     if raw is loaded and not needs_sanitizing(data):

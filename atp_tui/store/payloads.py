@@ -14,6 +14,8 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from atp_tui.protocol.text import first_problem
+
 if TYPE_CHECKING:
     from atp_tui.protocol.models import Notification
 
@@ -39,7 +41,8 @@ class PayloadReader:
         self._models: OrderedDict[str, Notification] = OrderedDict()
 
     def parse(self, raw: object) -> Notification:
-        """Validate a stored payload (`ValueError` with pydantic's reason when it fails)."""
+        """Validate a stored payload (`ValueError` with pydantic's first reason, one line,
+        when it fails)."""
         from pydantic import ValidationError
 
         from atp_tui.protocol.models import Notification, share_field_sets
@@ -49,7 +52,7 @@ class PayloadReader:
         try:
             notification = share_field_sets(Notification.model_validate_json(raw))
         except ValidationError as error:
-            raise ValueError(str(error)) from error
+            raise ValueError(first_problem(error)) from error
         return notification
 
     def remember(self, notification: Notification) -> None:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from atp_tui.protocol.clock import Clock
 from atp_tui.protocol.lifecycle import KNOWN_STATES, can_transition
 from atp_tui.protocol.summary import NotificationSummary
+from atp_tui.protocol.text import first_problem
 from atp_tui.store.answer_locks import AnswerLocks
 from atp_tui.store.base import MAX_CURSOR_LENGTH as MAX_CURSOR_LENGTH  # re-exported
 from atp_tui.store.base import SEEN_EVENT_LIMIT as SEEN_EVENT_LIMIT  # re-exported
@@ -121,7 +122,8 @@ class Store(StreamState):
                 summary = self._summary_of_row(notification_id, summary_json, raw)
             except ValueError as error:
                 self.warnings.append(
-                    f"dropped unreadable stored notification {notification_id!r}: {error}"
+                    f"dropped unreadable stored notification {notification_id!r} "
+                    f"({first_problem(error)})"
                 )
                 continue
             self._items[notification_id] = StoredNotification(
