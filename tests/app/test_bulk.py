@@ -67,6 +67,13 @@ def listing(app: Any) -> str:
     return str(app.screen.query_one("#bulk-list").render())
 
 
+async def confirming(pilot: Any, rows: int) -> None:
+    """Once `rows` rows show: mark them all and press `1`; the confirmation is open."""
+    await started(pilot, rows)
+    await pilot.press("asterisk", "1")
+    assert isinstance(pilot.app.screen, BulkConfirm)
+
+
 async def test_star_and_an_answer_key_answer_each_marked_item_once(server: RunningServer) -> None:
     ids = canaries(server, 4, [APPROVE, OTHER])
     binary = add(server, "Deploy canary 4, asked yes/no?", [APPROVE_BINARY], 40)
@@ -156,9 +163,7 @@ async def test_cancel_sends_nothing_and_keeps_the_marks(
     ids = canaries(server, 3, [APPROVE_FLAGGED])
     app = make_live_app(server.url)
     async with app.run_test(size=(120, 40)) as pilot:
-        await started(pilot, 3)
-        await pilot.press("asterisk", "1")
-        assert isinstance(app.screen, BulkConfirm)
+        await confirming(pilot, 3)
         assert "! 3 of 3 cannot be undone." in str(app.screen.query_one("#bulk-note").render())
         await pilot.press(*keys)
         await settled(pilot)
@@ -222,9 +227,7 @@ async def test_an_item_that_closes_while_confirming_is_not_sent(server: RunningS
     ids = canaries(server, 3, [APPROVE])
     app = make_live_app(server.url)
     async with app.run_test(size=(120, 40)) as pilot:
-        await started(pilot, 3)
-        await pilot.press("asterisk", "1")
-        assert isinstance(app.screen, BulkConfirm)
+        await confirming(pilot, 3)
         server.state.invalidate(ids[1], "replaced by a newer build")
         await wait_for(pilot, lambda: app.main.inbox.get(ids[1]).status == "invalidated")
         # The open confirmation follows: no dead item listed as a target.
@@ -245,9 +248,7 @@ async def test_a_confirmation_whose_every_item_closed_sends_nothing(
     ids = canaries(server, 2, [APPROVE])
     app = make_live_app(server.url)
     async with app.run_test(size=(120, 40)) as pilot:
-        await started(pilot, 2)
-        await pilot.press("asterisk", "1")
-        assert isinstance(app.screen, BulkConfirm)
+        await confirming(pilot, 2)
         for nid in ids:
             server.state.invalidate(nid, "replaced")
         await wait_for(pilot, lambda: "Goes to (0)" in listing(app))
