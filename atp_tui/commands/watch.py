@@ -41,6 +41,7 @@ from atp_tui.protocol.text import (
     discard_output,
     escape_parsed_json_text,
     neutralize,
+    output_errors,
 )
 from atp_tui.store import StateUnavailable
 from atp_tui.store.db import StateWriteError
@@ -312,16 +313,13 @@ def _writer_for(out: TextIO) -> Callable[[str], None]:
 
     def write_all(text: str) -> None:
         data = memoryview(text.encode("utf-8"))
-        while data:
-            try:
-                written = os.write(fd, data)
-            except BlockingIOError:  # a non-blocking pipe (set by whoever shares it): wait
-                select.select([], [fd], [])
-                continue
-            except BrokenPipeError:
-                raise
-            except OSError as error:  # `watch >> log` on a full disk
-                raise OutputError.of(error, "stdout") from error
-            data = data[written:]
+        with output_errors("stdout"):  # `watch >> log` on a full disk
+            while data:
+                try:
+                    written = os.write(fd, data)
+                except BlockingIOError:  # a non-blocking pipe (set by whoever shares it): wait
+                    select.select([], [fd], [])
+                    continue
+                data = data[written:]
 
     return write_all

@@ -288,6 +288,18 @@ class OutputError(OSError):
         return output
 
 
+@contextmanager
+def output_errors(stream: str) -> Iterator[None]:
+    """Writing to `stream` ("stdout") in the block: a failure becomes `OutputError`; a closed
+    pipe stays `BrokenPipeError`."""
+    try:
+        yield
+    except BrokenPipeError:
+        raise
+    except OSError as error:
+        raise OutputError.of(error, stream) from error
+
+
 def discard_output(stream: TextIO) -> None:
     """Point `stream`'s file descriptor at /dev/null, after its reader went away or its disk
     filled: what its buffer still holds is dropped there, so the interpreter's last flush
@@ -326,7 +338,7 @@ class TerminalSink:
         """Write `text` redacted and neutralised; returns `len(text)` like a text stream.
         A failed write raises `OutputError` (a closed pipe: `BrokenPipeError`)."""
         safe = neutralize(self._redactor.redact(text))
-        try:
+        with output_errors(self._name):
             try:
                 self.wrapped.write(safe)
             except UnicodeEncodeError:
@@ -335,10 +347,6 @@ class TerminalSink:
                 encoding = getattr(self.wrapped, "encoding", None) or "ascii"
                 plain = safe.translate(_PLAIN_PUNCTUATION)
                 self.wrapped.write(plain.encode(encoding, "replace").decode(encoding))
-        except BrokenPipeError:
-            raise
-        except OSError as error:
-            raise OutputError.of(error, self._name) from error
         return len(text)
 
     def writelines(self, lines: Iterable[str]) -> None:
@@ -348,12 +356,8 @@ class TerminalSink:
 
     def flush(self) -> None:
         """Flush the wrapped stream (`OutputError` when that fails, as `write`)."""
-        try:
+        with output_errors(self._name):
             self.wrapped.flush()
-        except BrokenPipeError:
-            raise
-        except OSError as error:
-            raise OutputError.of(error, self._name) from error
 
     @property
     def _name(self) -> str:
