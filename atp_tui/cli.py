@@ -47,12 +47,12 @@ class UsageError(Exception):
 
 
 def _load_settings(args: argparse.Namespace, *, warn: bool = True) -> LoadedSettings:
-    """Settings from flags, env, profile and file; bad flags are usage errors.
+    """Settings from flags, env, profile and file; bad flags are usage errors, and so is a
+    profile asked for and not defined (`ConfigProblem.blocking`).
 
-    Problems in the file or the environment never block: they are printed (or, for the TUI,
-    shown as a notice) and the defaults apply to the bad keys.
+    Other problems in the file or the environment do not block: they are printed (or, for the
+    TUI, shown as a notice) and the defaults apply to the bad keys.
     """
-    from atp_tui.settings import CLI_SOURCE
     from atp_tui.settings.file import load_settings
 
     loaded = load_settings(
@@ -62,7 +62,7 @@ def _load_settings(args: argparse.Namespace, *, warn: bool = True) -> LoadedSett
         cli=cli_overrides(args),
     )
     for problem in loaded.problems:
-        if problem.file == CLI_SOURCE:
+        if problem.blocking:
             raise UsageError(str(problem))
         if warn:
             print(f"atp-tui: warning: {problem}", file=sys.stderr)

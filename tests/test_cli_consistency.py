@@ -160,6 +160,44 @@ def test_an_unknown_profile_is_the_same_one_line_error_everywhere(
     assert "using no profile" not in lines[0]
 
 
+#: The profile asked for from the environment or the file: (env, settings file, key named).
+_PROFILE_ELSEWHERE = {
+    "ATP_PROFILE": ({"ATP_PROFILE": "prdo"}, '[profiles.prod]\nserver = "http://127.0.0.1:9"\n'),
+    "default_profile": ({}, 'default_profile = "prdo"\n[profiles.prod]\n'),
+}
+
+
+@pytest.mark.parametrize("where", sorted(_PROFILE_ELSEWHERE))
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "tui")
+def test_a_profile_asked_for_in_the_environment_or_the_file_that_names_none_stops_too(
+    command: tuple[str, ...], where: str, tmp_path: Path
+) -> None:
+    """`ATP_PROFILE=prdo` (a typo) used to be a warning, and the command went on with the
+    top-level settings: `watch`, the TUI and `respond` on another environment's server.
+    `config path` still names the file to fix, and `config check` lists it as a finding."""
+    env, text = _PROFILE_ELSEWHERE[where]
+    config = tmp_path / "config.toml"
+    config.write_text(text)
+    result = cli(
+        "--config",
+        str(config),
+        *command,
+        env={**env, "ATP_SERVER": "http://127.0.0.1:9", "ATP_STATE_DIR": str(tmp_path)},
+    )
+    expected = f"{where}: no profile named 'prdo'; did you mean 'prod'? profiles in "
+    if command == ("config", "path"):
+        assert (result.returncode, result.stdout) == (0, f"{config}\n"), result
+    elif command == ("config", "check"):
+        assert result.returncode == 1, result
+        assert expected in result.stdout
+    else:
+        assert result.returncode == 2, result
+        assert result.stdout == ""
+        lines = result.stderr.splitlines()
+        assert len(lines) == 1, lines
+        assert lines[0].startswith("atp-tui: error: ") and expected in lines[0], lines
+
+
 @pytest.mark.parametrize("fast_path", [True, False], ids=["atp-tui status", "atp_tui.cli status"])
 def test_status_with_an_unknown_profile_is_the_same_error_and_a_question_mark(
     fast_path: bool, tmp_path: Path

@@ -337,7 +337,6 @@ class TestSettings:
             ('state_dir = "/file"\n', {"ATP_STATE_DIR": "/env"}, {"state_dir": Path("/flag")}),
             ('deadline_warning_minutes = "7"\n', {}, {}),  # text: the full loader's job
             ("deadline_warning_minutes = -1\n", {}, {}),  # refused: the default
-            ('default_profile = "nosuch"\n', {}, {}),
             ("this is not toml", {}, {}),
         ],
     )  # fmt: skip
@@ -372,9 +371,35 @@ class TestSettings:
         else:
             assert "no profile named 'prdo'" in json.loads(line)["error"]
         assert "no profile named 'prdo'; did you mean 'prod'?" in capsys.readouterr().err
-        # An unknown profile from the environment stays a problem for `config check`.
-        options.profile = None
-        assert run_status(options, env={"ATP_PROFILE": "prdo"}, now=NOW, out=out) == 0
+
+    @pytest.mark.parametrize(
+        ("text", "env", "where"),
+        [
+            ('[profiles.prod]\nstate_dir = "/prod"\n', {"ATP_PROFILE": "prdo"}, "ATP_PROFILE"),
+            ('default_profile = "prdo"\n[profiles.prod]\n', {}, "default_profile"),
+            ('default_profile = "prod"\n[profiles]\nprod = 3\n', {}, "profiles.prod"),
+        ],
+    )
+    def test_a_profile_asked_for_elsewhere_that_names_none_is_exit_2_too(
+        self,
+        tmp_path: Path,
+        text: str,
+        env: dict[str, str],
+        where: str,
+        capsys: pytest.CaptureFixture[str],
+    ) -> None:
+        """From the environment or the file, as from the flag: the top-level state dir is
+        another environment's (it used to count it, with a warning no prompt shows)."""
+        path = tmp_path / "config.toml"
+        path.write_text(text)
+        small_store(tmp_path, alive=NOW)
+        options = argparse.Namespace(format="plain", state_dir=None, config=path, profile=None)
+        out = io.StringIO()
+        assert run_status(options, env=env, now=NOW, out=out) == 2
+        assert out.getvalue() == "ATP ?\n"
+        assert f"{where}: " in capsys.readouterr().err
+        with pytest.raises(status_command.SettingsNotApplied):
+            status_settings(config=path, profile=None, state_dir=None, env=env)
 
     def test_defaults_and_names_agree_with_the_store_and_settings(self) -> None:
         assert status_command.DB_NAME == DB_NAME

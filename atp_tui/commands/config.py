@@ -209,7 +209,9 @@ EXIT_USAGE = 2
 
 def run_config(args: argparse.Namespace, *, env: Mapping[str, str] | None = None) -> int:
     """Run `atp-tui config SUBCOMMAND`; returns the exit status (0 ok, 1 problems/refused,
-    2 a bad flag such as `--profile nosuch`, as for every other command)."""
+    2 a bad flag such as `--profile nosuch`, as for every other command; for `show`, also an
+    `ATP_PROFILE` or `default_profile` naming no profile, which `check` lists and `path`
+    leaves alone: they are how the user finds the file to fix)."""
     env = os.environ if env is None else env
     command = args.config_command
     if command == "init":
@@ -226,6 +228,11 @@ def run_config(args: argparse.Namespace, *, env: Mapping[str, str] | None = None
         print(loaded.path)
         return 0
     if command == "show":
+        stopping = [problem for problem in loaded.problems if problem.blocking]
+        if stopping:
+            # The settings shown would be ones no command runs with (they stop on this).
+            print(f"atp-tui: error: {stopping[0]}", file=sys.stderr)
+            return EXIT_USAGE
         sys.stdout.write(render_settings(loaded))
         for problem in loaded.problems:
             print(f"atp-tui: warning: {problem}", file=sys.stderr)

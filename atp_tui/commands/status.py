@@ -249,9 +249,10 @@ class Unusual(Exception):
     """The quick read met something only the full loader reports well."""
 
 
-class FlagNotApplied(Exception):
-    """A command-line flag that cannot be applied (`--profile nosuch`): as for every other
-    command, an error, not counts read from a state dir the flag did not ask for."""
+class SettingsNotApplied(Exception):
+    """A setting that stops every command (`ConfigProblem.blocking`: `--profile nosuch`, or
+    an `ATP_PROFILE` or `default_profile` naming no profile): an error, not counts read from
+    a state dir that was not asked for (another environment's)."""
 
 
 def _warning_value(value: Any) -> float:
@@ -314,16 +315,15 @@ def full_settings(
     *, config: Path | None, profile: str | None, state_dir: Path | None, env: Mapping[str, str]
 ) -> tuple[Path, float]:
     """The same two values from the full loader (slower; reports no warning: a status line
-    has no room for them, `atp-tui config check` is where they are read). A flag that cannot
-    be applied raises `FlagNotApplied`."""
-    from atp_tui.settings import CLI_SOURCE
+    has no room for them, `atp-tui config check` is where they are read). A setting that
+    stops the commands raises `SettingsNotApplied`."""
     from atp_tui.settings.file import load_settings
 
     cli = {"state_dir": state_dir} if state_dir is not None else {}
     loaded = load_settings(config_path=config, profile=profile, env=env, cli=cli)
     for problem in loaded.problems:
-        if problem.file == CLI_SOURCE:
-            raise FlagNotApplied(str(problem))
+        if problem.blocking:
+            raise SettingsNotApplied(str(problem))
     settings = loaded.settings
     return (
         settings.state_dir or _platform_dir("state"),
@@ -400,7 +400,7 @@ def run_status(
         state_dir, warning = status_settings(
             config=args.config, profile=args.profile, state_dir=args.state_dir, env=env
         )
-    except FlagNotApplied as error:
+    except SettingsNotApplied as error:
         return _unknown(args.format, out, str(error), f"atp-tui: error: {error}", EXIT_USAGE)
     moment = now or datetime.now(UTC)
     try:

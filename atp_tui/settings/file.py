@@ -211,17 +211,22 @@ def _select_profile(
     table = profiles.get(name)
     if isinstance(table, Mapping):
         return name, table
+    # A profile asked for and not usable stops the commands, whoever asked (the flag, the
+    # environment or the file): the top-level settings are often another environment's.
     if table is not None:
-        problems.append(ConfigProblem(file, f"profiles.{name}", "must be a table: [profiles.NAME]"))
+        problems.append(
+            ConfigProblem(
+                file, f"profiles.{name}", "must be a table: [profiles.NAME]", blocking=True
+            )
+        )
         return None, {}
     names = sorted(str(profile) for profile in profiles)
     close = difflib.get_close_matches(name, names, n=1)
     hint = f"did you mean {close[0]!r}? " if close else ""
     known = f"profiles in {file}: {', '.join(names)}" if names else f"{file} defines no profiles"
-    message = f"no profile named {name!r}; {hint}{known}"
-    if where != CLI_SOURCE:  # a flag is a hard error (the commands stop); the others are not
-        message += "; using no profile"
-    problems.append(ConfigProblem(where, key, message))
+    problems.append(
+        ConfigProblem(where, key, f"no profile named {name!r}; {hint}{known}", blocking=True)
+    )
     return None, {}
 
 
@@ -250,7 +255,7 @@ def _cli_layer(cli: Mapping[str, object], problems: list[ConfigProblem]) -> _Lay
         except ValueError as error:
             # No "ignoring it": a bad flag is a usage error, the command does not run.
             flag = "--" + name.replace("_", "-")
-            problems.append(ConfigProblem(CLI_SOURCE, flag, str(error)))
+            problems.append(ConfigProblem(CLI_SOURCE, flag, str(error), blocking=True))
     return layer
 
 

@@ -60,6 +60,10 @@ class ConfigProblem:
     """The dotted key (`profiles.work.bell`), env var or flag; empty for whole-file problems."""
     message: str
     """What is wrong and what is allowed or how to fix it."""
+    blocking: bool = False
+    """Whether the commands stop on it (exit 2) rather than run without the setting: a bad
+    flag, or a profile that is asked for and not defined (the top-level settings it would fall
+    back to can be another environment's server)."""
 
     def __str__(self) -> str:
         if self.key:
