@@ -17,6 +17,7 @@ from textual.geometry import Region
 from textual.widget import Widget
 from textual.widgets import Static
 
+from atp_tui.client.events import ConnectionChanged, ConnectionState
 from atp_tui.widgets.inbox import InboxList
 from atp_tui.widgets.inbox_rows import TIME_CELLS, changed_time_cells
 from atp_tui.widgets.status_bar import StatusBar
@@ -150,6 +151,45 @@ async def test_a_cursor_key_repaints_two_rows_not_the_list() -> None:
             (Region(0, 0, width, 1),),
             (Region(0, 1, width, 1),),
         ]
+
+
+@pytest.mark.asyncio
+async def test_a_reconnect_repaints_no_row() -> None:
+    """The empty inbox's placeholder names the connection's state; with rows it is not drawn,
+    and its change used to repaint every row, blank ones included (≈ 14 KB at 150×40, twice
+    a reconnect: found against a server that closes its stream every minute)."""
+    clock = FrozenClock()
+    app = make_app([CONNECTED, *received(idle_inbox())], clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        inbox = app.main.inbox
+        await wait_for(pilot, lambda: inbox.total == 3 and app.main.detail.notification_id)
+        await drawn(pilot, inbox)
+        placeholder = inbox.placeholder
+        with counting_refreshes([inbox]) as calls:
+            app.engine.push(  # type: ignore[attr-defined]
+                ConnectionChanged(ConnectionState("reconnecting", "server closed", 1.0, 1)),
+                ConnectionChanged(ConnectionState("connecting", "http://atp.example:8787")),
+            )
+            await wait_for(pilot, lambda: inbox.placeholder != placeholder)
+            app.engine.push(CONNECTED)  # type: ignore[attr-defined]
+            await wait_for(pilot, lambda: inbox.placeholder == placeholder)
+            await pilot.pause()
+        assert calls == []
+
+
+@pytest.mark.asyncio
+async def test_the_empty_inbox_still_says_what_the_connection_does() -> None:
+    clock = FrozenClock()
+    app = make_app([CONNECTED], clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        inbox = app.main.inbox
+        await wait_for(pilot, lambda: "appear here" in inbox.render_line(1).text)
+        app.engine.push(  # type: ignore[attr-defined]
+            ConnectionChanged(ConnectionState("connecting", "http://atp.example:8787"))
+        )
+        await wait_for(pilot, lambda: "Connecting to atp.example" in inbox.render_line(1).text)
+        await drawn(pilot, inbox)
+        assert "Connecting to atp.example" in app.main.inbox.render_line(1).text
 
 
 def detail_varied() -> list[Any]:
