@@ -39,6 +39,7 @@ from atp_tui.view.arrivals import RecentArrivals
 from atp_tui.view.counting import Counts, InboxCounter
 from atp_tui.view.items import AnswerState, age_changes_in, answers_from_log
 from atp_tui.view.status import is_closed, nothing_to_answer
+from atp_tui.view.wakes import next_wake
 from atp_tui.widgets.detail import ActionList, DetailPane
 from atp_tui.widgets.inbox import InboxList
 from atp_tui.widgets.inbox_header import InboxHeader, InboxLegend
@@ -284,22 +285,20 @@ class MainScreen(Screen[None]):
         self.answering.tick()  # an open answer modal's time left, on the same tick
 
     def _schedule_tick(self) -> None:
-        """Low bandwidth: sleep until a shown time or a count changes (a minute at most)."""
+        """Low bandwidth: sleep until a shown time or a count changes (a minute at most;
+        text-only steps gathered: `view/wakes.py`)."""
         now = self.now()
-        waits = [
+        steps = [
             self.inbox.changes_in(),
             self.detail.changes_in(now),
             age_changes_in(self.last_event, now) if self.last_event else None,
             60.0,  # a backstop for what the estimates above do not cover
-            self.snoozing.seconds_to_wake(now),
         ]
-        moment = self._counter.next_moment()
-        if moment is not None:
-            waits.append((moment - now).total_seconds())
+        moment = self._counter.next_moment()  # an item expires, or becomes due soon
+        due = None if moment is None else (moment - now).total_seconds()
         if self._tick_timer is not None:
             self._tick_timer.stop()
-        # Just after the change: waking a hair early would find the text unchanged.
-        delay = max(0.0, min(wait for wait in waits if wait is not None)) + 0.05
+        delay = next_wake(now, steps, [self.snoozing.seconds_to_wake(now), due])
         self._tick_timer = self.set_timer(delay, self.tick, name="clock tick")
 
     def redraw(self, *, detail: bool) -> None:
