@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from rich.cells import cell_len
 from rich.text import Text
+from textual.geometry import Region
 from textual.widgets import Static
 
 from atp_tui.client.events import ConnectionState
@@ -13,6 +15,7 @@ from atp_tui.protocol.text import sanitize
 from atp_tui.view.counting import Counts
 from atp_tui.view.glyphs import UNICODE, GlyphSet
 from atp_tui.view.items import format_age
+from atp_tui.widgets.cropped_update import differing_span
 
 #: Words and style per connection state (the glyph comes from the glyph set). Every state is
 #: named in words, so none is told by its colour alone.
@@ -150,8 +153,14 @@ class StatusBar(Static):
         ]
         drawn = tuple((line.plain, str(line.style), tuple(line.spans)) for line in variants)
         if drawn != self._drawn:
+            width = self.content_region.width
+            before = _fitting(self._variants, width)
             self._variants, self._drawn = variants, drawn
-            self.refresh()
+            span = changed_cells(before, _fitting(variants, width), width)
+            if span is None or not self.is_mounted:
+                self.refresh()
+            elif span[1] > span[0]:  # else: only a variant too wide to be shown changed
+                self.refresh(Region(span[0], 0, span[1] - span[0], 1))
 
     def render(self) -> Text:
         """The most complete variant that fits the width the bar has now.
@@ -159,11 +168,7 @@ class StatusBar(Static):
         Chosen here rather than in `show`: `show` may run before the first layout, when the
         width is not known yet, and a resize must re-fit without waiting for the next event.
         """
-        width = self.content_region.width
-        for line in self._variants:
-            if line.cell_len <= width:
-                return line
-        return self._variants[-1]
+        return _fitting(self._variants, self.content_region.width)
 
     @staticmethod
     def _counts(counts: Counts, glyphs: GlyphSet) -> Text:
@@ -176,3 +181,37 @@ class StatusBar(Static):
         line.append(f" {glyphs.separator} ")
         line.append(f"{counts.unread} unread", style="bold" if counts.unread else "")
         return line
+
+
+def _fitting(variants: list[Text], width: int) -> Text:
+    """The first (most complete) of `variants` that fits in `width` cells, else the last."""
+    for line in variants:
+        if line.cell_len <= width:
+            return line
+    return variants[-1]
+
+
+def changed_cells(before: Text, after: Text, width: int) -> tuple[int, int] | None:
+    """The cells `(start, stop)` in which two lines of a bar `width` cells wide differ, so
+    that only they are repainted (the whole bar is ≈ 0.5 KB over SSH, and most changes are a
+    number or a word: "3m ago" → "4m ago"); `None`: repaint it all (a character wider than
+    one cell, or no width yet)."""
+    cells = [_cells(line, width) for line in (before, after)]
+    if width <= 0 or cells[0] is None or cells[1] is None:
+        return None
+    span = differing_span(cells[0], cells[1])
+    return (0, 0) if span is None else span
+
+
+def _cells(line: Text, width: int) -> list[tuple[str, str]] | None:
+    """Each of the `width` cells of `line` as (character, style); `None` if a character is
+    not one cell wide."""
+    plain = line.plain
+    if cell_len(plain) != len(plain):
+        return None
+    styles = [[str(line.style)] for _ in plain]
+    for span in line.spans:
+        for index in range(span.start, min(span.end, len(plain))):
+            styles[index].append(str(span.style))
+    cells = [(char, "+".join(style)) for char, style in zip(plain, styles, strict=True)]
+    return (cells + [(" ", "")] * width)[:width]

@@ -178,6 +178,29 @@ async def test_a_reconnect_repaints_no_row() -> None:
 
 
 @pytest.mark.asyncio
+async def test_the_status_bar_repaints_the_cells_that_changed() -> None:
+    """ "last event 1m ago" → "2m ago" is one cell, not the whole line (≈ 0.5 KB)."""
+    clock = FrozenClock()
+    app = make_app([CONNECTED, *received(idle_inbox())], clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        inbox, bar = app.main.inbox, app.main.query_one(StatusBar)
+        await wait_for(pilot, lambda: inbox.total == 3 and app.main.detail.notification_id)
+        clock.advance(61)
+        app.main.tick()
+        await drawn(pilot, inbox)
+        before = bar.render().plain
+        assert "last event 1m ago" in before
+        with counting_refreshes([bar]) as calls:
+            clock.advance(60)
+            app.main.tick()
+            await pilot.pause()
+        after = bar.render().plain
+        assert "last event 2m ago" in after
+        changed = [x for x, (a, b) in enumerate(zip(before, after, strict=True)) if a != b]
+        assert calls == [(bar.id, (Region(changed[0], 0, 1, 1),))]
+
+
+@pytest.mark.asyncio
 async def test_the_empty_inbox_still_says_what_the_connection_does() -> None:
     clock = FrozenClock()
     app = make_app([CONNECTED], clock=clock)
