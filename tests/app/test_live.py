@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 
 import pytest
 from textual.strip import Strip
 
+from atp_tui.app import BURST_EVENTS, BURST_FRAME_SECONDS, FRAME_SECONDS
 from atp_tui.client.events import ConnectionChanged, ConnectionState, StatusChanged
 from atp_tui.client.respond import RespondOutcome
 from atp_tui.server import RunningServer
@@ -209,6 +213,35 @@ async def test_a_burst_of_10000_is_a_few_redraws(monkeypatch: pytest.MonkeyPatch
         app.engine.push(*received([notification("late", "late one", deadline=0.1)]))
         await wait_for(pilot, lambda: app.main.inbox.row_count == 10_001)
         assert app.main.inbox.cursor_id == first
+
+
+async def test_a_burst_is_applied_at_most_ten_times_a_second_and_a_lone_event_at_once() -> None:
+    """On a real terminal every batch is a frame of rows written out: during a replay, batches
+    of `BURST_EVENTS` or more come `BURST_FRAME_SECONDS` apart (sixty a second took a third
+    of a 10,000-event replay's time onto a 50,000-item inbox, measured on a pty); the next
+    lone notification goes back to one frame."""
+    app = make_app([CONNECTED])
+    applied: list[tuple[float, int]] = []
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, lambda: app.batches >= 1)
+        apply = app.main.apply_events
+
+        def timed(batch: list[object]) -> None:
+            applied.append((time.monotonic(), len(batch)))
+            apply(batch)
+
+        app.main.apply_events = timed  # type: ignore[method-assign]
+        for chunk in range(12):
+            items = [notification(f"b{chunk}-{i}", f"burst {i}") for i in range(BURST_EVENTS)]
+            app.engine.push(*received(items))
+            await asyncio.sleep(0.03)
+        await wait_for(pilot, lambda: app.main.inbox.row_count == 12 * BURST_EVENTS)
+        gaps = [b[0] - a[0] for a, b in pairwise(applied) if a[1] >= BURST_EVENTS]
+        assert gaps and min(gaps) >= BURST_FRAME_SECONDS * 0.95, applied
+        await asyncio.sleep(BURST_FRAME_SECONDS)
+        app.engine.push(*received([notification("lone", "lone one")]))
+        await wait_for(pilot, lambda: app.main.inbox.get("lone") is not None)
+        assert applied[-1][1] == 1 and app._frame == FRAME_SECONDS
 
 
 async def test_50000_rows_stay_responsive(monkeypatch: pytest.MonkeyPatch) -> None:
