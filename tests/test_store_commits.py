@@ -187,3 +187,77 @@ async def test_commit_async_that_fails_queues_everything_again(state_dir: Path) 
     store.close()
     assert _peek(state_dir, "SELECT COUNT(*) FROM notifications") == [(21,)]
     assert _peek(state_dir, "SELECT value FROM meta WHERE key = 'cursor'") == [("19",)]
+
+
+async def test_a_commit_left_running_lets_the_stream_go_on_and_the_next_one_waits_for_it(
+    state_dir: Path,
+) -> None:
+    """In a burst (`wait=False`) the stream does not wait for the writer thread: the commit
+    runs while the next chunk is parsed; the next commit waits for it first, then writes what
+    was queued meanwhile. Caught up (`wait=True`), everything is written on return."""
+    import asyncio
+
+    store = Store.open(state_dir)
+    blocker = sqlite3.connect(state_dir / DB_NAME, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")  # the writer thread's commit waits for this lock
+    store.add_notification(_n("n1"), "1")
+    store.set_cursor("1")
+    await asyncio.wait_for(store.commit_async(wait=False), 5)  # returned: not waited for
+    assert store.has_pending_writes  # the commit left running is still to be settled
+    store.add_notification(_n("n2"), "2")  # the next chunk, parsed meanwhile
+    store.set_cursor("2")
+    later = asyncio.create_task(store.commit_async())
+    await asyncio.sleep(0.1)
+    assert not later.done()  # waits for the first one, which waits for the lock
+    blocker.execute("ROLLBACK")
+    blocker.close()
+    await asyncio.wait_for(later, 30)
+    assert not store.has_pending_writes
+    assert _peek(state_dir, "SELECT id FROM notifications ORDER BY id") == [("n1",), ("n2",)]
+    assert _peek(state_dir, "SELECT value FROM meta WHERE key = 'cursor'") == [("2",)]
+    store.close()
+
+
+async def test_a_commit_left_running_that_fails_is_raised_by_the_next_and_nothing_is_lost(
+    state_dir: Path,
+) -> None:
+    from atp_tui.store.db import StateWriteError
+
+    store = Store.open(state_dir)
+    writer = store._background_writer()
+    assert writer is not None
+    pages = await writer.run(lambda db: db.execute("PRAGMA page_count").fetchone()[0])
+    await writer.run(lambda db: db.execute(f"PRAGMA max_page_count = {pages}"))
+    for i in range(20):
+        store.add_notification(_n(f"n{i}", context={"title": "t", "description": "x" * 2000}), None)
+    store.set_cursor("19")
+    await store.commit_async(wait=False)  # fails in the writer thread, unseen yet
+    store.add_notification(_n("late"), None)
+    with pytest.raises(StateWriteError, match="database or disk is full"):
+        await store.commit_async(wait=False)
+    assert store.has_pending_writes  # all queued again, the failed ones first
+    await writer.run(lambda db: db.execute("PRAGMA max_page_count = 1073741823"))
+    await store.commit_async()
+    store.close()
+    assert _peek(state_dir, "SELECT COUNT(*) FROM notifications") == [(21,)]
+    assert _peek(state_dir, "SELECT value FROM meta WHERE key = 'cursor'") == [("19",)]
+
+
+@pytest.mark.parametrize("fails", [False, True], ids=["written", "refused"])
+async def test_closing_settles_a_commit_left_running(state_dir: Path, fails: bool) -> None:
+    """Quitting during a burst: the commit under way ends first; if it was refused, its
+    changes are written by the last commit with the rest (nothing of the burst is lost)."""
+    store = Store.open(state_dir)
+    writer = store._background_writer()
+    assert writer is not None
+    if fails:
+        pages = await writer.run(lambda db: db.execute("PRAGMA page_count").fetchone()[0])
+        await writer.run(lambda db: db.execute(f"PRAGMA max_page_count = {pages}"))
+    for i in range(20):
+        store.add_notification(_n(f"n{i}", context={"title": "t", "description": "x" * 2000}), None)
+    store.set_cursor("19")
+    await store.commit_async(wait=False)
+    store.add_notification(_n("late"), None)
+    store.close()  # the main connection has no page limit: the last commit succeeds
+    assert _peek(state_dir, "SELECT COUNT(*) FROM notifications") == [(21,)]
+    assert _peek(state_dir, "SELECT value FROM meta WHERE key = 'cursor'") == [("19",)]

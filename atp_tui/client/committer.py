@@ -97,7 +97,9 @@ class ChunkCommitter:
         if self._on_batch is None and not caught_up and now - self._last_commit < COMMIT_EVERY:
             return
         try:
-            await self._commit()
+            # In a burst the commit runs on while the next chunks are parsed (see
+            # `commit_async`); caught up, it is waited for, so a quiet stream is all saved.
+            await self._commit(wait=caught_up)
         except StateWriteError as error:
             yield self._not_saved(error)
             if not await self._retry_commit():
@@ -140,7 +142,7 @@ class ChunkCommitter:
             "error",
         )
 
-    async def _commit(self) -> None:
+    async def _commit(self, *, wait: bool = True) -> None:
         """Commit: begun right after the consumer's output (`on_batch`: what was written and
         what is stored move together; `HeadlessStore` runs it in its commit process while
         the caller goes on), otherwise in the store's writer thread, so a TUI's event loop
@@ -148,7 +150,7 @@ class ChunkCommitter:
         if self._on_batch is not None:
             self._store.begin_commit()
         else:
-            await self._store.commit_async()
+            await self._store.commit_async(wait=wait)
 
     async def _retry_commit(self) -> bool:
         """Commit again every `STATE_RETRY_SECONDS` until it works (`True`) or the engine

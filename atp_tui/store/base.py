@@ -136,8 +136,9 @@ class EngineStore(Protocol):
         """Write every queued change in one transaction, or none (`StateWriteError`)."""
         ...
 
-    async def commit_async(self) -> None:
-        """`commit()`, without the event loop waiting on the database."""
+    async def commit_async(self, *, wait: bool = True) -> None:
+        """`commit()`, without the event loop waiting on the database; without `wait`, left
+        running (the next one waits for it, and raises its failure)."""
         ...
 
     def begin_commit(self) -> None:
@@ -304,6 +305,10 @@ class StreamState:
     @property
     def has_pending_writes(self) -> bool:
         """Whether `commit()` has anything to write."""
+        return self._queued()
+
+    def _queued(self) -> bool:
+        """Whether changes are queued for a commit."""
         return bool(self._dirty_items or self._new_seen or self._meta_updates)
 
     def commit(self) -> None:
@@ -312,7 +317,7 @@ class StreamState:
         `StateWriteError` when the database refuses (disk full, I/O error): the changes stay
         queued, in memory as they were, and the next `commit()` tries them all again.
         """
-        if not self.has_pending_writes:
+        if not self._queued():
             return
         taken = self._take_pending()
         try:
@@ -322,9 +327,10 @@ class StreamState:
             raise write_error(error) from error
         self._written(taken)
 
-    async def commit_async(self) -> None:
+    async def commit_async(self, *, wait: bool = True) -> None:
         """`commit()` without making the event loop wait (the TUI's `Store` writes in a
         thread); here, for stores without one, the same as `commit()`."""
+        del wait  # committed here, at once
         self.commit()
 
     def begin_commit(self) -> None:

@@ -7,9 +7,11 @@ full, I/O error, read-only) never is (`atp_tui.store.opening`).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sqlite3
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -99,6 +101,9 @@ class Store(StreamState):
         #: Where the writer thread writes (`commit_async`); "" in memory: no thread then.
         self._file = database_file(connection)
         self._writer: BackgroundWriter | None = None
+        #: A commit left running in the writer thread (`commit_async(wait=False)`) and
+        #: the changes it writes.
+        self._begun: tuple[Future[None], PendingWrites] | None = None
         #: One answer per notification at a time across processes; None in memory.
         self.answer_locks = AnswerLocks(self._file) if self._file else None
         self._load()
@@ -317,20 +322,36 @@ class Store(StreamState):
 
     # -- writing off the event loop --------------------------------------------------------
 
-    async def commit_async(self) -> None:
+    async def commit_async(self, *, wait: bool = True) -> None:
         """`commit()` in the writer thread (`atp_tui.store.writer`), so the event loop draws
         and takes keys meanwhile; a store in memory commits here. The same all-or-nothing:
         a failure (or a cancelled wait) queues the changes again (writing twice is harmless:
-        every statement is an upsert)."""
+        every statement is an upsert).
+
+        Without `wait` (a burst), the commit is left running and the stream goes on parsing:
+        the next `commit_async` waits for it first, and raises its failure then. On a 2-core
+        machine the stream waited for the writer a third of a replay onto a full inbox."""
         writer = self._background_writer()
         if writer is None:
             self.commit()
             return
-        if not self.has_pending_writes:
+        await self._settle_commit()
+        if not self._queued():
             return
         taken = self._take_pending()
+        self._begun = (writer.submit(lambda db: self._write(db, taken)), taken)
+        if wait:
+            await self._settle_commit()
+
+    async def _settle_commit(self) -> None:
+        """Wait for the commit left running, if any; `StateWriteError` when it failed (its
+        changes then queued again, before any queued since)."""
+        begun, self._begun = self._begun, None
+        if begun is None:
+            return
+        job, taken = begun
         try:
-            await writer.run(lambda db: self._write(db, taken))
+            await asyncio.wrap_future(job)
         except sqlite3.Error as error:
             self._put_back(taken)
             raise write_error(error) from error
@@ -339,12 +360,21 @@ class Store(StreamState):
             raise
         self._written(taken)
 
+    @property
+    def has_pending_writes(self) -> bool:
+        """Whether `commit()` has anything to write, or a commit left running to settle."""
+        return self._begun is not None or super().has_pending_writes
+
     async def checkpoint_async(self) -> None:
         """`checkpoint()` in the writer thread (where WAL mode's fsync then happens)."""
         writer = self._background_writer()
         if writer is None:
             self.checkpoint()
             return
+        try:
+            await self._settle_commit()
+        except StateWriteError as error:  # queued again: the stream's next commit says so
+            log.warning("state not saved yet: %s", error)
         try:
             await writer.run(checkpoint_wal)
         except sqlite3.Error as error:
@@ -361,8 +391,15 @@ class Store(StreamState):
     def close(self, *, save: bool = True) -> None:
         """Let the writer thread finish, then commit what is left (see `StreamState.close`)."""
         if self._writer is not None:
-            self._writer.close()
+            self._writer.close()  # the commit left running, if any, ends first
             self._writer = None
+        begun, self._begun = self._begun, None
+        if begun is not None:
+            job, taken = begun
+            if job.exception() is None:
+                self._written(taken)
+            else:  # written again below, with the rest
+                self._put_back(taken)
         if self.answer_locks is not None:
             self.answer_locks.close()
         super().close(save=save)

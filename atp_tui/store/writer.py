@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TypeVar
 
 from atp_tui.store.db import connect_writer
@@ -33,10 +33,13 @@ class BackgroundWriter:
             self._db = connect_writer(self._path)
         return self._db
 
+    def submit(self, work: Callable[[sqlite3.Connection], _T]) -> Future[_T]:
+        """Queue `work` for the writer thread; the future holds its result or exception."""
+        return self._executor.submit(lambda: work(self._connection()))
+
     async def run(self, work: Callable[[sqlite3.Connection], _T]) -> _T:
         """Run `work` in the writer thread; its exceptions come back here."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, lambda: work(self._connection()))
+        return await asyncio.wrap_future(self.submit(work))
 
     def close(self) -> None:
         """Wait for the write under way, then close the thread's connection and the thread."""
