@@ -4,6 +4,7 @@ checkpoints, and the writer thread that keeps commits off the event loop (issue 
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import subprocess
 import sys
@@ -15,6 +16,7 @@ import pytest
 
 from atp_tui.store import DB_NAME, Store
 from atp_tui.store.db import WAL_AUTOCHECKPOINT_PAGES
+from atp_tui.store.writer import BackgroundWriter
 from tests.conftest import FakeClock
 from tests.store_helpers import _n, _peek
 
@@ -165,19 +167,29 @@ async def test_commit_async_writes_in_the_writer_thread_while_the_loop_runs(
     assert _peek(state_dir, "SELECT value FROM meta WHERE key = 'cursor'") == [("1",)]
 
 
+async def _store_with_a_full_writer(
+    state_dir: Path, *, full: bool = True
+) -> tuple[Store, BackgroundWriter]:
+    """A store whose writer thread's connection may not grow the file (`full`), with 20
+    notifications of 2 KB and the cursor at "19" queued: its commit is refused for space."""
+    store = Store.open(state_dir)
+    writer = store._background_writer()
+    assert writer is not None
+    if full:
+        pages = await writer.run(lambda db: db.execute("PRAGMA page_count").fetchone()[0])
+        await writer.run(lambda db: db.execute(f"PRAGMA max_page_count = {pages}"))
+    for i in range(20):
+        store.add_notification(_n(f"n{i}", context={"title": "t", "description": "x" * 2000}), None)
+    store.set_cursor("19")
+    return store, writer
+
+
 async def test_commit_async_that_fails_queues_everything_again(state_dir: Path) -> None:
     """The writer thread's COMMIT is refused for space: `StateWriteError`, nothing written,
     and the next commit (space back) writes the rows and the cursor together."""
     from atp_tui.store.db import StateWriteError
 
-    store = Store.open(state_dir)
-    writer = store._background_writer()
-    assert writer is not None
-    pages = await writer.run(lambda db: db.execute("PRAGMA page_count").fetchone()[0])
-    await writer.run(lambda db: db.execute(f"PRAGMA max_page_count = {pages}"))
-    for i in range(20):
-        store.add_notification(_n(f"n{i}", context={"title": "t", "description": "x" * 2000}), None)
-    store.set_cursor("19")
+    store, writer = await _store_with_a_full_writer(state_dir)
     with pytest.raises(StateWriteError, match="database or disk is full"):
         await store.commit_async()
     assert store.has_pending_writes
@@ -223,14 +235,7 @@ async def test_a_commit_left_running_that_fails_is_raised_by_the_next_and_nothin
 ) -> None:
     from atp_tui.store.db import StateWriteError
 
-    store = Store.open(state_dir)
-    writer = store._background_writer()
-    assert writer is not None
-    pages = await writer.run(lambda db: db.execute("PRAGMA page_count").fetchone()[0])
-    await writer.run(lambda db: db.execute(f"PRAGMA max_page_count = {pages}"))
-    for i in range(20):
-        store.add_notification(_n(f"n{i}", context={"title": "t", "description": "x" * 2000}), None)
-    store.set_cursor("19")
+    store, writer = await _store_with_a_full_writer(state_dir)
     await store.commit_async(wait=False)  # fails in the writer thread, unseen yet
     store.add_notification(_n("late"), None)
     with pytest.raises(StateWriteError, match="database or disk is full"):
@@ -247,17 +252,49 @@ async def test_a_commit_left_running_that_fails_is_raised_by_the_next_and_nothin
 async def test_closing_settles_a_commit_left_running(state_dir: Path, fails: bool) -> None:
     """Quitting during a burst: the commit under way ends first; if it was refused, its
     changes are written by the last commit with the rest (nothing of the burst is lost)."""
-    store = Store.open(state_dir)
-    writer = store._background_writer()
-    assert writer is not None
-    if fails:
-        pages = await writer.run(lambda db: db.execute("PRAGMA page_count").fetchone()[0])
-        await writer.run(lambda db: db.execute(f"PRAGMA max_page_count = {pages}"))
-    for i in range(20):
-        store.add_notification(_n(f"n{i}", context={"title": "t", "description": "x" * 2000}), None)
-    store.set_cursor("19")
+    store, _ = await _store_with_a_full_writer(state_dir, full=fails)
     await store.commit_async(wait=False)
     store.add_notification(_n("late"), None)
     store.close()  # the main connection has no page limit: the last commit succeeds
     assert _peek(state_dir, "SELECT COUNT(*) FROM notifications") == [(21,)]
     assert _peek(state_dir, "SELECT value FROM meta WHERE key = 'cursor'") == [("19",)]
+
+
+async def test_read_marks_are_saved_in_the_writer_thread_not_on_the_loop(
+    state_dir: Path,
+) -> None:
+    """Selecting an item for a second marks it read. With a loop running (the TUI), the
+    commit goes to the writer thread: on the loop it waited for the writer's transaction
+    (49-60 ms of a burst's longest stall, `bench/burst.py`)."""
+    import asyncio
+    import time
+
+    store = Store.open(state_dir)
+    store.add_notification(_n("n1"), "1")
+    await store.commit_async()
+    blocker = sqlite3.connect(state_dir / DB_NAME, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")  # as the writer thread's transaction in a burst
+    started = time.monotonic()
+    store.mark_read("n1")
+    assert time.monotonic() - started < 0.5  # returned without waiting for the lock
+    assert _peek(state_dir, "SELECT read FROM notifications") == [(0,)]
+    blocker.execute("ROLLBACK")
+    blocker.close()
+    for _ in range(500):
+        if _peek(state_dir, "SELECT read FROM notifications") == [(1,)]:
+            break
+        await asyncio.sleep(0.01)
+    assert _peek(state_dir, "SELECT read FROM notifications") == [(1,)]
+    store.close()
+
+
+async def test_read_marks_queued_when_the_store_closes_are_written_by_close(
+    state_dir: Path,
+) -> None:
+    store = Store.open(state_dir)
+    store.add_notification(_n("n1"), "1")
+    await store.commit_async()
+    store.mark_read("n1")  # its background commit has not run yet
+    store.close()
+    await asyncio.sleep(0.05)  # the task then finds the store closed, and does nothing
+    assert _peek(state_dir, "SELECT read FROM notifications") == [(1,)]

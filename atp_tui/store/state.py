@@ -104,6 +104,10 @@ class Store(StreamState):
         #: A commit left running in the writer thread (`commit_async(wait=False)`) and
         #: the changes it writes.
         self._begun: tuple[Future[None], PendingWrites] | None = None
+        #: One `commit_async` at a time; read marks saved in the background (`_save_soon`).
+        self._committing = asyncio.Lock()
+        self._saving: set[asyncio.Task[None]] = set()
+        self._closed = False
         #: One answer per notification at a time across processes; None in memory.
         self.answer_locks = AnswerLocks(self._file) if self._file else None
         self._load()
@@ -222,11 +226,34 @@ class Store(StreamState):
                 self._dirty_items[notification_id] = None
                 changed = True
         if changed:
+            self._save_soon()
+
+    def _save_soon(self) -> None:
+        """Commit what is queued (read marks) without the caller waiting: in the writer thread
+        when a loop runs (the TUI: a commit here would wait for the writer's transaction, on
+        the UI loop), at once otherwise. A failure keeps the changes queued: the stream's next
+        commit retries them and tells the user."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        if loop is None or not self._file:
             try:
                 self.commit()
             except StateWriteError as error:
-                # Kept queued: the stream's next commit retries it and tells the user.
                 log.warning("read marks not saved yet: %s", error)
+            return
+        task = loop.create_task(self._save_later())
+        self._saving.add(task)  # a reference, until it is done
+        task.add_done_callback(self._saving.discard)
+
+    async def _save_later(self) -> None:
+        if self._closed:
+            return  # `close` wrote them
+        try:
+            await self.commit_async()
+        except StateWriteError as error:
+            log.warning("read marks not saved yet: %s", error)
 
     # -- snoozes -------------------------------------------------------------------------
 
@@ -331,17 +358,20 @@ class Store(StreamState):
         Without `wait` (a burst), the commit is left running and the stream goes on parsing:
         the next `commit_async` waits for it first, and raises its failure then. On a 2-core
         machine the stream waited for the writer a third of a replay onto a full inbox."""
-        writer = self._background_writer()
-        if writer is None:
+        if self._background_writer() is None:
             self.commit()
             return
-        await self._settle_commit()
-        if not self._queued():
-            return
-        taken = self._take_pending()
-        self._begun = (writer.submit(lambda db: self._write(db, taken)), taken)
-        if wait:
+        async with self._committing:  # the stream's commits and `_save_soon`'s, in turn
+            writer = self._background_writer()
+            if writer is None:
+                return  # closed meanwhile: `close` committed everything
             await self._settle_commit()
+            if not self._queued():
+                return
+            taken = self._take_pending()
+            self._begun = (writer.submit(lambda db: self._write(db, taken)), taken)
+            if wait:
+                await self._settle_commit()
 
     async def _settle_commit(self) -> None:
         """Wait for the commit left running, if any; `StateWriteError` when it failed (its
@@ -383,13 +413,15 @@ class Store(StreamState):
         self._uncheckpointed = False
 
     def _background_writer(self) -> BackgroundWriter | None:
-        """The writer thread, started on first use; `None` for a database in memory."""
-        if self._writer is None and self._file:
+        """The writer thread, started on first use; `None` for a database in memory (or a
+        store closed meanwhile)."""
+        if self._writer is None and self._file and not self._closed:
             self._writer = BackgroundWriter(self._file)
         return self._writer
 
     def close(self, *, save: bool = True) -> None:
         """Let the writer thread finish, then commit what is left (see `StreamState.close`)."""
+        self._closed = True
         if self._writer is not None:
             self._writer.close()  # the commit left running, if any, ends first
             self._writer = None
