@@ -40,3 +40,19 @@ def test_the_same_cells_need_nothing() -> None:
 def test_wide_characters_or_no_width_repaint_everything() -> None:
     assert changed_cells(line(("会议 1", "")), line(("会议 2", "")), 20) is None
     assert changed_cells(line(("a", "")), line(("b", "")), 0) is None
+
+
+def test_offline_is_said_once() -> None:
+    """`watch` prints the engine's words ("reconnecting in 6 s …: offline: cannot connect");
+    the bar's own words already start with "offline"."""
+    from datetime import UTC, datetime
+
+    from atp_tui.client.events import ConnectionState
+    from atp_tui.view.counting import Counts
+    from atp_tui.widgets.status_bar import StatusBar
+
+    bar = StatusBar()
+    state = ConnectionState("reconnecting", "offline: cannot connect", 6.0, 2, offline=True)
+    now = datetime(2026, 12, 5, tzinfo=UTC)
+    bar.show(state, 0.0, "atp.example", None, now, Counts(0, 0, 0, 0))
+    assert bar._variants[0].plain.startswith("○ offline in 6 s (attempt 2): cannot connect  ")

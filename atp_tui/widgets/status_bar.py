@@ -107,7 +107,9 @@ class StatusBar(Static):
             head.append(f" {dot} stale cache", style="bold yellow")
         detail = Text()
         if state.detail and state.kind != "connected":
-            detail.append(f": {sanitize(state.detail, limit=120)}", style="dim")
+            # "offline in 6 s (attempt 2)" already says it: not ": offline: cannot connect".
+            said = state.detail.removeprefix("offline: ") if state.offline else state.detail
+            detail.append(f": {sanitize(said, limit=120)}", style="dim")
         where = Text("  ")
         where.append(sanitize(host, limit=60), style="bold")
         if profile:
