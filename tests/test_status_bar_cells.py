@@ -56,3 +56,10 @@ def test_offline_is_said_once() -> None:
     now = datetime(2026, 12, 5, tzinfo=UTC)
     bar.show(state, 0.0, "atp.example", None, now, Counts(0, 0, 0, 0))
     assert bar._variants[0].plain.startswith("○ offline in 6 s (attempt 2): cannot connect  ")
+
+
+def test_a_line_wider_than_the_bar_repaints_everything() -> None:
+    """The narrowest variant may still not fit: Textual then wraps it, and its cells are not
+    where the text's characters are."""
+    before, after = line(("3 open · 1 expiring", "")), line(("4 open · 1 expiring", ""))
+    assert changed_cells(before, after, 10) is None

@@ -197,9 +197,11 @@ def changed_cells(before: Text, after: Text, width: int) -> tuple[int, int] | No
     """The cells `(start, stop)` in which two lines of a bar `width` cells wide differ, so
     that only they are repainted (the whole bar is ≈ 0.5 KB over SSH, and most changes are a
     number or a word: "3m ago" → "4m ago"); `None`: repaint it all (a character wider than
-    one cell, or no width yet)."""
+    one cell, a line wider than the bar, or no width yet)."""
+    if width <= 0 or max(before.cell_len, after.cell_len) > width:
+        return None  # no width yet, or a line wrapped where it does not fit: all of it
     cells = [_cells(line, width) for line in (before, after)]
-    if width <= 0 or cells[0] is None or cells[1] is None:
+    if cells[0] is None or cells[1] is None:
         return None
     span = differing_span(cells[0], cells[1])
     return (0, 0) if span is None else span
