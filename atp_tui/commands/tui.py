@@ -10,14 +10,19 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import signal
 import sys
 import tempfile
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from atp_tui.settings.file import LoadedSettings
 from atp_tui.store import StateWriteError, Store
+
+if TYPE_CHECKING:
+    from textual.app import App
 
 
 async def _run(server: str, token: str, state_dir: Path, loaded: LoadedSettings) -> int:
@@ -34,7 +39,8 @@ async def _run(server: str, token: str, state_dir: Path, loaded: LoadedSettings)
             config_path=loaded.path,
             problems=loaded.problems,
         )
-        await app.run_async()
+        with _terminating(app):
+            await app.run_async()
         return app.return_code or 0
     finally:
         try:
@@ -44,6 +50,27 @@ async def _run(server: str, token: str, state_dir: Path, loaded: LoadedSettings)
                 f"atp-tui: warning: {error} (the server replays what was not saved)",
                 file=sys.stderr,
             )
+
+
+#: The exit status after SIGTERM (128 + 15, as a shell reports a process it terminated).
+EXIT_TERMINATED = 143
+
+
+@contextmanager
+def _terminating(app: App[Any]) -> Iterator[None]:
+    """SIGTERM (`kill`, a shutdown, a supervisor) ends the app as `q` does: the terminal is
+    given back (Python's default left it in the alternate screen with mouse reporting on and
+    no cursor, unusable over SSH until `reset`), and the store commits what is queued."""
+    loop = asyncio.get_running_loop()
+    try:
+        loop.add_signal_handler(signal.SIGTERM, app.exit, None, EXIT_TERMINATED)
+    except (NotImplementedError, RuntimeError):  # no signals here (Windows, a thread)
+        yield
+        return
+    try:
+        yield
+    finally:
+        loop.remove_signal_handler(signal.SIGTERM)
 
 
 @asynccontextmanager
