@@ -9,11 +9,11 @@ drift). DELAY seconds (default 0) pass between the response headers and the firs
 client can settle first. The server then idles until the client goes away.
 
 Each notification's title starts with `#NNNNNN` (its number), so a benchmark can recognise the
-row in a rendered line; its id (`…-9000-NNNNNNNNNNNN`) is none of `_inbox_fixture.fill_store`'s,
-so a replay onto a filled store adds every row; `context.metadata.sent_at` carries the send
-time. Deadlines fall with the number (a later notification is more urgent) but stay after the
-sentinel's: in deadline order every new row sorts just below the sentinel, i.e. at the top of
-the inbox and in view.
+row in a rendered line; its id (a random-looking UUID, `notification_id`) is none of
+`_inbox_fixture.fill_store`'s, so a replay onto a filled store adds every row;
+`context.metadata.sent_at` carries the send time. Deadlines fall with the number (a later
+notification is more urgent) but stay after the sentinel's: in deadline order every new row
+sorts just below the sentinel, i.e. at the top of the inbox and in view.
 
 The request path's first segment is a run tag (`/run-3/api/v1/client/events`); when the last
 frame has been written, the server writes `RESULTS_DIR/<tag>.json` with `start` (just before
@@ -29,9 +29,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 import socket
 import sys
 import time
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -42,10 +44,18 @@ from _stream_server import notification as base_notification
 SEND_BUFFER = 64 * 1024
 
 
+def notification_id(i: int) -> str:
+    """Notification `i`'s id: a version-4 UUID, random as a real server's are (made from `i`,
+    so every run sends the same ones). Sequential ids would add every row at the end of the
+    store's id indexes, a few pages a commit; random ones rewrite pages all over them, which
+    is what a replay onto a full inbox costs in WAL and checkpoints."""
+    return str(uuid.UUID(int=random.Random(i).getrandbits(128), version=4))
+
+
 def notification(i: int, now: datetime, sent_at: float) -> dict[str, Any]:
     """Notification `i` (about 1.5 KB): `#NNNNNN` title, falling deadline, send time."""
     body = base_notification(i)
-    body["id"] = f"00000000-0000-4000-9000-{i:012d}"
+    body["id"] = notification_id(i)
     deadline = now + (timedelta(hours=1) if i == 0 else timedelta(days=1, seconds=-i))
     stamp = now.isoformat().replace("+00:00", "Z")
     body["timestamp"] = stamp
