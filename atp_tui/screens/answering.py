@@ -114,6 +114,12 @@ class Answering:
             modal.follow(item, self.screen.now())
         self.screen.bulk.follow()  # an open bulk confirmation too
 
+    def live_seconds(self) -> float | None:
+        """How soon an open answer modal or bulk confirmation needs the next tick: it shows
+        the time left to the second (`None`: none is open). Without the once-a-second tick
+        (low bandwidth) the screen wakes for it too: it froze there, down to the deadline."""
+        return 1.0 if self.open_modal is not None or self.screen.bulk.confirming else None
+
     def tick(self) -> None:
         """The clock ticked: the open modal's time left (or its deadline passing)."""
         if self.open_modal is not None:

@@ -216,6 +216,11 @@ class BulkAnswers:
 
         self.screen.app.push_screen(dialog, confirmed)
 
+    @property
+    def confirming(self) -> bool:
+        """Whether the bulk confirmation is open."""
+        return self._confirming is not None
+
     def follow(self) -> None:
         """Items changed or the clock ticked: the open confirmation lists what the answer
         would go to now (planned again: an item may have closed meanwhile)."""

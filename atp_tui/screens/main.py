@@ -298,7 +298,8 @@ class MainScreen(Screen[None]):
         due = None if moment is None else (moment - now).total_seconds()
         if self._tick_timer is not None:
             self._tick_timer.stop()
-        delay = next_wake(now, steps, [self.snoozing.seconds_to_wake(now), due])
+        live = self.answering.live_seconds()  # a dialog's time left, to the second
+        delay = next_wake(now, steps, [self.snoozing.seconds_to_wake(now), due, live])
         self._tick_timer = self.set_timer(delay, self.tick, name="clock tick")
 
     def redraw(self, *, detail: bool) -> None:

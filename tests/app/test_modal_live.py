@@ -19,6 +19,7 @@ from atp_tui.app import AtpApp
 from atp_tui.client.events import StatusChanged
 from atp_tui.screens.answer_base import AnswerModal
 from atp_tui.screens.confirm import ConfirmModal
+from atp_tui.settings import Settings
 from tests.app.conftest import settled, wait_for
 from tests.snapshots.harness import (
     ALL_TYPES,
@@ -136,6 +137,24 @@ async def test_the_main_screens_tick_drives_the_line() -> None:
         await press(pilot, "5", "enter")
         assert app.screen is modal
     assert sent(app) == []
+
+
+async def test_with_low_bandwidth_the_line_still_counts_down() -> None:
+    """Without the once-a-second tick the screen wakes when a shown time changes; an open
+    dialog's time left (to the second) is one of those: it froze at "time left 20s" down to
+    the deadline (found by hand against a 25 s deadline)."""
+    clock = FrozenClock()
+    item = notification("n1", "Promote payments-api?", deadline=2, actions=ACTIONS)
+    settings = Settings(low_bandwidth=True)
+    app = make_app([CONNECTED, *received([item])], clock=clock, ticking=True, settings=settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        modal = await open_modal(pilot, "2")  # text
+        assert status_line(modal) == "time left 2m00s (until 10:28)"
+        clock.advance(7)
+        await wait_for(pilot, lambda: status_line(modal) == "time left 1m53s (until 10:28)")
+        assert app.main.answering.live_seconds() == 1.0
+        await press(pilot, "escape")
+        assert app.main.answering.live_seconds() is None
 
 
 async def test_a_status_update_withdrawing_the_item_closes_the_open_modal() -> None:
