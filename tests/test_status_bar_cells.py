@@ -63,3 +63,21 @@ def test_a_line_wider_than_the_bar_repaints_everything() -> None:
     where the text's characters are."""
     before, after = line(("3 open · 1 expiring", "")), line(("4 open · 1 expiring", ""))
     assert changed_cells(before, after, 10) is None
+
+
+def test_a_narrow_bar_keeps_the_counts_while_offline() -> None:
+    """At 60 columns "○ offline in 4 s (attempt 2)" left no room for the counts, which the
+    bar keeps last: the state is shortened first, then shown by its glyph alone."""
+    from datetime import UTC, datetime
+
+    from atp_tui.client.events import ConnectionState
+    from atp_tui.view.counting import Counts
+    from atp_tui.widgets.status_bar import StatusBar, _fitting
+
+    bar = StatusBar()
+    state = ConnectionState("reconnecting", "offline: cannot connect", 4.0, 2, offline=True)
+    now = datetime(2026, 12, 5, tzinfo=UTC)
+    bar.show(state, 0.0, "atp.example", None, now, Counts(40, 0, 39, 40), stale=True)
+    counts = "40 open · 0 expiring · 39 unread"
+    assert _fitting(bar._variants, 60).plain == f"○ offline · stale  │ {counts}"
+    assert _fitting(bar._variants, 40).plain == f"○  │ {counts}"

@@ -101,10 +101,12 @@ class StatusBar(Static):
         self.set_class(state.kind in ("auth_refused", "failed"), "-error")
         self.set_class(state.kind == "connected", "-ok")
         dot = self.glyphs.separator
-        head = Text()
+        head, brief = Text(), Text()  # brief: the state without its retry, for narrow lines
         head.append(f"{glyph} {words}", style=style)
+        brief.append(f"{glyph} {words.split(' in ')[0].split(' (')[0]}", style=style)
         if stale:
             head.append(f" {dot} stale cache", style="bold yellow")
+            brief.append(f" {dot} stale", style="bold yellow")
         detail = Text()
         if state.detail and state.kind != "connected":
             # "offline in 6 s (attempt 2)" already says it: not ": offline: cannot connect".
@@ -153,6 +155,8 @@ class StatusBar(Static):
                 (tail,),
             )
         ]
+        # Narrower still: the counts stay, the state shortened ("○ offline"), then its glyph.
+        variants += [Text.assemble(brief, tail), Text.assemble(Text(glyph, style=style), tail)]
         drawn = tuple((line.plain, str(line.style), tuple(line.spans)) for line in variants)
         if drawn != self._drawn:
             width = self.content_region.width
