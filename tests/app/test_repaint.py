@@ -8,8 +8,8 @@ status bar and the detail pane's parts received. The bytes themselves are measur
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 import pytest
@@ -63,6 +63,17 @@ async def drawn(pilot: Any, inbox: InboxList) -> None:
     await pilot.pause()
 
 
+@asynccontextmanager
+async def idle_screen(clock: FrozenClock) -> AsyncIterator[tuple[Any, Any]]:
+    """The app on `idle_inbox()` at `SIZE`, its rows and detail pane drawn: (app, pilot)."""
+    app = make_app([CONNECTED, *received(idle_inbox())], clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        inbox = app.main.inbox
+        await wait_for(pilot, lambda: inbox.total == 3 and app.main.detail.notification_id)
+        await drawn(pilot, inbox)
+        yield app, pilot
+
+
 def watched(app: Any) -> list[Widget]:
     """The widgets the tick may repaint: inbox, status bar and every part of the detail pane."""
     screen = app.main
@@ -72,11 +83,8 @@ def watched(app: Any) -> list[Widget]:
 @pytest.mark.asyncio
 async def test_idle_tick_without_visible_change_refreshes_nothing() -> None:
     clock = FrozenClock()
-    app = make_app([CONNECTED, *received(idle_inbox())], clock=clock)
-    async with app.run_test(size=SIZE) as pilot:
+    async with idle_screen(clock) as (app, pilot):
         inbox = app.main.inbox
-        await wait_for(pilot, lambda: inbox.total == 3 and app.main.detail.notification_id)
-        await drawn(pilot, inbox)
         lines = [inbox.render_line(y).text for y in range(4)]
         assert "58m" in lines[0] and "58m12s" not in lines[0]
         for _ in range(5):  # five idle seconds: 58m12s → 58m07s, still "58m"
@@ -158,12 +166,8 @@ async def test_a_reconnect_repaints_no_row() -> None:
     """The empty inbox's placeholder names the connection's state; with rows it is not drawn,
     and its change used to repaint every row, blank ones included (≈ 14 KB at 150×40, twice
     a reconnect: found against a server that closes its stream every minute)."""
-    clock = FrozenClock()
-    app = make_app([CONNECTED, *received(idle_inbox())], clock=clock)
-    async with app.run_test(size=SIZE) as pilot:
+    async with idle_screen(FrozenClock()) as (app, pilot):
         inbox = app.main.inbox
-        await wait_for(pilot, lambda: inbox.total == 3 and app.main.detail.notification_id)
-        await drawn(pilot, inbox)
         placeholder = inbox.placeholder
         with counting_refreshes([inbox]) as calls:
             app.engine.push(  # type: ignore[attr-defined]
