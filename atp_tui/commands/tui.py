@@ -13,16 +13,12 @@ import secrets
 import signal
 import sys
 import tempfile
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from atp_tui.settings.file import LoadedSettings
 from atp_tui.store import StateWriteError, Store
-
-if TYPE_CHECKING:
-    from textual.app import App
 
 
 async def _run(server: str, token: str, state_dir: Path, loaded: LoadedSettings) -> int:
@@ -39,7 +35,7 @@ async def _run(server: str, token: str, state_dir: Path, loaded: LoadedSettings)
             config_path=loaded.path,
             problems=loaded.problems,
         )
-        with _terminating(app):
+        with _terminating(app.exit):
             await app.run_async()
         return app.return_code or 0
     finally:
@@ -57,13 +53,14 @@ EXIT_TERMINATED = 143
 
 
 @contextmanager
-def _terminating(app: App[Any]) -> Iterator[None]:
-    """SIGTERM (`kill`, a shutdown, a supervisor) ends the app as `q` does: the terminal is
+def _terminating(exit_app: Callable[..., object]) -> Iterator[None]:
+    """SIGTERM (`kill`, a shutdown, a supervisor) ends the app as `q` does (`exit_app`: the
+    app's `exit`, called with no result and `EXIT_TERMINATED`): the terminal is
     given back (Python's default left it in the alternate screen with mouse reporting on and
     no cursor, unusable over SSH until `reset`), and the store commits what is queued."""
     loop = asyncio.get_running_loop()
     try:
-        loop.add_signal_handler(signal.SIGTERM, app.exit, None, EXIT_TERMINATED)
+        loop.add_signal_handler(signal.SIGTERM, exit_app, None, EXIT_TERMINATED)
     except (NotImplementedError, RuntimeError):  # no signals here (Windows, a thread)
         yield
         return
