@@ -42,10 +42,10 @@ from atp_tui.view.items import (
 )
 from atp_tui.view.order import SortOrder
 from atp_tui.widgets.inbox_rows import (
-    TIME_CELLS,
+    LineKey,
     RowFrame,
     TimeRules,
-    changed_time_cells,
+    changed_line_cells,
     row_changes_in,
     row_segments,
     row_times,
@@ -54,12 +54,6 @@ from atp_tui.widgets.quiet_layout import QuietScrollView
 from atp_tui.widgets.scroll_thumb import QuietThumb
 
 Rows = list[str | None]
-#: What one screen line shows, comparable: `("row", id, item, width, state, read, countdown,
-#: age, urgent, cursor, base style, cursor style, marked)`, or a placeholder / blank line's
-#: values.
-LineKey = tuple[object, ...]
-#: The positions of countdown and age in a row's `LineKey`.
-_TIMES = slice(6, 8)
 
 #: Row strips kept for reuse at most (a few screens' worth; the cache restarts when full).
 _STRIP_CACHE = 1024
@@ -443,12 +437,8 @@ class InboxList(QuietThumb, QuietScrollView, ScrollView, can_focus=True):
             if key == old:
                 continue
             refreshed += 1
-            if old is not None and key[0] == old[0] == "row" and _only_times(old, key):
-                start, stop = changed_time_cells(old[_TIMES], key[_TIMES])
-                left = max(0, frame.width - TIME_CELLS)
-                self.refresh(Region(left + start, y, stop - start, 1))
-            else:
-                self.refresh(Region(0, y, frame.width, 1))
+            start, stop = changed_line_cells(old, key, frame.width)
+            self.refresh(Region(start, y, stop - start, 1))
         return refreshed
 
     def changes_in(self) -> float | None:
@@ -497,8 +487,3 @@ class InboxList(QuietThumb, QuietScrollView, ScrollView, can_focus=True):
         index = self.index_of(self.cursor_id)
         if index is not None:
             self._ensure_visible(index)
-
-
-def _only_times(old: LineKey, new: LineKey) -> bool:
-    """Whether two keys of the same row differ in their countdown or age only."""
-    return old[: _TIMES.start] == new[: _TIMES.start] and old[_TIMES.stop :] == new[_TIMES.stop :]

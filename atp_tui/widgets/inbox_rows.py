@@ -138,6 +138,30 @@ def changed_time_cells(old: Sequence[object], new: Sequence[object]) -> tuple[in
     return differing_span(before, after) or (0, TIME_CELLS)
 
 
+#: What one screen line shows, comparable: `("row", id, item, width, state, read, countdown,
+#: age, urgent, cursor, base style, cursor style, marked)`, or a placeholder / blank line's
+#: values.
+LineKey = tuple[object, ...]
+#: The positions of countdown and age in a row's `LineKey`.
+_TIMES = slice(6, 8)
+
+
+def changed_line_cells(old: LineKey | None, new: LineKey, width: int) -> tuple[int, int]:
+    """The cells `(start, stop)` to repaint of a screen line whose key went from `old` to
+    `new`: only the time cells that changed when a row's countdown or age alone did, else the
+    whole line."""
+    if old is not None and new[0] == old[0] == "row" and _only_times(old, new):
+        start, stop = changed_time_cells(old[_TIMES], new[_TIMES])
+        left = max(0, width - TIME_CELLS)
+        return left + start, left + stop
+    return 0, width
+
+
+def _only_times(old: LineKey, new: LineKey) -> bool:
+    """Whether two keys of the same row differ in their countdown or age only."""
+    return old[: _TIMES.start] == new[: _TIMES.start] and old[_TIMES.stop :] == new[_TIMES.stop :]
+
+
 def header_cells(width: int, glyphs: GlyphSet) -> str:
     """The column headers over rows `width` cells wide, aligned with `row_segments`."""
     service_width, project_width = next(c for w, *c in _COLUMNS if width >= w)
