@@ -402,7 +402,8 @@ class Store(StreamState):
             self.checkpoint()
             return
         try:
-            await self._settle_commit()
+            async with self._committing:  # not a commit another caller is waiting for
+                await self._settle_commit()
         except StateWriteError as error:  # queued again: the stream's next commit says so
             log.warning("state not saved yet: %s", error)
         try:
