@@ -44,9 +44,7 @@ def connection_words(
     `coarse` (the `low_bandwidth` setting) leaves out the seconds until the next attempt,
     which would redraw the bar every second while the link is down.
     """
-    kind: str = state.kind
-    if kind == "reconnecting" and state.offline:  # the last attempt could not reach the server
-        kind = "offline"
+    kind = _shown_kind(state)
     words, style = _LOOK.get(kind, (kind, ""))
     glyph = glyphs.connection.get(kind, "?")
     if kind in ("reconnecting", "offline") and state.retry_in is not None:
@@ -54,6 +52,18 @@ def connection_words(
         when = "" if coarse else f" in {int(left + 0.999)} s"
         words += f"{when} (attempt {state.attempt})"
     return glyph, words, style
+
+
+def _shown_kind(state: ConnectionState) -> str:
+    """The state the bar names: `reconnecting` after an attempt that could not reach the
+    server is `offline`."""
+    return "offline" if state.kind == "reconnecting" and state.offline else state.kind
+
+
+def state_words(state: ConnectionState) -> str:
+    """The state's name alone, without the retry countdown (`offline`), for narrow bars."""
+    kind = _shown_kind(state)
+    return _LOOK.get(kind, (kind, ""))[0]
 
 
 class StatusBar(Static):
@@ -103,7 +113,7 @@ class StatusBar(Static):
         dot = self.glyphs.separator
         head, brief = Text(), Text()  # brief: the state without its retry, for narrow lines
         head.append(f"{glyph} {words}", style=style)
-        brief.append(f"{glyph} {words.split(' in ')[0].split(' (')[0]}", style=style)
+        brief.append(f"{glyph} {state_words(state)}", style=style)
         if stale:
             head.append(f" {dot} stale cache", style="bold yellow")
             brief.append(f" {dot} stale", style="bold yellow")
