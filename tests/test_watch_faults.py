@@ -38,7 +38,9 @@ TOTAL = 3000
 FAST = {"per_write": 100, "pause": 0.0}
 
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+@pytest.mark.parametrize(
+    "signum", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP], ids=["SIGTERM", "SIGINT", "SIGHUP"]
+)
 async def test_case_68_a_signal_mid_burst_loses_and_repeats_nothing(
     tmp_path: Path, signum: int
 ) -> None:

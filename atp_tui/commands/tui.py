@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
+from atp_tui.protocol.text import discard_output
 from atp_tui.settings.file import LoadedSettings
 from atp_tui.store import StateWriteError, Store
 
@@ -37,6 +38,11 @@ async def _run(server: str, token: str, state_dir: Path, loaded: LoadedSettings)
         )
         with _terminating(app.exit):
             await app.run_async()
+        if app.return_code == EXIT_HUNG_UP:
+            # The terminal is gone: the interpreter's last flush to it would fail (EIO) and
+            # turn the exit status into 120.
+            discard_output(sys.stdout)
+            discard_output(sys.stderr)
         return app.return_code or 0
     finally:
         try:
@@ -50,24 +56,32 @@ async def _run(server: str, token: str, state_dir: Path, loaded: LoadedSettings)
 
 #: The exit status after SIGTERM (128 + 15, as a shell reports a process it terminated).
 EXIT_TERMINATED = 143
+#: The exit status after SIGHUP (128 + 1): the terminal hung up (an SSH link dropped, a
+#: closed terminal window, `tmux kill-session`).
+EXIT_HUNG_UP = 129
 
 
 @contextmanager
 def _terminating(exit_app: Callable[..., object]) -> Iterator[None]:
-    """SIGTERM (`kill`, a shutdown, a supervisor) ends the app as `q` does (`exit_app`: the
-    app's `exit`, called with no result and `EXIT_TERMINATED`): the terminal is
-    given back (Python's default left it in the alternate screen with mouse reporting on and
-    no cursor, unusable over SSH until `reset`), and the store commits what is queued."""
+    """SIGTERM (`kill`, a shutdown, a supervisor) and SIGHUP (the terminal hung up: an SSH
+    link dropped) end the app as `q` does (`exit_app`: the app's `exit`, called with no result
+    and `EXIT_TERMINATED` or `EXIT_HUNG_UP`): the terminal is given back (Python's default
+    left it in the alternate screen with mouse reporting on and no cursor, unusable over SSH
+    until `reset`), and the store commits what is queued and closes (the default ended the
+    process in the middle of whatever it was doing)."""
     loop = asyncio.get_running_loop()
     try:
-        loop.add_signal_handler(signal.SIGTERM, exit_app, None, EXIT_TERMINATED)
-    except (NotImplementedError, RuntimeError):  # no signals here (Windows, a thread)
+        endings = ((signal.SIGTERM, EXIT_TERMINATED), (signal.SIGHUP, EXIT_HUNG_UP))
+        for signum, status in endings:
+            loop.add_signal_handler(signum, exit_app, None, status)
+    except (NotImplementedError, RuntimeError, AttributeError):  # no such signals (Windows)
         yield
         return
     try:
         yield
     finally:
-        loop.remove_signal_handler(signal.SIGTERM)
+        for signum, _status in endings:
+            loop.remove_signal_handler(signum)
 
 
 @asynccontextmanager

@@ -2,9 +2,9 @@
 
 Contract (README "watch"): one JSON object per line for each notification, status_update and
 error event, `{"event", "id", "data"}`; a notification id is printed at most once, also across
-restarts with the same state dir; exit 0 on SIGINT/SIGTERM with state flushed or when stdout is
-closed, 3 when the credentials are refused, 1 when the server says to stop streaming, 4 when the
-state dir cannot be opened or written (README "Failure behaviour").
+restarts with the same state dir; exit 0 on SIGINT/SIGTERM/SIGHUP with state flushed or when
+stdout is closed, 3 when the credentials are refused, 1 when the server says to stop
+streaming, 4 when the state dir cannot be opened or written (README "Failure behaviour").
 """
 
 from __future__ import annotations
@@ -54,6 +54,12 @@ EXIT_SERVER_STOPPED = 1
 EXIT_AUTH_REFUSED = 3
 #: The state dir cannot be opened or written (disk full, read-only, I/O error).
 EXIT_STATE_UNAVAILABLE = 4
+#: The signals that stop `watch` cleanly, its state committed: Ctrl+C, `kill`, and a hangup
+#: (the SSH session it runs in dropped; by default that ended it mid-chunk, so the next start
+#: printed that chunk again).
+_STOPPING_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
 
 
 def _line(event: str, event_id: str | None, data: dict[str, Any]) -> str:
@@ -233,7 +239,7 @@ async def _watch(
     # A long-running `watch` keeps the GC off its growing id sets (`client/heap.py`).
     engine = StreamEngine(config, store, on_batch=write_pending, heap=LongLivedHeap(SYSTEM_CLOCK))
     loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
+    for signum in _STOPPING_SIGNALS:
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(signum, engine.stop)
     status = EXIT_OK
@@ -272,7 +278,7 @@ async def _watch(
         say(f"error: {error}; stopped (what it did not write is printed at the next start)")
         status = EXIT_OUTPUT_FAILED
     finally:
-        for signum in (signal.SIGINT, signal.SIGTERM):
+        for signum in _STOPPING_SIGNALS:
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.remove_signal_handler(signum)
         unsaved = engine.unsaved

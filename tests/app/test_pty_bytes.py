@@ -70,18 +70,27 @@ class PtyApp:
         self._env = env
         self.process: asyncio.subprocess.Process | None = None
 
-    async def start(self) -> None:
-        """Start the app; its output is read as it comes."""
+    async def start(self, *, controlling: bool = False) -> None:
+        """Start the app; its output is read as it comes. With `controlling`, the pty is the
+        app's controlling terminal, as a login's is: closing it (`hang_up`) is a hangup."""
         self.process = await asyncio.create_subprocess_exec(
             *self._command,
             stdin=self._slave,
             stdout=self._slave,
             stderr=self._slave,
             env=self._env,
-            start_new_session=True,
+            start_new_session=not controlling,
+            preexec_fn=_own_session_on_stdin if controlling else None,
         )
         os.close(self._slave)
         asyncio.get_running_loop().add_reader(self.master, self._read)
+
+    def hang_up(self) -> None:
+        """Close the terminal's master side, as sshd does when the link drops: the kernel
+        sends SIGHUP to the app and its writes to the terminal fail from then on."""
+        asyncio.get_running_loop().remove_reader(self.master)
+        os.close(self.master)
+        self.master = -1
 
     def _read(self) -> None:
         try:
@@ -100,11 +109,19 @@ class PtyApp:
 
     async def stop(self) -> None:
         """End the app (Ctrl+Q may ask first: it is simply terminated)."""
-        asyncio.get_running_loop().remove_reader(self.master)
+        if self.master >= 0:
+            asyncio.get_running_loop().remove_reader(self.master)
         if self.process is not None and self.process.returncode is None:
             self.process.terminate()
             await self.process.wait()
-        os.close(self.master)
+        if self.master >= 0:
+            os.close(self.master)
+
+
+def _own_session_on_stdin() -> None:
+    """In the child: a session of its own whose controlling terminal is the pty on stdin."""
+    os.setsid()
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 
 
 async def test_an_idle_screen_of_urgent_countdowns_writes_only_the_changed_cells(

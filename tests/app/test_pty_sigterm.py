@@ -1,8 +1,9 @@
-"""SIGTERM to the TUI gives the terminal back (a `kill`, a shutdown, a supervisor).
+"""SIGTERM or a hangup ends the TUI as `q` does (`kill`, a shutdown, a supervisor, SSH dropped).
 
 Python's default ended the process at once: the terminal stayed in the alternate screen with
 mouse reporting on and the cursor hidden, unusable over SSH until `reset`. Now the app ends as
-`q` ends it, the store commits, and the exit status says it was terminated (143).
+`q` ends it, the store commits and closes, and the exit status says why: terminated (143) or
+hung up (129).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import asyncio
 import signal
 from pathlib import Path
 
-from atp_tui.commands.tui import EXIT_TERMINATED
+from atp_tui.commands.tui import EXIT_HUNG_UP, EXIT_TERMINATED
 from atp_tui.server import RunningServer
 from tests.app.test_pty_bytes import PtyApp, server  # noqa: F401  (a fixture)
 
@@ -38,3 +39,26 @@ async def test_sigterm_gives_the_terminal_back(server: RunningServer, tmp_path: 
     for sequence in (LEAVE_ALTERNATE_SCREEN, SHOW_CURSOR, MOUSE_OFF):
         assert sequence in ending, (sequence, ending[-300:])
     assert (tmp_path / "state" / "state.sqlite3").exists()
+
+
+async def test_a_hangup_ends_the_app_as_quitting_does(
+    server: RunningServer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """The SSH link drops: the terminal hangs up under the app (SIGHUP, then every write to
+    it fails). The app ends as `q` ends it, with the store committed and closed (SQLite
+    removes the write-ahead log at a clean close; a process killed in the middle leaves
+    it), and says it hung up (129) rather than dying of the signal."""
+    app = PtyApp(server, tmp_path)
+    await app.start(controlling=True)
+    try:
+        await app.wait_for(b"30 open")
+        assert (tmp_path / "state" / "state.sqlite3-wal").exists()
+        app.hang_up()
+        assert app.process is not None
+        status = await asyncio.wait_for(app.process.wait(), 30)
+    finally:
+        await app.stop()
+    assert status == EXIT_HUNG_UP
+    assert (tmp_path / "state" / "state.sqlite3").exists()
+    assert not (tmp_path / "state" / "state.sqlite3-wal").exists()
