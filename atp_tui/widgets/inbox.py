@@ -113,6 +113,12 @@ class InboxList(QuietThumb, QuietScrollView, ScrollView, can_focus=True):
     the connection's state changes it, and each reconnect used to rewrite the whole list
     (≈ 14 KB at 150×40, twice)."""
 
+    row_width: reactive[int] = reactive(0, init=False, repaint=False)
+    """How many cells wide the rows were last painted (the width without the scroll bar).
+    The column header (`InboxHeader`) follows it: the width changes without the inbox being
+    resized (its scroll bar appears, the stacked layout drops its border), and a header
+    painted before that stood a column off the rows."""
+
     def __init__(
         self,
         now: Callable[[], datetime],
@@ -359,7 +365,7 @@ class InboxList(QuietThumb, QuietScrollView, ScrollView, can_focus=True):
                 name: self.get_component_rich_style(name, partial=True) for name in names
             }
         cursor = self.get_component_rich_style("inbox--cursor")
-        width = self.scrollable_content_region.width
+        width = self.row_width = self.scrollable_content_region.width
         return RowFrame(width, self.rich_style, cursor, self._now(), self._styles, self.glyphs)
 
     def render_lines(self, crop: Region) -> list[Strip]:

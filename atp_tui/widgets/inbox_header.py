@@ -47,6 +47,13 @@ class InboxHeader(Widget):
         super().__init__(id=id)
         self._inbox = inbox
 
+    def on_mount(self) -> None:
+        """Paint again whenever the rows are painted at another width."""
+        self.watch(self._inbox, "row_width", self._rows_resized, init=False)
+
+    def _rows_resized(self) -> None:
+        self.refresh()
+
     def render(self) -> Text:
         """The headers for the width the inbox's rows have now (without its scroll bar)."""
         width = self._inbox.scrollable_content_region.width or self.content_region.width
