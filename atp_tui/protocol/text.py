@@ -14,7 +14,11 @@ messages) is attacker-controlled from the terminal's point of view (SSE-CLIENT-R
 - keeps at most two combining marks per character (no "Zalgo" stacks over other rows);
 - stays on one row in single-line contexts (LF, CR, U+2028, U+2029, U+0085 become `␤`);
 - is bounded in length (an ellipsis and the count of dropped characters mark the cut);
-- has no lone surrogates (they would crash the terminal writer).
+- has no lone surrogates (they would crash the terminal writer);
+- has no unassigned code points (shown as `\\u0378`: terminals and Rich disagree on their
+  width, which shifted the rest of the row);
+- holds no known secret (the token): `SECRETS` replaces it with `[redacted]`, as the
+  command-line sinks do.
 
 The result is still *plain text*: render it with `Text(...)`/`Content(...)` or `markup=False`,
 never through markup.
@@ -35,6 +39,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, TextIO, cast
+from unicodedata import category
 from urllib.parse import quote, quote_plus
 
 #: Default cap for one-line strings (titles, names): longer ones cannot be read in a row anyway.
@@ -93,6 +98,17 @@ def _substitute(match: re.Match[str], single_line: bool) -> str:
     return _replace(match.group(0), single_line)
 
 
+def _escape_unassigned(text: str) -> str:
+    """`text` with each code point Unicode has not assigned (as far as this Python knows)
+    written as its escape. Nobody agrees on their width: Rich counts one cell, glibc's
+    `wcwidth` says -1 and tmux draws nothing, so a row holding them was drawn short and its
+    countdown and age landed columns off, over stale cells (`57m` read `576m`)."""
+    unassigned = {char for char in set(text) if char > "\x7f" and category(char) == "Cn"}
+    if not unassigned:
+        return text
+    return text.translate({ord(char): _escape(char) for char in unassigned})
+
+
 def sanitize(text: object, *, single_line: bool = True, limit: int | None = None) -> str:
     """A copy of `text` that is safe to show in a terminal widget (see the module docstring).
 
@@ -104,6 +120,7 @@ def sanitize(text: object, *, single_line: bool = True, limit: int | None = None
         return ""
     if not isinstance(text, str):
         text = str(text)
+    text = SECRETS.redact(text)  # before the cut: a token cut in two would show its start
     if limit is None:
         limit = SINGLE_LINE_LIMIT if single_line else MULTI_LINE_LIMIT
     dropped = 0
@@ -114,6 +131,8 @@ def sanitize(text: object, *, single_line: bool = True, limit: int | None = None
         text = text.replace("\r\n", "\n")
     if _SUSPECT.search(text) is not None:
         text = _SUSPECT.sub(lambda match: _substitute(match, single_line), text)
+    if not text.isascii():
+        text = _escape_unassigned(text)
     text = _COMBINING_RUN.sub(lambda match: match.group(0)[:MAX_COMBINING], text)
     if dropped:
         text += f"… (+{dropped:,} characters)"

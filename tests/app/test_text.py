@@ -7,6 +7,7 @@ import pytest
 from rich.cells import cell_len
 from rich.text import Text
 
+from atp_tui.protocol import text as text_module
 from atp_tui.protocol.text import (
     MULTI_LINE_LIMIT,
     SINGLE_LINE_LIMIT,
@@ -123,3 +124,28 @@ def test_shorten_cuts_with_one_ellipsis_and_stays_safe() -> None:
     assert shorten("x" * 61, 60) == "x" * 59 + "…"
     assert shorten("a\nb\x1b[2J", 60) == "a␤b␛[2J"
     assert shorten(None, 10) == ""
+
+
+@pytest.mark.parametrize("unassigned", ["\u0378", "\U000103ff", "\U0003fffe", "\ufdd0"])
+def test_unassigned_code_points_are_shown_as_escapes(unassigned: str) -> None:
+    """Rich counts one cell for them, glibc's `wcwidth` -1 and tmux draws nothing: a row
+    holding them was drawn short, its countdown and age landing columns off over stale
+    cells. As an escape they are visible, one cell per character everywhere."""
+    shown = sanitize(f"Deploy{unassigned * 20} now")
+    assert unassigned not in shown
+    assert shown.isascii()
+    assert shown.startswith("Deploy\\") and shown.endswith(" now")
+
+
+def test_the_token_is_never_shown(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Server text that echoes the token (an error event, a withdrawal's reason, a title)
+    shows it redacted, in every form a message would carry it, also where the cut falls
+    inside it."""
+    secrets = text_module.SecretRedactor()
+    monkeypatch.setattr(text_module, "SECRETS", secrets)
+    token = "SECRET-TOKEN-abc123XYZ"
+    secrets.add(token)
+    assert sanitize(f"slow down {token}") == "slow down [redacted]"
+    assert token[:8] not in sanitize("x" * 10 + token, limit=16)
+    assert "abc123" not in sanitize_lines(f"line one\n{token}\n")
+    assert "abc123" not in sanitize("token=SECRET-TOKEN-abc123XYZ&x")
