@@ -33,6 +33,7 @@ from atp_tui.protocol.text import sanitize
 from atp_tui.screens.escape_keys import install_escape_first_parser
 from atp_tui.screens.key_order import KeySequencer, is_typed
 from atp_tui.screens.main import READ_DELAY, MainScreen
+from atp_tui.screens.palette import AnswerCommands, screen_commands
 from atp_tui.settings import ConfigProblem, Settings, did_you_mean
 from atp_tui.store import StateWriteError, Store
 from atp_tui.view.glyphs import choose_glyphs, plain_colour
@@ -121,6 +122,9 @@ class AtpApp(App[int]):
     """The triage TUI. Build it with `build_app`."""
 
     CSS_PATH = "app.tcss"
+    #: The selected item's answers come from a provider of their own: an agent's label as a
+    #: `SystemCommand` title was read as markup (`atp_tui.screens.palette`).
+    COMMANDS = App.COMMANDS | {AnswerCommands}
     TITLE = "atp-tui"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit"),
@@ -366,7 +370,8 @@ class AtpApp(App[int]):
             self.key_order.routed()
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        """The palette offers every main-screen action, then Textual's own commands."""
+        """The palette offers every main-screen action, then Textual's own commands (and
+        the selected item's answers: `AnswerCommands`)."""
         if isinstance(screen, MainScreen):
             yield from screen_commands(screen)
         yield from super().get_system_commands(screen)
@@ -390,53 +395,6 @@ class AtpApp(App[int]):
         except StateWriteError as error:
             # Nothing is lost: what was not saved is replayed by the server at the next start.
             log.warning("state not saved at exit: %s", error)
-
-
-def screen_commands(screen: MainScreen) -> Iterable[SystemCommand]:
-    """One palette command per main-screen and inbox binding, named in the user's words
-    (`atp_tui.screens.keys.KEY_WORDS`), with its key and id; the answer keys as the selected
-    item's own actions ("Answer “Approve”"), only while it is open."""
-    from atp_tui.screens.keys import key_words, numbered_family
-
-    owners = ((screen, MainScreen.BINDINGS), (screen.inbox, type(screen.inbox).BINDINGS))
-    for owner, bindings in owners:
-        for binding in bindings:
-            if not isinstance(binding, Binding) or numbered_family(binding.id or ""):
-                continue
-            live = screen.atp.keymap.get(binding.id or "")  # rebound by the user's keymap
-            keys = live or binding.key_display or binding.key
-            yield SystemCommand(
-                key_words(binding.id or "", binding.description),
-                f"{keys}  ·  {binding.id}",
-                _runner(owner, binding.action),
-            )
-    yield from _answer_commands(screen)
-
-
-def _answer_commands(screen: MainScreen) -> Iterable[SystemCommand]:
-    """ "Answer “label”" for each of the selected open item's first nine actions."""
-    from atp_tui.view.status import is_closed
-
-    selected = screen.inbox.cursor_id
-    item = screen.inbox.get(selected) if selected else None
-    if item is None or is_closed(item, screen.now()):
-        return
-    for number, action in enumerate(item.notification.actions[:9], start=1):
-        label = sanitize(action.display_label, limit=60)
-        binding_id = f"main.answer-{number}"
-        keys = screen.atp.keymap.get(binding_id) or str(number)
-        yield SystemCommand(
-            f"Answer “{label}”",
-            f"{keys}  ·  {binding_id}: action {number} of the selected item",
-            _runner(screen, f"answer({number})"),
-        )
-
-
-def _runner(owner: Any, action: str) -> Any:
-    async def run() -> None:
-        await owner.run_action(action)
-
-    return run
 
 
 def build_app(

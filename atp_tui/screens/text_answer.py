@@ -8,6 +8,7 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual.binding import Binding, BindingType
+from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Input, Static, TextArea
 
@@ -81,7 +82,9 @@ class TextModal(AnswerModal):
         placeholder = sanitize(self.action.constraints.placeholder or "", limit=200)
         if self.multiline:
             area = TextArea(initial, id="text-answer", soft_wrap=True, show_line_numbers=False)
-            area.placeholder = placeholder
+            # Content, not a str: `TextArea` reads a str placeholder as markup, so the
+            # agent's `[link=…]` wrote a hyperlink and `[/oops]` crashed the app.
+            area.placeholder = Content(placeholder)
             yield area
         else:
             yield Input(initial, placeholder=placeholder, id="text-answer")

@@ -67,7 +67,7 @@ async def test_history_is_in_the_palette_and_empty_history_says_so() -> None:
     app = make_app([CONNECTED])
     async with app.run_test(size=(120, 30)) as pilot:
         await pilot.pause()
-        from atp_tui.app import screen_commands
+        from atp_tui.screens.palette import screen_commands
 
         titles = {command.title for command in screen_commands(app.main)}
         assert {"Show your answers and what became of them", "Change the settings"} <= titles

@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 from textual.drivers.headless_driver import HeadlessDriver
 
-from atp_tui.app import AtpApp, screen_commands
+from atp_tui.app import AtpApp
 from atp_tui.client.events import StatusChanged
 from atp_tui.screens.keys import binding_scopes
+from atp_tui.screens.palette import screen_commands
 from atp_tui.screens.snooze_menu import SnoozeMenu
 from atp_tui.screens.snoozed import SnoozedScreen
 from atp_tui.store import Store
