@@ -74,7 +74,13 @@ class RespondLike(Protocol):
     """What the app needs from a respond client (`RespondClient`, or a fake in tests)."""
 
     async def respond(
-        self, notification_id: str, action_id: str, response_data: Any, *, on_retry: Any = None
+        self,
+        notification_id: str,
+        action_id: str,
+        response_data: Any,
+        *,
+        on_retry: Any = None,
+        closed: Any = None,
     ) -> Any:
         """Send one answer and return its outcome."""
         ...

@@ -101,6 +101,7 @@ async def _answer(
     data: Any = None,
     action: str = "approve",
     on_retry: Callable[[int, str], None] | None = None,
+    closed: Callable[[], Any] | None = None,
     **kw: Any,
 ) -> tuple[Any, Store, HostileServer]:
     """Answer `NID` once against `plan`: the outcome, the store and the (stopped) server."""
@@ -108,7 +109,7 @@ async def _answer(
     async with HostileServer(plan) as server:
         client = _client(server, store, clock, **kw)
         try:
-            outcome = await client.respond(NID, action, data, on_retry=on_retry)
+            outcome = await client.respond(NID, action, data, on_retry=on_retry, closed=closed)
         finally:
             await client.aclose()
     return outcome, store, server

@@ -11,7 +11,13 @@ from atp_tui.protocol.models import Notification
 from atp_tui.store import StoredNotification
 from atp_tui.view.glyphs import ASCII, UNICODE, choose_glyphs, locale_encoding, plain_colour
 from atp_tui.view.order import sort_key
-from atp_tui.view.status import closed_reason, effective_status, is_closed, nothing_to_answer
+from atp_tui.view.status import (
+    answer_cut_short,
+    closed_reason,
+    effective_status,
+    is_closed,
+    nothing_to_answer,
+)
 from tests.hostile import notification
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
@@ -45,6 +51,17 @@ class TestClosed:
         assert not is_closed(_item("n", 30, status), NOW)
         assert is_closed(_item("n", 30, status), NOW + timedelta(minutes=30))
         assert not is_closed(_item("n", None, status), NOW + timedelta(days=999))
+
+    def test_an_answer_being_retried_is_cut_short_by_expiry_or_withdrawal(self) -> None:
+        """What the respond client asks before each retry (`answer_cut_short`)."""
+        assert answer_cut_short(_item("n", 30), NOW) is None
+        by_clock = answer_cut_short(_item("n", 30), NOW + timedelta(minutes=31))
+        assert by_clock is not None and by_clock.kind == "expired"
+        withdrawn = answer_cut_short(_item("n", 30, "invalidated", reason="superseded"), NOW)
+        assert withdrawn is not None and withdrawn.kind == "invalidated"
+        assert "superseded" in withdrawn.message
+        # Shown answered: maybe by this very answer, its reply lost; the server decides.
+        assert answer_cut_short(_item("n", 30, "responded"), NOW) is None
 
     def test_effective_status_falls_back_to_the_payload(self) -> None:
         item = _item("n", 30, None)

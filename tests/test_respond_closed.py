@@ -83,3 +83,32 @@ async def test_an_open_notification_before_its_deadline_is_sent(
     assert code == EXIT_SENT
     assert printed["outcome"] == "sent"
     assert len(plan.bodies) == 1
+
+
+async def test_no_retry_is_sent_after_the_deadline_passed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """503s until after the deadline (5 s away; the retries wait 1, 2, 4 s): the retry due
+    after it is not sent. Before, it went out, a server that did not enforce its deadline
+    took it, and `respond` said `sent`, exit 0 (found by an independent QA pass)."""
+    soon = "2026-11-28T12:00:05Z"
+    failing = reply(503, b"")
+    plan = Plan(
+        [failing, failing, failing, OK], gets=[reply(200, notification(NID, deadline=soon))]
+    )
+    async with HostileServer(plan) as server:
+        code = await respond_once(
+            server.url,
+            TOKEN,
+            NID,
+            "ok",
+            None,
+            True,
+            state_dir=tmp_path,
+            clock=FakeClock(jitter=0.0),
+        )
+    printed = json.loads(capsys.readouterr().out)
+    assert code == EXIT_NOT_SENT
+    assert len(plan.bodies) == 3
+    assert printed["outcome"] == "expired"
+    assert "while retrying" in printed["message"] and "not sent again" in printed["message"]

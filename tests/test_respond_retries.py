@@ -11,6 +11,7 @@ import pytest
 
 from atp_tui.client.http import NOTIFICATIONS_PATH, RESPOND_PATH
 from atp_tui.client.respond import RespondClient
+from atp_tui.client.respond_outcome import RespondOutcome
 from atp_tui.protocol.models import Notification
 from tests.conftest import FakeClock
 from tests.respond_helpers import (
@@ -193,3 +194,35 @@ async def test_gateway_timeout_then_already_responded_is_confirmed(fake_clock: F
     )
     outcome, _, _ = await _answer(plan, fake_clock)
     assert outcome.kind == "sent"
+
+
+# -- an item that closes while its answer is retried (found by an independent QA pass) ------
+
+
+@pytest.mark.parametrize("kind", ["expired", "invalidated"])
+async def test_no_retry_goes_out_once_the_item_closed(kind: str, fake_clock: FakeClock) -> None:
+    """The item turned expired (the client clock) or withdrawn (the stream) while the answer
+    was retried after 503s: nothing more is sent, and the outcome says so. Before, the next
+    retry went out anyway, and a server that did not enforce its deadline took it: `sent`."""
+    plan = Plan([reply(503, b""), reply(503, b""), OK])
+    closes_at = fake_clock.monotonic() + 2.5  # after the second attempt, before the third
+
+    def closed() -> RespondOutcome | None:
+        if fake_clock.monotonic() < closes_at:
+            return None
+        return RespondOutcome(kind, f"{kind}: closed while retrying")  # type: ignore[arg-type]
+
+    outcome, store, _ = await _answer(plan, fake_clock, closed=closed)
+    assert outcome.kind == kind
+    assert len(plan.bodies) == 2
+    assert "not sent again after 2 attempts" in outcome.message
+    assert _outcomes(store) == ["retrying", "retrying", kind]
+
+
+async def test_an_item_closed_before_the_first_post_gets_none(fake_clock: FakeClock) -> None:
+    plan = Plan([OK])
+    outcome, _, _ = await _answer(
+        plan, fake_clock, closed=lambda: RespondOutcome("expired", "expired: the deadline passed")
+    )
+    assert outcome.kind == "expired" and outcome.message == "expired: the deadline passed"
+    assert plan.bodies == []

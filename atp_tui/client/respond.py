@@ -160,8 +160,15 @@ class RespondClient:
         response_data: Any,
         *,
         on_retry: Callable[[int, str], None] | None = None,
+        closed: Callable[[], RespondOutcome | None] | None = None,
     ) -> RespondOutcome:
-        """Send one answer and return its final outcome (see the module docstring)."""
+        """Send one answer and return its final outcome (see the module docstring).
+
+        `closed` is asked before every POST, the retries' included: what the caller now knows
+        of the notification (a withdrawal the stream announced, its deadline passing on the
+        client clock) as the outcome to end with instead, or `None` while it takes answers.
+        Without it a retry went out after the item showed expired or withdrawn, and a server
+        that does not enforce its deadlines had it reported sent."""
         if notification_id in self._in_flight:
             return RespondOutcome(
                 "duplicate", "an answer to this notification is already being sent"
@@ -179,7 +186,7 @@ class RespondClient:
                 outcome = await self._settle_earlier(notification_id, action_id, response_data)
                 if outcome is None:
                     outcome = await self._send_logged(
-                        notification_id, action_id, response_data, on_retry
+                        notification_id, action_id, response_data, on_retry, closed
                     )
                 return self._record(notification_id, action_id, response_data, outcome)
         finally:
@@ -255,6 +262,7 @@ class RespondClient:
         action_id: str,
         response_data: Any,
         on_retry: Callable[[int, str], None] | None,
+        closed: Callable[[], RespondOutcome | None] | None = None,
     ) -> RespondOutcome:
         """`_send`, with a `sending` row written first: should the process die while the POST
         is out, the next answer finds it and checks with the server before sending again.
@@ -268,7 +276,7 @@ class RespondClient:
                 f"not sent: the answer could not be recorded first ({error})",
                 state_unavailable=True,
             )
-        return await self._send(notification_id, action_id, response_data, on_retry)
+        return await self._send(notification_id, action_id, response_data, on_retry, closed)
 
     def _earlier_answer(self, notification_id: str) -> RespondOutcome | None:
         """An answer this client already got through: never send a second one."""
@@ -364,6 +372,7 @@ class RespondClient:
         action_id: str,
         response_data: Any,
         on_retry: Callable[[int, str], None] | None,
+        closed: Callable[[], RespondOutcome | None] | None = None,
     ) -> RespondOutcome:
         payload = {
             "notification_id": notification_id,
@@ -376,6 +385,10 @@ class RespondClient:
         while True:
             attempt += 1
             wait = min(2.0 ** (attempt - 1), 8.0)
+            ended = closed() if closed is not None else None
+            if ended is not None:
+                sent_before = f"not sent again after {attempt - 1} attempts" if attempt > 1 else ""
+                return replace(ended, message="; ".join(filter(None, [ended.message, sent_before])))
             # Never follow a redirect here: following would count a login page as "sent", and
             # a 307/308 would carry the answer to whatever origin it names (case 75).
             exchange = await self._exchange(

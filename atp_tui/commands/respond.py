@@ -11,12 +11,14 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from atp_tui.client.fetch import NotificationNotFound
 from atp_tui.client.respond import REQUEST_DEADLINE, CredentialsRefused, RespondClient
+from atp_tui.client.respond_outcome import RespondOutcome
 from atp_tui.protocol.clock import SYSTEM_CLOCK, Clock
 from atp_tui.protocol.labels import answer_label
 from atp_tui.protocol.lifecycle import ACTIONABLE_STATES, is_actionable
@@ -148,6 +150,22 @@ def _why_closed(notification: Notification, now: datetime) -> tuple[str, str] | 
     return "expired", f"its deadline passed ({deadline.astimezone().strftime('%Y-%m-%d %H:%M:%S')})"
 
 
+def _deadline_watch(
+    notification: Notification, clock: Clock | None
+) -> Callable[[], RespondOutcome | None]:
+    """For `RespondClient.respond(closed=…)`: once the deadline passes on this machine's clock
+    (during the retries), nothing more is sent. A server that does not enforce its deadlines
+    took the last retry and `respond` reported it sent."""
+
+    def closed() -> RespondOutcome | None:
+        reason = _why_closed(notification, (clock or SYSTEM_CLOCK).now())
+        if reason is None or reason[0] != "expired":
+            return None
+        return RespondOutcome("expired", f"{reason[1]} while retrying")
+
+    return closed
+
+
 async def respond_once(
     server: str,
     token: str,
@@ -214,7 +232,9 @@ async def respond_once(
             message = f"invalid answer for {action_id!r}: {error.message}"
             return _fail(INVALID_OUTCOME, message, as_json, EXIT_INVALID)
         sending = (notification.title, answer_label(action, data))
-        outcome = await client.respond(notification_id, action_id, data)
+        outcome = await client.respond(
+            notification_id, action_id, data, closed=_deadline_watch(notification, clock)
+        )
         if outcome.state_unavailable:
             message = f"error: {outcome.message}"
             return _fail(STATE_UNAVAILABLE_OUTCOME, message, as_json, EXIT_STATE_UNAVAILABLE)

@@ -29,6 +29,7 @@ from atp_tui.view.items import (
     answers_from_log,
     closed_reason,
 )
+from atp_tui.view.status import answer_cut_short
 
 if TYPE_CHECKING:
     from atp_tui.client.respond import RespondOutcome
@@ -276,10 +277,23 @@ class Answering:
             )
             self.screen.refresh_item(notification_id)
 
+        closed = self.cut_short(notification_id)
         outcome = await self.screen.atp.respond.respond(
-            notification_id, action.id, data, on_retry=on_retry
+            notification_id, action.id, data, on_retry=on_retry, closed=closed
         )
         self.finish(notification_id, action, outcome)
+
+    def cut_short(self, notification_id: str) -> Callable[[], RespondOutcome | None]:
+        """What `RespondClient.respond` asks before each POST: whether the item expired or was
+        withdrawn meanwhile, as this screen knows it (`answer_cut_short`)."""
+
+        def closed() -> RespondOutcome | None:
+            item = self.screen.atp.store.get(notification_id) or self.screen.inbox.get(
+                notification_id
+            )
+            return None if item is None else answer_cut_short(item, self.screen.now())
+
+        return closed
 
     def record(
         self, notification_id: str, action: Action, outcome: RespondOutcome

@@ -286,7 +286,13 @@ class BulkAnswers:
                     )
                     screen.refresh_item(nid)
 
-                outcome = await screen.atp.respond.respond(nid, action.id, data, on_retry=on_retry)
+                outcome = await screen.atp.respond.respond(
+                    nid,
+                    action.id,
+                    data,
+                    on_retry=on_retry,
+                    closed=screen.answering.cut_short(nid),
+                )
             screen.answering.record(nid, action, outcome)
             if outcome.kind == "sent":
                 self.marks.unmark([nid])

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from atp_tui.client.respond_outcome import RespondOutcome
 from atp_tui.protocol.lifecycle import is_actionable
 from atp_tui.store import StoredNotification
 
@@ -46,6 +47,20 @@ def closed_reason(item: StoredNotification, now: datetime) -> str:
     if is_closed(item, now):
         return "expired: the deadline passed"
     return ""
+
+
+def answer_cut_short(item: StoredNotification, now: datetime) -> RespondOutcome | None:
+    """For `RespondClient.respond(closed=…)`, asked before each POST: the outcome an answer
+    being sent to `item` ends with once the screen knows it expired (its state, or the client
+    clock) or was withdrawn; `None` otherwise. An item shown answered is left to the server's
+    reply and the check after it: the answer it shows may be this one, recorded before its
+    reply was lost."""
+    status = effective_status(item)
+    if status == "invalidated":
+        return RespondOutcome("invalidated", closed_reason(item, now))
+    if status == "expired" or (status not in CLOSED_STATUSES and is_closed(item, now)):
+        return RespondOutcome("expired", closed_reason(item, now) or "expired")
+    return None
 
 
 def nothing_to_answer(item: StoredNotification, now: datetime) -> str:
