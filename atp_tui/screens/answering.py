@@ -130,6 +130,15 @@ class Answering:
     def _warn(self, text: str) -> None:
         self.screen.notify(sanitize(text, limit=400), severity="warning", markup=False)
 
+    def refuse(self, text: str) -> None:
+        """An answer key that is not applied (`text` says why): the rest of its burst is
+        dropped too (`KeySequencer.drop_burst`). Typed ahead for a dialog that did not open,
+        the keys after it went to the inbox instead: `1ok 2 days⏎` on a row withdrawn an
+        instant before moved to the next row with `k`, marked it with the space, and `2`
+        and the `y` of "days" answered it."""
+        self.screen.atp.key_order.drop_burst()
+        self._warn(f"{text} Nothing typed with it was applied.")
+
     def why_not(self, item: StoredNotification, action: Action) -> str | None:
         """Why `action` cannot be answered on `item` now, or `None` when it can."""
         notification_id = item.summary.id
@@ -154,14 +163,15 @@ class Answering:
         """The item and its action `number` (1-based) that a key asks for, as the store knows
         the item now; `None` (the user told why) when there is no such item or action."""
         if notification_id is None:
-            self._warn("Nothing is selected.")
+            self.refuse("Nothing is selected.")
             return None
         item = self.screen.atp.store.get(notification_id) or self.screen.inbox.get(notification_id)
         if item is None:
+            self.refuse("The selected notification is gone.")
             return None
         actions = item.notification.actions
         if not 1 <= number <= len(actions):
-            self._warn(f"This notification has no action {number}.")
+            self.refuse(f"This notification has no action {number}.")
             return None
         return notification_id, item, actions[number - 1]
 
@@ -176,7 +186,7 @@ class Answering:
             return
         problem = self.why_not(item, action)
         if problem:
-            self._warn(problem)
+            self.refuse(problem)
             return
         ask_for_value(
             action,

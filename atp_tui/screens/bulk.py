@@ -152,7 +152,9 @@ class BulkAnswers:
         reasons = "; ".join(
             f"{shorten(skip.item.summary.title, 40)}: {skip.reason}" for skip in plan.skipped[:3]
         )
-        self._warn(f"Nothing sent: no marked item can take “{label}” now ({reasons}).")
+        self.screen.answering.refuse(
+            f"Nothing sent: no marked item can take “{label}” now ({reasons})."
+        )
 
     def start(self, selected: str | None, number: int) -> None:
         """An answer key with marks present: answer every marked item with the selected

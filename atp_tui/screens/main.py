@@ -392,7 +392,7 @@ class MainScreen(Screen[None]):
             return
         item = self.inbox.get(selected)
         if item is not None and is_closed(item, self.now()):
-            self.notify(sanitize(nothing_to_answer(item, self.now()), limit=300), markup=False)
+            self.answering.refuse(nothing_to_answer(item, self.now()) + ".")
             return
         actions = self.query_one(ActionList)
         actions.focus()
