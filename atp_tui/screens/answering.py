@@ -198,9 +198,10 @@ class Answering:
         """An answer key on an item that appeared too recently to have been seen (typed ahead,
         for the row that was there before: `atp_tui.view.arrivals`): not applied, and the rest
         of its burst is dropped (`KeySequencer.drop_burst`); the user is told."""
+        how = self.screen.arrivals.how(item.summary.id)
         self.screen.atp.key_order.drop_burst()
         self._warn(
-            f"“{item.summary.title}” just appeared: {number} was not applied to it, nor what "
+            f"“{item.summary.title}” {how}: {number} was not applied to it, nor what "
             "was typed with it. Look at it first."
         )
 

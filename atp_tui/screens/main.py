@@ -31,15 +31,15 @@ from atp_tui.protocol.text import sanitize
 from atp_tui.screens import dialogs, notices
 from atp_tui.screens.answering import Answering
 from atp_tui.screens.bulk import BulkAnswers
+from atp_tui.screens.clock import sleep_until_change
 from atp_tui.screens.engine_events import EventIntake
 from atp_tui.screens.snoozing import Snoozing
 from atp_tui.screens.unsettled import check_unsettled_answers
 from atp_tui.store import StoredNotification
 from atp_tui.view.arrivals import RecentArrivals
 from atp_tui.view.counting import Counts, InboxCounter
-from atp_tui.view.items import AnswerState, age_changes_in, answers_from_log
+from atp_tui.view.items import AnswerState, answers_from_log
 from atp_tui.view.status import is_closed, nothing_to_answer
-from atp_tui.view.wakes import next_wake
 from atp_tui.widgets.detail import ActionList, DetailPane
 from atp_tui.widgets.inbox import InboxList
 from atp_tui.widgets.inbox_header import InboxHeader, InboxLegend
@@ -286,21 +286,10 @@ class MainScreen(Screen[None]):
         self.answering.tick()  # an open answer modal's time left, on the same tick
 
     def _schedule_tick(self) -> None:
-        """Low bandwidth: sleep until a shown time or a count changes (a minute at most;
-        text-only steps gathered: `view/wakes.py`)."""
-        now = self.now()
-        steps = [
-            self.inbox.changes_in(),
-            self.detail.changes_in(now),
-            age_changes_in(self.last_event, now) if self.last_event else None,
-            60.0,  # a backstop for what the estimates above do not cover
-        ]
-        moment = self._counter.next_moment()  # an item expires, or becomes due soon
-        due = None if moment is None else (moment - now).total_seconds()
+        """Low bandwidth: sleep until a shown time or a count changes (`sleep_until_change`)."""
         if self._tick_timer is not None:
             self._tick_timer.stop()
-        live = self.answering.live_seconds()  # a dialog's time left, to the second
-        delay = next_wake(now, steps, [self.snoozing.seconds_to_wake(now), due, live])
+        delay = sleep_until_change(self, self._counter.next_moment())
         self._tick_timer = self.set_timer(delay, self.tick, name="clock tick")
 
     def redraw(self, *, detail: bool) -> None:
@@ -354,7 +343,10 @@ class MainScreen(Screen[None]):
         self.refresh_item(*notification_ids)
 
     def on_inbox_list_highlighted(self, event: InboxList.Highlighted) -> None:
-        """Show the newly selected notification; start its unread timer."""
+        """Show the newly selected notification; start its unread timer. One the rows moved
+        under the cursor takes no answer key for a moment (`RecentArrivals.came_under`)."""
+        if not event.by_user and event.notification_id is not None:
+            self.arrivals.came_under(event.notification_id)
         event.inbox.show_cursor()  # the rows in the same frame as the detail pane
         self._selected_since = self.atp.clock.monotonic()
         self.redraw(detail=True)
@@ -468,7 +460,7 @@ class MainScreen(Screen[None]):
     def action_away(self) -> None:
         """Show the last "while you were away" summary again."""
         if self.intake.away is None:
-            self.notify("No catch-up yet: a summary appears after a gap in the stream.")
+            self.answering.refuse("No catch-up yet: a summary appears after a gap in the stream.")
             return
         dialogs.show_away(self, self.intake.away)
 

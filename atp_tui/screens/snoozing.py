@@ -84,17 +84,19 @@ class Snoozing:
         """The snooze menu for the selected item, or a line saying why it cannot be snoozed."""
         screen = self.screen
         item = screen.inbox.get(notification_id) if notification_id else None
+        # A refusal drops what was typed with `z` (`Answering.refuse`): `z1` typed ahead
+        # for the menu answered the row with its `1` when the menu did not open.
         if item is None:
-            screen.notify("Nothing is selected.", markup=False)
+            screen.answering.refuse("Nothing is selected.")
             return
         now, warning = screen.now(), self.board.warning_seconds
         if is_closed(item, now):
             why = nothing_to_answer(item, now).replace("nothing to answer", "nothing to snooze")
-            screen.notify(sanitize(why, limit=300), markup=False)
+            screen.answering.refuse(sanitize(why, limit=300) + ".")
             return
         choices = snooze_choices(item.summary.deadline, now, warning)
         if not choices:
-            screen.notify(too_close(item.summary.deadline, now, warning), markup=False)
+            screen.answering.refuse(too_close(item.summary.deadline, now, warning))
             return
         from atp_tui.screens.snooze_menu import SnoozeMenu
 

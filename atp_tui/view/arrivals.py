@@ -28,6 +28,8 @@ class RecentArrivals:
         self._monotonic = monotonic
         #: Notification id → when it appeared, oldest first (insertion order).
         self._since: dict[str, float] = {}
+        #: Those of them that came under the cursor rather than into the list.
+        self._under_cursor: set[str] = set()
 
     def appeared(self, notification_ids: Iterable[str]) -> None:
         """These items were just put in the inbox (new, or back from a snooze)."""
@@ -36,11 +38,31 @@ class RecentArrivals:
         for notification_id in notification_ids:
             self._since.pop(notification_id, None)  # re-inserted: now the newest
             self._since[notification_id] = now
+            self._under_cursor.discard(notification_id)
+
+    def came_under(self, notification_id: str) -> None:
+        """The rows moved this item under the cursor (the one there was snoozed, filtered out
+        or gone): keys typed ahead were meant for the one before. `z11` snoozed a row with
+        `z1`, and the second `1` answered the row that slid under the cursor."""
+        if self.unseen(notification_id):
+            return  # it appeared a moment ago (the first row of an empty inbox): that says it
+        self.appeared([notification_id])
+        self._under_cursor.add(notification_id)
 
     def unseen(self, notification_id: str) -> bool:
-        """Whether the item appeared less than `UNSEEN_SECONDS` ago."""
+        """Whether the item appeared (or came under the cursor) less than `UNSEEN_SECONDS`
+        ago."""
         since = self._since.get(notification_id)
         return since is not None and self._monotonic() - since < UNSEEN_SECONDS
+
+    def how(self, notification_id: str) -> str:
+        """How it came to be where the answer key found it: `just appeared`, or `just came
+        under the cursor`."""
+        return (
+            "just came under the cursor"
+            if notification_id in self._under_cursor
+            else ("just appeared")
+        )
 
     def _forget_older_than(self, moment: float) -> None:
         """Forget the items that appeared at `moment` or before (seen by now)."""
@@ -49,3 +71,4 @@ class RecentArrivals:
             if since > moment:
                 return
             del self._since[oldest]
+            self._under_cursor.discard(oldest)

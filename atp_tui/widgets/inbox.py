@@ -46,9 +46,9 @@ from atp_tui.widgets.inbox_rows import (
     RowFrame,
     TimeRules,
     changed_line_cells,
-    row_changes_in,
     row_segments,
     row_times,
+    soonest_change,
 )
 from atp_tui.widgets.quiet_layout import QuietScrollView
 from atp_tui.widgets.scroll_thumb import QuietThumb
@@ -94,6 +94,9 @@ class InboxList(QuietThumb, QuietScrollView, ScrollView, can_focus=True):
 
         inbox: InboxList
         notification_id: str | None
+        #: False when the rows moved the cursor, not a key or a click: its item vanished
+        #: (snoozed, filtered out, gone) and the next one came under it.
+        by_user: bool = True
 
         @property
         def control(self) -> InboxList:
@@ -114,10 +117,8 @@ class InboxList(QuietThumb, QuietScrollView, ScrollView, can_focus=True):
     (≈ 14 KB at 150×40, twice)."""
 
     row_width: reactive[int] = reactive(0, init=False, repaint=False)
-    """How many cells wide the rows were last painted (the width without the scroll bar).
-    The column header (`InboxHeader`) follows it: the width changes without the inbox being
-    resized (its scroll bar appears, the stacked layout drops its border), and a header
-    painted before that stood a column off the rows."""
+    """The rows' width when last painted, which `InboxHeader` follows: it changes without a
+    resize (a scroll bar appears, the stacked layout drops the border)."""
 
     def __init__(
         self,
@@ -211,7 +212,8 @@ class InboxList(QuietThumb, QuietScrollView, ScrollView, can_focus=True):
         if self.cursor_id in ids and index is not None:
             rows = chain(range(index + 1, self.row_count), range(index - 1, -1, -1))
             after = (self.id_at(row) for row in rows)
-            self._move_to(next((n for n in after if n not in ids), None), ensure_visible=False)
+            following = next((n for n in after if n not in ids), None)
+            self._move_to(following, ensure_visible=False, by_user=False)
         for nid in ids:
             self._strips.pop(nid, None)
         self._rows.remove(ids)
@@ -222,7 +224,7 @@ class InboxList(QuietThumb, QuietScrollView, ScrollView, can_focus=True):
         (`DESCRIPTION_HEAD` characters) contain `text`."""
         anchor = self._anchor()
         self._rows.set_filter(text)
-        self._after_change(anchor)
+        self._after_change(anchor, moved_by_user=True)  # typed to bring its rows up
 
     @property
     def filter_text(self) -> str:
@@ -247,7 +249,7 @@ class InboxList(QuietThumb, QuietScrollView, ScrollView, can_focus=True):
         """Take every row's key again at the current time and sort."""
         anchor = self._anchor()
         self._rows.resort(self.order, self._now())
-        self._after_change(anchor)
+        self._after_change(anchor, moved_by_user=True)  # `s` or `c`: the user re-sorted
 
     def _anchor(self) -> int | None:
         """The cursor's row on screen, to restore after rows move."""
@@ -260,16 +262,22 @@ class InboxList(QuietThumb, QuietScrollView, ScrollView, can_focus=True):
         return [self.id_at(row) for row in range(top, top + self.scrollable_content_region.height)]
 
     def _after_change(
-        self, anchor: int | None, before: Rows | None = None, touched: Set[str] = frozenset()
+        self,
+        anchor: int | None,
+        before: Rows | None = None,
+        touched: Set[str] = frozenset(),
+        *,
+        moved_by_user: bool = False,
     ) -> None:
-        """Keep the cursor's place after the rows changed, and redraw unless the rows in view
-        are the same as `before` and none of them was `touched` (a replay arriving below)."""
+        """Keep the cursor's place after the rows changed; redraw unless the rows in view are
+        `before` and none was `touched` (a replay arriving below). `moved_by_user`: a filter or
+        a sort, so a row that comes under the cursor is one the user brought there."""
         self._fit_virtual_size()
         index = self.index_of(self.cursor_id)
         if index is None:
             first = self.id_at(0)
             if first != self.cursor_id:
-                self._move_to(first, ensure_visible=True)
+                self._move_to(first, ensure_visible=True, by_user=moved_by_user)
         elif anchor is not None:
             if round(self.scroll_y) != (top := max(0, index - anchor)):
                 self.scroll_to(y=top, animate=False, immediate=True)
@@ -285,13 +293,15 @@ class InboxList(QuietThumb, QuietScrollView, ScrollView, can_focus=True):
         if notification_id is None or self.index_of(notification_id) is not None:
             self._move_to(notification_id, ensure_visible=True)
 
-    def _move_to(self, notification_id: str | None, *, ensure_visible: bool) -> None:
+    def _move_to(
+        self, notification_id: str | None, *, ensure_visible: bool, by_user: bool = True
+    ) -> None:
         changed = notification_id != self.cursor_id
         self.cursor_id = notification_id
         self._cursor_to_show = self._cursor_to_show or ensure_visible
         if changed:
             # Shown by the message's handler (`show_cursor`), with the detail pane: one frame.
-            self.post_message(self.Highlighted(self, notification_id))
+            self.post_message(self.Highlighted(self, notification_id, by_user))
         else:
             self.show_cursor()
 
@@ -452,17 +462,9 @@ class InboxList(QuietThumb, QuietScrollView, ScrollView, can_focus=True):
 
         The low-bandwidth clock sleeps until then instead of ticking every second.
         """
-        now, rules = self._now(), self._time_rules()
-        top = round(self.scroll_y)
-        changes = []
-        for row in range(top, top + self.scrollable_content_region.height):
-            notification_id = self.id_at(row)
-            if notification_id is None:
-                break
-            answer = self._answers.get(notification_id)
-            changes.append(row_changes_in(self._rows.held(notification_id), answer, now, rules))
-        known = [change for change in changes if change is not None]
-        return min(known) if known else None
+        shown = [nid for nid in self._visible_ids() if nid is not None]
+        rows = ((self._rows.held(nid), self._answers.get(nid)) for nid in shown)
+        return soonest_change(rows, self._now(), self._time_rules())
 
     def _time_rules(self) -> TimeRules:
         return TimeRules(self.warning_seconds, self.coarse_time, self.glyphs)

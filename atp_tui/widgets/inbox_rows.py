@@ -9,7 +9,7 @@ count double). Agent text is sanitised here, just before it is drawn.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -206,6 +206,15 @@ def row_times(
     elif deadline is None and state not in COLUMN_WORDS:
         countdown = rules.glyphs.no_deadline
     return state, countdown, format_age(created_at(item), now), urgent
+
+
+def soonest_change(
+    rows: Iterable[tuple[StoredNotification, AnswerState | None]], now: datetime, rules: TimeRules
+) -> float | None:
+    """Seconds until the first of these rows shows another countdown or age (`None`: none
+    ever will): when the low-bandwidth clock must wake for the rows in view."""
+    changes = (row_changes_in(item, answer, now, rules) for item, answer in rows)
+    return min((change for change in changes if change is not None), default=None)
 
 
 def row_changes_in(

@@ -1,4 +1,4 @@
-"""An answer key that is refused takes the rest of its burst with it, through a real terminal
+"""Answer keys typed ahead never answer a row they were not typed for, through a real terminal
 (found by an independent QA pass).
 
 The cursor is on bravo, whose `Say` (action 2, a text answer) the user starts typing ahead:
@@ -41,3 +41,30 @@ async def test_keys_typed_after_a_refused_answer_key_are_dropped(
         assert "Say:" not in text  # no dialog
         assert server.state.respond_attempts == []
         assert detail_shows("bravo row")(text)  # the cursor did not move
+
+
+async def test_an_answer_key_is_not_taken_by_the_row_that_slid_under_the_cursor(
+    server: RunningServer, tmp_path: Path
+) -> None:
+    """`z11` on delta: `z1` snoozes it for 15 minutes, a `1` pressed twice. Delta leaves
+    the list and echo slides under the cursor; before, the second `1` answered echo."""
+    async with open_tui(server, tmp_path, (150, 40)) as tmux:
+        await tmux.run("send-keys", "-t", "atp", "-l", "Gk")
+        await tmux.wait_for(detail_shows("delta row"))
+        await tmux.run("send-keys", "-t", "atp", "-l", "z11")
+        await tmux.wait_for(lambda text: "just came under the" in text)  # the toast wraps
+        await asyncio.sleep(4 * BURST_GAP)
+        assert server.state.respond_attempts == []
+        assert "1 snoozed" in await tmux.screen()
+
+
+async def test_keys_typed_for_a_snooze_menu_that_did_not_open_are_dropped(
+    server: RunningServer, tmp_path: Path
+) -> None:
+    """`z1` on alpha, due in 10 minutes: too close to snooze, so no menu opens; before, the
+    `1` typed for the menu answered alpha."""
+    async with open_tui(server, tmp_path, (150, 40)) as tmux:
+        await tmux.run("send-keys", "-t", "atp", "-l", "z1")
+        await tmux.wait_for(lambda text: "Not snoozed" in text)
+        await asyncio.sleep(4 * BURST_GAP)
+        assert server.state.respond_attempts == []
