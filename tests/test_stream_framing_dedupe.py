@@ -4,12 +4,22 @@ in the header)."""
 
 from __future__ import annotations
 
+import json
+
+import httpx
+
+from atp_tui.client.delivery import Delivery
+from atp_tui.client.polling import REFRESH_EVERY_ROUNDS, Poller
+from atp_tui.client.stream import EngineConfig
+from atp_tui.protocol.clock import SYSTEM_CLOCK
+from atp_tui.store import Store
 from tests.engine_helpers import (
     collect,
     has_notifications,
     has_state,
     make_engine,
     notification_ids,
+    status_changes,
 )
 from tests.hostile import Conn, HostileServer, frame, notification, notification_frames
 
@@ -100,3 +110,49 @@ async def test_first_connection_sends_no_cursor_and_token_only_in_header(fake_cl
     assert first.headers["cache-control"] == "no-cache"
     assert "token" not in first.query
     assert "s3cret" not in first.path
+
+
+async def test_a_known_notification_sent_again_in_a_later_state_moves_it(fake_clock) -> None:
+    """The same notification again, now withdrawn (a server that re-sends it rather than a
+    `status_update`): the move is announced as a status change. The store took it silently
+    before: the row stayed open and `watch` printed nothing (found by an independent QA
+    pass, in the polling fallback's refresh: the test below)."""
+
+    async def script(conn: Conn) -> None:
+        await conn.send_head()
+        await conn.write(frame(notification("n1"), event_id="1"))
+        await conn.write(frame(notification("n1", status="invalidated"), event_id="2"))
+        await conn.write(frame(notification("n1", status="delivered"), event_id="3"))
+        await conn.hang()
+
+    async with HostileServer(script) as server:
+        engine = make_engine(server.url, clock=fake_clock)
+        events = await collect(engine, lambda seen: bool(status_changes(seen)))
+    assert notification_ids(events) == ["n1"]
+    assert status_changes(events) == [("n1", "invalidated")]
+
+
+async def test_the_polling_refresh_announces_what_closed_since() -> None:
+    """No SSE: the poller's refresh (every `REFRESH_EVERY_ROUNDS` rounds) finds n1 withdrawn
+    and n2 answered elsewhere; both are announced, so the rows close and `watch` prints a
+    `status_update` for each."""
+    state = {"n1": "delivered", "n2": "delivered"}
+
+    async def script(conn: Conn) -> None:
+        items = [notification(nid, status=status) for nid, status in state.items()]
+        body = json.dumps({"notifications": items, "pagination": {"has_more": False}})
+        await conn.send_response(200, body.encode(), "application/json")
+
+    async with HostileServer(script) as server:
+        store = Store.in_memory()
+        delivery = Delivery(store, SYSTEM_CLOCK)
+        poller = Poller(EngineConfig(server.url, "tok"), store, delivery, SYSTEM_CLOCK)
+        async with httpx.AsyncClient() as client:
+            first = await poller.poll(client)
+            state.update(n1="invalidated", n2="responded")
+            later = [
+                event for _ in range(REFRESH_EVERY_ROUNDS) for event in await poller.poll(client)
+            ]
+    assert notification_ids(first) == ["n1", "n2"]
+    assert status_changes(later) == [("n1", "invalidated"), ("n2", "responded")]
+    assert store.get("n1").status == "invalidated"

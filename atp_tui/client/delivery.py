@@ -111,10 +111,14 @@ class Delivery:
         event_id: str | None,
         raw_json: str = "",
     ) -> list[EngineEvent]:
-        """Store a notification; announce it only the first time its id is seen."""
+        """Store a notification; announce it only the first time its id is seen, and a later
+        state it carries for a known id as a status change."""
+        # The check inline: this runs for every notification a stream brings.
+        known = self._store.has_notification(notification.id)
+        moved = self._moved_on(notification, event_id) if known else []
         if not self._store.add_notification(notification, event_id, raw_json=raw_json):
             self.stats.duplicates += 1
-            return []
+            return moved
         self.progress = True
         announced: list[EngineEvent] = [NotificationReceived(notification, event_id, raw, raw_json)]
         held = self._pending.pop(notification.id, None)
@@ -122,6 +126,17 @@ class Delivery:
             _, update, held_raw, held_id = held
             announced.extend(self.handle_status(update, held_raw, held_id))
         return announced
+
+    def _moved_on(self, notification: Notification, event_id: str | None) -> list[EngineEvent]:
+        """A known notification again, maybe in a later state (the polling fallback's refresh, or a
+        server sending it again): the move, announced as a `status_update` would be. The store
+        took it silently before, so a withdrawn or answered item stayed open on the screen and
+        `watch` printed nothing (found by an independent QA pass)."""
+        status = notification.status
+        if status is None:
+            return []
+        update = StatusUpdate(notification_id=notification.id, status=status)
+        return self.handle_status(update, {}, event_id)
 
     def handle_status(
         self, update: StatusUpdate, raw: dict[str, Any], event_id: str | None
