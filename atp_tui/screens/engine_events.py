@@ -25,6 +25,7 @@ from atp_tui.client.events import (
     StatusChanged,
 )
 from atp_tui.screens import notices
+from atp_tui.screens.unsettled import recheck_unknown_answers
 from atp_tui.settings import bell_rings
 from atp_tui.store import StoredNotification
 from atp_tui.view.catchup import CATCHUP_QUIET, AwaySummary, CatchUp
@@ -87,6 +88,8 @@ class EventIntake:
                 if event.state.kind == "connected" and screen.stale_since is not None:
                     screen.stale_since = None
                     screen.show_stale()
+                if event.state.kind == "connected":
+                    recheck_unknown_answers(screen)  # the server can say now
             elif isinstance(event, ServerErrorReceived):
                 screen.last_event = now
                 notices.server_error(screen, event.error)

@@ -21,12 +21,20 @@ if TYPE_CHECKING:
     from atp_tui.screens.main import MainScreen
 
 
-def check_unsettled_answers(screen: MainScreen, attempts: list[ResponseAttempt]) -> None:
-    """Start one worker per notification whose last answer in `attempts` (the response log
-    as read at start) has no known outcome."""
+def check_unsettled_answers(
+    screen: MainScreen, attempts: list[ResponseAttempt], *, again: bool = False
+) -> None:
+    """Start one worker per notification whose last answer in `attempts` (the response log)
+    has no known outcome, unless one is checking it already. `again`: a check after the
+    first (the stream connected again), which says nothing while the outcome stays unknown."""
+    checking = {
+        worker.name for worker in screen.workers if worker.group == "settle" and worker.is_running
+    }
     for notification_id in unsettled_answers(attempts):
+        if notification_id in checking:
+            continue
         screen.run_worker(
-            _settle(screen, notification_id),
+            _settle(screen, notification_id, again),
             name=notification_id,
             group="settle",
             description=f"check the unfinished answer to {notification_id}",
@@ -34,7 +42,16 @@ def check_unsettled_answers(screen: MainScreen, attempts: list[ResponseAttempt])
         )
 
 
-async def _settle(screen: MainScreen, notification_id: str) -> None:
+def recheck_unknown_answers(screen: MainScreen) -> None:
+    """The stream connected again: ask about the answers still without an outcome (the check
+    at start could not reach the server). Their items may show answered by now, their
+    actions disabled, so "answering again checks first" could not be followed, and the
+    outcome stayed unknown until `atp-tui respond` was run (found by an independent QA
+    pass)."""
+    check_unsettled_answers(screen, screen.atp.store.responses(), again=True)
+
+
+async def _settle(screen: MainScreen, notification_id: str, again: bool = False) -> None:
     outcome = await screen.atp.respond.settle_unfinished(notification_id)
     if outcome is None:  # nothing to check any more (an answer is being sent right now)
         return
@@ -48,6 +65,8 @@ async def _settle(screen: MainScreen, notification_id: str) -> None:
         )
     screen.answers[notification_id] = answer
     screen.refresh_item(notification_id)
+    if again and outcome.kind == "unknown":
+        return  # said once already, at start
     if outcome.kind != "sent":
         screen.notify(
             sanitize(f"An answer from before was not confirmed: {answer.text}", limit=400),

@@ -4,6 +4,9 @@ as open and silently unsent, never as sent on a guess (promise 2)."""
 
 from __future__ import annotations
 
+import socket
+from typing import Any
+
 import pytest
 
 from atp_tui.protocol.models import Notification
@@ -20,6 +23,11 @@ def _cut_off(server: RunningServer, nid: str, outcome: str = "sending") -> Store
     store.record_response(nid, "ack", None, outcome, "")
     store.commit()
     return store
+
+
+def _checking(app: Any) -> bool:
+    """Whether an answer from before is being checked with the server."""
+    return any(w.group == "settle" and w.is_running for w in app.main.workers)
 
 
 def _outcomes(store: Store, nid: str) -> list[str]:
@@ -79,3 +87,30 @@ async def test_a_server_out_of_reach_leaves_the_outcome_unknown_and_checked_firs
         assert answers[nid].text.startswith("outcome unknown: the answer at ")
     assert _outcomes(store, nid) == [left]  # nothing new logged: the next answer checks first
     assert server.state.responses == []
+
+
+async def test_an_unknown_outcome_is_checked_again_once_the_server_is_back(
+    server: RunningServer,
+) -> None:
+    """Out of reach at start: outcome unknown. Its item may show answered meanwhile, its
+    actions disabled, so "answering again checks first" cannot be followed: once the stream
+    connects again the app asks itself (found by an independent QA pass: the outcome stayed
+    unknown until `atp-tui respond` was run)."""
+    nid = add(server, "Back later", [PLAIN])
+    store = _cut_off(server, nid, "unknown")
+    server.state.respond(nid, "ack", None)  # the earlier POST did get through
+    with socket.socket() as probe:  # a port nothing listens on yet
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    app = make_live_app(f"http://127.0.0.1:{port}", store=store)
+    async with app.run_test(size=(120, 30)) as pilot:
+        answers = app.main.answers
+        # The check at start has run its course: unknown (not the log's own "unknown").
+        await wait_for(
+            pilot, lambda: "answering again checks first" in answers[nid].text, timeout=40
+        )
+        await wait_for(pilot, lambda: not _checking(app))
+        async with RunningServer(state=server.state, port=port):
+            await wait_for(pilot, lambda: answers[nid].kind == "sent", timeout=40)
+    assert _outcomes(store, nid) == ["unknown", "sent"]
+    assert len(server.state.responses) == 1
