@@ -35,7 +35,7 @@ from tests.respond_helpers import (
 async def test_5xx_is_retried_with_the_same_payload(fake_clock: FakeClock) -> None:
     """Case 58: 500 and 503 are retried with backoff, byte-identical payload, then sent."""
     retries: list[tuple[int, str]] = []
-    plan = Plan([error(500, "INTERNAL"), reply(503, b""), OK])
+    plan = Plan([error(500, "INTERNAL"), reply(503, b""), OK], get=shows("delivered"))
     outcome, store, server = await _answer(
         plan,
         fake_clock,
@@ -60,9 +60,10 @@ async def test_persistent_failure_ends_failed_and_never_sent(
 ) -> None:
     """Case 58: after `max_attempts` the answer is "failed", the action stays available.
 
-    Case 76: a proxy's 408/502/504 may hide a recorded answer, so every such attempt is
-    followed by a GET before the next POST (and before saying "failed"); before case 76 the
-    POST was repeated unchecked and one GET came only at the end.
+    Case 76: a 408 or any 5xx may hide a recorded answer (a proxy's 502/504, or a server
+    failing after its commit), so every such attempt is followed by a GET before the next
+    POST (and before saying "failed"); before case 76 the POST was repeated unchecked and
+    one GET came only at the end.
     """
     plan = Plan([reply(status, b"")], get=shows("delivered"))
     outcome, store, server = await _answer(plan, fake_clock, max_attempts=3)
@@ -70,11 +71,8 @@ async def test_persistent_failure_ends_failed_and_never_sent(
     assert "3 attempts" in outcome.message and str(status) in outcome.message
     assert len(plan.bodies) == 3
     methods = [request.method for request in server.requests]
-    if status in (502, 504, 408):
-        assert methods == ["POST", "GET", "POST", "GET", "POST", "GET"]
-        assert "unanswered" in outcome.message
-    else:
-        assert methods == ["POST"] * 3  # the server itself answered: nothing to confirm
+    assert methods == ["POST", "GET", "POST", "GET", "POST", "GET"]
+    assert "unanswered" in outcome.message
     assert fake_clock.sleeps == [1.0, 2.0]
     assert _outcomes(store) == ["retrying", "retrying", "failed"]
     assert "sent" not in _outcomes(store)
@@ -186,6 +184,23 @@ async def test_connection_refused_is_failed_without_a_confirmation_get(
     assert TOKEN not in outcome.message
 
 
+async def test_a_500_after_the_answer_was_stored_is_confirmed_not_answered_elsewhere(
+    fake_clock: FakeClock,
+) -> None:
+    """The server stored the answer, then failed (500): the check before the retry finds it
+    answered, so it is sent, once. Before, only a proxy's 408/502/504 was checked: the retry
+    got 409 ALREADY_RESPONDED and the user read "answered elsewhere" (independent QA)."""
+    plan = Plan(
+        [error(500, "INTERNAL"), error(409, "NOTIFICATION_ALREADY_RESPONDED", "answered")],
+        get=shows("responded"),
+    )
+    outcome, store, server = await _answer(plan, fake_clock)
+    assert outcome.kind == "sent"
+    assert len(plan.bodies) == 1
+    assert [r.method for r in server.requests] == ["POST", "GET"]
+    assert _outcomes(store) == ["retrying", "sent"]
+
+
 async def test_gateway_timeout_then_already_responded_is_confirmed(fake_clock: FakeClock) -> None:
     """Case 59: a 504 may hide a recorded answer; the retry's 409 is resolved by a GET."""
     plan = Plan(
@@ -204,7 +219,7 @@ async def test_no_retry_goes_out_once_the_item_closed(kind: str, fake_clock: Fak
     """The item turned expired (the client clock) or withdrawn (the stream) while the answer
     was retried after 503s: nothing more is sent, and the outcome says so. Before, the next
     retry went out anyway, and a server that did not enforce its deadline took it: `sent`."""
-    plan = Plan([reply(503, b""), reply(503, b""), OK])
+    plan = Plan([reply(503, b""), reply(503, b""), OK], get=shows("delivered"))
     closes_at = fake_clock.monotonic() + 2.5  # after the second attempt, before the third
 
     def closed() -> RespondOutcome | None:

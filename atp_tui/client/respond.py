@@ -4,8 +4,8 @@ Promises:
 
 - An answer is never sent twice without the server saying it may be. One answer is in flight
   per notification; a retry reuses the same payload and follows only a failure that sent nothing
-  (a refused connection, a 5xx or 429 from the server itself) or a *reconcile*: after a POST
-  whose reply never came (a timeout or reset once the body was out, a proxy's 408/502/504) the
+  (a refused connection, a 429) or a *reconcile*: after a POST whose reply never came or may
+  hide a recorded answer (a timeout or reset once the body was out, a 408, any 5xx) the
   notification is fetched, and only if it is still open is the answer sent again. When that
   check fails too the outcome is `unknown` (SSE-CLIENT-RULES.md case 76), and the next attempt,
   in this process or a later one, reconciles before it sends.
@@ -65,8 +65,16 @@ REQUEST_DEADLINE = 30.0
 #: Seconds after the first POST within which another attempt may start; with the request in
 #: flight and a final check on top, `respond` ends within about `RETRY_BUDGET + 2 × deadline`.
 RETRY_BUDGET = 120.0
-#: Statuses from proxies that may sit in front of a server that did record the answer.
-_MAYBE_RECORDED = frozenset({408, 502, 504})
+
+
+#: A 408 (a proxy's timeout) and every 5xx may come after the server recorded the answer:
+#: a proxy's 502/504 in front of it, or the server failing after its commit (a 500 after the
+#: answer was stored was then retried, refused as already answered, and shown "answered
+#: elsewhere"). Each is followed by a check before anything is sent again.
+def _maybe_recorded(status: int) -> bool:
+    return status == 408 or status >= 500
+
+
 #: Lifecycle states that mean the server holds an answer.
 _ANSWERED = frozenset({"responded", "completed"})
 
@@ -405,8 +413,7 @@ class RespondClient:
                     return outcome
                 status = exchange.response.status_code
                 detail = f"server answered {status}"
-                # A gateway timeout or bad gateway may hide an answer the server did record.
-                maybe_recorded = status in _MAYBE_RECORDED
+                maybe_recorded = _maybe_recorded(status)
                 if status == 429:
                     retry_after = parse_retry_after(
                         exchange.response.headers.get("retry-after"), self._clock.now()
