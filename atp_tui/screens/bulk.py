@@ -83,6 +83,14 @@ class BulkAnswers:
         answer = self.screen.answers.get(notification_id)
         return item is not None and can_answer(item, answer, self.screen.now())
 
+    def _seen_answerable(self, notification_id: str) -> bool:
+        """For `*`: answerable, and not appeared a moment ago (`RecentArrivals`). `*1y` typed
+        ahead marked an item that appeared an instant before and answered it with the rest
+        (independent QA): `*` marks what the user saw listed."""
+        return self._answerable(notification_id) and not self.screen.arrivals.unseen(
+            notification_id
+        )
+
     def _changed(self) -> None:
         """Repaint the rows whose mark changed (only those) and the status bar's count."""
         self.screen.tick()
@@ -105,7 +113,7 @@ class BulkAnswers:
         """`*`: mark every shown item that can be answered, or unmark the shown ones. The
         rows and the status bar's count say what happened (a toast would cover the
         confirmation that the next key opens)."""
-        result, _ = toggle_all(self.marks, self.screen.inbox.row_ids(), self._answerable)
+        result, _ = toggle_all(self.marks, self.screen.inbox.row_ids(), self._seen_answerable)
         if result == "nothing":
             self._warn("Nothing shown can be answered: nothing marked.")
             return

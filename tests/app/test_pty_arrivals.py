@@ -16,7 +16,7 @@ from atp_tui.server import RunningServer
 from atp_tui.view.arrivals import UNSEEN_SECONDS
 from tests.app.conftest import in_minutes
 from tests.app.test_pty_escape_keys import detail_shows
-from tests.app.test_pty_keys import ACK, FAILOVER, SAY, answers, open_tui, received
+from tests.app.test_pty_keys import ACK, FAILOVER, SAY, TITLES, answers, open_tui, received
 from tests.app.test_pty_keys import server as server  # the fixture, by its name
 from tests.server_helpers import notification_body
 
@@ -66,3 +66,19 @@ async def test_the_keys_typed_after_the_refused_one_are_dropped(
         assert "◆" not in text  # nothing marked
         assert "Say:" not in text  # no dialog
         assert server.state.respond_attempts == []
+
+
+async def test_mark_all_typed_as_an_item_appears_leaves_it_out(
+    server: RunningServer, tmp_path: Path
+) -> None:
+    """`*1y` an instant after an item appeared: `*` marks the rows the user saw, not the
+    newcomer, so the bulk answer goes to those five (found by an independent QA pass: the
+    newcomer was marked and answered with them)."""
+    async with open_tui(server, tmp_path, (150, 40)) as tmux:
+        arrives_below_the_cursor(server)
+        await tmux.wait_for(lambda text: "newcomer row" in text)
+        await tmux.run("send-keys", "-t", "atp", "-l", "*1y")
+        await received(server, 5)
+        await asyncio.sleep(UNSEEN_SECONDS)
+    answered = [title for title, _, _ in answers(server)]
+    assert sorted(answered) == sorted(TITLES)
