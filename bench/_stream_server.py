@@ -11,8 +11,20 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+
+def _stamp(moment: datetime) -> str:
+    """`2026-11-28T10:00:00Z`: the same length whatever the moment (payload sizes stay put)."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+#: Created when the server starts, due a day later: open while a benchmark runs. Fixed dates
+#: had every notification expired a day after they were written, and `memory.py`'s live
+#: replay, which counts the unread (open) ones, waited for a count that never came.
+_CREATED = datetime.now(UTC)
 
 
 def notification(i: int) -> dict[str, Any]:
@@ -20,8 +32,8 @@ def notification(i: int) -> dict[str, Any]:
     return {
         "id": f"00000000-0000-4000-8000-{i:012d}",
         "version": "1.0",
-        "timestamp": "2026-11-28T10:00:00Z",
-        "deadline": "2026-11-29T10:00:00Z",
+        "timestamp": _stamp(_CREATED),
+        "deadline": _stamp(_CREATED + timedelta(days=1)),
         "service": {"id": "deploy-bot", "name": "deploy-bot"},
         "context": {
             "title": f"Promote checkout 2.{i % 50}.{i % 7} to production?",
