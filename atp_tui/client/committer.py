@@ -54,6 +54,8 @@ class ChunkCommitter:
         self._last_commit = clock.monotonic()
         #: An event id too long to resume from, reported once (`advance_cursor`).
         self._unusable_id: str | None = None
+        #: Stopped while a begun commit could not be saved: nothing more is handed out.
+        self._given_up = False
 
     def advance_cursor(self, event_id: str) -> EngineNotice | None:
         """Resume from `event_id` next time, if it can be sent back (SSE-CLIENT-RULES 74).
@@ -87,6 +89,12 @@ class ChunkCommitter:
         if self._on_batch is not None:
             async for notice in self._finish_begun():
                 yield notice
+            if self._given_up:
+                # Stopping while the state cannot be saved: this chunk's lines are not
+                # printed (they would be printed again at the next start, as the ones before
+                # them are); the next start prints them once. On a full disk SIGTERM printed
+                # one more chunk that could not be recorded (independent QA).
+                return
             self._on_batch()  # may raise: then nothing of this chunk is committed
         # A chunk came (events, or only a ping): the stream is alive. Queued as a meta value
         # at most once a minute, so even a quiet stream commits it (`atp-tui status`).
@@ -125,6 +133,7 @@ class ChunkCommitter:
             await self._wait(STATE_RETRY_SECONDS)
             if self._stopped():
                 self._store.abandon_commit()
+                self._given_up = True
                 return
             try:
                 self._store.finish_commit()
