@@ -156,3 +156,27 @@ async def test_the_polling_refresh_announces_what_closed_since() -> None:
     assert notification_ids(first) == ["n1", "n2"]
     assert status_changes(later) == [("n1", "invalidated"), ("n2", "responded")]
     assert store.get("n1").status == "invalidated"
+
+
+async def test_event_ids_reused_for_new_notifications_lose_nothing(fake_clock) -> None:
+    """A server whose event counter starts again at 1 after a restart sends new notifications
+    under ids already seen: they are delivered (the notification id decides), and the old
+    ones sent again are still shown once. Before, the new ones were dropped for good, in
+    `watch` and in the TUI (found by an independent QA pass)."""
+
+    async def script(conn: Conn) -> None:
+        await conn.send_head()
+        if conn.request.index == 0:
+            await conn.write(
+                "".join(frame(notification(f"old{i}"), event_id=str(i)) for i in (1, 2))
+            )
+            return  # the server goes away
+        replay = [frame(notification("old1"), event_id="1")]  # a full replay, renumbered
+        replay += [frame(notification(f"new{i}"), event_id=str(i)) for i in (2, 3)]
+        await conn.write("".join(replay))
+        await conn.hang()
+
+    async with HostileServer(script) as server:
+        engine = make_engine(server.url, clock=fake_clock)
+        events = await collect(engine, has_notifications(4))
+    assert notification_ids(events) == ["old1", "old2", "new2", "new3"]

@@ -44,6 +44,11 @@ class DeliveryStats:
     unknown_events: int = 0
 
 
+#: Events whose content says whether they were handled before (a notification's id; a status
+#: update only ever moves a state forward), so a seen event id does not skip them.
+_DECIDED_BY_CONTENT = frozenset({"notification", "status_update"})
+
+
 class Delivery:
     """Turns decoded events into store changes and the engine events that announce them."""
 
@@ -71,10 +76,16 @@ class Delivery:
         # An id too long to store (case 74) is not remembered: notification ids still dedupe.
         if event_id and len(event_id) <= MAX_CURSOR_LENGTH:
             if self._store.event_seen(event_id):
-                self.stats.duplicates += 1
-                return []
-            self._store.remember_event(event_id)
-            self.progress = True
+                if event.event not in _DECIDED_BY_CONTENT:
+                    self.stats.duplicates += 1
+                    return []
+                # A notification or status update is looked at all the same: a server whose
+                # event counter started again (1, 2, 3… per process) reuses old ids for new
+                # notifications, which were dropped for good (independent QA). The
+                # notification id and the lifecycle decide: a repeat is not announced twice.
+            else:
+                self._store.remember_event(event_id)
+                self.progress = True
         reported_id = event.last_event_id or None
         if event.event == "notification":
             plain = decode_plain_notification(event.data)
