@@ -180,3 +180,42 @@ async def test_event_ids_reused_for_new_notifications_lose_nothing(fake_clock) -
         engine = make_engine(server.url, clock=fake_clock)
         events = await collect(engine, has_notifications(4))
     assert notification_ids(events) == ["old1", "old2", "new2", "new3"]
+
+
+async def test_a_status_update_held_for_its_notification_survives_a_restart(
+    fake_clock, tmp_path
+) -> None:
+    """`responded` for n1 comes before n1, and the client stops in between. The update is
+    held in memory for n1, so the cursor stays before it: the next start gets it again and
+    n1 shows answered. Before, the cursor moved past it, the restart never saw it, and n1
+    showed open though the server had closed it (found by an independent QA pass)."""
+    stream = [
+        frame(
+            {"notification_id": "n0", "status": "responded"}, event="status_update", event_id="1"
+        ),
+        frame(notification("n0"), event_id="2"),
+        frame(
+            {"notification_id": "n1", "status": "responded"}, event="status_update", event_id="3"
+        ),
+        frame(notification("n1"), event_id="4"),
+    ]
+
+    async def script(conn: Conn) -> None:
+        await conn.send_head()
+        after = int(conn.request.last_event_id or 0)
+        if conn.request.index == 0:
+            await conn.write("".join(stream[:3]))  # n1 itself not yet
+        else:
+            await conn.write("".join(stream[after:]))
+        await conn.hang()
+
+    async with HostileServer(script) as server:
+        store = Store.open(tmp_path)
+        first = make_engine(server.url, store, clock=fake_clock)
+        # The three frames come in one read: the held update is handled with the others.
+        await collect(first, lambda seen: ("n0", "responded") in status_changes(seen))
+        assert store.cursor == "2"  # not past the update held for n1
+        store.close()
+        second = make_engine(server.url, clock=fake_clock, state_dir=tmp_path)
+        events = await collect(second, lambda seen: ("n1", "responded") in status_changes(seen))
+    assert notification_ids(events) == ["n1"]

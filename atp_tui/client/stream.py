@@ -373,15 +373,19 @@ class StreamEngine:
                 break
             if decoder.lines_completed != lines_before:
                 heartbeat.fed()
+            delivery = self._delivery
             for sse_event in parsed:
-                for event in self._delivery.handle_sse(sse_event):
+                for event in delivery.handle_sse(sse_event):
                     yield event
-                if isinstance(sse_event, SSEEvent):
-                    # After the consumer handled it: a crash before this replays, not loses.
+                # After the consumer handled it: a crash before this replays, not loses. Not
+                # past a status update held for its notification: it lives in memory only,
+                # and the next start must get it again (`Delivery.holding`).
+                if isinstance(sse_event, SSEEvent) and not delivery.holding():
                     unusable = self._committer.advance_cursor(sse_event.last_event_id)
                     if unusable is not None:
                         yield unusable
-            self._committer.advance_cursor(decoder.last_event_id)
+            if not delivery.holding():
+                self._committer.advance_cursor(decoder.last_event_id)
             if decoder.retry_ms is not None:
                 self._backoff.set_retry_ms(decoder.retry_ms)
             # Caught up with the socket: commit now. In a burst: at most every COMMIT_EVERY s.
