@@ -14,7 +14,7 @@ import struct
 import subprocess
 import termios
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +46,7 @@ class Terminal:
         *,
         size: tuple[int, int] = (COLUMNS, ROWS),
         cwd: Path | None = None,
+        on_read: Callable[[float, Any], None] | None = None,
     ) -> None:
         columns, rows = size
         master, slave = os.openpty()
@@ -68,6 +69,15 @@ class Terminal:
         self.text = ""  # everything visible written so far
         self.raw = bytearray()
         self.first_frame: float | None = None
+        #: With `on_read`: a terminal emulator (`pyte`, the `bench` extra) fed every byte, and
+        #: `on_read(time.monotonic() of the read, the emulator's screen)` after each read.
+        self._on_read = on_read
+        self._stream: Any = None
+        if on_read is not None:
+            import pyte
+
+            self.screen = pyte.Screen(columns, rows)
+            self._stream = pyte.ByteStream(self.screen)
 
     def _read(self, timeout: float) -> bool:
         """Read what is available within `timeout`; False once the process closed the pty."""
@@ -82,6 +92,9 @@ class Terminal:
             return False
         now = time.perf_counter()
         self.raw += data
+        if self._on_read is not None:
+            self._stream.feed(data)
+            self._on_read(time.monotonic(), self.screen)
         chunk = self._pending + self._decoder.decode(data)
         cut = chunk.rfind("\x1b")
         if cut != -1 and cut > len(chunk) - 64 and not _ESCAPES.match(chunk, cut):

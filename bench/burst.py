@@ -1,7 +1,8 @@
 """Burst: a 10,000-event replay into the running TUI, empty and onto a 50,000-item cached inbox.
 
     .venv/bin/python bench/burst.py [--events 10000] [--cached 50000] [--runs 3]
-                                    [--before REV] [--quiet 3] [--scenarios empty,cached]
+                                    [--before REV] [--quiet 3]
+                                    [--scenarios empty,cached,terminal]
 
 A local SSE server (`_paced_server.py`, its own process) answers the client's connection
 with all `--events` notification frames (~1.5 KB each) in one write, the way a server replays
@@ -20,6 +21,10 @@ between the clients against the same server. Two scenarios:
   replay's rows (deadlines a day ahead) sort in among them, and when the replay goes quiet
   the "while you were away" summary of 10,000 arrivals opens. No naive baseline here (it
   has no cache); compare with `--before`.
+- **terminal**: the cached case again, but the real `atp-tui` on a pseudo-terminal of the same
+  size, measured from outside (`_pty_burst.py`): all rows in when the status bar, read
+  through a terminal emulator, first counts them all. It includes what the headless runs
+  leave out (turning frames into escape sequences and writing them); it times no stalls.
 
 `--before REV` also runs atp-tui as it was at REV (that commit's `atp_tui/`, extracted with
 `git archive` and put first on the client's `PYTHONPATH`), in the same runs, for ratios that
@@ -55,8 +60,10 @@ from pathlib import Path
 from typing import Any
 
 from _before import tree_at
+from _pty_burst import run_on_terminal
 from _tui_harness import (
     HERE,
+    SIZE,
     longest_stall,
     paced_server,
     ratio,
@@ -137,6 +144,53 @@ def print_scenario(
         print(f"{'ratio atp-tui / ' + label.split(' (')[0]:<34}{cells}")
 
 
+def terminal_metrics(result: dict[str, Any]) -> dict[str, Any]:
+    """One terminal run's times (seconds), written bytes and peak RSS (MB)."""
+    start, end = result["server"]["start"], result["server"]["end"]
+    return {
+        "from start": result["all_in"] - start,
+        "after last byte": result["all_in"] - end,
+        "bytes": float(result["bytes"]),
+        "peak": result["peak"] / 1024 / 1024,
+    }
+
+
+def print_terminal(
+    args: argparse.Namespace, clients: list[tuple[str, str]], runs: dict[str, list[dict[str, Any]]]
+) -> None:
+    """The terminal scenario's table, ratio rows and budget line."""
+    width, height = SIZE
+    print(
+        f"burst: {args.events:,} notifications (~1.5 KB) in one write onto {args.cached:,} "
+        f"cached, {width}x{height} on a real pty, measured from outside, "
+        f"median of {args.runs} runs (range)"
+    )
+    names = ("from start", "after last byte")
+    print(
+        f"{'client':<34}"
+        + "".join(f"{'all in ' + n + ' ms':>26}" for n in names)
+        + (f"{'written':>12}{'peak RSS':>10}")
+    )
+    for key, label in clients:
+        done = runs[key]
+        cells = "".join(f"{summary([m[n] for m in done]):>26}" for n in names)
+        written = statistics.median(m["bytes"] for m in done) / 1e6
+        peak = statistics.median(m["peak"] for m in done)
+        print(f"{label:<34}{cells}{written:>9.1f} MB{peak:>7.0f} MB")
+    if "before" in runs:
+        cells = "".join(
+            f"{ratio([m[n] for m in runs['atp']], [m[n] for m in runs['before']]):>26}"
+            for n in names
+        )
+        print(f"{'ratio atp-tui / before':<34}{cells}")
+    start = statistics.median(m["from start"] for m in runs["atp"])
+    print(
+        f"budget all rows in {start:.2f} s from the replay's start, on a terminal "
+        f"(≤ 2 s, goal 1 s): {verdict(start, 2.0, 1.0)}"
+    )
+    print()
+
+
 def stall_parts(runs: list[dict[str, Any]]) -> str:
     """Per run: the longest stall and the timed calls inside it (ms)."""
     out = []
@@ -156,7 +210,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--quiet", type=float, default=3.0, help="seconds measured after")
     parser.add_argument("--before", metavar="REV", help="also measure atp-tui at this commit")
-    parser.add_argument("--scenarios", default="empty,cached")
+    parser.add_argument("--scenarios", default="empty,cached,terminal")
     parser.add_argument("--timeout", type=float, default=180.0, help="seconds per run")
     args = parser.parse_args()
     scenarios = [name.strip() for name in args.scenarios.split(",") if name.strip()]
@@ -166,12 +220,13 @@ def main() -> None:
     before = tree_at(args.before) if args.before else nullcontext(None)
     with tempfile.TemporaryDirectory(prefix="atp-bench-burst-") as folder, before as old:
         filled = None
-        if "cached" in scenarios:
+        if "cached" in scenarios or "terminal" in scenarios:
             print(f"filling a store with {args.cached:,} items", file=sys.stderr, flush=True)
             filled = fill_store(Path(folder) / "filled", args.cached)
-        clients = {
+        clients: dict[str, list[tuple[str, str]]] = {
             "empty": [("naive", "naive OptionList (baseline)")],
             "cached": [],
+            "terminal": [],
         }
         for scenario in scenarios:
             if old is not None:
@@ -187,6 +242,22 @@ def main() -> None:
                             file=sys.stderr,
                             flush=True,
                         )
+                        if scenario == "terminal":
+                            assert filled is not None
+                            tag = f"{scenario}-{key}-{run}"
+                            tree = old if key == "before" else None
+                            on_pty = run_on_terminal(
+                                url,
+                                results,
+                                tag,
+                                args.events,
+                                filled,
+                                args.timeout,
+                                args.quiet,
+                                tree,
+                            )
+                            runs.setdefault((scenario, key), []).append(terminal_metrics(on_pty))
+                            continue
                         result = run_client(
                             "naive" if key == "naive" else "atp",
                             url,
@@ -201,6 +272,10 @@ def main() -> None:
                         )
                         runs.setdefault((scenario, key), []).append(metrics(result))
     for scenario in scenarios:
+        if scenario == "terminal":
+            by_key = {key: runs[(scenario, key)] for key, _ in clients[scenario]}
+            print_terminal(args, clients[scenario], by_key)
+            continue
         onto = "an empty inbox" if scenario == "empty" else f"{args.cached:,} cached"
         title = (
             f"burst: {args.events:,} notifications (~1.5 KB) in one write onto {onto}, 140x40 "

@@ -111,7 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Subscribe to the event stream and print one JSON object per line on "
         'stdout for each notification, status_update and error: {"event", "id", "data"}. '
         "A notification is printed at most once, also across restarts with the same state "
-        "dir. Connection states go to stderr. Exit status: 0 on SIGINT/SIGTERM, 1 when the "
+        "dir. Connection states go to stderr. Exit status: 0 on SIGINT/SIGTERM/SIGHUP, 1 when the "
         "server says to stop, 2 usage error, 3 credentials refused, 4 the state dir cannot be "
         "opened or written, 74 stdout cannot be written (a full disk).",
         epilog=_CONNECTION_HELP,
