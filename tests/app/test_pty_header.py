@@ -9,6 +9,7 @@ rows (`deadline  age` over the countdowns' last digit).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from rich.cells import cell_len
@@ -23,13 +24,22 @@ from tests.server_helpers import notification_body
 SCROLL_BAR = " ▁▂▃▄▅▆▇█"
 
 
+def aligned(rows: int) -> Callable[[str], bool]:
+    """Whether the header's last cell is the column where each of the first `rows` rows
+    ends (the header follows the rows' width in the frame after theirs: waited for)."""
+
+    def check(text: str) -> bool:
+        lines = text.splitlines()
+        header = lines[1].rstrip()
+        ends = {cell_len(line.rstrip(SCROLL_BAR)) for line in lines[2 : 2 + rows]}
+        return header.endswith("deadline  age") and ends == {cell_len(header)}
+
+    return check
+
+
 async def rows_and_header_end_together(tmux: Tmux, rows: int) -> None:
-    """The header's last cell is the column where each of the first `rows` rows ends."""
-    lines = (await tmux.screen()).splitlines()
-    header = lines[1]
-    assert header.rstrip().endswith("deadline  age"), lines[:3]
-    ends = {cell_len(line.rstrip(SCROLL_BAR)) for line in lines[2 : 2 + rows]}
-    assert ends == {cell_len(header.rstrip())}, "\n".join(lines[: 2 + rows])
+    """Within a moment the header and the rows end in the same column."""
+    await tmux.wait_for(aligned(rows), timeout=5.0)
 
 
 async def test_the_header_follows_the_rows_width(server: RunningServer, tmp_path: Path) -> None:
