@@ -26,10 +26,14 @@ FUTURE = "2026-11-28T12:30:00Z"
 
 
 async def respond(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], **fields: Any
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    posts: list[Any] | None = None,
+    **fields: Any,
 ) -> tuple[int, dict[str, Any], Plan]:
-    """`respond NID ok --json` against a server whose GET shows `fields`."""
-    plan = Plan([OK], gets=[reply(200, notification(NID, **fields))])
+    """`respond NID ok --json` against a server whose GET shows `fields` and whose POSTs
+    answer `posts` in turn (default: accepted)."""
+    plan = Plan(posts or [OK], gets=[reply(200, notification(NID, **fields))])
     async with HostileServer(plan) as server:
         code = await respond_once(
             server.url,
@@ -93,21 +97,7 @@ async def test_no_retry_is_sent_after_the_deadline_passed(
     took it, and `respond` said `sent`, exit 0 (found by an independent QA pass)."""
     soon = "2026-11-28T12:00:05Z"
     failing = reply(503, b"")
-    plan = Plan(
-        [failing, failing, failing, OK], gets=[reply(200, notification(NID, deadline=soon))]
-    )
-    async with HostileServer(plan) as server:
-        code = await respond_once(
-            server.url,
-            TOKEN,
-            NID,
-            "ok",
-            None,
-            True,
-            state_dir=tmp_path,
-            clock=FakeClock(jitter=0.0),
-        )
-    printed = json.loads(capsys.readouterr().out)
+    code, printed, plan = await respond(tmp_path, capsys, [failing] * 3 + [OK], deadline=soon)
     assert code == EXIT_NOT_SENT
     assert len(plan.bodies) == 3
     assert printed["outcome"] == "expired"

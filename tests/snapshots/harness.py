@@ -121,13 +121,7 @@ class ScriptedRespond:
     hold: asyncio.Event | None = None
 
     async def respond(
-        self,
-        notification_id: str,
-        action_id: str,
-        response_data: Any,
-        *,
-        on_retry: Any = None,
-        closed: Any = None,
+        self, notification_id: str, action_id: str, response_data: Any, **_options: Any
     ) -> RespondOutcome:
         """Record the call, wait for `hold` if set, return the next scripted outcome."""
         self.calls.append((notification_id, action_id, response_data))
