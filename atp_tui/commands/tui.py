@@ -9,10 +9,13 @@ port, with a random token and (unless a state dir is given) a temporary state di
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
 import secrets
 import signal
 import sys
 import tempfile
+import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
@@ -20,6 +23,8 @@ from pathlib import Path
 from atp_tui.protocol.text import discard_output
 from atp_tui.settings.file import LoadedSettings
 from atp_tui.store import StateWriteError, Store
+
+log = logging.getLogger(__name__)
 
 
 async def _run(server: str, token: str, state_dir: Path, loaded: LoadedSettings) -> int:
@@ -36,7 +41,7 @@ async def _run(server: str, token: str, state_dir: Path, loaded: LoadedSettings)
             config_path=loaded.path,
             problems=loaded.problems,
         )
-        with _terminating(app.exit):
+        with _terminating(app.exit, store.commit):
             await app.run_async()
         if app.return_code == EXIT_HUNG_UP:
             # The terminal is gone: the interpreter's last flush to it would fail (EIO) and
@@ -61,27 +66,50 @@ EXIT_TERMINATED = 143
 EXIT_HUNG_UP = 129
 
 
+#: After a hangup, how long Textual may take to end before the process ends without it.
+HANGUP_GRACE = 5.0
+
+
 @contextmanager
-def _terminating(exit_app: Callable[..., object]) -> Iterator[None]:
+def _terminating(exit_app: Callable[..., object], save: Callable[[], None]) -> Iterator[None]:
     """SIGTERM (`kill`, a shutdown, a supervisor) and SIGHUP (the terminal hung up: an SSH
     link dropped) end the app as `q` does (`exit_app`: the app's `exit`, called with no result
     and `EXIT_TERMINATED` or `EXIT_HUNG_UP`): the terminal is given back (Python's default
     left it in the alternate screen with mouse reporting on and no cursor, unusable over SSH
     until `reset`), and the store commits what is queued and closes (the default ended the
-    process in the middle of whatever it was doing)."""
+    process in the middle of whatever it was doing).
+
+    A hangup first saves the store (`save`), then asks the app to end, and ends the process
+    `HANGUP_GRACE` seconds later if it has not: Textual's shutdown writes to a terminal that is
+    gone, and under `tmux kill-server` it could wait forever on its output queue (processes
+    left running for an hour). The handler is a plain signal handler, not the event loop's:
+    it runs even while the loop is stuck in such a write."""
     loop = asyncio.get_running_loop()
+
+    def end_after_hangup() -> None:
+        try:
+            save()
+        except StateWriteError as error:  # replayed by the server at the next start
+            log.warning("state not saved at the hangup: %s", error)
+        exit_app(None, EXIT_HUNG_UP)
+
+    def hung_up(signum: int, frame: object) -> None:
+        deadline = threading.Timer(HANGUP_GRACE, os._exit, (EXIT_HUNG_UP,))
+        deadline.daemon = True
+        deadline.start()
+        loop.call_soon_threadsafe(end_after_hangup)
+
     try:
-        endings = ((signal.SIGTERM, EXIT_TERMINATED), (signal.SIGHUP, EXIT_HUNG_UP))
-        for signum, status in endings:
-            loop.add_signal_handler(signum, exit_app, None, status)
-    except (NotImplementedError, RuntimeError, AttributeError):  # no such signals (Windows)
+        loop.add_signal_handler(signal.SIGTERM, exit_app, None, EXIT_TERMINATED)
+        previous = signal.signal(signal.SIGHUP, hung_up)
+    except (NotImplementedError, RuntimeError, AttributeError, ValueError):  # no such signals
         yield
         return
     try:
         yield
     finally:
-        for signum, _status in endings:
-            loop.remove_signal_handler(signum)
+        loop.remove_signal_handler(signal.SIGTERM)
+        signal.signal(signal.SIGHUP, previous)
 
 
 @asynccontextmanager

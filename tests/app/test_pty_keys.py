@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from atp_tui.commands.tui import HANGUP_GRACE
 from atp_tui.server import RunningServer, ServerConfig
 from atp_tui.view.arrivals import UNSEEN_SECONDS
 from tests.app.conftest import TOKEN, in_minutes
@@ -118,6 +119,31 @@ async def open_tui(
         yield tmux
     finally:
         await tmux.run("kill-server")
+        # The hangup ends the app, however its shutdown goes on a terminal that is gone
+        # (`commands/tui.py`: under kill-server Textual could wait on it forever).
+        await gone(str(tmp_path / "state"), timeout=HANGUP_GRACE + 5)
+
+
+async def gone(marker: str, timeout: float) -> None:
+    """Until no process has `marker` in its command line (fails after `timeout` s)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while running := processes_with(marker):
+        if loop.time() > deadline:
+            raise AssertionError(f"still running after the hangup: {running}")
+        await asyncio.sleep(0.1)
+
+
+def processes_with(marker: str) -> list[str]:
+    """The ids of the processes with `marker` in their command line (Linux `/proc`)."""
+    running = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and marker in (entry / "cmdline").read_text():
+                running.append(entry.name)
+        except OSError:  # gone meanwhile, or not ours to read
+            continue
+    return running
 
 
 def answers(server: RunningServer) -> list[tuple[str, str, object]]:
