@@ -57,6 +57,8 @@ class TestClosed:
         assert answer_cut_short(_item("n", 30), NOW) is None
         by_clock = answer_cut_short(_item("n", 30), NOW + timedelta(minutes=31))
         assert by_clock is not None and by_clock.kind == "expired"
+        # Shown after the outcome's own word: "expired: the deadline passed", not twice.
+        assert by_clock.message == "the deadline passed"
         withdrawn = answer_cut_short(_item("n", 30, "invalidated", reason="superseded"), NOW)
         assert withdrawn is not None and withdrawn.kind == "invalidated"
         assert "superseded" in withdrawn.message

@@ -241,3 +241,21 @@ async def test_an_item_closed_before_the_first_post_gets_none(fake_clock: FakeCl
     )
     assert outcome.kind == "expired" and outcome.message == "expired: the deadline passed"
     assert plan.bodies == []
+
+
+async def test_retries_that_run_out_after_the_item_closed_say_it_closed(
+    fake_clock: FakeClock,
+) -> None:
+    """The last attempt fails and the item has expired meanwhile: the outcome says expired,
+    not "failed …; try again", which no one could do (found by the QA re-check)."""
+    plan = Plan([reply(503, b"")], get=shows("delivered"))
+    asked: list[int] = []
+
+    def closed() -> RespondOutcome | None:
+        asked.append(1)  # before each of the two POSTs: open; after the last one: closed
+        return RespondOutcome("expired", "the deadline passed") if len(asked) > 2 else None
+
+    outcome, _, _ = await _answer(plan, fake_clock, closed=closed, max_attempts=2)
+    assert len(plan.bodies) == 2
+    assert outcome.kind == "expired"
+    assert "try again" not in outcome.message and "not sent after 2 attempts" in outcome.message

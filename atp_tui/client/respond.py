@@ -331,8 +331,11 @@ class RespondClient:
             )
         return verdict
 
-    async def _reconcile(self, notification_id: str) -> RespondOutcome | None:
-        """Ask the server what became of an answer; `None` when it is still unanswered."""
+    async def _reconcile(
+        self, notification_id: str, after: str = "after a lost reply"
+    ) -> RespondOutcome | None:
+        """Ask the server what became of an answer; `None` when it is still unanswered.
+        `after` says what made it uncertain (a lost reply, or the server's 5xx)."""
         try:
             notification = await self.fetch_notification(notification_id)
         except NotificationNotFound as error:
@@ -342,12 +345,12 @@ class RespondClient:
             return RespondOutcome("unknown", str(error))
         status = notification.status
         if status in _ANSWERED:
-            return RespondOutcome("sent", "answer confirmed after a lost reply")
+            return RespondOutcome("sent", f"answer confirmed {after}")
         if status == "expired":
-            return RespondOutcome("expired", "deadline passed (checked after a lost reply)")
+            return RespondOutcome("expired", f"deadline passed (checked {after})")
         if status == "invalidated":
             return RespondOutcome(
-                "invalidated", "withdrawn by the agent (checked after a lost reply)"
+                "invalidated", f"withdrawn by the agent (checked {after})"
             )
         if status in ACTIONABLE_STATES:
             return None
@@ -431,7 +434,8 @@ class RespondClient:
                 await self._clock.sleep(wait)
             if maybe_recorded:
                 # The server may hold this answer: it is sent again only if it shows it open.
-                verdict = await self._reconcile(notification_id)
+                after = "after a lost reply" if exchange.response is None else f"after a {status}"
+                verdict = await self._reconcile(notification_id, after)
                 if verdict is not None and verdict.kind == "unknown":
                     return RespondOutcome(
                         "unknown",
@@ -442,6 +446,10 @@ class RespondClient:
                 if verdict is not None:
                     return verdict
             if final:
+                ended = closed() if closed is not None else None
+                if ended is not None:  # closed meanwhile: "try again" would be no use
+                    tried = f"not sent after {attempt} attempts ({detail})"
+                    return replace(ended, message=f"{ended.message}; {tried}")
                 checked = "; the server shows it unanswered" if maybe_recorded else ""
                 return RespondOutcome(
                     "failed", f"not sent after {attempt} attempts ({detail}){checked}; try again"

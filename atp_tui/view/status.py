@@ -56,10 +56,13 @@ def answer_cut_short(item: StoredNotification, now: datetime) -> RespondOutcome 
     reply and the check after it: the answer it shows may be this one, recorded before its
     reply was lost."""
     status = effective_status(item)
+    # The messages follow the outcome's own word ("expired: the deadline passed; …").
     if status == "invalidated":
-        return RespondOutcome("invalidated", closed_reason(item, now))
-    if status == "expired" or (status not in CLOSED_STATUSES and is_closed(item, now)):
-        return RespondOutcome("expired", closed_reason(item, now) or "expired")
+        return RespondOutcome("invalidated", item.status_reason or "withdrawn by the agent")
+    if status == "expired":
+        return RespondOutcome("expired", item.status_reason or "the server says so")
+    if status not in CLOSED_STATUSES and is_closed(item, now):
+        return RespondOutcome("expired", "the deadline passed")
     return None
 
 
