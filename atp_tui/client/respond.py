@@ -349,9 +349,7 @@ class RespondClient:
         if status == "expired":
             return RespondOutcome("expired", f"deadline passed (checked {after})")
         if status == "invalidated":
-            return RespondOutcome(
-                "invalidated", f"withdrawn by the agent (checked {after})"
-            )
+            return RespondOutcome("invalidated", f"withdrawn by the agent (checked {after})")
         if status in ACTIONABLE_STATES:
             return None
         shown = f"as {sanitize(status, limit=40)!r}" if status else "without a status"
