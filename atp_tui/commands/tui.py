@@ -79,11 +79,12 @@ def _terminating(exit_app: Callable[..., object], save: Callable[[], None]) -> I
     until `reset`), and the store commits what is queued and closes (the default ended the
     process in the middle of whatever it was doing).
 
-    A hangup first saves the store (`save`), then asks the app to end, and ends the process
-    `HANGUP_GRACE` seconds later if it has not: Textual's shutdown writes to a terminal that is
-    gone, and under `tmux kill-server` it could wait forever on its output queue (processes
-    left running for an hour). The handler is a plain signal handler, not the event loop's:
-    it runs even while the loop is stuck in such a write."""
+    A hangup saves the store (`save`) and then asks the app to end, on the event loop; and it
+    ends the process `HANGUP_GRACE` seconds later if that has not happened: Textual's shutdown
+    writes to a terminal that is gone, and under `tmux kill-server` it could wait forever on its
+    output queue (processes left running for an hour). That deadline is started by a plain
+    signal handler, not the loop's, so it runs even while the loop is stuck in such a write
+    (then what was not saved is replayed by the server at the next start)."""
     loop = asyncio.get_running_loop()
 
     def end_after_hangup() -> None:
