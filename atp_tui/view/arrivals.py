@@ -41,9 +41,10 @@ class RecentArrivals:
             self._under_cursor.discard(notification_id)
 
     def came_under(self, notification_id: str) -> None:
-        """The rows moved this item under the cursor (the one there was snoozed, filtered out
-        or gone): keys typed ahead were meant for the one before. `z11` snoozed a row with
-        `z1`, and the second `1` answered the row that slid under the cursor."""
+        """The rows moved this item under the cursor (the one there was snoozed or is gone;
+        not a filter or sort the user typed): keys typed ahead were meant for the one before.
+        `z11` snoozed a row with `z1`, and the second `1` answered the row that slid under
+        the cursor."""
         if self.unseen(notification_id):
             return  # it appeared a moment ago (the first row of an empty inbox): that says it
         self.appeared([notification_id])
