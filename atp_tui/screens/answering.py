@@ -84,6 +84,15 @@ def modal_for(action: Action) -> type[AnswerModal] | None:
     return None
 
 
+def answer_words(action: Action, data: Any) -> str:
+    """An answer in the user's words, for the item's line and its toast: `Approve`,
+    `Reply: not now`."""
+    words = sanitize(action.display_label, limit=60)
+    if (value := answer_in_words(action, data)) is not None:
+        words = f"{words}: {sanitize(value, limit=60)}"
+    return words
+
+
 class Answering:
     """The answering flow of the main screen (kept apart to keep the screen small)."""
 
@@ -263,11 +272,8 @@ class Answering:
         if self._still_answerable(notification_id, action) is None:
             return
         self._last_input[(notification_id, action.id)] = user_input
-        words = sanitize(action.display_label, limit=60)
-        if (value := answer_in_words(action, data)) is not None:
-            words = f"{words}: {sanitize(value, limit=60)}"
         self.screen.answers[notification_id] = AnswerState(
-            "pending", "sending…", action.id, words=words
+            "pending", "sending…", action.id, words=answer_words(action, data)
         )
         self.screen.mark_read(notification_id)
         self.screen.run_worker(

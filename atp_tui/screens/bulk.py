@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 from rich.text import Text
 
 from atp_tui.protocol.text import sanitize, shorten
-from atp_tui.screens.answering import ask_for_value
+from atp_tui.screens.answering import answer_words, ask_for_value
 from atp_tui.store import StoredNotification
 from atp_tui.view.items import AnswerState, answer_in_words
 from atp_tui.view.marks import (
@@ -255,7 +255,10 @@ class BulkAnswers:
             nid = target.notification_id
             previous = answers.get(nid)
             # In flight from now on: a second key finds it "being sent", quitting asks first.
-            answers[nid] = AnswerState("pending", "waiting to be sent…", target.action.id)
+            words = answer_words(target.action, data)
+            answers[nid] = AnswerState(
+                "pending", "waiting to be sent…", target.action.id, words=words
+            )
             self.screen.run_worker(
                 self._respond(target, data, previous, limit, tally),
                 name=nid,
@@ -287,12 +290,16 @@ class BulkAnswers:
                     screen.refresh_item(nid)
                     tally.add(target.item, "skipped", reason)
                     return
-                screen.answers[nid] = AnswerState("pending", "sending…", action.id)
+                words = answer_words(action, data)
+                screen.answers[nid] = AnswerState("pending", "sending…", action.id, words=words)
                 screen.refresh_item(nid)
 
                 def on_retry(attempt: int, detail: str) -> None:
                     screen.answers[nid] = AnswerState(
-                        "retrying", f"retrying (attempt {attempt + 1}): {detail}", action.id
+                        "retrying",
+                        f"retrying (attempt {attempt + 1}): {detail}",
+                        action.id,
+                        words=words,
                     )
                     screen.refresh_item(nid)
 

@@ -120,6 +120,9 @@ async def test_a_value_is_asked_once_and_checked_for_each_item(server: RunningSe
         await wait_for(pilot, lambda: len(server.state.responses) == 3)
         await settled(pilot)
         assert list(app.main.bulk.marks) == [short]
+        # Each item says what was answered, as a single answer does (found by the QA
+        # re-check: a bulk answer's line read "sent at …" with no answer in it).
+        assert {app.main.answers[nid].words for nid in ids} == {"Note: after the freeze"}
     assert answered(server) == Counter(ids)
     assert {r["response_data"] for r in server.state.responses} == {"after the freeze"}
     assert short not in posted(server)
