@@ -329,3 +329,30 @@ def test_an_output_that_cannot_encode_our_punctuation_gets_plain_text(
     assert result.returncode == 0, result.stderr
     assert b"Traceback" not in result.stderr
     result.stdout.decode("ascii")  # nothing but ASCII came out
+
+
+@pytest.mark.parametrize("value", ["127.0.0.1:19599", "ftp://127.0.0.1:19599"])
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "tui")
+def test_a_bad_server_in_the_environment_stops_every_command(
+    command: tuple[str, ...], value: str, tmp_path: Path
+) -> None:
+    """`ATP_SERVER` without a scheme (or not http) was a warning, "ignoring it", and the
+    command went on with the file's server: `respond` sent the answer to another server
+    (found by an independent QA pass). It stops as a bad `--server` does."""
+    config = tmp_path / "config.toml"
+    config.write_text('server = "http://127.0.0.1:9"\n')
+    result = cli(
+        "--config",
+        str(config),
+        *command,
+        env={"ATP_SERVER": value, "ATP_TOKEN": "tok-1234", "ATP_STATE_DIR": str(tmp_path)},
+    )
+    if command == ("config", "path"):
+        assert (result.returncode, result.stdout) == (0, f"{config}\n"), result
+    elif command == ("config", "check"):
+        assert result.returncode == 1, result
+        assert "ATP_SERVER" in result.stdout
+    else:
+        assert result.returncode == 2, result
+        assert result.stdout == ""
+        assert "ATP_SERVER" in result.stderr and "fix it or unset it" in result.stderr

@@ -230,6 +230,13 @@ def _select_profile(
     return None, {}
 
 
+#: Settings that say which server, which credentials, which state: a bad value of one in the
+#: environment stops every command (as a bad flag does). Ignored, the file's value was used
+#: instead: `ATP_SERVER=host:port` without a scheme had `respond` send the answer to another
+#: server, with only a warning (found by an independent QA pass).
+_WHERE_SETTINGS = frozenset({"server", "token", "token_command", "state_dir"})
+
+
 def _env_layer(env: Mapping[str, str], problems: list[ConfigProblem]) -> _Layer:
     layer = _Layer("env")
     for variable, name in ENV_VARS.items():
@@ -239,7 +246,13 @@ def _env_layer(env: Mapping[str, str], problems: list[ConfigProblem]) -> _Layer:
         try:
             layer.values[name] = validate_setting(name, raw)
         except ValueError as error:
-            problems.append(ConfigProblem(ENV_SOURCE, variable, f"{error}; ignoring it"))
+            if name in _WHERE_SETTINGS:
+                problem = ConfigProblem(
+                    ENV_SOURCE, variable, f"{error}; fix it or unset it", blocking=True
+                )
+            else:
+                problem = ConfigProblem(ENV_SOURCE, variable, f"{error}; ignoring it")
+            problems.append(problem)
     return layer
 
 
