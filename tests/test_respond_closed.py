@@ -9,6 +9,7 @@ get a late answer that `respond` then reports sent.
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -102,3 +103,41 @@ async def test_no_retry_is_sent_after_the_deadline_passed(
     assert len(plan.bodies) == 3
     assert printed["outcome"] == "expired"
     assert "while retrying" in printed["message"] and "not sent again" in printed["message"]
+
+
+async def test_a_date_and_time_without_an_offset_is_local_time_as_in_the_tui(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--data 2026-11-29T03:00` in Berlin is 03:00 there (+01:00), as the TUI's date dialog
+    reads it (`read_date_answer`); it was sent as 03:00 UTC, an hour off (found by an
+    independent QA pass). `tomorrow 09:00` works here too."""
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    time.tzset()
+    try:
+        when = {
+            "id": "when",
+            "label": "When",
+            "response_type": "date",
+            "constraints": {"include_time": True},
+        }
+        sent = []
+        for typed in ("2026-11-29T03:00", "tomorrow 09:00"):
+            plan = Plan([OK], gets=[reply(200, notification(NID, actions=[when]))])
+            async with HostileServer(plan) as server:
+                code = await respond_once(
+                    server.url,
+                    TOKEN,
+                    NID,
+                    "when",
+                    typed,
+                    True,
+                    state_dir=tmp_path / typed.replace(" ", "-"),
+                    clock=FakeClock(jitter=0.0),
+                )
+            capsys.readouterr()
+            assert code == EXIT_SENT
+            sent.append(json.loads(plan.bodies[0])["response_data"])
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
+    assert sent == ["2026-11-29T03:00:00+01:00", "2026-11-29T09:00:00+01:00"]

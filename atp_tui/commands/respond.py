@@ -20,9 +20,10 @@ from atp_tui.client.fetch import NotificationNotFound
 from atp_tui.client.respond import REQUEST_DEADLINE, CredentialsRefused, RespondClient
 from atp_tui.client.respond_outcome import RespondOutcome
 from atp_tui.protocol.clock import SYSTEM_CLOCK, Clock
+from atp_tui.protocol.date_input import DateInputError, read_date_answer
 from atp_tui.protocol.labels import answer_label
 from atp_tui.protocol.lifecycle import ACTIONABLE_STATES, is_actionable
-from atp_tui.protocol.models import ChoiceAction, Notification, TextAction
+from atp_tui.protocol.models import ChoiceAction, DateAction, Notification, TextAction
 from atp_tui.protocol.outcomes import UNSETTLED_OUTCOMES, outcome_words
 from atp_tui.protocol.responses import ResponseValidationError, response_data_for
 from atp_tui.protocol.text import sanitize
@@ -72,6 +73,25 @@ def _user_input(raw: str | None, action: object) -> Any:
         return json.loads(raw)
     except ValueError:
         return raw
+
+
+def _local_date(action: DateAction, typed: str, clock: Clock) -> str:
+    """A date answer read as the TUI's date dialog reads it (`read_date_answer`): a time
+    without an offset is local time, and `tomorrow 09:00` or `+2h` work here too. Before,
+    `2026-12-06T03:00` was sent as 03:00 UTC, an hour or more off from what the same text
+    means in the TUI (found by an independent QA pass)."""
+    limits = action.constraints
+    try:
+        answer = read_date_answer(
+            typed,
+            include_time=limits.include_time,
+            now=clock.now(),
+            lower=limits.min,
+            upper=limits.max,
+        )
+    except DateInputError as refused:
+        raise ResponseValidationError(refused.message) from None
+    return answer.value
 
 
 def json_outcome(kind: str, message: str, **extra: Any) -> str:
@@ -227,7 +247,10 @@ async def respond_once(
             )
             return _fail(INVALID_OUTCOME, message, as_json, EXIT_INVALID)
         try:
-            data = response_data_for(action, _user_input(raw_data, action))
+            typed = _user_input(raw_data, action)
+            if isinstance(action, DateAction) and isinstance(typed, str):
+                typed = _local_date(action, typed, clock or SYSTEM_CLOCK)
+            data = response_data_for(action, typed)
         except ResponseValidationError as error:
             message = f"invalid answer for {action_id!r}: {error.message}"
             return _fail(INVALID_OUTCOME, message, as_json, EXIT_INVALID)
