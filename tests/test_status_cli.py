@@ -246,6 +246,14 @@ class TestFormats:
         assert run(tmp_path / "empty", "plain") == "ATP –\n"
         assert json.loads(run(tmp_path / "empty", "json"))["cached"] is False
 
+    def test_a_state_dir_opened_but_never_fed_is_no_cache(self, tmp_path: Path) -> None:
+        """`list` or `history` on a new state dir create its database: `status` then said
+        "ATP 0 open · stale", an all-clear for an inbox it knows nothing of (found by an
+        independent QA pass)."""
+        Store.open(tmp_path).close()  # what `list` does on a new state dir
+        assert run(tmp_path, "plain") == "ATP –\n"
+        assert json.loads(run(tmp_path, "json"))["cached"] is False
+
     def test_render_quiet_inbox(self) -> None:
         report = {"cached": True, "open": 0, "due": 0, "unread": 0, "warning_minutes": 15.0,
                   "stale": False, "stale_seconds": 3.0}  # fmt: skip

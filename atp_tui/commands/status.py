@@ -224,8 +224,13 @@ def build_report(state_dir: Path, now: datetime, warning_seconds: float) -> dict
     db = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)
     try:
         db.execute("PRAGMA busy_timeout=2000")  # a commit in progress: wait, briefly
-        report.update(count(db, now, warning_seconds), cached=True)
+        report.update(count(db, now, warning_seconds))
         alive = stream_alive_at(db)
+        # A database that never held a notification nor met a stream is no cache: `list`
+        # or `history` on a new state dir create one, and `status` then said "0 open", an
+        # all-clear for an inbox it knows nothing of (found by an independent QA pass).
+        held = db.execute("SELECT EXISTS (SELECT 1 FROM notifications)").fetchone()[0]
+        report["cached"] = alive is not None or bool(held)
     finally:
         db.close()
     if alive is not None:
