@@ -88,6 +88,23 @@ def test_handover_lists_open_items_decisions_and_failures() -> None:
     assert "retrying" not in markdown
 
 
+def test_agent_text_in_the_markdown_handover_is_never_markdown() -> None:
+    """A title `**bold** [docs](http://evil.example) <b>x</b>` became bold, a working link
+    and HTML in a chat or ticket that renders the report (found by an independent QA
+    pass); it is escaped, and reads as written."""
+    now = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+    store = Store.in_memory()
+    title = "**bold** [docs](http://evil.example) <b>x</b> ~~gone~~"
+    store.add_notification(_note("a", title, now + timedelta(hours=2)), "1")
+    report = handover(store, now - timedelta(hours=8), now + timedelta(seconds=1))
+    markdown = history.format_handover_markdown(report)
+    assert (
+        "\\*\\*bold\\*\\* \\[docs\\](http://evil.example) \\<b\\>x\\</b\\> \\~\\~gone\\~\\~"
+        in markdown
+    )
+    assert "**bold**" not in markdown and "[docs]" not in markdown
+
+
 async def test_respond_then_history_and_handover_from_the_shell(tmp_path: Path) -> None:
     """Done when: `handover --format md` lists the answers given, with reasons."""
     import asyncio

@@ -63,13 +63,22 @@ NO_CACHED_INBOX = (
 )
 
 
+#: Markdown's own punctuation, escaped in agent text: a title `[docs](http://…)` or `**x**`
+#: became a working link or bold in a chat or ticket that renders the report (found by an
+#: independent QA pass); `<b>` is HTML there, `~~x~~` strikes out, `|` ends a table cell.
+#: (`(`, `!` and `#` need no escape once `[` has one, and no item starts with `#`.)
+#: Backticks become `'` (a lone escaped one still opens code in some renderers).
+_MARKDOWN = str.maketrans({**{char: "\\" + char for char in "\\*_[]<>~|"}, "`": "'"})
+
+
 def _md(text: Any) -> str:
     """Agent text made safe for one Markdown table cell or list item and for a terminal.
 
     `sanitize` makes controls, escape sequences and bidi overrides visible (`␛[2J`, `\\u202e`)
-    and keeps the text on one line; Markdown's table pipe and code ticks are then defused.
+    and keeps the text on one line; Markdown's punctuation is then escaped, so the text reads
+    as it was written and never becomes a link, emphasis, HTML or a table's cell break.
     """
-    return sanitize(str(text)).replace("|", "\\|").replace("`", "'")
+    return sanitize(str(text)).translate(_MARKDOWN)
 
 
 def _md_answer(entry: dict[str, Any]) -> str:
