@@ -66,7 +66,7 @@ class TestBadFiles:
         loaded = load(path, profile="work")
         assert str(loaded.problems[0]) == (
             f"{display_path(path)}: profiles.work.bell: must be one of off, all, high "
-            "(got 'loud'); using the default"
+            "(got 'loud'); using the top-level value (or the default)"
         )
         assert loaded.settings.bell == "all"
         assert loaded.settings.server == "https://w.example"
@@ -76,6 +76,8 @@ class TestBadFiles:
         loaded = load(path, profile="w")
         assert loaded.settings.bell == "off"
         assert keys_of(loaded) == ["profiles.w.bell"]
+        # And the message says so: it said "using the default" (QA), while "off" applied.
+        assert loaded.problems[0].message.endswith("using the top-level value (or the default)")
 
     def test_unknown_keys_suggest_a_name(self, tmp_path: Path) -> None:
         path = write_config(

@@ -161,7 +161,10 @@ def _table_layer(
         try:
             layer.values[key] = validate_setting(key, value)
         except ValueError as error:
-            problems.append(ConfigProblem(file, dotted, f"{error}; using the default"))
+            # In a profile, the value below it applies: said "using the default" when the
+            # top-level value was used (bell "off", not the default "all"; found by QA).
+            below = "the top-level value (or the default)" if prefix else "the default"
+            problems.append(ConfigProblem(file, dotted, f"{error}; using {below}"))
     return layer
 
 
