@@ -11,6 +11,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -356,7 +357,9 @@ def test_handover_counts_snoozed_items_and_says_when_each_is_back() -> None:
     }
     markdown = history.format_handover_markdown(report)
     assert "## Open (3, 2 snoozed), soonest deadline first" in markdown
-    soon = "**Soon** (deploy-bot / shop), deadline 2026-03-14T09:40, snoozed until 2026-03-14T09:25"
+    local = lambda moment: moment.astimezone().strftime("%Y-%m-%d %H:%M")  # noqa: E731
+    due, back = local(now + timedelta(minutes=40)), local(now + timedelta(minutes=25))
+    soon = f"**Soon** (deploy-bot / shop), deadline {due}, snoozed until {back}"
     assert soon in markdown
     # A wider warning (the setting) brings "Soon" back sooner, as in the TUI and `status`.
     wide = handover(store, now - timedelta(hours=8), now, warning_seconds=45 * 60)
@@ -390,3 +393,26 @@ def test_handover_from_the_shell_counts_snoozed_items(tmp_path: Path) -> None:
     assert [item["title"] for item in report["open"] if item["snoozed_until"]] == ["Soon"]
     markdown = cli("handover", "--state-dir", str(tmp_path)).stdout
     assert "## Open (2, 1 snoozed)" in markdown
+
+
+def test_the_markdown_handover_is_in_local_time_with_the_zone_and_dates(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Times were UTC with no zone said, and decisions had no day (found by an independent
+    QA pass): in Tokyo a decision made at 01:04 on the 6th read "16:04"."""
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    time.tzset()
+    try:
+        now = datetime(2026, 12, 5, 16, 4, tzinfo=UTC)
+        store = Store.in_memory()
+        store.add_notification(_note("c", "Answered", now + timedelta(hours=1)), "1")
+        store.apply_status("c", "responded")
+        store.record_response("c", "why", "low capacity", "sent", "answer sent")
+        report = handover(store, now - timedelta(hours=8), now + timedelta(minutes=1))
+        report["decisions"][0]["at"] = now.isoformat()
+        markdown = history.format_handover_markdown(report)
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
+    assert markdown.startswith("# atp-tui handover (2026-12-06 01:05 JST)")
+    assert "- 2026-12-06 01:04 Answered → **Why not**: low capacity" in markdown

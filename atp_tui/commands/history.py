@@ -88,22 +88,32 @@ def _md_answer(entry: dict[str, Any]) -> str:
     return f"{_md(entry['title'])} → {answer}"
 
 
+def _local(moment: str) -> str:
+    """An ISO time of the report in this machine's local time, as `history` and `list` show
+    times: `2026-12-05 16:04`. The Markdown showed UTC with no zone said, and decisions
+    without their day (found by an independent QA pass)."""
+    return datetime.fromisoformat(moment).astimezone().strftime("%Y-%m-%d %H:%M")
+
+
 def format_handover_markdown(report: dict[str, Any]) -> str:
-    """The report as Markdown, for a chat message or a ticket."""
-    lines = [f"# atp-tui handover ({report['generated_at'][:16]})", ""]
+    """The report as Markdown, for a chat message or a ticket; times local, the zone named in
+    the heading."""
+    generated = datetime.fromisoformat(report["generated_at"]).astimezone()
+    zone = generated.strftime("%Z") or generated.strftime("UTC%z")
+    lines = [f"# atp-tui handover ({_local(report['generated_at'])} {zone})", ""]
     snoozed = f", {report['snoozed']} snoozed" if report["snoozed"] else ""
     lines.append(f"## Open ({len(report['open'])}{snoozed}), soonest deadline first")
     for item in report["open"]:
-        deadline = f"deadline {item['deadline'][:16]}" if item["deadline"] else "no deadline"
+        deadline = f"deadline {_local(item['deadline'])}" if item["deadline"] else "no deadline"
         if item["snoozed_until"]:
-            deadline += f", snoozed until {item['snoozed_until'][:16]}"
+            deadline += f", snoozed until {_local(item['snoozed_until'])}"
         where = " / ".join(_md(part) for part in (item["service"], item["project"]) if part)
         lines.append(f"- **{_md(item['title'])}** ({where}), {deadline}")
     if not report["open"]:
         lines.append(f"- {NO_CACHED_INBOX}" if not report["inbox_cached"] else "- nothing open")
-    lines += ["", f"## Decisions since {report['since'][:16]} ({len(report['decisions'])})"]
+    lines += ["", f"## Decisions since {_local(report['since'])} ({len(report['decisions'])})"]
     for entry in report["decisions"]:
-        lines.append(f"- {entry['at'][11:16]} {_md_answer(entry)}")
+        lines.append(f"- {_local(entry['at'])} {_md_answer(entry)}")
     if not report["decisions"]:
         lines.append("- none")
     lines += [
@@ -113,14 +123,14 @@ def format_handover_markdown(report: dict[str, Any]) -> str:
     ]
     for entry in report["pending"]:
         note = f" ({_md(entry['detail'])})" if entry["detail"] else ""
-        lines.append(f"- {entry['at'][11:16]} {_md_answer(entry)}{note}")
+        lines.append(f"- {_local(entry['at'])} {_md_answer(entry)}{note}")
     if not report["pending"]:
         lines.append("- none")
     lines += ["", f"## Refused, failed or unknown ({len(report['not_sent'])})"]
     for entry in report["not_sent"]:
         detail = f" ({_md(entry['detail'])})" if entry["detail"] else ""
         lines.append(
-            f"- {entry['at'][11:16]} {_md_answer(entry)}: {_md(entry['outcome_words'])}{detail}"
+            f"- {_local(entry['at'])} {_md_answer(entry)}: {_md(entry['outcome_words'])}{detail}"
         )
     if not report["not_sent"]:
         lines.append("- none")
