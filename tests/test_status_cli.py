@@ -246,6 +246,15 @@ class TestFormats:
         assert run(tmp_path / "empty", "plain") == "ATP –\n"
         assert json.loads(run(tmp_path / "empty", "json"))["cached"] is False
 
+    def test_a_state_dir_that_is_a_file_is_unknown_not_empty(self, tmp_path: Path) -> None:
+        """It said `ATP –` (nothing cached), exit 0, where every other command stops with
+        exit 4 (found by an independent QA pass)."""
+        afile = tmp_path / "afile"
+        afile.write_text("x")
+        out = io.StringIO()
+        assert run_status(args(afile, "plain"), env={}, now=NOW, out=out) == 4
+        assert out.getvalue() == "ATP ?\n"
+
     def test_a_state_dir_opened_but_never_fed_is_no_cache(self, tmp_path: Path) -> None:
         """`list` or `history` on a new state dir create its database: `status` then said
         "ATP 0 open · stale", an all-clear for an inbox it knows nothing of (found by an

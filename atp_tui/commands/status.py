@@ -218,6 +218,9 @@ def build_report(state_dir: Path, now: datetime, warning_seconds: float) -> dict
         "stale_seconds": None,
     }
     if not path.exists():
+        if state_dir.exists() and not state_dir.is_dir():
+            # Not "nothing cached": no state can be kept there (`list` and the others stop).
+            raise sqlite3.OperationalError(f"{state_dir} is not a directory")
         return report
     # Read-only, and no integrity check (the store does that when it opens): just counting.
     # A URI needs an absolute path (`--state-dir .`, `ATP_STATE_DIR=state`).
