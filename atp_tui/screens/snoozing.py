@@ -67,6 +67,10 @@ class Snoozing:
         that closed is shown as closed, its snooze forgotten."""
         shown, ended = self.board.admit(items, self.screen.now())
         self._forget(ended)
+        if ended and self._listing is not None:
+            # The open list drops them too: it went on promising a withdrawn or answered
+            # item "back at 16:36" (found by an independent QA pass).
+            self._listing.show(self.board.held(), self.screen.now())
         return shown
 
     def _forget(self, ids: list[str]) -> None:

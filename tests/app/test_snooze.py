@@ -215,6 +215,24 @@ class TestSnoozedList:
             assert app.store.snoozes() == {} and app.main.snoozing.count == 0
             assert len(backs(written)) == 1  # the one whose time came; not the one woken
 
+    async def test_an_item_withdrawn_while_listed_leaves_the_list(self) -> None:
+        """The open list went on promising a withdrawn item "back at 16:36" (found by an
+        independent QA pass): it drops it, as it drops one whose time came."""
+        app = inbox_app(FrozenClock())
+        async with app.run_test(size=(140, 40)) as pilot:
+            await loaded(pilot)
+            await snooze(pilot, "n-refund", "2")
+            await snooze(pilot, "n-notes", "2")
+            await pilot.press("Z")
+            await settled(pilot)
+            listing = app.screen
+            assert isinstance(listing, SnoozedScreen) and len(listing.rows) == 2
+            batches = app.batches
+            app.engine.push(StatusChanged("n-notes", "invalidated", "superseded", "e9"))  # type: ignore[attr-defined]
+            await wait_for(pilot, lambda: app.batches > batches)
+            await pilot.pause()
+            assert [item.summary.id for item, _ in listing.rows] == ["n-refund"]
+
     async def test_an_empty_list_says_how_to_snooze(self) -> None:
         app = inbox_app(FrozenClock())
         async with app.run_test(size=(140, 40)) as pilot:
