@@ -31,7 +31,7 @@ from atp_tui.protocol.text import sanitize
 from atp_tui.screens import dialogs, notices
 from atp_tui.screens.answering import Answering
 from atp_tui.screens.bulk import BulkAnswers
-from atp_tui.screens.clock import sleep_until_change
+from atp_tui.screens.clock import next_wake_in
 from atp_tui.screens.engine_events import EventIntake
 from atp_tui.screens.snoozing import Snoozing
 from atp_tui.screens.unsettled import check_unsettled_answers
@@ -286,11 +286,18 @@ class MainScreen(Screen[None]):
         self.answering.tick()  # an open answer modal's time left, on the same tick
 
     def _schedule_tick(self) -> None:
-        """Low bandwidth: sleep until a shown time or a count changes (`sleep_until_change`)."""
+        """Low bandwidth: sleep until a shown time or a count changes (`sleep_until_change`).
+        With the clock ticking every second: wake at an expiry between two ticks too."""
         if self._tick_timer is not None:
             self._tick_timer.stop()
-        delay = sleep_until_change(self, self._counter.next_moment())
-        self._tick_timer = self.set_timer(delay, self.tick, name="clock tick")
+        delay = next_wake_in(self, self._counter.next_moment())
+        self._tick_timer = None if delay is None else self.set_timer(delay, self.tick)
+
+    def on_resize(self) -> None:
+        """Low bandwidth: plan the next wake for the rows now in view (the rows that came
+        into view stayed on a stale time for up to 40 s; QA)."""
+        if self.atp.ticking and self.atp.settings.low_bandwidth:
+            self.call_after_refresh(self.tick)
 
     def redraw(self, *, detail: bool) -> None:
         """The placeholder, the status bar with the last counts, the detail pane if asked."""
@@ -315,7 +322,7 @@ class MainScreen(Screen[None]):
             marked=len(self.bulk.marks),
             snoozed=self.snoozing.count,
         )
-        if self.atp.ticking and self.atp.settings.low_bandwidth:
+        if self.atp.ticking:
             self._schedule_tick()
 
     def _placeholder(self) -> str:
