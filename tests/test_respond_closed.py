@@ -30,18 +30,21 @@ async def respond(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
     posts: list[Any] | None = None,
+    *,
+    action: str = "ok",
+    data: str | None = None,
     **fields: Any,
 ) -> tuple[int, dict[str, Any], Plan]:
-    """`respond NID ok --json` against a server whose GET shows `fields` and whose POSTs
-    answer `posts` in turn (default: accepted)."""
+    """`respond NID ACTION [--data DATA] --json` against a server whose GET shows `fields`
+    and whose POSTs answer `posts` in turn (default: accepted)."""
     plan = Plan(posts or [OK], gets=[reply(200, notification(NID, **fields))])
     async with HostileServer(plan) as server:
         code = await respond_once(
             server.url,
             TOKEN,
             NID,
-            "ok",
-            None,
+            action,
+            data,
             True,
             state_dir=tmp_path,
             clock=FakeClock(jitter=0.0),
@@ -122,19 +125,8 @@ async def test_a_date_and_time_without_an_offset_is_local_time_as_in_the_tui(
         }
         sent = []
         for typed in ("2026-11-29T03:00", "tomorrow 09:00"):
-            plan = Plan([OK], gets=[reply(200, notification(NID, actions=[when]))])
-            async with HostileServer(plan) as server:
-                code = await respond_once(
-                    server.url,
-                    TOKEN,
-                    NID,
-                    "when",
-                    typed,
-                    True,
-                    state_dir=tmp_path / typed.replace(" ", "-"),
-                    clock=FakeClock(jitter=0.0),
-                )
-            capsys.readouterr()
+            state = tmp_path / typed.replace(" ", "-")
+            code, _, plan = await respond(state, capsys, action="when", data=typed, actions=[when])
             assert code == EXIT_SENT
             sent.append(json.loads(plan.bodies[0])["response_data"])
     finally:

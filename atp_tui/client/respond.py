@@ -46,11 +46,12 @@ from atp_tui.client.http import (
 from atp_tui.client.respond_outcome import (
     CONFLICT_OUTCOMES,
     STATE_FOR_OUTCOME,
+    checked_outcome,
 )
 from atp_tui.client.respond_outcome import OutcomeKind as OutcomeKind  # re-exported
 from atp_tui.client.respond_outcome import RespondOutcome as RespondOutcome  # re-exported
+from atp_tui.client.respond_outcome import maybe_recorded as status_maybe_recorded
 from atp_tui.protocol.clock import SYSTEM_CLOCK, Clock
-from atp_tui.protocol.lifecycle import ACTIONABLE_STATES
 from atp_tui.protocol.models import Notification
 from atp_tui.protocol.outcomes import UNSETTLED_OUTCOMES
 from atp_tui.protocol.text import SecretRedactor, sanitize
@@ -65,18 +66,6 @@ REQUEST_DEADLINE = 30.0
 #: Seconds after the first POST within which another attempt may start; with the request in
 #: flight and a final check on top, `respond` ends within about `RETRY_BUDGET + 2 × deadline`.
 RETRY_BUDGET = 120.0
-
-
-#: A 408 (a proxy's timeout) and every 5xx may come after the server recorded the answer:
-#: a proxy's 502/504 in front of it, or the server failing after its commit (a 500 after the
-#: answer was stored was then retried, refused as already answered, and shown "answered
-#: elsewhere"). Each is followed by a check before anything is sent again.
-def _maybe_recorded(status: int) -> bool:
-    return status == 408 or status >= 500
-
-
-#: Lifecycle states that mean the server holds an answer.
-_ANSWERED = frozenset({"responded", "completed"})
 
 
 class RespondClient:
@@ -343,17 +332,7 @@ class RespondClient:
         except LookupError as error:  # unreachable, refused, or not a notification
             log.info("could not check answer to %s: %s", notification_id, self._clean(str(error)))
             return RespondOutcome("unknown", str(error))
-        status = notification.status
-        if status in _ANSWERED:
-            return RespondOutcome("sent", f"answer confirmed {after}")
-        if status == "expired":
-            return RespondOutcome("expired", f"deadline passed (checked {after})")
-        if status == "invalidated":
-            return RespondOutcome("invalidated", f"withdrawn by the agent (checked {after})")
-        if status in ACTIONABLE_STATES:
-            return None
-        shown = f"as {sanitize(status, limit=40)!r}" if status else "without a status"
-        return RespondOutcome("unknown", f"the server shows the notification {shown}")
+        return checked_outcome(notification.status, after)
 
     def _log(self, notification_id: str, action_id: str, data: Any, kind: str, detail: str) -> None:
         """Log an attempt; the first row after a `sending` row takes its place."""
@@ -414,7 +393,7 @@ class RespondClient:
                     return outcome
                 status = exchange.response.status_code
                 detail = f"server answered {status}"
-                maybe_recorded = _maybe_recorded(status)
+                maybe_recorded = status_maybe_recorded(status)
                 if status == 429:
                     retry_after = parse_retry_after(
                         exchange.response.headers.get("retry-after"), self._clock.now()
