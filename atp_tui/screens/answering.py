@@ -136,6 +136,10 @@ class Answering:
             self.open_modal.follow(None, self.screen.now())
         self.screen.bulk.follow()
 
+    def current(self, notification_id: str) -> StoredNotification | None:
+        """The item as the store knows it now (statuses land there before the screen)."""
+        return self.screen.atp.store.get(notification_id) or self.screen.inbox.get(notification_id)
+
     def _warn(self, text: str) -> None:
         self.screen.notify(sanitize(text, limit=400), severity="warning", markup=False)
 
@@ -174,7 +178,7 @@ class Answering:
         if notification_id is None:
             self.refuse("Nothing is selected.")
             return None
-        item = self.screen.atp.store.get(notification_id) or self.screen.inbox.get(notification_id)
+        item = self.current(notification_id)
         if item is None:
             self.refuse("The selected notification is gone.")
             return None
@@ -258,7 +262,7 @@ class Answering:
     def _still_answerable(self, notification_id: str, action: Action) -> StoredNotification | None:
         """The item, when `action` may still be answered on it (it may have closed while a
         modal was open: then the user is told why, and `None`)."""
-        item = self.screen.atp.store.get(notification_id) or self.screen.inbox.get(notification_id)
+        item = self.current(notification_id)
         if item is None:
             return None
         problem = self.why_not(item, action)
@@ -305,9 +309,7 @@ class Answering:
         withdrawn meanwhile, as this screen knows it (`answer_cut_short`)."""
 
         def closed() -> RespondOutcome | None:
-            item = self.screen.atp.store.get(notification_id) or self.screen.inbox.get(
-                notification_id
-            )
+            item = self.current(notification_id)
             return None if item is None else answer_cut_short(item, self.screen.now())
 
         return closed

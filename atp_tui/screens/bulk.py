@@ -76,7 +76,7 @@ class BulkAnswers:
 
     def _get(self, notification_id: str) -> StoredNotification | None:
         """The item as the store knows it now (statuses land there before the screen)."""
-        return self.screen.atp.store.get(notification_id) or self.screen.inbox.get(notification_id)
+        return self.screen.answering.current(notification_id)
 
     def _answerable(self, notification_id: str) -> bool:
         item = self.screen.inbox.get(notification_id)
