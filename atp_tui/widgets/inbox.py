@@ -27,7 +27,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
-from textual.geometry import Region, Size
+from textual.geometry import Region
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -485,9 +485,7 @@ class InboxList(QuietThumb, QuietScrollView, ScrollView, can_focus=True):
         rows fit, the height stays the pane's (no scroll bar either way) and only the rows
         that moved are repainted.
         """
-        height = max(self.row_count, self.scrollable_content_region.height)
-        if self.virtual_size.height != height:
-            self.virtual_size = Size(0, height)
+        self.set_virtual_height(max(self.row_count, self.scrollable_content_region.height))
 
     def on_resize(self, event: events.Resize) -> None:
         """Fit the scrollable height to the new pane; keep the cursor visible."""

@@ -255,21 +255,15 @@ async def test_a_cursor_key_lays_the_detail_pane_out_once() -> None:
             await pilot.press(key)
             await pilot.pause()
         await wait_for(pilot, lambda: detail.notification_id == "short")
-        layouts: list[object] = []
-        original = screen._refresh_layout
-
-        def counted(*args: Any, **kwargs: Any) -> None:
-            layouts.append(args)
-            original(*args, **kwargs)
-
-        screen._refresh_layout = counted  # type: ignore[method-assign]
         for key, expected, scrolls in (
             ("j", "long", True),
             ("j", "three", False),
             ("k", "long", True),
         ):
-            layouts.clear()
-            with counting_refreshes([inbox.vertical_scrollbar]) as bar_refreshes:
+            with (
+                counting_layouts(screen) as layouts,
+                counting_refreshes([inbox.vertical_scrollbar]) as bar_refreshes,
+            ):
                 await pilot.press(key)
                 await wait_for(pilot, lambda e=expected: detail.notification_id == e)
                 for _ in range(4):  # every pass and frame the key caused, however late
@@ -278,6 +272,70 @@ async def test_a_cursor_key_lays_the_detail_pane_out_once() -> None:
             assert len(layouts) == 1, f"{expected}: {len(layouts)} layout passes"
             assert bar_refreshes == []
         assert "Paragraph 39" in str(detail.query_one("#detail-description").render())
+
+
+@contextmanager
+def counting_layouts(screen: Any) -> Iterator[list[object]]:
+    """Record every layout pass `screen` makes meanwhile."""
+    layouts: list[object] = []
+    original = screen._refresh_layout
+
+    def counted(*args: Any, **kwargs: Any) -> None:
+        layouts.append(args)
+        original(*args, **kwargs)
+
+    screen._refresh_layout = counted
+    try:
+        yield layouts
+    finally:
+        screen._refresh_layout = original
+
+
+@pytest.mark.asyncio
+async def test_new_rows_in_a_list_longer_than_the_pane_lay_nothing_out() -> None:
+    """A burst onto a long inbox: each batch changes only how far the list scrolls. No layout
+    pass (it repainted every row and cost a fifth of a 10,000-event burst); the scroll bar
+    follows the new length, and the rows are there."""
+    long = [notification(f"n{i}", f"Item {i}", created=-i, deadline=None) for i in range(60)]
+    app = make_app([CONNECTED, *received(long)], clock=FrozenClock())
+    async with app.run_test(size=SIZE) as pilot:
+        screen, inbox = app.main, app.main.inbox
+        await wait_for(pilot, lambda: inbox.total == 60)
+        await drawn(pilot, inbox)
+        assert inbox.show_vertical_scrollbar
+        more = [
+            notification(f"m{i}", f"New {i}", created=-i - 100, deadline=None) for i in range(5)
+        ]
+        with counting_layouts(screen) as layouts:
+            app.engine.push(*received(more))  # type: ignore[attr-defined]
+            await wait_for(pilot, lambda: inbox.total == 65)
+            for _ in range(4):
+                await pilot.pause()
+        assert layouts == []
+        assert inbox.virtual_size.height == 65
+        assert inbox.vertical_scrollbar.window_virtual_size == 65
+        inbox.scroll_end(animate=False, immediate=True)
+        await drawn(pilot, inbox)
+        assert "New 4" in inbox.render_line(inbox.scrollable_content_region.height - 1).text
+
+
+@pytest.mark.asyncio
+async def test_the_row_that_no_longer_fits_brings_the_scroll_bar() -> None:
+    """From rows that fit to rows that do not, the bar appears: that one takes a layout pass
+    (the rows lose a column to it)."""
+    app = make_app([CONNECTED, *received(idle_inbox())], clock=FrozenClock())
+    async with app.run_test(size=SIZE) as pilot:
+        inbox = app.main.inbox
+        await wait_for(pilot, lambda: inbox.total == 3)
+        assert not inbox.show_vertical_scrollbar
+        more = [
+            notification(f"m{i}", f"New {i}", created=-i - 100, deadline=None) for i in range(60)
+        ]
+        app.engine.push(*received(more))  # type: ignore[attr-defined]
+        await wait_for(pilot, lambda: inbox.total == 63)
+        await drawn(pilot, inbox)
+        assert inbox.show_vertical_scrollbar
+        assert inbox.vertical_scrollbar.window_virtual_size == 63
 
 
 async def test_an_action_list_of_as_many_longer_prompts_scrolls() -> None:
