@@ -73,6 +73,29 @@ def test_reopening_parses_no_payload_until_one_is_asked_for(
     again.close()
 
 
+def test_a_reopened_inbox_keeps_one_copy_of_what_its_rows_share(
+    tmp_path: Path, fake_clock: FakeClock
+) -> None:
+    """Per item, 50,000 times over: the row's id is the summary's id (not a second string
+    read from the summary's JSON), equal states are one string, and every item reads its
+    payload through one bound method (≈ 12 MB at 60,000 items together)."""
+    store = Store.open(tmp_path, fake_clock)
+    for nid in ("n1", "n2", "n3"):
+        store.add_notification(_n(nid, status="delivered"), f"e-{nid}")
+    store.apply_status("n3", "responded")
+    store.close()
+    again = Store.open(tmp_path, fake_clock)
+    items = {item.summary.id: item for item in again.load_notifications()}
+    for key in list(again._items):  # the store's own keys are what the row held
+        assert items[key].summary.id is key
+    one, two, three = items["n1"], items["n2"], items["n3"]
+    assert one.status == "delivered" and one.status is two.status
+    assert three.status == "responded"
+    assert one.source is two.source is three.source
+    assert three.notification.id == "n3"
+    again.close()
+
+
 def test_the_parsed_cache_is_bounded_and_evicted_items_reparse(
     tmp_path: Path, fake_clock: FakeClock
 ) -> None:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from atp_tui.protocol.clock import Clock
 from atp_tui.protocol.lifecycle import KNOWN_STATES, can_transition
-from atp_tui.protocol.summary import NotificationSummary
+from atp_tui.protocol.summary import NotificationSummary, shared_text
 from atp_tui.protocol.text import first_problem
 from atp_tui.store.answer_locks import AnswerLocks
 from atp_tui.store.base import MAX_CURSOR_LENGTH as MAX_CURSOR_LENGTH  # re-exported
@@ -98,6 +98,9 @@ class Store(StreamState):
         self._items: dict[str, StoredNotification] = {}
         #: Parses payloads on demand and keeps the most recently used (`StoredNotification`).
         self._payloads = PayloadReader(connection, self._raw_json, self._title_of)
+        #: Every item's `source`: one bound method for all (a new one per item was 64 bytes
+        #: each, ≈ 4 MB at 60,000 items).
+        self._load_payload = self._payloads.load
         #: Where the writer thread writes (`commit_async`); "" in memory: no thread then.
         self._file = database_file(connection)
         self._writer: BackgroundWriter | None = None
@@ -136,7 +139,13 @@ class Store(StreamState):
                 )
                 continue
             self._items[notification_id] = StoredNotification(
-                summary, status, reason, received, event_id, bool(read), self._payloads.load
+                summary,
+                shared_text(status),
+                shared_text(reason),
+                received,
+                event_id,
+                bool(read),
+                self._load_payload,
             )
 
     def _summary_of_row(
@@ -145,7 +154,7 @@ class Store(StreamState):
         """A row's stored summary, or one made from its payload (`ValueError`: unreadable)."""
         if summary_json is not None:
             try:
-                summary = NotificationSummary.from_json(summary_json)
+                summary = NotificationSummary.from_json(summary_json, known_id=notification_id)
             except ValueError:
                 summary = None
             if summary is not None and summary.id == notification_id:
@@ -198,7 +207,7 @@ class Store(StreamState):
         self._dirty_items[notification_id] = None
         if known is None:
             self._items[notification_id] = StoredNotification(
-                summary, status, None, self._clock.now(), event_id, False, self._payloads.load
+                summary, status, None, self._clock.now(), event_id, False, self._load_payload
             )
             return True
         if status is not None and can_transition(known.status, status):
