@@ -24,6 +24,7 @@ from textual import events, work
 from textual._compositor import ChopsUpdate
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
@@ -132,6 +133,9 @@ class AtpApp(App[int]):
     #: `SystemCommand` title was read as markup (`atp_tui.screens.palette`).
     COMMANDS = App.COMMANDS | {AnswerCommands}
     TITLE = "atp-tui"
+    #: The terminal's focus moving away or back repaints the widgets it restyles, not the
+    #: whole screen (`atp_tui.screens.quiet_focus`).
+    app_focus: Reactive[bool] = Reactive(True, compute=False, repaint=False)
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit"),
     ]

@@ -20,7 +20,6 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Input, Static
 
@@ -33,6 +32,7 @@ from atp_tui.screens.answering import Answering
 from atp_tui.screens.bulk import BulkAnswers
 from atp_tui.screens.clock import next_wake_in
 from atp_tui.screens.engine_events import EventIntake
+from atp_tui.screens.quiet_focus import QuietFocusScreen
 from atp_tui.screens.snoozing import Snoozing
 from atp_tui.screens.unsettled import check_unsettled_answers
 from atp_tui.store import StoredNotification
@@ -54,7 +54,7 @@ if TYPE_CHECKING:
 READ_DELAY = 1.0
 
 
-class MainScreen(Screen[None]):
+class MainScreen(QuietFocusScreen[None]):
     """The inbox screen (see the module docstring for keys)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -338,6 +338,28 @@ async def test_the_row_that_no_longer_fits_brings_the_scroll_bar() -> None:
         assert inbox.vertical_scrollbar.window_virtual_size == 63
 
 
+@pytest.mark.asyncio
+async def test_the_terminal_losing_focus_repaints_the_inbox_not_the_screen() -> None:
+    """An alt-tab or a tmux pane switch (focus reporting): Textual repainted the whole screen
+    for it, twice (≈ 37 KB at 150×40 out and again in, an independent check found). Now the
+    inbox (its cursor row's colour) is what is repainted; the cursor row still shows the
+    unfocused colour while the terminal is away and the focused one when it is back."""
+    async with idle_screen(FrozenClock()) as (app, pilot):
+        screen, inbox = app.main, app.main.inbox
+        focused_cursor = inbox.get_component_rich_style("inbox--cursor")
+        with counting_refreshes([screen]) as calls:
+            app.app_focus = False
+            await wait_for(pilot, lambda: screen.focused is None)
+            await pilot.pause()
+            away_cursor = inbox.get_component_rich_style("inbox--cursor")
+            app.app_focus = True
+            await wait_for(pilot, lambda: screen.focused is inbox)
+            await pilot.pause()
+        assert calls == []
+        assert away_cursor != focused_cursor
+        assert inbox.get_component_rich_style("inbox--cursor") == focused_cursor
+
+
 async def test_an_action_list_of_as_many_longer_prompts_scrolls() -> None:
     """Twelve actions refilled in place with prompts that now wrap past the list's 12 lines:
     the list scrolls (its last actions stay reachable), as a list filled anew would."""
