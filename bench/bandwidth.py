@@ -20,7 +20,10 @@ Per app and size, in one process:
    after the app's output went quiet (after a clock tick, if it ticks), counted over the next
    0.6 s (before the next tick);
 5. **new**: `--news` notifications posted to the server one at a time (deadline ~1 h, so each
-   sorts in among the others), counted the same way (the bell is a byte of it).
+   sorts in among the others), counted the same way (the bell is a byte of it);
+6. **focus**: the terminal reports losing focus, then gaining it (`CSI O`, `CSI I`: what a
+   terminal with focus reporting sends on an alt-tab or a tmux pane switch), counted the same
+   way; the column is the larger of the two.
 
 Apps: `htop -d 10` (one refresh a second, if installed) as the baseline of a program that shows
 live data; atp-tui at `--before REV` (that commit's `atp_tui/`, extracted with `git archive`
@@ -57,6 +60,8 @@ OPEN_ITEMS = 30
 #: Seconds after a key or a post whose output is counted (the app answers within ~50 ms; a
 #: once-a-second tick comes ≥ 0.9 s after the quiet moment the key is sent in).
 WINDOW = 0.6
+#: What a terminal with focus reporting sends when it loses focus, then when it gains it.
+FOCUS_REPORTS = (b"\x1b[O", b"\x1b[I")
 #: Minutes until the deadlines of the open notifications: above the 15-minute warning (the
 #: idle case of issue #12) and all under it (countdowns in seconds).
 IDLE_DEADLINES = (55.0, 65.0)
@@ -79,6 +84,8 @@ class Result:
     """Bytes after each cursor key."""
     news: list[int] = field(default_factory=list)
     """Bytes after each new notification."""
+    focus: list[int] = field(default_factory=list)
+    """Bytes after the terminal reported losing focus, then after it reported gaining it."""
 
 
 @dataclass(frozen=True)
@@ -168,6 +175,10 @@ def measure(variant: Variant, size: tuple[int, int], args: argparse.Namespace) -
             terminal.wait_output(1.2, 0.08)
             agent.send(60.0)
             result.news.append(terminal.count_bytes(WINDOW))
+        for report in FOCUS_REPORTS:
+            terminal.wait_output(1.2, 0.08)
+            terminal.send(report)
+            result.focus.append(terminal.count_bytes(WINDOW))
     return result
 
 
@@ -225,7 +236,7 @@ def report(
 ) -> str:
     """The table, the ratios to the `--before` tree and the budget verdicts."""
     header = ["app", "size", "idle B/s", "urgent idle B/s", "key B med", "key B max"]
-    header += ["new B med", "new B max"]
+    header += ["new B med", "new B max", "focus B"]
     rows: list[list[str]] = []
     for size in sizes:
         for name in names:
@@ -240,6 +251,7 @@ def report(
                     _number(max(r.keys, default=float("nan"))),
                     _number(median(r.news)),
                     _number(max(r.news, default=float("nan"))),
+                    _number(max(r.focus, default=float("nan"))),
                 ]
             )
         before = next((n for n in names if n.endswith("(before)")), None)
@@ -259,12 +271,14 @@ def report(
                         _ratio(max(r.keys), max(old.keys)),
                         _ratio(median(r.news), median(old.news)),
                         _ratio(max(r.news), max(old.news)),
+                        _ratio(max(r.focus), max(old.focus)),
                     ]
                 )
     lines = [
         f"bandwidth: bytes written to a pty; {OPEN_ITEMS} open notifications (deadlines "
         f"55-65 min ahead; urgent: 2-14 min), idle {args.idle:g} s, {args.keys} keys (j/k), "
-        f"{args.news} new notifications, each counted over {WINDOW:g} s",
+        f"{args.news} new notifications, a focus-out and a focus-in, each counted over "
+        f"{WINDOW:g} s",
         table(header, rows),
     ]
     if "150x40" in sizes:
