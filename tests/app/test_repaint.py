@@ -57,6 +57,23 @@ def counting_refreshes(widgets: list[Widget]) -> Iterator[list[tuple[str, tuple[
             widget.refresh = original  # type: ignore[method-assign]
 
 
+@contextmanager
+def counting_layouts(screen: Any) -> Iterator[list[object]]:
+    """Record every layout pass `screen` makes meanwhile."""
+    layouts: list[object] = []
+    original = screen._refresh_layout
+
+    def counted(*args: Any, **kwargs: Any) -> None:
+        layouts.append(args)
+        original(*args, **kwargs)
+
+    screen._refresh_layout = counted
+    try:
+        yield layouts
+    finally:
+        screen._refresh_layout = original
+
+
 async def drawn(pilot: Any, inbox: InboxList) -> None:
     """Wait until the screen shows what the inbox would draw now (the last frame is out)."""
     await wait_for(pilot, lambda: inbox.refresh_changed() == 0)
@@ -272,23 +289,6 @@ async def test_a_cursor_key_lays_the_detail_pane_out_once() -> None:
             assert len(layouts) == 1, f"{expected}: {len(layouts)} layout passes"
             assert bar_refreshes == []
         assert "Paragraph 39" in str(detail.query_one("#detail-description").render())
-
-
-@contextmanager
-def counting_layouts(screen: Any) -> Iterator[list[object]]:
-    """Record every layout pass `screen` makes meanwhile."""
-    layouts: list[object] = []
-    original = screen._refresh_layout
-
-    def counted(*args: Any, **kwargs: Any) -> None:
-        layouts.append(args)
-        original(*args, **kwargs)
-
-    screen._refresh_layout = counted
-    try:
-        yield layouts
-    finally:
-        screen._refresh_layout = original
 
 
 @pytest.mark.asyncio
