@@ -37,6 +37,7 @@ from textual.widgets import Button, Input, Static, TextArea
 from atp_tui.protocol import Action, Notification, ResponseValidationError, response_data_for
 from atp_tui.protocol.clock import SYSTEM_CLOCK, Clock
 from atp_tui.protocol.text import sanitize, sanitize_lines
+from atp_tui.screens.quiet_focus import QuietFocus
 from atp_tui.store import StoredNotification
 from atp_tui.view.answer_status import AnswerStatus, answer_status
 
@@ -72,7 +73,7 @@ class _Dialog(VerticalScroll):
 NO_INPUT = object()
 
 
-class AnswerModal(ModalScreen[ChosenAnswer | None]):
+class AnswerModal(QuietFocus, ModalScreen[ChosenAnswer | None]):
     """Base class: subclasses fill `compose_body`, call `submit(user_input)` to finish.
 
     | Key | id | Action |

@@ -21,6 +21,7 @@ from textual.widgets import Button, Static
 
 from atp_tui.protocol.text import shorten
 from atp_tui.screens.answer_base import _Dialog
+from atp_tui.screens.quiet_focus import QuietFocus
 from atp_tui.view.marks import BulkPlan, item_words
 
 #: How a line of the list starts: irreversible, or not.
@@ -32,7 +33,7 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-class BulkConfirm(ModalScreen[bool]):
+class BulkConfirm(QuietFocus, ModalScreen[bool]):
     """Asks once before a bulk answer; dismisses with whether to send.
 
     | Key | id | Action |

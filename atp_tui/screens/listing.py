@@ -16,8 +16,10 @@ from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Static
 
+from atp_tui.screens.quiet_focus import QuietFocus
 
-class ListingDialog(ModalScreen[None]):
+
+class ListingDialog(QuietFocus, ModalScreen[None]):
     """A read-only dialog (see the module docstring); subclasses bind their close keys to
     `close` with their own binding id."""
 

@@ -20,6 +20,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Input, Static
 
@@ -32,7 +33,7 @@ from atp_tui.screens.answering import Answering
 from atp_tui.screens.bulk import BulkAnswers
 from atp_tui.screens.clock import next_wake_in
 from atp_tui.screens.engine_events import EventIntake
-from atp_tui.screens.quiet_focus import QuietFocusScreen
+from atp_tui.screens.quiet_focus import QuietFocus
 from atp_tui.screens.snoozing import Snoozing
 from atp_tui.screens.unsettled import check_unsettled_answers
 from atp_tui.store import StoredNotification
@@ -54,7 +55,7 @@ if TYPE_CHECKING:
 READ_DELAY = 1.0
 
 
-class MainScreen(QuietFocusScreen[None]):
+class MainScreen(QuietFocus, Screen[None]):
     """The inbox screen (see the module docstring for keys)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -129,6 +130,7 @@ class MainScreen(QuietFocusScreen[None]):
         self._counter = InboxCounter(warning_seconds=0.0)
         #: The next tick when `low_bandwidth` (no once-a-second tick then).
         self._tick_timer: Timer | None = None
+        self._stood_still = False  # a tick found a dialog open (`on_screen_resume`)
 
     @property
     def atp(self) -> AtpApp:
@@ -278,31 +280,38 @@ class MainScreen(QuietFocusScreen[None]):
         return self._counter.recount(self.inbox.items(), self.now())
 
     def tick(self) -> None:
-        """Redraw what depends on the clock: countdowns, expiry, the status bar (only the parts
-        whose text changed: most seconds, nothing)."""
+        """Redraw what the clock changed: countdowns, expiry, the status bar's parts."""
         self.snoozing.tick()  # snoozed items whose time came are back first
-        self.inbox.refresh_changed()
-        self.redraw(detail=True)
+        self._stood_still = not self.is_active  # under a dialog: see `on_screen_resume`
+        if not self._stood_still:
+            self.inbox.refresh_changed()
+            self.redraw(detail=True)
+        elif self.atp.ticking:
+            self._schedule_tick()  # the wakes go on (an open answer's time left, below)
         self.answering.tick()  # an open answer modal's time left, on the same tick
 
+    def on_screen_resume(self) -> None:
+        """A dialog closed: what stood still under it catches up (Textual draws a dialog
+        with the screen under it: one row's minute step there rewrote the whole screen)."""
+        if self._stood_still:
+            self.tick()
+
     def _schedule_tick(self) -> None:
-        """Low bandwidth: sleep until a shown time or a count changes (`sleep_until_change`).
-        With the clock ticking every second: wake at an expiry between two ticks too."""
+        """The next wake besides the regular tick (`clock.next_wake_in`)."""
         if self._tick_timer is not None:
             self._tick_timer.stop()
         delay = next_wake_in(self, self._counter.next_moment())
         self._tick_timer = None if delay is None else self.set_timer(delay, self.tick)
 
     def on_resize(self) -> None:
-        """Low bandwidth: plan the next wake for the rows now in view (the rows that came
-        into view stayed on a stale time for up to 40 s; QA)."""
+        """Low bandwidth: plan the next wake for the rows now in view (else stale up to 40 s)."""
         if self.atp.ticking and self.atp.settings.low_bandwidth:
             self.call_after_refresh(self.tick)
 
     def redraw(self, *, detail: bool) -> None:
         """The placeholder, the status bar with the last counts, the detail pane if asked."""
         now = self.now()
-        self.inbox.placeholder = self._placeholder()
+        self.inbox.placeholder = notices.placeholder_of(self)
         if detail:
             selected = self.inbox.cursor_id
             item = self.inbox.get(selected) if selected else None
@@ -324,14 +333,6 @@ class MainScreen(QuietFocusScreen[None]):
         )
         if self.atp.ticking:
             self._schedule_tick()
-
-    def _placeholder(self) -> str:
-        inbox = self.inbox
-        hidden = inbox.hidden_count if inbox.total else 0
-        return notices.placeholder(
-            self.connection.kind, inbox.total, bool(inbox.filter_text), hidden, self.atp.host,
-            snoozed=self.snoozing.count,
-        )  # fmt: skip
 
     def _check_read(self) -> None:
         """Mark the selected notification read once it has been selected for `READ_DELAY`."""

@@ -50,6 +50,16 @@ def away(screen: MainScreen, summary: AwaySummary) -> None:
         )
 
 
+def placeholder_of(screen: MainScreen) -> str:
+    """`placeholder` for the screen's inbox and connection as they are now."""
+    inbox = screen.inbox
+    hidden = inbox.hidden_count if inbox.total else 0
+    return placeholder(
+        screen.connection.kind, inbox.total, bool(inbox.filter_text), hidden, screen.atp.host,
+        snoozed=screen.snoozing.count,
+    )  # fmt: skip
+
+
 def placeholder(
     kind: str, total: int, filtering: bool, hidden: int, host: str, *, snoozed: int = 0
 ) -> str:

@@ -21,6 +21,7 @@ from textual.widgets import Input, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from atp_tui.protocol.text import shorten
+from atp_tui.screens.quiet_focus import QuietFocus
 
 #: The widest name column in the list (longer names are cut with `…`).
 NAME_WIDTH = 16
@@ -57,7 +58,7 @@ class _Replies(OptionList):
     ]
 
 
-class QuickReplyPicker(ModalScreen[str | None]):
+class QuickReplyPicker(QuietFocus, ModalScreen[str | None]):
     """Pick a quick reply; dismisses with its text, or None.
 
     | Key | id | Action |

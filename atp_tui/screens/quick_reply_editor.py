@@ -23,6 +23,7 @@ from textual.widgets import Input, Label, OptionList, Static, TextArea
 
 from atp_tui.protocol.text import sanitize
 from atp_tui.screens.quick_replies import reply_options
+from atp_tui.screens.quiet_focus import QuietFocus
 from atp_tui.settings.checks import quick_reply_name, quick_reply_text
 
 
@@ -34,7 +35,7 @@ class EditedReplies:
     save: bool = False
 
 
-class QuickReplyForm(ModalScreen[tuple[str, str] | None]):
+class QuickReplyForm(QuietFocus, ModalScreen[tuple[str, str] | None]):
     """One reply's name and text; dismisses with both, checked, or None.
 
     | Key | id | Action |
@@ -107,7 +108,7 @@ class QuickReplyForm(ModalScreen[tuple[str, str] | None]):
         self.query_one("#reply-text").focus()
 
 
-class QuickRepliesEditor(ModalScreen[EditedReplies]):
+class QuickRepliesEditor(QuietFocus, ModalScreen[EditedReplies]):
     """The quick replies as a list to add to, edit and remove from.
 
     | Key | id | Action |

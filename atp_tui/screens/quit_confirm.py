@@ -11,8 +11,10 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from atp_tui.screens.quiet_focus import QuietFocus
 
-class QuitConfirm(ModalScreen[bool]):
+
+class QuitConfirm(QuietFocus, ModalScreen[bool]):
     """`y`/Enter quits, `n`/Escape stays.
 
     | Key | id | Action |

@@ -30,6 +30,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Select, Static
 
 from atp_tui.protocol.text import sanitize
+from atp_tui.screens.quiet_focus import QuietFocus
 from atp_tui.settings import Settings, validate_setting
 from atp_tui.settings.file import display_path, update_settings_file
 
@@ -65,7 +66,7 @@ def _text(value: object) -> str:
     return str(value)
 
 
-class SettingsScreen(ModalScreen[dict[str, Any] | None]):
+class SettingsScreen(QuietFocus, ModalScreen[dict[str, Any] | None]):
     """A form over the common settings; dismisses with the saved changes (or None)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -27,6 +27,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from atp_tui.protocol.text import sanitize
+from atp_tui.screens.quiet_focus import QuietFocus
 from atp_tui.view.snooze import BEFORE_DEADLINE, SnoozeChoice, back_at
 
 #: Choice key -> the digit that picks it (fixed, whatever else is offered).
@@ -42,7 +43,7 @@ class _SnoozeOptions(OptionList):
     ]
 
 
-class SnoozeMenu(ModalScreen[str | None]):
+class SnoozeMenu(QuietFocus, ModalScreen[str | None]):
     """Snooze one item: returns the chosen key, or `None` (see the module docstring)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -25,6 +25,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from atp_tui.protocol.text import sanitize
+from atp_tui.screens.quiet_focus import QuietFocus
 from atp_tui.store import StoredNotification
 from atp_tui.view.snooze import back_at
 
@@ -49,7 +50,7 @@ def snoozed_line(item: StoredNotification, when: datetime, now: datetime) -> Tex
     return line
 
 
-class SnoozedScreen(ModalScreen[str | None]):
+class SnoozedScreen(QuietFocus, ModalScreen[str | None]):
     """The snoozed items, soonest back first (see the module docstring)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -360,6 +360,48 @@ async def test_the_terminal_losing_focus_repaints_the_inbox_not_the_screen() -> 
         assert inbox.get_component_rich_style("inbox--cursor") == focused_cursor
 
 
+@pytest.mark.asyncio
+async def test_the_clock_stands_still_under_a_dialog_and_catches_up_when_it_closes() -> None:
+    """Textual draws a dialog with the screen under it, so a row's minute step there rewrote
+    the whole screen (≈ 30 KB at 150×40, every second or two with deadlines an hour away:
+    an independent check). Under the dialog nothing ticks; closed, the rows show the time."""
+    clock = FrozenClock()
+    async with idle_screen(clock) as (app, pilot):
+        screen, inbox = app.main, app.main.inbox
+        assert "58m" in inbox.render_line(0).text
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: app.screen is not screen)
+        with counting_refreshes(watched(app)) as calls:
+            clock.advance(60)  # 58m12s → 57m12s
+            screen.tick()
+            await pilot.pause()
+        assert calls == []
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is screen)
+        await drawn(pilot, inbox)
+        assert "57m" in inbox.render_line(0).text
+
+
+@pytest.mark.asyncio
+async def test_focus_changes_over_a_dialog_repaint_no_screen() -> None:
+    """The dialogs take the same care as the inbox screen: the terminal losing and regaining
+    focus over the help repainted both screens (≈ 70 KB each way at 150×40)."""
+    async with idle_screen(FrozenClock()) as (app, pilot):
+        screen = app.main
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: app.screen is not screen)
+        dialog = app.screen
+        await pilot.pause()
+        with counting_refreshes([dialog, screen]) as calls:
+            app.app_focus = False
+            await wait_for(pilot, lambda: dialog.focused is None)
+            await pilot.pause()
+            app.app_focus = True
+            await pilot.pause()
+            await pilot.pause()
+        assert calls == []
+
+
 async def test_an_action_list_of_as_many_longer_prompts_scrolls() -> None:
     """Twelve actions refilled in place with prompts that now wrap past the list's 12 lines:
     the list scrolls (its last actions stay reachable), as a list filled anew would."""
