@@ -4,6 +4,7 @@ hidden, removal, and row ↔ id lookups agreeing with each other."""
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
 from atp_tui.view.inbox_model import InboxRows
 from atp_tui.view.order import sort_key
@@ -52,6 +53,31 @@ def test_filter_matches_title_service_and_is_case_insensitive() -> None:
     _consistent(rows)
     rows.set_filter("")
     assert rows.row_count == 30 and not rows._haystacks  # no search text kept after
+
+
+def test_the_filter_reads_heads_left_in_the_store_once_and_drops_them_after() -> None:
+    """Summaries read from the database leave their description head there; the filter
+    reads all of them in one go when it first needs one, and forgets them when cleared."""
+    rng = random.Random("heads")
+    kept, left = _item(rng, "kept"), _item(rng, "left")
+    left = replace(left, summary=replace(left.summary, description_head=None))
+    reads: list[int] = []
+
+    def read_heads() -> dict[str, str]:
+        reads.append(1)
+        return {"left": "The canary is failing in eu-west"}
+
+    rows = InboxRows(read_heads=read_heads)
+    rows.upsert([kept, left], "deadline", START)
+    assert reads == []  # nothing is read until a filter needs it
+    rows.set_filter("canary")
+    assert rows.row_ids() == ["left"]
+    rows.set_filter("canary is")
+    assert rows.row_ids() == ["left"] and reads == [1]
+    rows.set_filter("")
+    assert rows._stored_heads is None and rows.row_count == 2
+    rows.set_filter("eu-west")
+    assert rows.row_ids() == ["left"] and reads == [1, 1]
 
 
 def test_remove_and_a_known_row_keeps_its_place() -> None:

@@ -96,6 +96,50 @@ def test_a_reopened_inbox_keeps_one_copy_of_what_its_rows_share(
     again.close()
 
 
+def test_a_reopened_inbox_leaves_description_heads_in_the_database(
+    tmp_path: Path, fake_clock: FakeClock
+) -> None:
+    """The heads are the largest part of a summary with long descriptions and only the filter
+    reads them: a reopened store holds none, reads them all on request, and a state change or
+    a read mark on such an item keeps the stored head (its summary is not rewritten)."""
+    store = Store.open(tmp_path, fake_clock)
+    store.add_notification(
+        _n("n1", context={"title": "One", "description": "Disk full on db-3"}), "e1"
+    )
+    store.add_notification(_n("n2", context={"title": "Two", "description": "x" * 1000}), "e2")
+    store.close()
+    again = Store.open(tmp_path, fake_clock)
+    one = again.get("n1")
+    assert one is not None and one.summary.description_head is None
+    assert again.description_heads() == {"n1": "Disk full on db-3", "n2": "x" * DESCRIPTION_HEAD}
+    again.apply_status("n1", "responded")
+    again.mark_read("n2")
+    again.commit()
+    assert again.description_heads()["n1"] == "Disk full on db-3"
+    assert again.description_heads()["n2"] == "x" * DESCRIPTION_HEAD
+    again.add_notification(
+        _n("n3", context={"title": "Three", "description": "New"}), "e3"
+    )  # a new one holds its head
+    new = again.get("n3")
+    assert new is not None and new.summary.description_head == "New"
+    again.close()
+    third = Store.open(tmp_path, fake_clock)
+    state = third.get("n1")
+    assert state is not None and state.status == "responded"
+    assert third.description_heads()["n3"] == "New"
+    third.close()
+
+
+def test_a_summary_without_its_head_is_never_written() -> None:
+    body = notification("n1", context={"title": "t", "description": "d"})
+    summary = NotificationSummary.of(Notification.model_validate(body))
+    text = summary.to_json()
+    left = NotificationSummary.from_json(text, keep_head=False)
+    assert left.description_head is None and left.title == "t"
+    with pytest.raises(ValueError, match="description head"):
+        left.to_json()
+
+
 def test_the_parsed_cache_is_bounded_and_evicted_items_reparse(
     tmp_path: Path, fake_clock: FakeClock
 ) -> None:

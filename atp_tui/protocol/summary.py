@@ -43,8 +43,10 @@ class NotificationSummary:
     status: str | None
     deadline: datetime | None
     timestamp: datetime | None
-    #: The start of the description, for the filter (`DESCRIPTION_HEAD` characters).
-    description_head: str
+    #: The start of the description, for the filter (`DESCRIPTION_HEAD` characters); `None`
+    #: where a store left it in its database (`from_json(keep_head=False)`): the largest
+    #: part of a summary with long descriptions, and only the filter reads it.
+    description_head: str | None
 
     @classmethod
     def of(cls, notification: Notification) -> NotificationSummary:
@@ -62,7 +64,10 @@ class NotificationSummary:
         )
 
     def to_json(self) -> str:
-        """One line of JSON, stored beside the payload (`from_json` reads it back)."""
+        """One line of JSON, stored beside the payload (`from_json` reads it back); only a
+        summary that holds its description head can be written."""
+        if self.description_head is None:
+            raise ValueError(f"the summary of {self.id!r} does not hold its description head")
         return json.dumps(
             [
                 self.id,
@@ -78,11 +83,15 @@ class NotificationSummary:
         )
 
     @classmethod
-    def from_json(cls, text: str, *, known_id: str | None = None) -> NotificationSummary:
+    def from_json(
+        cls, text: str, *, known_id: str | None = None, keep_head: bool = True
+    ) -> NotificationSummary:
         """Read `to_json`'s text; `ValueError` when it is not one (the payload is parsed then).
 
         `known_id`: the id the caller already holds (the row's key); an equal id in the text
         shares that string rather than keeping a second copy (≈ 4 MB at 60,000 items).
+        `keep_head=False` checks the description head but leaves it out (`None`): a store
+        reads it again when the filter needs it (≈ 16–26 MB at 50,000 items).
         """
         try:
             fields = json.loads(text)
@@ -97,11 +106,11 @@ class NotificationSummary:
                 shared_text(status),
                 datetime.fromisoformat(deadline) if deadline else None,
                 datetime.fromisoformat(timestamp) if timestamp else None,
-                head,
+                head if keep_head else None,
             )
         except (TypeError, ValueError) as error:  # JSONDecodeError is a ValueError
             raise ValueError(f"unreadable notification summary: {error}") from error
-        texts = (summary.id, summary.title, summary.service, summary.description_head)
+        texts = (summary.id, summary.title, summary.service, head)
         optional = (summary.project, summary.status)
         if not all(isinstance(value, str) for value in texts) or not all(
             value is None or isinstance(value, str) for value in optional

@@ -123,8 +123,7 @@ class MainScreen(QuietFocus, Screen[None]):
             # here, not on mount: the first batch of events may arrive before the mount.
             self.stale_since = max(item.received_at for item in cached)
             self.intake.catchup.start_gap(self.stale_since)
-            # The last event this client received, also after a restart whose replay brings
-            # nothing new (the status bar said "last event none" while connected).
+            # The last event received, also after a restart whose replay brings nothing new.
             self.last_event = self.stale_since
         #: What the status bar counts: updated by batches, advanced by the clock tick.
         self._counter = InboxCounter(warning_seconds=0.0)
@@ -157,6 +156,7 @@ class MainScreen(QuietFocus, Screen[None]):
                     glyphs=self.atp.glyphs,
                     hide_closed=self.atp.settings.hide_closed,
                     marks=self.bulk.marks,
+                    read_heads=self.atp.store.description_heads,
                     id="inbox",
                 )
                 yield InboxHeader(inbox, id="inbox-header")

@@ -154,7 +154,9 @@ class Store(StreamState):
         """A row's stored summary, or one made from its payload (`ValueError`: unreadable)."""
         if summary_json is not None:
             try:
-                summary = NotificationSummary.from_json(summary_json, known_id=notification_id)
+                summary = NotificationSummary.from_json(
+                    summary_json, known_id=notification_id, keep_head=False
+                )
             except ValueError:
                 summary = None
             if summary is not None and summary.id == notification_id:
@@ -174,6 +176,15 @@ class Store(StreamState):
     def has_notification(self, notification_id: str) -> bool:
         """Whether this notification id was ever received (the exactly-once check)."""
         return notification_id in self._items
+
+    def description_heads(self) -> dict[str, str]:
+        """Every stored summary's description head by id: what the summaries read at open
+        leave out (`from_json(keep_head=False)`), for the filter. One read of the whole
+        table (≈ 0.2 s at 50,000 rows), when a filter first needs it."""
+        rows = self._db.execute(
+            "SELECT id, json_extract(summary, '$[7]') FROM notifications WHERE summary IS NOT NULL"
+        )
+        return {notification_id: head for notification_id, head in rows if isinstance(head, str)}
 
     def _title_of(self, notification_id: str) -> str | None:
         item = self._items.get(notification_id)
@@ -330,10 +341,14 @@ class Store(StreamState):
         writer thread: it reads the items as they are then, a later change is queued anew."""
         payload_rows: list[tuple[object, ...]] = []
         state_rows: list[tuple[object, ...]] = []
+        bare_state_rows: list[tuple[object, ...]] = []  # the stored summary stays as it is
         items = self._items
         for key in taken.dirty:
             item = items[key]
             raw = taken.raw.get(key)
+            if raw is None and item.summary.description_head is None:
+                bare_state_rows.append((item.status, item.status_reason, int(item.read), key))
+                continue
             summary = item.summary.to_json()
             if raw is None:
                 state_rows.append((item.status, item.status_reason, int(item.read), summary, key))
@@ -354,6 +369,10 @@ class Store(StreamState):
             "UPDATE notifications SET status = ?, status_reason = ?, read = ?, summary = ?"
             " WHERE id = ?",
             state_rows,
+        )
+        db.executemany(
+            "UPDATE notifications SET status = ?, status_reason = ?, read = ? WHERE id = ?",
+            bare_state_rows,
         )
 
     # -- writing off the event loop --------------------------------------------------------

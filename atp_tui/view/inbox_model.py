@@ -9,7 +9,7 @@ answers which notification is on row N and which row a notification is on. The w
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterable, Set
+from collections.abc import Callable, Iterable, Mapping, Set
 from datetime import datetime
 
 from atp_tui.store import StoredNotification
@@ -19,9 +19,18 @@ from atp_tui.view.order import FIRST_CLOSED, SortKey, SortOrder, merge_keys, sor
 class InboxRows:
     """The held notifications and the shown rows (see the module docstring)."""
 
-    def __init__(self, *, hide_closed: bool = False) -> None:
+    def __init__(
+        self,
+        *,
+        hide_closed: bool = False,
+        read_heads: Callable[[], Mapping[str, str]] = dict,
+    ) -> None:
         #: Whether rows that sort as closed are left out (`set_hide_closed`).
         self.hide_closed = hide_closed
+        #: The description heads that summaries leave in the store (`Store.description_heads`),
+        #: read when the filter first needs one and dropped with the haystacks.
+        self._read_heads = read_heads
+        self._stored_heads: Mapping[str, str] | None = None
         #: How many rows sort as open: the closed ones are `_keys[_open_rows:]`.
         self._open_rows = 0
         self._items: dict[str, StoredNotification] = {}
@@ -133,6 +142,7 @@ class InboxRows:
         self._filter = text.strip().casefold()
         if not self._filter:
             self._haystacks.clear()  # ≈ 1 KB per row: kept while filtering, not after
+            self._stored_heads = None
         self._refilter()
 
     def resort(self, order: SortOrder, now: datetime) -> None:
@@ -159,8 +169,13 @@ class InboxRows:
         if haystack is None:
             # Raw text is fine for matching (nothing is shown); sanitising 50k rows is not free.
             summary = self._items[notification_id].summary
+            head = summary.description_head
+            if head is None:
+                if self._stored_heads is None:
+                    self._stored_heads = self._read_heads()
+                head = self._stored_heads.get(notification_id, "")
             haystack = "\n".join(
-                (summary.title, summary.description_head, summary.service, summary.project or "")
+                (summary.title, head, summary.service, summary.project or "")
             ).casefold()
             self._haystacks[notification_id] = haystack
         return self._filter in haystack

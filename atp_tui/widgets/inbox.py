@@ -17,7 +17,7 @@ screen. What one row looks like is `inbox_rows.py`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Container, Iterable, Set
+from collections.abc import Callable, Container, Iterable, Mapping, Set
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import chain
@@ -128,6 +128,7 @@ class InboxList(QuietThumb, QuietScrollView, ScrollView, can_focus=True):
         glyphs: GlyphSet = UNICODE,
         hide_closed: bool = False,
         marks: Container[str] = frozenset(),
+        read_heads: Callable[[], Mapping[str, str]] = dict,
         id: str | None = None,
     ) -> None:
         super().__init__(id=id)
@@ -137,7 +138,7 @@ class InboxList(QuietThumb, QuietScrollView, ScrollView, can_focus=True):
         #: The symbols rows are drawn with (decided once at start: `atp_tui.view.glyphs`).
         self.glyphs = glyphs
         #: What is held and which rows are shown, in order (no Textual: `view/inbox_model.py`).
-        self._rows = InboxRows(hide_closed=hide_closed)
+        self._rows = InboxRows(hide_closed=hide_closed, read_heads=read_heads)
         self._answers = answers
         self.cursor_id: str | None = None
         self._strips: dict[str, tuple[tuple[object, ...], Strip]] = {}

@@ -71,6 +71,29 @@ async def test_restart_with_the_server_down_shows_the_cached_inbox_marked_stale(
     store.close()
 
 
+async def test_the_filter_finds_a_cached_item_by_its_description(tmp_path: Path) -> None:
+    """A cached inbox leaves the description heads in the database (memory); the filter still
+    searches them, read from the store when it first needs them."""
+    async with RunningServer(ServerConfig(user_token=TOKEN, ping_interval=0.5)) as server:
+        for title, description in (("Deploy api?", "canary green"), ("Rotate keys?", "HSM")):
+            body = notification_body(title=title, actions=[PLAIN], deadline=in_minutes(30))
+            body["context"]["description"] = description
+            server.state.add_notification(body)
+        await _first_run(server.url, tmp_path, 2)
+    store = Store.open(tmp_path)
+    app = build_app(
+        server=_refusing_url(), token=TOKEN, store=store, bell_on_new=False, cursor_blink=False
+    )
+    async with app.run_test(size=(120, 30)) as pilot:
+        inbox = app.main.inbox
+        await wait_for(pilot, lambda: inbox.row_count == 2)
+        assert all(item.summary.description_head is None for item in inbox.items())
+        await pilot.press("slash", *"canary")
+        await wait_for(pilot, lambda: inbox.row_count == 1)
+        assert inbox.get(inbox.row_ids()[0]).summary.title == "Deploy api?"  # type: ignore[union-attr]
+    store.close()
+
+
 async def test_restart_with_nothing_new_says_when_the_last_event_came(tmp_path: Path) -> None:
     """Reconnected and nothing new replayed: the status bar said "last event none" (nothing
     this run), as if the stream had never delivered anything."""
