@@ -60,9 +60,8 @@ class MainScreen(QuietFocus, Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open_actions", "Actions", id="main.actions"),
-        # Not priority bindings: keys are applied in the order typed
-        # (`atp_tui.screens.key_order`), so a digit acts on the row every earlier key
-        # selected, and in the filter it is text.
+        # Not priority bindings: keys are applied in the order typed (`screens.key_order`),
+        # so a digit acts on the row every earlier key selected, and in the filter is text.
         Binding("1", "answer(1)", "Answer", key_display="1-9", id="main.answer-1"),
         *[
             Binding(str(n), f"answer({n})", f"Answer {n}", show=False, id=f"main.answer-{n}")
@@ -431,7 +430,8 @@ class MainScreen(QuietFocus, Screen[None]):
             filter_input.value = ""
             filter_input.display = False
             self.inbox.set_filter("")
-        self.inbox.focus()
+        if not self.inbox.has_focus:  # `focus()` repaints the whole list, focused or not
+            self.inbox.focus()
         self.tick()
 
     def action_toggle_sort(self) -> None:

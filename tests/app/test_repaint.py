@@ -361,6 +361,17 @@ async def test_the_terminal_losing_focus_repaints_the_inbox_not_the_screen() -> 
 
 
 @pytest.mark.asyncio
+async def test_escape_with_nothing_to_clear_repaints_nothing() -> None:
+    """Escape in the inbox (no filter, the list focused): Textual's `focus()` repainted the
+    whole list although it had focus already (14 KB at 150×40; a bandwidth survey)."""
+    async with idle_screen(FrozenClock()) as (app, pilot):
+        with counting_refreshes(watched(app)) as calls:
+            await pilot.press("escape")
+            await pilot.pause()
+        assert calls == []
+
+
+@pytest.mark.asyncio
 async def test_the_clock_stands_still_under_a_dialog_and_catches_up_when_it_closes() -> None:
     """Textual draws a dialog with the screen under it, so a row's minute step there rewrote
     the whole screen (≈ 30 KB at 150×40, every second or two with deadlines an hour away:
