@@ -130,6 +130,31 @@ def test_a_reopened_inbox_leaves_description_heads_in_the_database(
     third.close()
 
 
+def test_the_heads_are_read_ahead_in_the_writer_thread_when_the_filter_opens(
+    tmp_path: Path, fake_clock: FakeClock
+) -> None:
+    """`/` starts the read in the writer thread; the filter's first need takes its result
+    (once), and a filter closed unused drops it."""
+    store = Store.open(tmp_path, fake_clock)
+    store.add_notification(_n("n1", context={"title": "One", "description": "Disk full"}), "e1")
+    store.close()
+    again = Store.open(tmp_path, fake_clock)
+    again.prefetch_description_heads()
+    prefetched = again._heads_read
+    assert prefetched is not None
+    again.prefetch_description_heads()  # opened again before it was used: the same read
+    assert again._heads_read is prefetched
+    assert again.description_heads() == {"n1": "Disk full"}
+    assert again._heads_read is None
+    again.prefetch_description_heads()
+    again.drop_description_heads()
+    assert again._heads_read is None
+    again.close()
+    in_memory = Store.in_memory(fake_clock)
+    in_memory.prefetch_description_heads()  # no writer thread: nothing to read ahead
+    assert in_memory._heads_read is None and in_memory.description_heads() == {}
+
+
 def test_a_summary_without_its_head_is_never_written() -> None:
     body = notification("n1", context={"title": "t", "description": "d"})
     summary = NotificationSummary.of(Notification.model_validate(body))

@@ -167,8 +167,7 @@ class MainScreen(QuietFocus, Screen[None]):
 
     @property
     def inbox(self) -> InboxList:
-        """The inbox widget (kept when composed: a query per row of a burst's batch, with
-        the clock read per event, was a fifth of applying it)."""
+        """The inbox widget (kept: a query per row of a burst's batch was a fifth of it)."""
         return self._inbox
 
     @property
@@ -403,10 +402,10 @@ class MainScreen(QuietFocus, Screen[None]):
         filter_input = self.query_one("#filter", Input)
         filter_input.display = True
         filter_input.focus()
+        self.atp.store.prefetch_description_heads()  # read while the first key is typed
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """While the filter has focus, `/`, the digits, Space, `*` and `u` are text (the input
-        takes them before any binding sees them): the footer should not offer them."""
+        """While the filter has focus, `/`, digits, Space, `*` and `u` are text: not offered."""
         typed = ("filter", "answer", "mark", "mark_all", "unmark_all")
         if action in typed and self.focused is self.query_one("#filter", Input):
             return False
@@ -430,6 +429,7 @@ class MainScreen(QuietFocus, Screen[None]):
             filter_input.value = ""
             filter_input.display = False
             self.inbox.set_filter("")
+            self.atp.store.drop_description_heads()  # a prefetch the filter did not use
         if not self.inbox.has_focus:  # `focus()` repaints the whole list, focused or not
             self.inbox.focus()
         self.tick()
