@@ -3,10 +3,10 @@
 `EventIntake.apply` sorts a batch into what it changed (notifications received or moved on,
 the connection, server errors, skipped events, engine notices), feeds the catch-up summary
 (a replay that goes quiet for `CATCHUP_QUIET` becomes a "while you were away" summary), rings
-the bell once per batch and hands new open items to the desktop notifier; the screen then
-shows the changed items and redraws once. It owns what only event intake needs: the catch-up
-summary and its timer, the last summary (`w` shows it again), and the bell, skipped-event and
-desktop-notification bookkeeping.
+the bell once per burst (`BELL_QUIET`) and hands new open items to the desktop notifier; the
+screen then shows the changed items and redraws once. It owns what only event intake needs:
+the catch-up summary and its timer, the last summary (`w` shows it again), and the bell,
+skipped-event and desktop-notification bookkeeping.
 """
 
 from __future__ import annotations
@@ -35,6 +35,10 @@ from atp_tui.view.terminal_notify import Arrival
 if TYPE_CHECKING:
     from atp_tui.screens.main import MainScreen
 
+#: Seconds after a bell in which new notifications ring no other: a burst arrives in several
+#: batches (ten a second), and rang once for each (3–5 bells for one startup replay).
+BELL_QUIET = 2.0
+
 
 class EventIntake:
     """Applies engine events to the main screen (see the module docstring)."""
@@ -49,6 +53,7 @@ class EventIntake:
         #: Events the engine reported as skipped (malformed), bells rung: tests read them.
         self.skipped_events = 0
         self.bells = 0
+        self._bell_at: float | None = None  # monotonic: when the bell last rang
         self._desktop_timer: Timer | None = None
 
     def apply(self, batch: Iterable[object]) -> None:
@@ -102,17 +107,25 @@ class EventIntake:
             screen.items_changed(changed)
         if self.catchup.collecting and self._catchup_timer is not None:
             self._catchup_timer.reset()  # the replay is still arriving
-        rang = ring and screen.atp.bell_on_new
-        if rang:
+        wanted = ring and screen.atp.bell_on_new
+        if wanted and self._bell_due():
             self.bells += 1
             screen.app.bell()
-        if arrivals:
-            screen.atp.desktop.arrived(arrivals, screen.now(), bell_rang=rang)
+        if arrivals:  # a bell that rang a moment ago counts: the notifier's bell rings no more
+            screen.atp.desktop.arrived(arrivals, screen.now(), bell_rang=wanted)
             self.schedule_desktop_flush()
         # The detail pane only when its item changed: even a cheap update costs a repaint,
         # and the clock tick refreshes its times every second anyway.
         selected = inbox.cursor_id
         screen.redraw(detail=selected in changed or selected != screen.detail.notification_id)
+
+    def _bell_due(self) -> bool:
+        """Whether the bell may ring now (not within `BELL_QUIET` of the last); notes it."""
+        now = self._screen.atp.clock.monotonic()
+        if self._bell_at is not None and now - self._bell_at < BELL_QUIET:
+            return False
+        self._bell_at = now
+        return True
 
     def schedule_desktop_flush(self) -> None:
         """Show the "N more" summary of folded desktop notifications when it is due."""

@@ -11,8 +11,14 @@ import pytest
 from textual.strip import Strip
 
 from atp_tui.app import BURST_EVENTS, BURST_FRAME_SECONDS, FRAME_SECONDS
-from atp_tui.client.events import ConnectionChanged, ConnectionState, StatusChanged
+from atp_tui.client.events import (
+    ConnectionChanged,
+    ConnectionState,
+    NotificationReceived,
+    StatusChanged,
+)
 from atp_tui.client.respond import RespondOutcome
+from atp_tui.screens.engine_events import BELL_QUIET
 from atp_tui.server import RunningServer
 from atp_tui.view.items import display_state
 from atp_tui.widgets.inbox import InboxList
@@ -271,6 +277,26 @@ async def test_bell_rings_once_per_batch_of_new_notifications() -> None:
         await wait_for(pilot, lambda: app.batches >= 2)  # the update was applied
         await pilot.pause()
         assert app.main.intake.bells == 1
+
+
+async def test_a_burst_in_several_batches_rings_the_bell_once() -> None:
+    """A replay arrives in batches (ten a second) and rang the bell for each: three to five
+    bells for one startup burst (an independent check). Within `BELL_QUIET` of a bell, new
+    notifications ring no other; later ones do."""
+    clock = FrozenClock()
+    app = make_app([CONNECTED, *received(inbox_items())], clock=clock)
+    app.bell_on_new = True
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, lambda: app.batches >= 1)
+        assert app.main.intake.bells == 1
+        clock.advance(BELL_QUIET / 2)
+        app.engine.push(NotificationReceived(notification("late-1", "Late one"), "e20"))
+        await wait_for(pilot, lambda: app.main.inbox.get("late-1") is not None)
+        assert app.main.intake.bells == 1
+        clock.advance(BELL_QUIET)
+        app.engine.push(NotificationReceived(notification("late-2", "Later one"), "e21"))
+        await wait_for(pilot, lambda: app.main.inbox.get("late-2") is not None)
+        assert app.main.intake.bells == 2
 
 
 async def test_unread_until_selected_for_a_second() -> None:
