@@ -9,6 +9,7 @@ from textual.binding import Binding, BindingsMap
 
 from atp_tui.screens.help import HelpRow
 from atp_tui.screens.keys import class_bindings, dialog_scopes, key_words, numbered_family
+from atp_tui.widgets.detail import ActionList
 
 if TYPE_CHECKING:
     from textual.dom import DOMNode
@@ -65,13 +66,14 @@ def _one_row_per_family(rows: list[HelpRow]) -> list[HelpRow]:
 
 
 def help_rows(screen: MainScreen) -> list[HelpRow]:
-    """Live bindings of the main screen (with the inbox focused) first, then the dialogs',
-    each described in the user's words (`KEY_WORDS`), the 1–9 families as one row."""
+    """Live bindings of the main screen (the inbox's and the screen's, then the action list's)
+    first, then the dialogs', each described in the user's words (`KEY_WORDS`), the 1–9
+    families as one row."""
     app = screen.app
     keys: dict[str, list[str]] = {}
     descriptions: dict[str, str] = {}
     keymap = screen.atp.keymap  # the user's keymap (applied as Textual applies it)
-    for node in (screen.inbox, screen, app):
+    for node in (screen.inbox, screen, screen.query_one(ActionList), app):
         bindings_map = _live_bindings(node, keymap)
         for key, bindings in bindings_map.key_to_bindings.items():
             for binding in bindings:

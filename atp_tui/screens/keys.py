@@ -84,9 +84,14 @@ def binding_scopes() -> Scopes:
     """Every scope of the app: its name -> binding id -> default keys."""
     from atp_tui.app import AtpApp
     from atp_tui.screens.main import MainScreen
+    from atp_tui.widgets.detail import ActionList
     from atp_tui.widgets.inbox import InboxList
 
-    scopes = {"main screen": _bindings(AtpApp, MainScreen, InboxList)}
+    # The inbox and the action list are never focused together: a key may do a thing in each.
+    scopes = {
+        "main screen": _bindings(AtpApp, MainScreen, InboxList),
+        "action list": _bindings(AtpApp, MainScreen, ActionList),
+    }
     for name, owners in dialog_scopes():
         scopes[name] = _bindings(AtpApp, *owners)
     return scopes
@@ -120,6 +125,8 @@ KEY_WORDS: dict[str, str] = {
     "inbox.bottom": "Last item",
     "inbox.page-down": "A page of items down",
     "inbox.page-up": "A page of items up",
+    "actions.down": "Actions (after Enter): next action",
+    "actions.up": "Actions (after Enter): previous action",
     "modal.cancel": "Answer dialog: cancel, nothing is sent",
     "confirm.yes": "Asked to confirm: send the answer",
     "confirm.no": "Asked to confirm: do not send",

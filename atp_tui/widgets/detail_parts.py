@@ -20,12 +20,13 @@ what is drawn.
 
 from __future__ import annotations
 
-from typing import Self, cast
+from typing import ClassVar, Self, cast
 
 from rich._wrap import divide_line
 from rich.console import RenderableType
 from rich.text import Text
 from textual import events
+from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.geometry import Region, Size
 from textual.strip import Strip
@@ -238,7 +239,13 @@ def _repaint_changed(static: DetailText, before: list[Strip]) -> None:
 
 
 class ActionList(QuietScrollView, OptionList):
-    """The selected notification's actions, numbered like the `1`–`9` keys."""
+    """The selected notification's actions, numbered like the `1`–`9` keys; `j`/`k` move as
+    in the inbox (as well as the arrow keys)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "cursor_down", "Next action", show=False, id="actions.down"),
+        Binding("k", "cursor_up", "Previous action", show=False, id="actions.up"),
+    ]
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)

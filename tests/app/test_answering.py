@@ -219,6 +219,30 @@ async def test_enter_opens_the_actions_and_enter_answers(server: RunningServer) 
     assert server.state.responses[0]["response_data"] == "ok"
 
 
+async def test_j_and_k_move_in_the_actions_as_in_the_inbox(server: RunningServer) -> None:
+    """A vim-handed user moves through the actions with the keys that move through the
+    inbox; they move the action highlight, never the inbox row (two items listed here)."""
+    add(server, "Other item", [PLAIN])
+    nid = add(server, "Three actions", [IRREVERSIBLE, PLAIN, ALL_ACTIONS[4]])
+    app = make_live_app(server.url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await started(pilot, 2)
+        app.main.inbox.select(nid)
+        await settled(pilot)
+        await pilot.press("enter")
+        actions = app.main.query_one("#detail-actions")
+        assert app.focused is actions
+        assert actions.option_count == 3
+        await pilot.press("j", "j", "k")
+        assert actions.highlighted == 1
+        assert app.main.inbox.cursor_id == nid
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: server.state.responses)
+    assert [(r["notification_id"], r["action_id"]) for r in server.state.responses] == [
+        (nid, "ack")
+    ]
+
+
 async def test_clicking_an_action_answers(server: RunningServer) -> None:
     add(server, "Via click", [PLAIN, IRREVERSIBLE])
     app = make_live_app(server.url)

@@ -69,3 +69,19 @@ def test_help_and_keymap_check_list_the_same_dialogs() -> None:
         if binding_id not in binding_scopes()["main screen"]
     }
     assert scoped == set(_dialog_bindings()) - set(binding_scopes()["main screen"])
+
+
+def test_the_action_list_is_a_scope_of_its_own() -> None:
+    """The inbox and the action list are never focused together: `j` moves in each, and a
+    key rebound in one is checked against what is live with it, not against the other."""
+    from atp_tui.settings.model import keymap_problems
+
+    scopes = binding_scopes()
+    assert scopes["action list"]["actions.down"] == "j"
+    assert "inbox.down" not in scopes["action list"]
+    assert "actions.down" not in scopes["main screen"]
+    assert keymap_problems({"actions.down": "g"}, scopes, file="f") == []
+    clash = keymap_problems({"actions.down": "1"}, scopes, file="f")
+    assert [problem.message for problem in clash] == [
+        "'1' is also bound to main.answer-1 (in action list)"
+    ]
