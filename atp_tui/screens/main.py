@@ -33,6 +33,7 @@ from atp_tui.screens.answering import Answering
 from atp_tui.screens.bulk import BulkAnswers
 from atp_tui.screens.clock import next_wake_in
 from atp_tui.screens.engine_events import EventIntake
+from atp_tui.screens.filtering import TYPED_ACTIONS, Filtering
 from atp_tui.screens.quiet_focus import QuietFocus
 from atp_tui.screens.snoozing import Snoozing
 from atp_tui.screens.unsettled import check_unsettled_answers
@@ -106,6 +107,7 @@ class MainScreen(QuietFocus, Screen[None]):
         self.answering = Answering(self)
         self.bulk = BulkAnswers(self)  # marks, and answering every marked item at once
         self.snoozing = Snoozing(self)
+        self.filtering = Filtering(self)
         #: Items that appeared a moment ago: no answer key is meant for them yet.
         self.arrivals = RecentArrivals(lambda: self.atp.clock.monotonic())
         #: When the cached inbox shown at start was cached; None once the stream connected.
@@ -399,40 +401,25 @@ class MainScreen(QuietFocus, Screen[None]):
 
     def action_filter(self) -> None:
         """Show and focus the filter input."""
-        filter_input = self.query_one("#filter", Input)
-        filter_input.display = True
-        filter_input.focus()
-        self.atp.store.prefetch_description_heads()  # read while the first key is typed
+        self.filtering.open()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """While the filter has focus, `/`, digits, Space, `*` and `u` are text: not offered."""
-        typed = ("filter", "answer", "mark", "mark_all", "unmark_all")
-        if action in typed and self.focused is self.query_one("#filter", Input):
-            return False
-        return True
+        return not (action in TYPED_ACTIONS and self.filtering.typing())
 
     def on_input_changed(self, event: Input.Changed) -> None:
         """Filter as the user types."""
         if event.input.id == "filter":
-            self.inbox.set_filter(event.value)
-            self.tick()
+            self.filtering.typed(event.value)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         """Enter in the filter keeps it and goes back to the list."""
         if event.input.id == "filter":
-            self.inbox.focus()
+            self.filtering.submitted(event.value)
 
     def action_back(self) -> None:
         """Escape: clear the filter when it is open, and return to the inbox."""
-        filter_input = self.query_one("#filter", Input)
-        if filter_input.display and (filter_input.has_focus or self.inbox.filter_text):
-            filter_input.value = ""
-            filter_input.display = False
-            self.inbox.set_filter("")
-            self.atp.store.drop_description_heads()  # a prefetch the filter did not use
-        if not self.inbox.has_focus:  # `focus()` repaints the whole list, focused or not
-            self.inbox.focus()
-        self.tick()
+        self.filtering.back()
 
     def action_toggle_sort(self) -> None:
         """Switch between deadline order and newest first."""

@@ -94,6 +94,31 @@ async def test_the_filter_finds_a_cached_item_by_its_description(tmp_path: Path)
     store.close()
 
 
+async def test_a_filter_left_empty_drops_the_heads_it_read_ahead(tmp_path: Path) -> None:
+    """`/` reads every description head ahead (≈ 16–26 MB at 50,000 rows); a filter closed
+    with nothing typed, by Escape or by Enter, must not keep them until the next filter."""
+    async with RunningServer(ServerConfig(user_token=TOKEN, ping_interval=0.5)) as server:
+        server.state.add_notification(
+            notification_body(title="Deploy api?", actions=[PLAIN], deadline=in_minutes(30))
+        )
+        await _first_run(server.url, tmp_path, 1)
+    store = Store.open(tmp_path)
+    app = build_app(
+        server=_refusing_url(), token=TOKEN, store=store, bell_on_new=False, cursor_blink=False
+    )
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, lambda: app.main.inbox.row_count == 1)
+        for leave in ("escape", "enter"):
+            await pilot.press("slash")
+            assert store._heads_read is not None
+            await pilot.press(leave)
+            assert store._heads_read is None, leave
+            assert app.main.inbox.has_focus
+        await pilot.press("slash", "D", "enter")  # a filter in use keeps what it read
+        assert app.main.inbox.row_count == 1
+    store.close()
+
+
 async def test_restart_with_nothing_new_says_when_the_last_event_came(tmp_path: Path) -> None:
     """Reconnected and nothing new replayed: the status bar said "last event none" (nothing
     this run), as if the stream had never delivered anything."""
