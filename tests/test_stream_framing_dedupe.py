@@ -9,10 +9,13 @@ import json
 import httpx
 
 from atp_tui.client.delivery import Delivery
+from atp_tui.client.events import NotificationReceived, NotificationUpdated
 from atp_tui.client.polling import REFRESH_EVERY_ROUNDS, Poller
 from atp_tui.client.stream import EngineConfig
 from atp_tui.protocol.clock import SYSTEM_CLOCK
+from atp_tui.protocol.models import Notification
 from atp_tui.store import Store
+from atp_tui.store.headless import HeadlessStore
 from tests.engine_helpers import (
     collect,
     has_notifications,
@@ -130,6 +133,53 @@ async def test_a_known_notification_sent_again_in_a_later_state_moves_it(fake_cl
         events = await collect(engine, lambda seen: bool(status_changes(seen)))
     assert notification_ids(events) == ["n1"]
     assert status_changes(events) == [("n1", "invalidated")]
+
+
+def _updates(events: list[object]) -> list[str]:
+    return [event.notification_id for event in events if isinstance(event, NotificationUpdated)]
+
+
+async def test_a_known_notification_sent_again_changed_is_shown_again(fake_clock) -> None:
+    """The same notification again with a new title and actions: shown once, then announced
+    as updated, so the inbox shows what the store holds (its row kept the first title while
+    the detail pane and `atp-tui list` showed the new one; found by an independent QA pass).
+    The same copy again, or only a later state, is no update."""
+    changed = notification(
+        "n1",
+        title="Decision n1, revised",
+        actions=[{"id": "no", "label": "No", "response_type": "simple"}],
+    )
+
+    async def script(conn: Conn) -> None:
+        await conn.send_head()
+        await conn.write(frame(notification("n1"), event_id="1"))
+        await conn.write(frame(changed, event_id="2"))
+        await conn.write(frame(changed, event_id="3"))
+        await conn.write(frame({**changed, "status": "invalidated"}, event_id="4"))
+        await conn.write(frame(notification("n2"), event_id="5"))
+        await conn.hang()
+
+    async with HostileServer(script) as server:
+        store = Store.in_memory()
+        engine = make_engine(server.url, store, clock=fake_clock)
+        events = await collect(engine, has_notifications(2))
+    assert notification_ids(events) == ["n1", "n2"]
+    assert _updates(events) == ["n1"]
+    assert status_changes(events) == [("n1", "invalidated")]
+    assert store.get("n1").summary.title == "Decision n1, revised"
+    assert [action.id for action in store.get("n1").notification.actions] == ["no"]
+    assert engine.stats.duplicates == 2  # the unchanged copy, and the one only in a later state
+
+
+async def test_watch_store_announces_no_update(tmp_path) -> None:
+    """`watch` prints an id once: its store never calls a copy changed."""
+    store = HeadlessStore.open(tmp_path)
+    delivery = Delivery(store, SYSTEM_CLOCK)
+    first = Notification.model_validate(notification("n1"))
+    again = Notification.model_validate(notification("n1", title="Revised"))
+    assert isinstance(delivery.handle_notification(first, {}, "1")[0], NotificationReceived)
+    assert delivery.handle_notification(again, {}, "2") == []
+    store.close()
 
 
 async def test_the_polling_refresh_announces_what_closed_since() -> None:

@@ -18,6 +18,7 @@ from atp_tui.client.events import (
     EngineEvent,
     EventSkipped,
     NotificationReceived,
+    NotificationUpdated,
     ServerErrorReceived,
     StatusChanged,
 )
@@ -122,12 +123,17 @@ class Delivery:
         event_id: str | None,
         raw_json: str = "",
     ) -> list[EngineEvent]:
-        """Store a notification; announce it only the first time its id is seen, and a later
-        state it carries for a known id as a status change."""
+        """Store a notification; announce it only the first time its id is seen, a later
+        state it carries for a known id as a status change, and other content for a known id
+        as an update (the inbox showed the first copy while the store held the new one)."""
         # The check inline: this runs for every notification a stream brings.
-        known = self._store.has_notification(notification.id)
+        store = self._store
+        known = store.has_notification(notification.id)
         moved = self._moved_on(notification, event_id) if known else []
-        if not self._store.add_notification(notification, event_id, raw_json=raw_json):
+        updated = known and store.shows_otherwise(notification)
+        if not store.add_notification(notification, event_id, raw_json=raw_json):
+            if updated:
+                return [*moved, NotificationUpdated(notification.id, event_id)]
             self.stats.duplicates += 1
             return moved
         self.progress = True

@@ -64,6 +64,16 @@ class NotificationReceived:
 
 
 @dataclass(frozen=True, slots=True)
+class NotificationUpdated:
+    """A known notification came again with other content (the server re-sent it, changed:
+    a new title, deadline or actions). The store holds the new copy; a screen shows it again.
+    Never a second arrival: `watch` prints nothing for it (an id is printed once)."""
+
+    notification_id: str
+    event_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class StatusChanged:
     """A `status_update` that moved a known notification forward (already stored)."""
 
@@ -112,6 +122,7 @@ class ConnectionChanged:
 
 EngineEvent = (
     NotificationReceived
+    | NotificationUpdated
     | StatusChanged
     | ServerErrorReceived
     | EventSkipped

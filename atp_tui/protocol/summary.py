@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -62,6 +62,13 @@ class NotificationSummary:
             notification.timestamp,
             context.description[:DESCRIPTION_HEAD],
         )
+
+    def shows_as(self, other: NotificationSummary) -> bool:
+        """Whether `other` shows as this summary does: the same content (its `status` aside:
+        a state is the lifecycle's to move), the description head too unless this one left
+        it in the database (`from_json(keep_head=False)`)."""
+        head = other.description_head if self.description_head is not None else None
+        return self == replace(other, status=self.status, description_head=head)
 
     def to_json(self) -> str:
         """One line of JSON, stored beside the payload (`from_json` reads it back); only a

@@ -124,6 +124,19 @@ class Answering:
             modal.follow(item, self.screen.now())
         self.screen.bulk.follow()  # an open bulk confirmation too
 
+    def content_changed(self, notification_ids: list[str]) -> None:
+        """The server sent these known items again, changed: an open answer modal for one of
+        them was opened on what it said before, so the user is told to look again."""
+        modal = self.open_modal
+        if modal is None or modal.notification.id not in notification_ids:
+            return
+        item = self.current(modal.notification.id)
+        title = item.summary.title if item is not None else modal.notification.context.title
+        self._warn(
+            f"“{title}” changed while you were answering: check it before you send "
+            "(Escape shows it)."
+        )
+
     def live_seconds(self) -> float | None:
         """How soon an open answer modal or bulk confirmation needs the next tick: it shows
         the time left to the second (`None`: none is open). Without the once-a-second tick

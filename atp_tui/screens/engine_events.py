@@ -21,6 +21,7 @@ from atp_tui.client.events import (
     EngineNotice,
     EventSkipped,
     NotificationReceived,
+    NotificationUpdated,
     ServerErrorReceived,
     StatusChanged,
 )
@@ -62,6 +63,7 @@ class EventIntake:
         changed: dict[str, StoredNotification] = {}
         ring = False
         arrivals: list[Arrival] = []  # new and open: for a desktop notification
+        updated: list[str] = []  # known ones the server sent again, changed
         atp = screen.atp
         store = atp.store
         now = screen.now()  # one moment for the whole batch (and one clock read, not four)
@@ -82,10 +84,12 @@ class EventIntake:
                 if not is_closed(received, now):
                     arrivals.append(Arrival.of(notification))
                 screen.last_event = now
-            elif isinstance(event, StatusChanged):
+            elif isinstance(event, StatusChanged | NotificationUpdated):
                 item = store.get(event.notification_id)
                 if item is not None:
                     changed[event.notification_id] = item
+                if isinstance(event, NotificationUpdated):
+                    updated.append(event.notification_id)
                 screen.last_event = now
             elif isinstance(event, ConnectionChanged):
                 screen.connection = event.state
@@ -105,6 +109,10 @@ class EventIntake:
         inbox = screen.inbox
         if changed:
             screen.items_changed(changed)
+        if updated:
+            # An answer key typed ahead was meant for what the screen showed before.
+            screen.arrivals.changed(updated)
+            screen.answering.content_changed(updated)
         if self.catchup.collecting and self._catchup_timer is not None:
             self._catchup_timer.reset()  # the replay is still arriving
         wanted = ring and screen.atp.bell_on_new

@@ -48,17 +48,19 @@ class Filtering:
         self.screen.tick()
 
     def submitted(self, text: str) -> None:
-        """Enter keeps the filter and goes back to the list; with nothing typed, the heads
-        read ahead are dropped as Escape drops them."""
-        if not text:
-            self.screen.atp.store.drop_description_heads()
-        self.screen.inbox.focus()
+        """Enter keeps the filter and goes back to the list; with nothing typed it closes the
+        filter as Escape does (an empty box stayed, and kept the heads read ahead)."""
+        if text:
+            self.screen.inbox.focus()
+        else:
+            self.back()
 
     def back(self) -> None:
-        """Escape: clear the filter when it is open, and return to the inbox."""
+        """Escape: clear and close the filter when it is open (focused or not, empty or not),
+        and return to the inbox."""
         screen, filter_input = self.screen, self.input
         inbox = screen.inbox
-        if filter_input.display and (filter_input.has_focus or inbox.filter_text):
+        if filter_input.display:
             filter_input.value = ""
             filter_input.display = False
             inbox.set_filter("")

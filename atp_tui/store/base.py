@@ -118,6 +118,11 @@ class EngineStore(Protocol):
         """Store a received notification; `True` when its id is new."""
         ...
 
+    def shows_otherwise(self, notification: Notification) -> bool:
+        """Whether this copy of a known notification shows otherwise than the stored one
+        (asked before `add_notification` stores it); `False` for an unknown id."""
+        ...
+
     def apply_status(self, notification_id: str, status: str, reason: str | None = None) -> bool:
         """Move a notification's state forward; `False` when unknown or not forward."""
         ...

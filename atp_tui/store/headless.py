@@ -73,6 +73,11 @@ class HeadlessStore(StreamState):
         """Whether this notification id was ever received (the exactly-once check)."""
         return notification_id in self._states
 
+    def shows_otherwise(self, notification: Notification) -> bool:
+        """Never: nothing is shown of a notification `watch` printed (an id is printed once),
+        and its payload is not kept to compare with."""
+        return False
+
     def add_notification(
         self, notification: Notification, event_id: str | None, *, raw_json: str = ""
     ) -> bool:

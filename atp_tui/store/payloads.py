@@ -63,6 +63,10 @@ class PayloadReader:
         if len(models) > PARSED_CACHE_SIZE:
             models.popitem(last=False)
 
+    def cached(self, notification_id: str) -> Notification | None:
+        """The parsed notification kept in memory, if it is (not counted as a use)."""
+        return self._models.get(notification_id)
+
     def load(self, notification_id: str) -> Notification:
         """The full notification behind a summary: cached, pending or parsed from the database.
 

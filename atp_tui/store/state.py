@@ -10,9 +10,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from concurrent.futures import Future
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -35,61 +35,14 @@ from atp_tui.store.opening import StateUnavailable as StateUnavailable  # re-exp
 from atp_tui.store.payloads import PayloadReader
 from atp_tui.store.responses import ResponseAttempt, insert_response, read_responses
 from atp_tui.store.snoozes import delete_snoozes, read_snoozes, save_snooze
+from atp_tui.store.stored import StoredNotification as StoredNotification  # re-exported
+from atp_tui.store.stored import read_description_heads
 from atp_tui.store.writer import BackgroundWriter
 
 if TYPE_CHECKING:
     from atp_tui.protocol.models import Notification
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class StoredNotification:
-    """A notification as the client knows it: its summary and merged lifecycle state.
-
-    The full payload is `notification`, which a store parses on demand (a few recent ones are
-    cached): the inbox, its sort, filter and counts read only `summary` (see
-    `atp_tui.protocol.summary`)."""
-
-    summary: NotificationSummary
-    status: str | None
-    status_reason: str | None
-    received_at: datetime
-    event_id: str | None
-    read: bool
-    #: Returns the full notification for an id (`Store` reads it from its database).
-    source: Callable[[str], Notification] = field(repr=False, compare=False)
-
-    @property
-    def notification(self) -> Notification:
-        """The full notification (detail pane, answers); may be parsed from the store."""
-        return self.source(self.summary.id)
-
-    @classmethod
-    def holding(
-        cls,
-        notification: Notification,
-        status: str | None,
-        status_reason: str | None,
-        received_at: datetime,
-        event_id: str | None,
-        read: bool,
-    ) -> StoredNotification:
-        """An item that keeps its parsed notification itself (one not from a store)."""
-
-        def source(notification_id: str) -> Notification:
-            return notification
-
-        summary = NotificationSummary.of(notification)
-        return cls(summary, status, status_reason, received_at, event_id, read, source)
-
-
-def read_description_heads(db: sqlite3.Connection) -> dict[str, str]:
-    """The description head of every stored summary, by id (`Store.description_heads`)."""
-    rows = db.execute(
-        "SELECT id, json_extract(summary, '$[7]') FROM notifications WHERE summary IS NOT NULL"
-    )
-    return {notification_id: head for notification_id, head in rows if isinstance(head, str)}
 
 
 class Store(StreamState):
@@ -250,6 +203,23 @@ class Store(StreamState):
             known = replace(known, status=status)
         self._items[notification_id] = replace(known, summary=summary)
         return False
+
+    def shows_otherwise(self, notification: Notification) -> bool:
+        """Whether this copy of a known notification shows otherwise than the stored one: its
+        full content where the last copy is parsed in memory (the one on screen is), else
+        its summary (what the inbox shows and the filter searches). The payload's `status`
+        is left out: a state moves by the lifecycle's rules, announced on its own."""
+        known = self._items.get(notification.id)
+        if known is None:
+            return False
+        shown = self._payloads.cached(notification.id)
+        if shown is not None:
+            return any(
+                getattr(shown, name) != getattr(notification, name)
+                for name in type(notification).model_fields
+                if name != "status"
+            )
+        return not known.summary.shows_as(NotificationSummary.of(notification))
 
     def apply_status(self, notification_id: str, status: str, reason: str | None = None) -> bool:
         """Move a notification's state forward; `False` when unknown or not a forward move."""

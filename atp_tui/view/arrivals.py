@@ -9,6 +9,9 @@ meant the row that had been below. An answer key on an item that appeared less t
 notification and answers it that fast, and the rest of the burst it came in is dropped with it
 (`KeySequencer.drop_burst`: the text and Enter typed for the dialog it would have opened).
 
+An item the server sent again with other content (`NotificationUpdated`) counts the same
+(`changed`): the key was meant for what it said before.
+
 `UNSEEN_SECONDS` covers a reaction to what the screen shows (≈ 0.25 s), a slow link's round
 trip, and the gap between the keys of a burst.
 """
@@ -30,6 +33,8 @@ class RecentArrivals:
         self._since: dict[str, float] = {}
         #: Those of them that came under the cursor rather than into the list.
         self._under_cursor: set[str] = set()
+        #: Those of them that were in the list and changed (the server sent them again).
+        self._changed: set[str] = set()
 
     def appeared(self, notification_ids: Iterable[str]) -> None:
         """These items were just put in the inbox (new, or back from a snooze)."""
@@ -39,6 +44,14 @@ class RecentArrivals:
             self._since.pop(notification_id, None)  # re-inserted: now the newest
             self._since[notification_id] = now
             self._under_cursor.discard(notification_id)
+            self._changed.discard(notification_id)
+
+    def changed(self, notification_ids: Iterable[str]) -> None:
+        """These items changed in place (a new title, deadline or actions): an answer key
+        typed ahead was meant for them as they were."""
+        for notification_id in notification_ids:
+            self.appeared([notification_id])
+            self._changed.add(notification_id)
 
     def came_under(self, notification_id: str) -> None:
         """The rows moved this item under the cursor (the one there was snoozed or is gone;
@@ -57,13 +70,11 @@ class RecentArrivals:
         return since is not None and self._monotonic() - since < UNSEEN_SECONDS
 
     def how(self, notification_id: str) -> str:
-        """How it came to be where the answer key found it: `just appeared`, or `just came
-        under the cursor`."""
-        return (
-            "just came under the cursor"
-            if notification_id in self._under_cursor
-            else ("just appeared")
-        )
+        """How it came to be where the answer key found it: `just appeared`, `just came
+        under the cursor`, or `just changed`."""
+        if notification_id in self._under_cursor:
+            return "just came under the cursor"
+        return "just changed" if notification_id in self._changed else "just appeared"
 
     def _forget_older_than(self, moment: float) -> None:
         """Forget the items that appeared at `moment` or before (seen by now)."""
@@ -73,3 +84,4 @@ class RecentArrivals:
                 return
             del self._since[oldest]
             self._under_cursor.discard(oldest)
+            self._changed.discard(oldest)

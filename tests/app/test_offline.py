@@ -108,14 +108,22 @@ async def test_a_filter_left_empty_drops_the_heads_it_read_ahead(tmp_path: Path)
     )
     async with app.run_test(size=(120, 30)) as pilot:
         await wait_for(pilot, lambda: app.main.inbox.row_count == 1)
+        filter_box = app.main.query_one("#filter")
         for leave in ("escape", "enter"):
             await pilot.press("slash")
             assert store._heads_read is not None
             await pilot.press(leave)
             assert store._heads_read is None, leave
+            assert not filter_box.display, leave
             assert app.main.inbox.has_focus
-        await pilot.press("slash", "D", "enter")  # a filter in use keeps what it read
+        await pilot.press("slash", "D", "enter")  # a filter in use stays
+        assert filter_box.display
         assert app.main.inbox.row_count == 1
+        await pilot.press("slash", "backspace", "tab")  # emptied, then left without Enter
+        assert filter_box.display and not filter_box.has_focus
+        await pilot.press("escape")  # closes it all the same (it stayed, keeping the heads)
+        assert not filter_box.display
+        assert store._heads_read is None
     store.close()
 
 
