@@ -32,7 +32,7 @@ from atp_tui.client.events import ConnectionChanged, ConnectionState, EngineEven
 from atp_tui.protocol.clock import SYSTEM_CLOCK, Clock
 from atp_tui.protocol.text import sanitize
 from atp_tui.screens.escape_keys import install_escape_first_parser
-from atp_tui.screens.key_order import KeySequencer, is_typed
+from atp_tui.screens.key_order import KeySequencer, Typed, is_typed
 from atp_tui.screens.main import READ_DELAY, MainScreen
 from atp_tui.screens.palette import AnswerCommands, screen_commands
 from atp_tui.settings import ConfigProblem, Settings, did_you_mean
@@ -366,12 +366,13 @@ class AtpApp(App[int]):
         )
 
     async def on_event(self, event: events.Event) -> None:
-        """Keys and pastes are applied in the order typed (`atp_tui.screens.key_order`): one read
-        while the one before it is still being applied waits for its turn."""
+        """Keys, pastes and focus reports are applied in the order read
+        (`atp_tui.screens.key_order`): one read while the one before it is still being applied
+        waits for its turn."""
         if not is_typed(event):
             await super().on_event(event)
             return
-        assert isinstance(event, events.Key | events.Paste)
+        assert isinstance(event, Typed)
         if not self.key_order.admit(event):
             return
         try:

@@ -42,20 +42,30 @@ QUIET_PASSES = 2
 #: slow link); a person typing leaves longer gaps, and tmux sends one `send-keys` at once.
 BURST_GAP = 0.15
 
-#: What the user types: these are held and applied in order.
-Typed = events.Key | events.Paste
+#: The terminal's focus reports (an alt-tab, a tmux window switch): they come in the same read
+#: as keys typed just before, and Textual takes the focus away on `AppBlur`. Applied at once,
+#: a report overtook the keys ahead of it: `jj2` with a switch away lost a `j` (its binding
+#: is the inbox's, looked up once the focus was gone) and `2` answered the row above the one
+#: meant (found by an independent check). So they wait their turn too; never dropped.
+FocusReport = events.AppFocus | events.AppBlur
+
+#: What the user types, and the focus reports among it: held and applied in order.
+Typed = events.Key | events.Paste | FocusReport
 
 
 def is_typed(event: events.Event) -> bool:
-    """A key or paste as read from the terminal (not one Textual forwarded to a widget)."""
-    return isinstance(event, events.Key | events.Paste) and not event.is_forwarded
+    """A key, paste or focus report as read from the terminal (not one Textual forwarded to
+    a widget)."""
+    return isinstance(event, Typed) and not event.is_forwarded
 
 
 def _copy(event: Typed) -> Typed:
     """A fresh event with the same content (a held event is posted again, never reused)."""
     if isinstance(event, events.Paste):
         return events.Paste(event.text)
-    return events.Key(event.key, event.character)
+    if isinstance(event, events.Key):
+        return events.Key(event.key, event.character)
+    return type(event)()
 
 
 class KeySequencer:
@@ -99,7 +109,7 @@ class KeySequencer:
         if event is self._released:
             self._released = None
             return True
-        if self._dropping_until is not None:
+        if self._dropping_until is not None and not isinstance(event, FocusReport):
             now = time.monotonic()
             if now < self._dropping_until:
                 self._dropping_until = now + BURST_GAP

@@ -29,10 +29,10 @@ def keys(text: str) -> list[Key]:
     return [named.get(character, (character, character)) for character in text]
 
 
-def burst(app: AtpApp, typed: Iterable[Key | events.Paste]) -> None:
+def burst(app: AtpApp, typed: Iterable[Key | events.Event]) -> None:
     """Post every key at once, without letting the app handle any in between (one read)."""
     for key in typed:
-        app.post_message(key if isinstance(key, events.Paste) else events.Key(*key))
+        app.post_message(key if isinstance(key, events.Event) else events.Key(*key))
 
 
 def slow_frame(app: AtpApp, seconds: float) -> None:
@@ -134,6 +134,28 @@ async def test_the_result_does_not_depend_on_where_the_burst_is_cut(cut: int, ga
         await applied(pilot, len(typed))
         await wait_for(pilot, lambda: app.respond.calls != [])
         assert app.respond.calls == [(order[2], "reply", "ok")]
+
+
+#: From the top row: every key counts (a lost `j` answers another row).
+FROM_TOP = "jj2ok⏎"
+
+
+@pytest.mark.parametrize("at", range(len(FROM_TOP) + 1))
+@pytest.mark.parametrize("report", [events.AppBlur, events.AppFocus])
+async def test_a_focus_report_read_among_the_keys_takes_its_turn(at: int, report: type) -> None:
+    """A terminal's focus report (the user switched windows as the keys went out) in the same
+    read as the keys, anywhere in it: the same answer. Applied ahead of the keys before it,
+    `AppBlur` took the focus away from the inbox before a `j` was looked up, and `jj2`
+    answered the second row instead of the third (found by an independent check in tmux)."""
+    app = inbox_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        order = await started(pilot)
+        typed: list[Key | events.Event] = list(keys(FROM_TOP))
+        typed.insert(at, report())
+        burst(app, typed)
+        await wait_for(pilot, lambda: app.respond.calls != [] and app.key_order.idle)
+        assert app.respond.calls == [(order[2], "reply", "ok")]
+        assert app.app_focus is (report is events.AppFocus or at < len(FROM_TOP))
 
 
 async def test_keys_read_while_the_app_is_busy_wait_their_turn() -> None:

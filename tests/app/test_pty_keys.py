@@ -176,6 +176,24 @@ async def test_gjj1_in_one_read_answers_the_third_row(
     assert answers(server) == [("charlie row", "ack", None)]
 
 
+@pytest.mark.parametrize(
+    "typed",
+    ["j\x1b[Oj1", "jj\x1b[O1", "jj1\x1b[O", "jj\x1b[O\x1b[I1"],
+    ids=["j-out-j1", "jj-out-1", "jj1-out", "jj-out-in-1"],
+)
+async def test_a_focus_report_in_the_read_keeps_the_keys_in_order(
+    server: RunningServer, tmp_path: Path, typed: str
+) -> None:
+    """The user switches windows as `jj1` goes out (from the first row): the terminal's
+    focus-out report (`ESC [ O`) comes in the same read. Applied ahead of the keys before
+    it, it took the focus away before the first `j` was looked up, and `1` answered the
+    second row (an independent check, 14 of 14)."""
+    async with open_tui(server, tmp_path, (150, 40)) as tmux:
+        await tmux.run("send-keys", "-t", "atp", "-l", typed)
+        await received(server)
+    assert answers(server) == [("charlie row", "ack", None)]
+
+
 @pytest.mark.parametrize("size", [(150, 40), (80, 24)], ids=["150x40", "80x24"])
 async def test_answer_key_text_and_enter_in_one_read(
     server: RunningServer, tmp_path: Path, size: tuple[int, int]
