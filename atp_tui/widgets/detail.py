@@ -171,6 +171,13 @@ class DetailPane(QuietLayout, VerticalScroll):
         #: The symbols to draw with (decided at start: `atp_tui.view.glyphs`).
         self.glyphs = UNICODE
         self._item: StoredNotification | None = None
+        #: The item whose actions the action list shows.
+        self._actions_of: str | None = None
+
+    def allow_focus(self) -> bool:
+        """Only a pane with something to scroll takes the focus: Tab onto one that cannot
+        move showed no focus anywhere and took every key (an independent check)."""
+        return self.max_scroll_y > 0
 
     def compose(self) -> ComposeResult:
         """The pane's parts; all filled by `show`."""
@@ -268,6 +275,11 @@ class DetailPane(QuietLayout, VerticalScroll):
         if item is None:
             actions.clear()
             return
+        if item.summary.id != self._actions_of and actions.highlighted is not None:
+            # A highlight is one item's: kept for the next (whose actions looked alike), Enter
+            # Enter there sent the action picked on the one before (an independent check).
+            actions.highlighted = None
+        self._actions_of = item.summary.id
         from atp_tui.protocol.models import UnknownAction  # loaded: an item is shown
 
         options: list[Option] = []

@@ -243,6 +243,60 @@ async def test_j_and_k_move_in_the_actions_as_in_the_inbox(server: RunningServer
     ]
 
 
+SKIP = {"id": "skip", "label": "Skip", "response_type": "simple"}
+
+
+async def test_the_action_highlight_is_one_items(server: RunningServer) -> None:
+    """Down to action 2 on one item, back to the inbox, `j` to another with actions that look
+    the same, Enter Enter: action 1 is sent, not the 2 highlighted on the item before (the
+    list kept its highlight for the look-alike; found by an independent check)."""
+    first = add(server, "First", [PLAIN, SKIP])
+    second = add(server, "Second", [PLAIN, SKIP])
+    app = make_live_app(server.url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await started(pilot, 2)
+        app.main.inbox.select(first)
+        await settled(pilot)
+        actions = app.main.query_one("#detail-actions")
+        await pilot.press("enter", "down", "escape")
+        assert actions.highlighted == 1
+        app.main.inbox.select(second)
+        await settled(pilot)
+        assert actions.highlighted is None  # no action of this item is highlighted yet
+        await pilot.press("enter")
+        assert actions.highlighted == 0
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: server.state.responses)
+    assert [(r["notification_id"], r["action_id"]) for r in server.state.responses] == [
+        (second, "ack")
+    ]
+
+
+async def test_tab_goes_to_the_detail_pane_only_when_it_can_scroll(server: RunningServer) -> None:
+    """Tab onto a pane whose text fits showed no focus anywhere and took every key (an
+    independent check): such a pane is skipped; a long one takes the focus and shows it."""
+    short = add(server, "Short", [PLAIN])
+    body = notification_body(title="Long", actions=[PLAIN], deadline=in_minutes(30))
+    body["context"]["description"] = "A line of the description.\n" * 80
+    long = server.state.add_notification(body)["id"]
+    app = make_live_app(server.url)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await started(pilot, 2)
+        pane = app.main.detail
+        app.main.inbox.select(short)
+        await settled(pilot)
+        await pilot.press("tab")
+        assert app.focused is app.main.query_one("#detail-actions")
+        await pilot.press("escape")
+        app.main.inbox.select(long)
+        await settled(pilot)
+        await pilot.press("tab")
+        assert app.focused is pane
+        assert pane.styles.background_tint.a > 0  # drawn as focused
+        await pilot.press("down")
+        assert pane.scroll_y > 0
+
+
 async def test_clicking_an_action_answers(server: RunningServer) -> None:
     add(server, "Via click", [PLAIN, IRREVERSIBLE])
     app = make_live_app(server.url)
