@@ -207,8 +207,13 @@ class Answering:
         if found is None:
             return
         notification_id, item, action = found
-        if self.screen.arrivals.unseen(notification_id):
+        arrivals = self.screen.arrivals
+        if arrivals.unseen(notification_id):
             self._unseen(item, number)
+            return
+        crossed = arrivals.crossed(notification_id, self.screen.inbox.index_of)
+        if crossed is not None:
+            self._crossed(item, crossed, number)
             return
         problem = self.why_not(item, action)
         if problem:
@@ -229,6 +234,18 @@ class Answering:
         self._warn(
             f"“{item.summary.title}” {how}: {number} was not applied to it, nor what "
             "was typed with it. Look at it first."
+        )
+
+    def _crossed(self, item: StoredNotification, crossed: str, number: int) -> None:
+        """An answer key after moves across a row that appeared meanwhile (the moves were
+        counted for the rows before it: `RecentArrivals.crossed`): not applied, with the
+        rest of its burst."""
+        newcomer = self.current(crossed)
+        title = newcomer.summary.title if newcomer is not None else "a new item"
+        self.screen.atp.key_order.drop_burst()
+        self._warn(
+            f"“{title}” just appeared among the rows you moved over: {number} was not "
+            f"applied to “{item.summary.title}”, nor what was typed with it. Look first."
         )
 
     def _open(

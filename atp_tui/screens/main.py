@@ -355,6 +355,7 @@ class MainScreen(QuietFocus, Screen[None]):
         under the cursor takes no answer key for a moment (`RecentArrivals.came_under`)."""
         if not event.by_user and event.notification_id is not None:
             self.arrivals.came_under(event.notification_id)
+        self.arrivals.cursor_at(event.notification_id)
         event.inbox.show_cursor()  # the rows in the same frame as the detail pane
         self._selected_since = self.atp.clock.monotonic()
         self.redraw(detail=True)

@@ -12,12 +12,19 @@ notification and answers it that fast, and the rest of the burst it came in is d
 An item the server sent again with other content (`NotificationUpdated`) counts the same
 (`changed`): the key was meant for what it said before.
 
+A new row the cursor *passed* counts too (`crossed`): `jj1` from the first row was typed for
+the rows the user saw; a newcomer merged in below the cursor made the second `j` land on the
+row the first was meant for, and `1` answered an old item no key had aimed at (an independent
+check, 5 of 5). So an answer key is not applied when a row that appeared less than
+`UNSEEN_SECONDS` ago lies within the span the cursor moved over since it appeared.
+
 `UNSEEN_SECONDS` covers a reaction to what the screen shows (≈ 0.25 s), a slow link's round
 trip, and the gap between the keys of a burst.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterable
 
 #: How long after it appeared an item takes no answer key.
@@ -35,6 +42,9 @@ class RecentArrivals:
         self._under_cursor: set[str] = set()
         #: Those of them that were in the list and changed (the server sent them again).
         self._changed: set[str] = set()
+        #: Where the cursor was and when it got there, oldest first: the last place before
+        #: the window of `UNSEEN_SECONDS` and every one since.
+        self._positions: deque[tuple[float, str | None]] = deque()
 
     def appeared(self, notification_ids: Iterable[str]) -> None:
         """These items were just put in the inbox (new, or back from a snooze)."""
@@ -62,6 +72,47 @@ class RecentArrivals:
             return  # it appeared a moment ago (the first row of an empty inbox): that says it
         self.appeared([notification_id])
         self._under_cursor.add(notification_id)
+
+    def cursor_at(self, notification_id: str | None) -> None:
+        """The cursor is on this item now (moved by a key, or by the rows)."""
+        now = self._monotonic()
+        positions = self._positions
+        positions.append((now, notification_id))
+        while len(positions) > 1 and positions[1][0] <= now - UNSEEN_SECONDS:
+            positions.popleft()
+
+    def crossed(self, target: str, row_of: Callable[[str], int | None]) -> str | None:
+        """A new row, too recent to have been seen, that the cursor moved over (or onto) on
+        its way to `target` since it appeared: the keys were counted for the rows before it.
+        `row_of` gives an item's row now."""
+        now = self._monotonic()
+        for notification_id, since in self._since.items():
+            if now - since >= UNSEEN_SECONDS or notification_id == target:
+                continue
+            if notification_id in self._changed or notification_id in self._under_cursor:
+                continue  # not a new row: nothing moved
+            row = row_of(notification_id)
+            visited = self._visited_since(since)
+            if row is None or not visited:
+                continue
+            rows = [r for r in map(row_of, [*visited, target]) if r is not None]
+            if rows and min(rows) <= row <= max(rows):
+                return notification_id
+        return None
+
+    def _visited_since(self, moment: float) -> list[str]:
+        """Where the cursor was at `moment` and everywhere it went since; empty when it has
+        not moved since."""
+        before: str | None = None
+        after: list[str] = []
+        for when, notification_id in self._positions:
+            if when <= moment:
+                before = notification_id
+            elif notification_id is not None:
+                after.append(notification_id)
+        if not after:
+            return []
+        return [before, *after] if before is not None else after
 
     def unseen(self, notification_id: str) -> bool:
         """Whether the item appeared (or came under the cursor) less than `UNSEEN_SECONDS`

@@ -15,9 +15,10 @@ import pytest
 from atp_tui.screens.key_order import BURST_GAP
 from atp_tui.server import RunningServer
 from atp_tui.view.arrivals import UNSEEN_SECONDS, RecentArrivals
-from tests.app.conftest import make_live_app, settled, wait_for
+from tests.app.conftest import in_minutes, make_live_app, settled, wait_for
 from tests.app.test_answering import PLAIN, add, started
 from tests.conftest import FakeClock
+from tests.server_helpers import notification_body
 
 pytestmark = pytest.mark.unseen_guard
 
@@ -61,3 +62,84 @@ def test_recent_arrivals_forget_what_is_no_longer_recent() -> None:
     assert list(arrivals._since) == ["b"]  # "a" forgotten
     now[0] += UNSEEN_SECONDS
     assert not arrivals.unseen("b")
+
+
+def test_a_new_row_the_cursor_moved_over_is_crossed() -> None:
+    """Rows a(0) b(1) c(2), cursor on a. x is merged in at row 1 and `jj` (counted for the
+    rows before it) lands on b instead of c: x lies on the way, so the answer key waits."""
+    now = [100.0]
+    arrivals = RecentArrivals(lambda: now[0])
+    rows = ["a", "b", "c"]
+    arrivals.cursor_at("a")
+    now[0] += 5.0
+    rows.insert(1, "x")
+    arrivals.appeared(["x"])
+    assert arrivals.crossed("a", rows.index) is None  # no move since: nothing counted wrong
+    now[0] += 0.1
+    arrivals.cursor_at("x")
+    arrivals.cursor_at("b")
+    assert arrivals.crossed("b", rows.index) == "x"
+    now[0] += UNSEEN_SECONDS
+    assert arrivals.crossed("b", rows.index) is None  # seen by now
+
+
+def test_a_new_row_outside_the_moves_is_not_crossed() -> None:
+    """x merged in above the cursor (the rows keep the cursor's item) or below where the
+    keys went: the keys still land where they were meant; `g` to the top crosses one above."""
+    now = [100.0]
+    arrivals = RecentArrivals(lambda: now[0])
+    rows = ["a", "b", "c", "d"]
+    arrivals.cursor_at("b")
+    rows[0:0] = ["above"]
+    rows.append("below")
+    arrivals.appeared(["above", "below"])
+    now[0] += 0.1
+    arrivals.cursor_at("c")
+    arrivals.cursor_at("d")
+    assert arrivals.crossed("d", rows.index) is None
+    arrivals.cursor_at("above")  # `g`
+    arrivals.cursor_at("a")
+    assert arrivals.crossed("a", rows.index) == "above"
+
+
+def test_a_changed_row_is_not_a_new_one() -> None:
+    """An item changed in place (sent again) moves no row: moving over it is no crossing."""
+    now = [100.0]
+    arrivals = RecentArrivals(lambda: now[0])
+    rows = ["a", "b", "c"]
+    arrivals.cursor_at("a")
+    arrivals.changed(["b"])
+    now[0] += 0.1
+    arrivals.cursor_at("b")
+    arrivals.cursor_at("c")
+    assert arrivals.crossed("c", rows.index) is None
+
+
+async def test_an_answer_after_moving_over_a_newcomer_is_not_applied(
+    server: RunningServer,
+) -> None:
+    """The independent check's case in the app: rows due in 10, 20, 30 min, cursor on the
+    first; one due in 15 min arrives and `jj1` (typed for the rows before it) would answer
+    the 20-min row, which no key aimed at. Refused; after a look, the same keys answer."""
+    for title, minutes in (("ten", 10), ("twenty", 20), ("thirty", 30)):
+        body = notification_body(title=title, actions=[PLAIN], deadline=in_minutes(minutes))
+        server.state.add_notification(body)
+    clock = FakeClock(start=datetime.now(UTC))
+    app = make_live_app(server.url, clock=clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await started(pilot, 3)
+        clock.offset += UNSEEN_SECONDS
+        body = notification_body(title="fifteen", actions=[PLAIN], deadline=in_minutes(15))
+        server.state.add_notification(body)
+        await started(pilot, 4)
+        await pilot.press("j", "j", "1")
+        await settled(pilot)
+        assert server.state.respond_attempts == []
+        assert "“fifteen” just appeared among the rows you moved over" in toasts(app)
+        clock.offset += UNSEEN_SECONDS
+        await pilot.pause(2 * BURST_GAP)
+        await pilot.press("g", "j", "j", "1")
+        await wait_for(pilot, lambda: server.state.responses)
+        await settled(pilot)
+    titles = {n["id"]: n["context"]["title"] for n in server.state.notifications.values()}
+    assert [titles[r["notification_id"]] for r in server.state.responses] == ["twenty"]
