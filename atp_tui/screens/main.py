@@ -282,7 +282,10 @@ class MainScreen(QuietFocus, Screen[None]):
     def tick(self) -> None:
         """Redraw what the clock changed: countdowns, expiry, the status bar's parts."""
         self.snoozing.tick()  # snoozed items whose time came are back first
-        self._stood_still = not self.is_active  # under a dialog: see `on_screen_resume`
+        # Under a dialog the countdowns stand still (`on_screen_resume`), but not past an
+        # expiry: a dead row must not show open behind it (an independent check).
+        due = self._counter.next_moment()
+        self._stood_still = not self.is_active and (due is None or due > self.now())
         if not self._stood_still:
             self.inbox.refresh_changed()
             self.redraw(detail=True)

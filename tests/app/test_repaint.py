@@ -394,6 +394,31 @@ async def test_the_clock_stands_still_under_a_dialog_and_catches_up_when_it_clos
 
 
 @pytest.mark.asyncio
+async def test_an_expiry_under_a_dialog_is_shown_at_once() -> None:
+    """Standing still stops at an expiry: a row whose deadline passed while the help was
+    open showed `○ … !1m06s` behind it until it closed (an independent check)."""
+    clock = FrozenClock()
+    async with idle_screen(clock) as (app, pilot):
+        screen, inbox = app.main, app.main.inbox
+        first = inbox.render_line(0).text
+        assert "58m" in first
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: app.screen is not screen)
+        with counting_refreshes([inbox]) as calls:
+            clock.advance(30 * 60)  # a countdown step, no expiry: stands still
+            screen.tick()
+            await pilot.pause()
+        assert calls == []
+        with counting_refreshes([inbox]) as calls:
+            clock.advance(29 * 60)  # past the first row's deadline (58m12s)
+            screen.tick()
+            await pilot.pause()
+        assert calls != []  # the rows behind the dialog are drawn again
+        assert inbox.render_line(0).text != first
+        assert app.screen is not screen  # the dialog stays open
+
+
+@pytest.mark.asyncio
 async def test_focus_changes_over_a_dialog_repaint_no_screen() -> None:
     """The dialogs take the same care as the inbox screen: the terminal losing and regaining
     focus over the help repainted both screens (≈ 70 KB each way at 150×40)."""
