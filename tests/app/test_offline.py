@@ -38,6 +38,14 @@ async def _first_run(url: str, state_dir: Path, rows: int) -> None:
     store.close()
 
 
+async def _cache_one(server: RunningServer, state_dir: Path) -> None:
+    """ "Deploy api?" on `server`, cached in `state_dir` by a first run."""
+    server.state.add_notification(
+        notification_body(title="Deploy api?", actions=[PLAIN], deadline=in_minutes(30))
+    )
+    await _first_run(server.url, state_dir, 1)
+
+
 def _status_text(app: Any) -> str:
     return str(app.main.query_one("#status-bar").render())
 
@@ -98,10 +106,7 @@ async def test_a_filter_left_empty_drops_the_heads_it_read_ahead(tmp_path: Path)
     """`/` reads every description head ahead (≈ 16–26 MB at 50,000 rows); a filter closed
     with nothing typed, by Escape or by Enter, must not keep them until the next filter."""
     async with RunningServer(ServerConfig(user_token=TOKEN, ping_interval=0.5)) as server:
-        server.state.add_notification(
-            notification_body(title="Deploy api?", actions=[PLAIN], deadline=in_minutes(30))
-        )
-        await _first_run(server.url, tmp_path, 1)
+        await _cache_one(server, tmp_path)
     store = Store.open(tmp_path)
     app = build_app(
         server=_refusing_url(), token=TOKEN, store=store, bell_on_new=False, cursor_blink=False
@@ -131,10 +136,7 @@ async def test_restart_with_nothing_new_says_when_the_last_event_came(tmp_path: 
     """Reconnected and nothing new replayed: the status bar said "last event none" (nothing
     this run), as if the stream had never delivered anything."""
     async with RunningServer(ServerConfig(user_token=TOKEN, ping_interval=0.5)) as server:
-        server.state.add_notification(
-            notification_body(title="Deploy api?", actions=[PLAIN], deadline=in_minutes(30))
-        )
-        await _first_run(server.url, tmp_path, 1)
+        await _cache_one(server, tmp_path)
         store = Store.open(tmp_path)
         app = build_app(
             server=server.url, token=TOKEN, store=store, bell_on_new=False, cursor_blink=False
