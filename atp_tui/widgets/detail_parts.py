@@ -269,6 +269,15 @@ class ActionList(QuietScrollView, OptionList):
             self._line_cache.clear()
         return super()._size_updated(size, virtual_size, container_size, layout)
 
+    def on_blur(self, event: events.Blur) -> None:
+        """Leaving the list for another widget (Escape or Tab to the inbox, a click) drops its
+        highlight: a dimmed one stayed beside the inbox's cursor, two highlights at once (an
+        independent check). The terminal losing focus (nothing focused then) or a dialog
+        over the screen keeps it: the list takes the focus back with it."""
+        focused = self.screen.focused
+        if focused is not None and focused is not self and self.highlighted is not None:
+            self.highlighted = None
+
     def on_resize(self, event: events.Resize) -> None:
         """Keep `OptionList` from dropping its rendered options and repainting: a new width
         dropped them in `_size_updated` already, and a new height leaves them as they are

@@ -258,12 +258,12 @@ async def test_the_action_highlight_is_one_items(server: RunningServer) -> None:
         app.main.inbox.select(first)
         await settled(pilot)
         actions = app.main.query_one("#detail-actions")
-        await pilot.press("enter", "down", "escape")
+        await pilot.press("enter", "down")
         assert actions.highlighted == 1
-        app.main.inbox.select(second)
+        app.main.inbox.select(second)  # another item under the focused list
         await settled(pilot)
         assert actions.highlighted is None  # no action of this item is highlighted yet
-        await pilot.press("enter")
+        await pilot.press("escape", "enter")
         assert actions.highlighted == 0
         await pilot.press("enter")
         await wait_for(pilot, lambda: server.state.responses)
@@ -329,3 +329,25 @@ async def test_an_answer_already_logged_elsewhere_is_shown_and_leaves_nothing_pe
         assert app.main.answers[nid].kind == "sent"
         assert app.main.answering.pending_count == 0
     assert server.state.responses == []
+
+
+async def test_leaving_the_actions_drops_their_highlight_but_not_for_a_focus_out(
+    server: RunningServer,
+) -> None:
+    """Escape back to the inbox left the action list's highlight drawn (dimmed) beside the
+    inbox's cursor; the terminal losing focus keeps it, for when it comes back."""
+    add(server, "Two actions", [PLAIN, SKIP])
+    app = make_live_app(server.url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await started(pilot, 1)
+        actions = app.main.query_one("#detail-actions")
+        await pilot.press("enter", "down")
+        app.app_focus = False
+        await pilot.pause()
+        app.app_focus = True
+        await pilot.pause()
+        assert app.focused is actions
+        assert actions.highlighted == 1
+        await pilot.press("escape")
+        assert app.focused is app.main.inbox
+        assert actions.highlighted is None
