@@ -125,16 +125,26 @@ class Answering:
         self.screen.bulk.follow()  # an open bulk confirmation too
 
     def content_changed(self, notification_ids: list[str]) -> None:
-        """The server sent these known items again, changed: an open answer modal for one of
-        them was opened on what it said before, so the user is told to look again."""
+        """The server sent these known items again, changed: an open answer dialog for one of
+        them shows what it said before (its options, its action), and a key pressed into it
+        sent the old answer against the new copy (an independent check). It is closed,
+        nothing sent, what was typed kept for the next one, and the user told."""
         modal = self.open_modal
         if modal is None or modal.notification.id not in notification_ids:
             return
-        item = self.current(modal.notification.id)
+        from atp_tui.screens.answer_base import NO_INPUT  # loaded: a dialog is open
+
+        notification_id = modal.notification.id
+        typed = modal.current_input()
+        if typed is not NO_INPUT:
+            self._last_input[(notification_id, modal.action.id)] = typed
+        self._closed(modal)
+        modal.dismiss(None)
+        item = self.current(notification_id)
         title = item.summary.title if item is not None else modal.notification.context.title
         self._warn(
-            f"“{title}” changed while you were answering: check it before you send "
-            "(Escape shows it)."
+            f"“{title}” changed while you were answering: nothing was sent. Look at it "
+            "and answer again (what you typed is kept)."
         )
 
     def live_seconds(self) -> float | None:
@@ -172,7 +182,9 @@ class Answering:
         if answer is not None and answer.in_flight:
             return "An answer to this notification is already being sent."
         if answer is not None and answer.blocks_answering:
-            return f"Not sent: this notification is {answer.text}."
+            # `sent at 02:04:11`, `answered elsewhere`, `closed: …`: said as a sentence.
+            said = f"an answer to it was {answer.text}" if answer.kind == "sent" else answer.text
+            return f"Not sent: {said}."
         reason = closed_reason(item, self.screen.now())
         if reason:
             return f"Not sent: the notification is {reason}."

@@ -113,6 +113,8 @@ class EventIntake:
             # An answer key typed ahead was meant for what the screen showed before.
             screen.arrivals.changed(updated)
             screen.answering.content_changed(updated)
+            if screen.detail.notification_id in updated:
+                screen.detail.content_changed()
         if self.catchup.collecting and self._catchup_timer is not None:
             self._catchup_timer.reset()  # the replay is still arriving
         wanted = ring and screen.atp.bell_on_new

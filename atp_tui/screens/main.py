@@ -319,6 +319,10 @@ class MainScreen(QuietFocus, Screen[None]):
             selected = self.inbox.cursor_id
             item = self.inbox.get(selected) if selected else None
             self.detail.show(item, self.answers.get(selected) if selected else None, now)
+            if not self.detail.offers_answers and self.focused is self.query_one(ActionList):
+                # Answered or closed: its actions are all disabled, and j, k and Enter there
+                # did nothing, silently, until Escape (an independent check).
+                self.inbox.focus()
         waited = self.atp.clock.monotonic() - self.connection_since
         self.query_one(StatusBar).show(
             self.connection,

@@ -179,6 +179,19 @@ class DetailPane(QuietLayout, VerticalScroll):
         move showed no focus anywhere and took every key (an independent check)."""
         return self.max_scroll_y > 0
 
+    @property
+    def offers_answers(self) -> bool:
+        """Whether the shown item's actions can be chosen (it is open and not expired)."""
+        return self._shown is not None and self._shown.actionable
+
+    def content_changed(self) -> None:
+        """The shown item came again with other content (`NotificationUpdated`): draw it anew
+        at the next `show`, its action highlight dropped. Its summary can stay the same (new
+        actions, a description past its head), and the pane kept showing the old actions
+        while the keys answered with the new ones (an independent check)."""
+        self._shown = None
+        self._actions_of = None
+
     def compose(self) -> ComposeResult:
         """The pane's parts; all filled by `show`."""
         yield DetailText(id="detail-title")

@@ -351,3 +351,39 @@ async def test_leaving_the_actions_drops_their_highlight_but_not_for_a_focus_out
         await pilot.press("escape")
         assert app.focused is app.main.inbox
         assert actions.highlighted is None
+
+
+async def test_answered_from_the_actions_the_focus_goes_back_to_the_inbox(
+    server: RunningServer,
+) -> None:
+    """Answered with Enter in the action list, the item's actions are all disabled: the focus
+    stayed there, and `j`, `k` and Enter did nothing until Escape (an independent check)."""
+    first = add(server, "First", [PLAIN])
+    second = add(server, "Second", [PLAIN])
+    app = make_live_app(server.url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await started(pilot, 2)
+        app.main.inbox.select(first)
+        await settled(pilot)
+        await pilot.press("enter", "enter")
+        await wait_for(pilot, lambda: server.state.responses)
+        await wait_for(pilot, lambda: app.focused is app.main.inbox)
+        await pilot.press("j")
+        assert app.main.inbox.cursor_id == second
+
+
+async def test_a_second_answer_key_says_when_the_first_was_sent(server: RunningServer) -> None:
+    """It said "Not sent: this notification is sent at 02:04:11." (an independent check)."""
+    add(server, "Once", [PLAIN])
+    app = make_live_app(server.url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await started(pilot, 1)
+        await pilot.press("1")
+        await wait_for(pilot, lambda: server.state.responses)
+        await settled(pilot)
+        await pilot.pause(0.2)
+        await pilot.press("1")
+        await settled(pilot)
+        said = [str(n.message) for n in app._notifications]
+    assert any(text.startswith("Not sent: an answer to it was sent at ") for text in said), said
+    assert len(server.state.respond_attempts) == 1

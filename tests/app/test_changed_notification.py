@@ -67,3 +67,79 @@ async def test_a_changed_copy_replaces_the_row_and_takes_no_key_typed_for_the_ol
             await settled(pilot)
             assert filter_box.value == "2.1"
             assert app.main.inbox.row_count == 0
+
+
+APPROVE = {"id": "a1", "label": "Approve", "response_type": "simple"}
+REJECT = {"id": "a2", "label": "Reject", "response_type": "simple"}
+SAY = {"id": "say", "label": "Say", "response_type": "text"}
+
+
+def _prompts(app: AtpApp) -> list[str]:
+    actions = app.main.query_one("#detail-actions")
+    return [str(actions.get_option_at_index(i).prompt) for i in range(actions.option_count)]
+
+
+async def _serving(copies: list[dict], send_next: asyncio.Event) -> HostileServer:
+    """A server that streams `copies[0]`, then each next copy when `send_next` is set."""
+
+    async def script(conn: Conn) -> None:
+        if conn.request.method != "GET":
+            await conn.send_response(500, b"{}", "application/json")
+            return
+        await conn.send_head()
+        for number, copy in enumerate(copies, start=1):
+            if number > 1:
+                await send_next.wait()
+                send_next.clear()
+            await conn.write(frame(copy, event_id=str(number)))
+        await conn.hang()
+
+    return HostileServer(script)
+
+
+@pytest.mark.unseen_guard
+async def test_new_actions_alone_are_shown_before_a_key_answers_with_them() -> None:
+    """Only the actions change (swapped): the summary is the same, and the pane kept showing
+    `1 Approve  2 Reject` while `2` answered with the new second action, Approve (an
+    independent check, 3 of 3). The pane shows the new ones; a key a second later sends
+    what it shows."""
+    send_next = asyncio.Event()
+    first = notification("n1", actions=[APPROVE, REJECT])
+    swapped = notification("n1", actions=[REJECT, APPROVE])
+    async with await _serving([first, swapped], send_next) as server:
+        app = make_live_app(server.url)
+        async with app.run_test(size=(120, 30)) as pilot:
+            await wait_for(pilot, lambda: len(_prompts(app)) == 2)
+            assert "Approve" in _prompts(app)[0]
+            app.main.mark_read("n1")  # read already: nothing else redraws the pane
+            await settled(pilot)
+            send_next.set()
+            await wait_for(pilot, lambda: "Reject" in _prompts(app)[0])
+            assert "2  Approve" in _prompts(app)[1]
+            assert [r.method for r in server.requests] == ["GET"]
+
+
+@pytest.mark.unseen_guard
+async def test_an_answer_dialog_open_on_a_changed_item_closes_keeping_the_text() -> None:
+    """An open dialog shows the copy it was opened on (its action, its options): a key into
+    it sent the old answer against the new copy. It closes, nothing is sent, and the text
+    typed is there again when the user answers anew."""
+    send_next = asyncio.Event()
+    first = notification("n1", actions=[SAY])
+    changed = notification("n1", title="Revised question", actions=[SAY])
+    async with await _serving([first, changed], send_next) as server:
+        app = make_live_app(server.url)
+        async with app.run_test(size=(120, 30)) as pilot:
+            await wait_for(pilot, lambda: app.main.inbox.row_count == 1)
+            await pilot.pause(1.1)  # seen: the answer key is taken
+            await pilot.press("1", *"half typed")
+            await settled(pilot)
+            assert app.screen is not app.main
+            send_next.set()
+            await wait_for(pilot, lambda: app.screen is app.main)
+            assert any("nothing was sent" in n.message for n in app._notifications)
+            await pilot.pause(1.1)
+            await pilot.press("1")
+            await settled(pilot)
+            assert app.screen.query_one("Input").value == "half typed"
+            assert [r.method for r in server.requests] == ["GET"]
