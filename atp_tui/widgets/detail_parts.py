@@ -269,6 +269,19 @@ class ActionList(QuietScrollView, OptionList):
             self._line_cache.clear()
         return super()._size_updated(size, virtual_size, container_size, layout)
 
+    def action_select(self) -> None:
+        """Enter: answer with the highlighted action; with none highlighted (the item changed
+        and its highlight went), say so rather than do nothing in silence."""
+        if self.highlighted is None and self.option_count:
+            self.notify(
+                "Nothing was sent: no action is highlighted (the item changed). "
+                "Pick one with j/k or the arrows, or press its number.",
+                severity="warning",
+                markup=False,
+            )
+            return
+        super().action_select()
+
     def on_blur(self, event: events.Blur) -> None:
         """Leaving the list for another widget (Escape or Tab to the inbox, a click) drops its
         highlight: a dimmed one stayed beside the inbox's cursor, two highlights at once (an

@@ -120,6 +120,32 @@ async def test_new_actions_alone_are_shown_before_a_key_answers_with_them() -> N
 
 
 @pytest.mark.unseen_guard
+async def test_enter_on_actions_whose_highlight_went_with_a_change_says_so() -> None:
+    """Action 2 highlighted, the item re-sent with its actions swapped: the highlight goes
+    (it was on the old second action), and Enter then did nothing, in silence (an
+    independent check, 6 of 6). Nothing is sent, and the user is told why."""
+    send_next = asyncio.Event()
+    first = notification("n1", actions=[APPROVE, REJECT])
+    swapped = notification("n1", actions=[REJECT, APPROVE])
+    async with await _serving([first, swapped], send_next) as server:
+        app = make_live_app(server.url)
+        async with app.run_test(size=(120, 30)) as pilot:
+            await wait_for(pilot, lambda: len(_prompts(app)) == 2)
+            await pilot.pause(1.1)
+            await pilot.press("enter", "j")
+            actions = app.main.query_one("#detail-actions")
+            assert actions.highlighted == 1
+            send_next.set()
+            await wait_for(pilot, lambda: "Reject" in _prompts(app)[0])
+            assert actions.highlighted is None
+            await pilot.pause(1.1)
+            await pilot.press("enter")
+            await settled(pilot)
+            assert any("no action is highlighted" in n.message for n in app._notifications)
+            assert [r.method for r in server.requests] == ["GET"]
+
+
+@pytest.mark.unseen_guard
 async def test_an_answer_dialog_open_on_a_changed_item_closes_keeping_the_text() -> None:
     """An open dialog shows the copy it was opened on (its action, its options): a key into
     it sent the old answer against the new copy. It closes, nothing is sent, and the text
