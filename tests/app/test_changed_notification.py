@@ -9,6 +9,8 @@ first text, until a restart.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import pytest
 
@@ -97,6 +99,15 @@ async def _serving(copies: list[dict], send_next: asyncio.Event) -> HostileServe
     return HostileServer(script)
 
 
+@asynccontextmanager
+async def _actions_swapped_on(send_next: asyncio.Event) -> AsyncIterator[HostileServer]:
+    """n1 with `1 Approve  2 Reject`, sent again swapped when `send_next` is set."""
+    first = notification("n1", actions=[APPROVE, REJECT])
+    swapped = notification("n1", actions=[REJECT, APPROVE])
+    async with await _serving([first, swapped], send_next) as server:
+        yield server
+
+
 @pytest.mark.unseen_guard
 async def test_new_actions_alone_are_shown_before_a_key_answers_with_them() -> None:
     """Only the actions change (swapped): the summary is the same, and the pane kept showing
@@ -104,9 +115,7 @@ async def test_new_actions_alone_are_shown_before_a_key_answers_with_them() -> N
     independent check, 3 of 3). The pane shows the new ones; a key a second later sends
     what it shows."""
     send_next = asyncio.Event()
-    first = notification("n1", actions=[APPROVE, REJECT])
-    swapped = notification("n1", actions=[REJECT, APPROVE])
-    async with await _serving([first, swapped], send_next) as server:
+    async with _actions_swapped_on(send_next) as server:
         app = make_live_app(server.url)
         async with app.run_test(size=(120, 30)) as pilot:
             await wait_for(pilot, lambda: len(_prompts(app)) == 2)
@@ -125,9 +134,7 @@ async def test_enter_on_actions_whose_highlight_went_with_a_change_says_so() -> 
     (it was on the old second action), and Enter then did nothing, in silence (an
     independent check, 6 of 6). Nothing is sent, and the user is told why."""
     send_next = asyncio.Event()
-    first = notification("n1", actions=[APPROVE, REJECT])
-    swapped = notification("n1", actions=[REJECT, APPROVE])
-    async with await _serving([first, swapped], send_next) as server:
+    async with _actions_swapped_on(send_next) as server:
         app = make_live_app(server.url)
         async with app.run_test(size=(120, 30)) as pilot:
             await wait_for(pilot, lambda: len(_prompts(app)) == 2)
