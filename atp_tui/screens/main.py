@@ -319,7 +319,7 @@ class MainScreen(QuietFocus, Screen[None]):
             selected = self.inbox.cursor_id
             item = self.inbox.get(selected) if selected else None
             self.detail.show(item, self.answers.get(selected) if selected else None, now)
-            if not self.detail.offers_answers and self.focused is self.query_one(ActionList):
+            if not self.detail.offers_answers and isinstance(self.focused, ActionList):
                 # Answered or closed: its actions are all disabled, and j, k and Enter there
                 # did nothing, silently, until Escape (an independent check).
                 self.inbox.focus()
