@@ -98,7 +98,9 @@ class Answering:
 
     def __init__(self, screen: MainScreen) -> None:
         self.screen = screen
-        self._last_input: dict[tuple[str, str], object] = {}
+        #: What was typed into each item's action's dialog last, with the options it was
+        #: typed against (`_keep`, `_kept`).
+        self._last_input: dict[tuple[str, str], tuple[object, object]] = {}
         #: The answer modal on screen (at most one: a modal covers the keys that open one).
         self.open_modal: AnswerModal | None = None
 
@@ -137,15 +139,31 @@ class Answering:
         notification_id = modal.notification.id
         typed = modal.current_input()
         if typed is not NO_INPUT:
-            self._last_input[(notification_id, modal.action.id)] = typed
+            self._keep(notification_id, modal.action, typed)
         self._closed(modal)
         modal.dismiss(None)
         item = self.current(notification_id)
         title = item.summary.title if item is not None else modal.notification.context.title
         self._warn(
             f"“{title}” changed while you were answering: nothing was sent. Look at it "
-            "and answer again (what you typed is kept)."
+            "and answer again (what you typed is kept, unless its options changed)."
         )
+
+    def _keep(self, notification_id: str, action: Action, typed: object) -> None:
+        """Keep what was typed for this item's `action`, to open its next dialog with."""
+        options = getattr(action, "options", None)
+        self._last_input[(notification_id, action.id)] = (typed, options)
+
+    def _kept(self, notification_id: str, action: Action) -> object:
+        """What was typed for this item's `action` last (`None`: nothing), as long as its
+        options are the ones it was typed against: a tick kept by value across a re-send that
+        relabelled the option ("EU" to "DROP EU") showed ticked under a label never picked
+        (an independent check)."""
+        kept = self._last_input.get((notification_id, action.id))
+        if kept is None:
+            return None
+        typed, options = kept
+        return typed if options == getattr(action, "options", None) else None
 
     def live_seconds(self) -> float | None:
         """How soon an open answer modal or bulk confirmation needs the next tick: it shows
@@ -267,7 +285,7 @@ class Answering:
         action: Action,
         item: StoredNotification,
     ) -> None:
-        initial = self._last_input.get((notification_id, action.id))
+        initial = self._kept(notification_id, action)
         screen = modal(item.notification, action, initial)
 
         def done(chosen: ChosenAnswer | None) -> None:
@@ -296,7 +314,7 @@ class Answering:
             if answer is not None:
                 self.send(notification_id, action, answer.response_data, answer.user_input)
             else:  # the modal opens with it next time, to correct rather than retype
-                self._last_input[(notification_id, action.id)] = chosen.user_input
+                self._keep(notification_id, action, chosen.user_input)
 
         self._opened(confirm, item)
         self.screen.app.push_screen(confirm, confirmed)
@@ -317,7 +335,7 @@ class Answering:
         """Send a validated answer in a worker (once: a second call while pending is refused)."""
         if self._still_answerable(notification_id, action) is None:
             return
-        self._last_input[(notification_id, action.id)] = user_input
+        self._keep(notification_id, action, user_input)
         self.screen.answers[notification_id] = AnswerState(
             "pending", "sending…", action.id, words=answer_words(action, data)
         )

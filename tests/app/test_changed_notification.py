@@ -176,3 +176,40 @@ async def test_an_answer_dialog_open_on_a_changed_item_closes_keeping_the_text()
             await settled(pilot)
             assert app.screen.query_one("Input").value == "half typed"
             assert [r.method for r in server.requests] == ["GET"]
+
+
+REGIONS = {
+    "id": "regions",
+    "label": "Regions",
+    "response_type": "multi_choice",
+    "options": [{"value": "eu", "label": "EU"}, {"value": "us", "label": "US"}],
+}
+
+
+@pytest.mark.unseen_guard
+async def test_ticks_are_not_kept_across_relabelled_options() -> None:
+    """A tick is kept by value: after a re-send relabelled "EU" to "DROP EU", the dialog
+    opened again showed "DROP EU" ticked, a label the user never picked (an independent
+    check). Ticks made against other options are dropped."""
+    send_next = asyncio.Event()
+    relabelled = {
+        **REGIONS,
+        "options": [{"value": "eu", "label": "DROP EU"}, {"value": "us", "label": "US"}],
+    }
+    first = notification("n1", actions=[REGIONS])
+    changed = notification("n1", actions=[relabelled])
+    async with await _serving([first, changed], send_next) as server:
+        app = make_live_app(server.url)
+        async with app.run_test(size=(120, 30)) as pilot:
+            await wait_for(pilot, lambda: app.main.inbox.row_count == 1)
+            await pilot.pause(1.1)
+            await pilot.press("1", "space")
+            await settled(pilot)
+            assert app.screen.query_one("SelectionList").selected == ["eu"]
+            send_next.set()
+            await wait_for(pilot, lambda: app.screen is app.main)
+            await pilot.pause(1.1)
+            await pilot.press("1")
+            await settled(pilot)
+            assert app.screen.query_one("SelectionList").selected == []
+            assert [r.method for r in server.requests] == ["GET"]
