@@ -57,7 +57,9 @@ async def test_a_changed_copy_replaces_the_row_and_takes_no_key_typed_for_the_ol
             await pilot.press("1")
             await settled(pilot)
             assert [r.method for r in server.requests] == ["GET"]
-            assert any("just changed" in n.message for n in app._notifications)
+            await wait_for(
+                pilot, lambda: any("just changed" in n.message for n in app._notifications)
+            )
             assert app.main.detail.notification_id == "n1"
             filter_box = app.main.filtering.input
             await pilot.pause(2 * BURST_GAP)  # what follows the refused key is a new burst
@@ -148,7 +150,10 @@ async def test_enter_on_actions_whose_highlight_went_with_a_change_says_so() -> 
             await pilot.pause(1.1)
             await pilot.press("enter")
             await settled(pilot)
-            assert any("no action is highlighted" in n.message for n in app._notifications)
+            await wait_for(
+                pilot,
+                lambda: any("no action is highlighted" in n.message for n in app._notifications),
+            )
             assert [r.method for r in server.requests] == ["GET"]
 
 
@@ -168,9 +173,14 @@ async def test_an_answer_dialog_open_on_a_changed_item_closes_keeping_the_text()
             await pilot.press("1", *"half typed")
             await settled(pilot)
             assert app.screen is not app.main
+            dialog = app.screen
+            await wait_for(pilot, lambda: dialog.query_one("Input").value == "half typed")
             send_next.set()
             await wait_for(pilot, lambda: app.screen is app.main)
-            assert any("nothing was sent" in n.message for n in app._notifications)
+            # A toast is a message to the app: handled a moment later on a loaded machine.
+            await wait_for(
+                pilot, lambda: any("nothing was sent" in n.message for n in app._notifications)
+            )
             await pilot.pause(1.1)
             await pilot.press("1")
             await settled(pilot)
