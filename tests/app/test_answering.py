@@ -234,6 +234,7 @@ async def test_j_and_k_move_in_the_actions_as_in_the_inbox(server: RunningServer
         assert app.focused is actions
         assert actions.option_count == 3
         await pilot.press("j", "j", "k")
+        await settled(pilot)
         assert actions.highlighted == 1
         assert app.main.inbox.cursor_id == nid
         await pilot.press("enter")
@@ -259,11 +260,13 @@ async def test_the_action_highlight_is_one_items(server: RunningServer) -> None:
         await settled(pilot)
         actions = app.main.query_one("#detail-actions")
         await pilot.press("enter", "down")
+        await settled(pilot)
         assert actions.highlighted == 1
         app.main.inbox.select(second)  # another item under the focused list
         await settled(pilot)
         assert actions.highlighted is None  # no action of this item is highlighted yet
         await pilot.press("escape", "enter")
+        await settled(pilot)
         assert actions.highlighted == 0
         await pilot.press("enter")
         await wait_for(pilot, lambda: server.state.responses)
@@ -286,15 +289,17 @@ async def test_tab_goes_to_the_detail_pane_only_when_it_can_scroll(server: Runni
         app.main.inbox.select(short)
         await settled(pilot)
         await pilot.press("tab")
+        await settled(pilot)
         assert app.focused is app.main.query_one("#detail-actions")
         await pilot.press("escape")
         app.main.inbox.select(long)
         await settled(pilot)
         await pilot.press("tab")
+        await settled(pilot)
         assert app.focused is pane
         assert pane.styles.background_tint.a > 0  # drawn as focused
         await pilot.press("down")
-        assert pane.scroll_y > 0
+        await wait_for(pilot, lambda: pane.scroll_y > 0)  # a scroll lands on a later frame
 
 
 async def test_clicking_an_action_answers(server: RunningServer) -> None:
@@ -349,6 +354,7 @@ async def test_leaving_the_actions_drops_their_highlight_but_not_for_a_focus_out
         assert app.focused is actions
         assert actions.highlighted == 1
         await pilot.press("escape")
+        await settled(pilot)
         assert app.focused is app.main.inbox
         assert actions.highlighted is None
 

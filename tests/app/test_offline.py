@@ -14,7 +14,7 @@ from atp_tui.server import RunningServer, ServerConfig
 from atp_tui.store import Store
 from atp_tui.view.catchup import CatchUp
 from atp_tui.view.items import AnswerState
-from tests.app.conftest import TOKEN, in_minutes, wait_for
+from tests.app.conftest import TOKEN, in_minutes, settled, wait_for
 from tests.app.test_answering import PLAIN
 from tests.server_helpers import notification_body
 from tests.snapshots.harness import CONNECTED, NOW, FrozenClock, make_app, notification, received
@@ -116,17 +116,22 @@ async def test_a_filter_left_empty_drops_the_heads_it_read_ahead(tmp_path: Path)
         filter_box = app.main.query_one("#filter")
         for leave in ("escape", "enter"):
             await pilot.press("slash")
+            await settled(pilot)
             assert store._heads_read is not None
             await pilot.press(leave)
+            await settled(pilot)
             assert store._heads_read is None, leave
             assert not filter_box.display, leave
             assert app.main.inbox.has_focus
         await pilot.press("slash", "D", "enter")  # a filter in use stays
+        await settled(pilot)
         assert filter_box.display
         assert app.main.inbox.row_count == 1
         await pilot.press("slash", "backspace", "tab")  # emptied, then left without Enter
+        await settled(pilot)
         assert filter_box.display and not filter_box.has_focus
         await pilot.press("escape")  # closes it all the same (it stayed, keeping the heads)
+        await settled(pilot)
         assert not filter_box.display
         assert store._heads_read is None
     store.close()
