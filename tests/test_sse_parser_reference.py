@@ -149,3 +149,77 @@ def test_any_stream_cut_anywhere_decodes_as_the_specification_says(data: st.Data
     assert events == reference.run(body)
     assert decoder.last_event_id == reference.last_event_id
     assert decoder.retry_ms == reference.retry_ms
+
+
+@st.composite
+def _usual_block(draw: st.DrawFn) -> bytes:
+    """A block as ATP servers send it, `id:`, `event:`, one `data:` line, a blank line: the
+    decoder takes these a block at a time (`SSEDecoder._usual_blocks`). Values include NUL,
+    empty ones and invalid UTF-8, which that path must decode as the line path does, or
+    leave to it."""
+    fields = []
+    for name in ("id", "event", "data"):
+        value = draw(_values).encode()
+        if draw(st.integers(0, 9)) == 0:
+            value += draw(st.sampled_from([b"\xff", b"\xe2\x82", b"\xed\xa0\x80"]))
+        fields.append(name.encode() + b": " + value + b"\n")
+    return b"".join(fields) + b"\n"
+
+
+@st.composite
+def _served_body(draw: st.DrawFn) -> bytes:
+    """Mostly usual blocks, now and then other lines (a comment, `retry:`, a second data
+    line, a stray blank line), with LF endings and sometimes CRLF."""
+    parts = draw(
+        st.lists(
+            st.one_of(_usual_block(), _usual_block(), _usual_block(), _line().map(b"%b\n".__mod__)),
+            max_size=20,
+        )
+    )
+    body = b"".join(parts)
+    if draw(st.integers(0, 4)) == 0:
+        body = body.replace(b"\n", b"\r\n")
+    return body + draw(st.sampled_from([b"", b"id: 9\nevent: x\nda", b"data: partial"]))
+
+
+@settings(max_examples=int(os.environ.get("SSE_REFERENCE_EXAMPLES", "500")), deadline=None)
+@given(st.data())
+def test_usual_blocks_cut_anywhere_decode_as_the_specification_says(data: st.DataObject) -> None:
+    """The block-at-a-time path gives the specification's events, ids and line count, however
+    the stream is cut and whatever other lines come between its blocks."""
+    body = data.draw(_served_body())
+    chunks = data.draw(_cuts(body))
+    carried = data.draw(st.sampled_from(["", "carried-7"]))
+    decoder = SSEDecoder(carried)
+    events: list[object] = []
+    for chunk in chunks:
+        events.extend(decoder.feed(chunk))
+    reference = _Reference(last_event_id=carried)
+    assert events == reference.run(body)
+    assert decoder.last_event_id == reference.last_event_id
+    assert decoder.retry_ms == reference.retry_ms
+    complete_lines = len(re.split(b"\r\n|\r|\n", body)) - 1
+    assert decoder.lines_completed == complete_lines
+
+
+def test_a_body_of_usual_blocks_is_taken_a_block_at_a_time() -> None:
+    """Whole chunks of usual blocks never go line by line (what makes the path worth
+    having), and the events and counts are the line path's."""
+    body = b"".join(
+        b'id: %d\nevent: notification\ndata: {"n": %d}\n\n' % (n, n) for n in range(100)
+    )
+    decoder = SSEDecoder()
+    lines_fed: list[int] = []
+    feed_lines = decoder._feed_lines
+
+    def counting(chunk: bytes, out: list[object]) -> None:
+        lines_fed.append(chunk.count(b"\n"))
+        feed_lines(chunk, out)  # type: ignore[arg-type]
+
+    decoder._feed_lines = counting  # type: ignore[method-assign]
+    events = [*decoder.feed(body[:1000]), *decoder.feed(body[1000:])]
+    assert [event.last_event_id for event in events] == [str(n) for n in range(100)]
+    assert all(event.event == "notification" and event.own_id for event in events)
+    assert decoder.lines_completed == 400
+    # Only the block cut by the chunk boundary went line by line: its two pieces.
+    assert sum(lines_fed) <= 4
