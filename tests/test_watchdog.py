@@ -7,6 +7,7 @@ from collections.abc import Awaitable
 from typing import TypeVar
 
 from atp_tui.client.watchdog import Heartbeat, Lull
+from atp_tui.protocol.clock import SYSTEM_CLOCK
 from tests.conftest import FakeClock
 
 T = TypeVar("T")
@@ -24,17 +25,34 @@ class CountingClock(FakeClock):
         return await super().wait_for(awaitable, seconds)
 
 
-async def test_queued_chunks_come_in_order_each_through_the_bounded_wait() -> None:
-    """Each chunk goes through the clock's wait, queued or not: the loop turns once a chunk
-    (the reader task keeps the socket drained)."""
+async def test_queued_chunks_come_in_order_and_the_loop_turns_once_for_each() -> None:
+    """A queued chunk is taken without a bounded wait (a task and a timer: 26 µs a chunk),
+    but the loop turns once before each one all the same, so the reader task keeps the
+    socket drained while a burst is parsed."""
     clock = CountingClock()
     heartbeat = Heartbeat(clock, timeout=30.0)
     queue: asyncio.Queue[object] = asyncio.Queue()
     for chunk in (b"a", b"b", b"c"):
         queue.put_nowait(chunk)
-    taken = [await heartbeat.next_item(queue, quiet_after=1.0) for _ in range(3)]
-    assert taken == [b"a", b"b", b"c"]
-    assert clock.waits == [1.0, 1.0, 1.0]
+    turns: list[str] = []
+
+    async def other_task() -> None:
+        while True:
+            turns.append("turn")
+            await asyncio.sleep(0)
+
+    runner = asyncio.create_task(other_task())
+    await asyncio.sleep(0)  # it runs once, then takes a turn at each of ours
+    taken: list[object] = []
+    for _ in range(3):
+        taken.append(await heartbeat.next_item(queue, quiet_after=1.0))
+        taken.append(len(turns))
+    runner.cancel()
+    assert taken == [b"a", 2, b"b", 3, b"c", 4]
+    assert clock.waits == []
+    # Once the queue is empty, the wait is bounded on the clock again.
+    assert await heartbeat.next_item(queue, quiet_after=1.0) is Lull.QUIET
+    assert clock.waits == [1.0]
 
 
 async def test_an_empty_queue_waits_for_the_quiet_period_then_the_heartbeat() -> None:
@@ -59,4 +77,16 @@ async def test_only_a_completed_line_moves_the_heartbeat_on() -> None:
     heartbeat.fed()
     queue.put_nowait(b"line\n")
     assert await heartbeat.next_item(queue) == b"line\n"
+    assert await heartbeat.next_item(queue) is Lull.SILENT
     assert 29.0 < clock.waits[1] <= 30.0
+
+
+async def test_a_queued_chunk_after_the_timeout_is_not_taken() -> None:
+    """With the heartbeat timeout passed, a chunk already queued does not rescue the stream:
+    the wait of nothing decides, on the system clock as before the short way for queued
+    chunks (`asyncio.wait_for` with no time left gives up before the queue is read)."""
+    heartbeat = Heartbeat(SYSTEM_CLOCK, timeout=0.01)
+    queue: asyncio.Queue[object] = asyncio.Queue()
+    queue.put_nowait(b"late\n")
+    await asyncio.sleep(0.02)
+    assert await heartbeat.next_item(queue) is Lull.SILENT

