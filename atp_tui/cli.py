@@ -102,11 +102,12 @@ def _state_dir(loaded: LoadedSettings) -> Path:
 
 
 def _run_watch(args: argparse.Namespace) -> int:
+    loaded = _load_settings(args)
+    server, token = _connection(loaded)
+    _prepare_connections()
     from atp_tui.client.stream import EngineConfig
     from atp_tui.commands.watch import DesktopOptions, run_watch
 
-    loaded = _load_settings(args)
-    server, token = _connection(loaded)
     settings = loaded.settings
     config = EngineConfig(
         server=server,
@@ -136,10 +137,11 @@ def _run_status(args: argparse.Namespace) -> int:
 
 
 def _run_respond(args: argparse.Namespace) -> int:
-    from atp_tui.commands.respond import respond_once
-
     loaded = _load_settings(args)
     server, token = _connection(loaded)
+    _prepare_connections()
+    from atp_tui.commands.respond import respond_once
+
     return asyncio.run(
         respond_once(
             server,
@@ -202,13 +204,26 @@ def _run_list(args: argparse.Namespace) -> int:
 
 def _run_tui(args: argparse.Namespace) -> int:
     """The TUI: configuration problems become a notice inside it (they never block it)."""
-    from atp_tui.commands.tui import run_tui
-
     loaded = _load_settings(args, warn=False)
     if args.demo:
+        _prepare_connections()
+        from atp_tui.commands.tui import run_tui
+
         return run_tui(loaded, server=None, token=None, state_dir=args.state_dir, demo=True)
     server, token = _connection(loaded)
+    _prepare_connections()
+    from atp_tui.commands.tui import run_tui
+
     return run_tui(loaded, server=server, token=token, state_dir=_state_dir(loaded), demo=False)
+
+
+def _prepare_connections() -> None:
+    """For a command about to connect (its settings read and checked): the TLS context is
+    made in a thread from now on, beside the imports that follow (`atp_tui.client.tls`),
+    not when the first client is made."""
+    from atp_tui.client.tls import prepare_tls_context
+
+    prepare_tls_context()
 
 
 def _skip_httpx_command_line() -> None:

@@ -6,9 +6,7 @@ logs headers), unless the user explicitly enables the query form for a proxy tha
 
 from __future__ import annotations
 
-import functools
 import json
-import os
 import socket
 import ssl
 import zlib
@@ -18,6 +16,7 @@ from typing import Any, TypeVar
 import httpx
 
 from atp_tui import __version__
+from atp_tui.client.tls import tls_context
 from atp_tui.client.urls import ConfigError as ConfigError  # re-exported
 from atp_tui.client.urls import check_server_url as check_server_url  # re-exported
 from atp_tui.protocol.models import ServerError
@@ -82,18 +81,6 @@ async def _check_redirect(response: httpx.Response) -> None:
         )
 
 
-@functools.lru_cache(maxsize=4)
-def _tls_context(cert_file: str | None, cert_dir: str | None) -> ssl.SSLContext:
-    """httpx's verifying TLS context for these `SSL_CERT_FILE`/`SSL_CERT_DIR` values, made once.
-
-    Loading the CA bundle costs ≈ 20 ms of CPU, and every client (each `respond`, the stream
-    engine, the respond client) would pay it again. httpx reads the same two variables, so the
-    context built for the current values is the one it would have built itself.
-    """
-    del cert_file, cert_dir  # only the cache key: httpx reads them from the environment
-    return httpx.create_ssl_context()
-
-
 def make_http_client(
     *,
     read_timeout: float | None = 30.0,
@@ -102,7 +89,7 @@ def make_http_client(
     """An httpx client with our timeouts; httpx's 5 s default would kill quiet streams."""
     verify: ssl.SSLContext | bool = True
     if transport is None:  # a given transport brings its own TLS settings
-        verify = _tls_context(os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+        verify = tls_context()
     return httpx.AsyncClient(
         verify=verify,
         timeout=httpx.Timeout(
