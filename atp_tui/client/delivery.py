@@ -126,23 +126,34 @@ class Delivery:
         """Store a notification; announce it only the first time its id is seen, a later
         state it carries for a known id as a status change, and other content for a known id
         as an update (the inbox showed the first copy while the store held the new one)."""
-        # The check inline: this runs for every notification a stream brings.
+        # This runs for every notification a stream brings: a new one takes the short way.
         store = self._store
-        known = store.has_notification(notification.id)
-        moved = self._moved_on(notification, event_id) if known else []
-        updated = known and store.shows_otherwise(notification)
-        if not store.add_notification(notification, event_id, raw_json=raw_json):
-            if updated:
-                return [*moved, NotificationUpdated(notification.id, event_id)]
-            self.stats.duplicates += 1
-            return moved
+        notification_id = notification.id
+        if store.has_notification(notification_id):
+            return self._known_again(notification, event_id, raw_json)
+        store.add_notification(notification, event_id, raw_json=raw_json)
         self.progress = True
         announced: list[EngineEvent] = [NotificationReceived(notification, event_id, raw, raw_json)]
-        held = self._pending.pop(notification.id, None)
-        if held is not None:
-            _, update, held_raw, held_id = held
-            announced.extend(self.handle_status(update, held_raw, held_id))
+        if self._pending:
+            held = self._pending.pop(notification_id, None)
+            if held is not None:
+                _, update, held_raw, held_id = held
+                announced.extend(self.handle_status(update, held_raw, held_id))
         return announced
+
+    def _known_again(
+        self, notification: Notification, event_id: str | None, raw_json: str
+    ) -> list[EngineEvent]:
+        """A notification whose id is known: stored again, announced as a move to a later
+        state, as an update when it shows otherwise, else counted as a duplicate."""
+        store = self._store
+        moved = self._moved_on(notification, event_id)
+        updated = store.shows_otherwise(notification)
+        store.add_notification(notification, event_id, raw_json=raw_json)
+        if updated:
+            return [*moved, NotificationUpdated(notification.id, event_id)]
+        self.stats.duplicates += 1
+        return moved
 
     def _moved_on(self, notification: Notification, event_id: str | None) -> list[EngineEvent]:
         """A known notification again, maybe in a later state (the polling fallback's refresh, or a

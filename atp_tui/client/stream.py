@@ -46,7 +46,7 @@ from atp_tui.client.sse_parser import LineTooLong, SSEDecoder, SSEEvent
 from atp_tui.client.stream_reader import END_OF_STREAM, StreamChannel
 from atp_tui.client.watchdog import Heartbeat, Lull
 from atp_tui.protocol.clock import SYSTEM_CLOCK, Clock
-from atp_tui.store import EngineStore
+from atp_tui.store import MAX_CURSOR_LENGTH, EngineStore
 from atp_tui.store.db import StateWriteError
 
 log = logging.getLogger(__name__)
@@ -374,16 +374,24 @@ class StreamEngine:
             if decoder.lines_completed != lines_before:
                 heartbeat.fed()
             delivery = self._delivery
+            resume: str | None = None
             for sse_event in parsed:
                 for event in delivery.handle_sse(sse_event):
                     yield event
                 # After the consumer handled it: a crash before this replays, not loses. Not
                 # past a status update held for its notification: it lives in memory only,
-                # and the next start must get it again (`Delivery.holding`).
+                # and the next start must get it again (`Delivery.holding`). The cursor is
+                # set once a chunk (only the last one is committed); an id the decoder gives
+                # holds no NUL, CR or LF, so only its length can make it unusable (case 74).
                 if isinstance(sse_event, SSEEvent) and not delivery.holding():
-                    unusable = self._committer.advance_cursor(sse_event.last_event_id)
-                    if unusable is not None:
-                        yield unusable
+                    if len(sse_event.last_event_id) <= MAX_CURSOR_LENGTH:
+                        resume = sse_event.last_event_id
+                    else:
+                        unusable = self._committer.advance_cursor(sse_event.last_event_id)
+                        if unusable is not None:
+                            yield unusable
+            if resume is not None:
+                self._committer.advance_cursor(resume)
             if not delivery.holding():
                 self._committer.advance_cursor(decoder.last_event_id)
             if decoder.retry_ms is not None:

@@ -100,9 +100,14 @@ def _needs_slow_path(data: str) -> bool:
     Separate substring scans: a single alternation regex was measured five times as slow.
     `rfind` because CPython's backward search skips ahead more often on text than `in`
     does (a common letter in the needle stops the forward one): 0.8 µs for both on a
-    1.5 KB payload, against 1.6.
+    1.5 KB payload, against 1.6. Each behind a test for its capital letter, a `memchr`
+    (0.08 µs): text without an "N" holds no "NaN".
     """
-    return data.rfind("NaN") >= 0 or data.rfind("Infinity") >= 0 or needs_sanitizing(data)
+    return (
+        ("N" in data and data.rfind("NaN") >= 0)
+        or ("I" in data and data.rfind("Infinity") >= 0)
+        or needs_sanitizing(data)
+    )
 
 
 def _one_line(data: str) -> str:
@@ -123,10 +128,15 @@ def decode_plain_notification(data: str) -> tuple[Notification, str] | None:
     if _needs_slow_path(data):
         return None
     try:
-        notification = Notification.model_validate_json(data)
+        notification: Notification = _validate_notification_json(data)
     except ValidationError:
         return None
     return notification, _one_line(data)
+
+
+#: `Notification.model_validate_json` without its Python wrapper (its keyword handling is
+#: 1 µs of the 19 an event costs), for `decode_plain_notification` only.
+_validate_notification_json = Notification.__pydantic_validator__.validate_json
 
 
 def decode_event(name: str, data: str) -> WireEvent | None:
