@@ -26,7 +26,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from atp_tui.client.events import NotificationReceived
-from atp_tui.commands.watch import format_event
+from atp_tui.commands.watch import _json_id, format_event
 from atp_tui.protocol.models import Notification, sanitize_json
 from atp_tui.protocol.wire import (
     MalformedEvent,
@@ -316,3 +316,10 @@ def test_the_line_watch_prints_is_the_payload_and_nothing_a_terminal_acts_on(
     printed = json.loads(line)
     assert printed["id"] == event_id
     assert printed["data"] == json.loads(decoded.raw_json)
+
+
+@given(st.none() | st.text() | st.sampled_from(['"', "\\", "\x7f", "a b", "/", "\x1b[2J", "é"]))
+def test_an_event_id_is_quoted_as_json_dumps_quotes_it(event_id: str | None) -> None:
+    """`watch`'s short way to quote an event id (printable ASCII with no quote or backslash
+    is its own JSON text between quotes) gives exactly `json.dumps`'s text for any id."""
+    assert _json_id(event_id) == json.dumps(event_id)
