@@ -8,7 +8,9 @@ its own `id:`, and memory is capped per event (G7).
 
 It is on the hot path, so lines are split per chunk by C-level `bytes` methods, never by a
 Python loop over bytes, and a partial line grows in a bytearray (amortised O(1) appends), so a
-body fed one byte per chunk still costs linear time. Splitting the bytes at CR and LF before
+body fed one byte per chunk still costs linear time. Blocks in the shape ATP servers send
+(`id:`, `event:`, one `data:` line, a blank line) are taken a block at a time from `memchr`
+line ends; anything else goes line by line. Splitting the bytes at CR and LF before
 decoding is safe because neither occurs inside a multibyte UTF-8 sequence; values are decoded
 with errors="replace", so invalid bytes become U+FFFD and never raise.
 
