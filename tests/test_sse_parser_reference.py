@@ -138,7 +138,12 @@ def _cuts(draw: st.DrawFn, body: bytes) -> list[bytes]:
 @settings(max_examples=int(os.environ.get("SSE_REFERENCE_EXAMPLES", "500")), deadline=None)
 @given(st.data())
 def test_any_stream_cut_anywhere_decodes_as_the_specification_says(data: st.DataObject) -> None:
-    body = data.draw(_body())
+    _decodes_as_the_specification_says(data, data.draw(_body()))
+
+
+def _decodes_as_the_specification_says(data: st.DataObject, body: bytes) -> None:
+    """`body` cut at points drawn from `data` gives the reference's events, last id and
+    retry, and every complete line is counted (the watchdog's liveness signal)."""
     chunks = data.draw(_cuts(body))
     carried = data.draw(st.sampled_from(["", "carried-7"]))
     decoder = SSEDecoder(carried)
@@ -149,6 +154,8 @@ def test_any_stream_cut_anywhere_decodes_as_the_specification_says(data: st.Data
     assert events == reference.run(body)
     assert decoder.last_event_id == reference.last_event_id
     assert decoder.retry_ms == reference.retry_ms
+    complete_lines = len(re.split(b"\r\n|\r|\n", body)) - 1
+    assert decoder.lines_completed == complete_lines
 
 
 @st.composite
@@ -187,19 +194,7 @@ def _served_body(draw: st.DrawFn) -> bytes:
 def test_usual_blocks_cut_anywhere_decode_as_the_specification_says(data: st.DataObject) -> None:
     """The block-at-a-time path gives the specification's events, ids and line count, however
     the stream is cut and whatever other lines come between its blocks."""
-    body = data.draw(_served_body())
-    chunks = data.draw(_cuts(body))
-    carried = data.draw(st.sampled_from(["", "carried-7"]))
-    decoder = SSEDecoder(carried)
-    events: list[object] = []
-    for chunk in chunks:
-        events.extend(decoder.feed(chunk))
-    reference = _Reference(last_event_id=carried)
-    assert events == reference.run(body)
-    assert decoder.last_event_id == reference.last_event_id
-    assert decoder.retry_ms == reference.retry_ms
-    complete_lines = len(re.split(b"\r\n|\r|\n", body)) - 1
-    assert decoder.lines_completed == complete_lines
+    _decodes_as_the_specification_says(data, data.draw(_served_body()))
 
 
 def test_a_body_of_usual_blocks_is_taken_a_block_at_a_time() -> None:
