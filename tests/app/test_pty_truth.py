@@ -30,6 +30,7 @@ from typing import Any
 
 import pytest
 
+from atp_tui.screens.main import READ_DELAY
 from atp_tui.server import RunningServer, ServerConfig
 from atp_tui.server.errors import ServerValidationError
 from tests.app.conftest import TOKEN
@@ -87,16 +88,27 @@ async def _open(
     await tmux.wait_for(lambda text: "● connected" in text and "Item" in text)
 
 
-async def _resting_pane(tmux: Tmux) -> str:
-    """The pane with its colours once no toast shows and nothing changed for half a second."""
+async def _resting_pane(tmux: Tmux, still: float = 0.5) -> str:
+    """The pane with its colours once no toast shows and nothing changed for `still` s."""
     previous = ""
+    steady = 0.0
     while True:
         await tmux.wait_for(lambda text: TOAST_EDGE not in text)
         pane = await tmux.run("capture-pane", "-p", "-e", "-t", "atp")
         if pane == previous:
-            return _LAST_EVENT.sub("last event … │", pane)
+            steady += 0.5
+            if steady >= still:
+                return _LAST_EVENT.sub("last event … │", pane)
+        else:
+            steady = 0.0
         previous = pane
         await asyncio.sleep(0.5)
+
+
+#: Long enough for the row under the cursor to be marked read (`READ_DELAY` after it was
+#: selected, seen at the next tick): a loaded machine captured one side before that mark and
+#: the other after it ("6 unread" against "5").
+_READ_SETTLED = READ_DELAY + 1.5
 
 
 async def _repainted_pane(tmux: Tmux, size: tuple[int, int]) -> str:
@@ -182,9 +194,9 @@ async def test_after_live_changes_the_terminal_shows_what_a_fresh_start_shows(
             await tmux.run("send-keys", "-t", "atp", "-l", "s" if "newest" in top else "ss")
             await tmux.run("send-keys", "-t", "atp", "-l", "g")
             await tmux.wait_for(lambda text: "deadline" in text.splitlines()[0])
-            session = await _resting_pane(tmux)
+            session = await _resting_pane(tmux, still=_READ_SETTLED)
             await _open(tmux, server.url, state_dir, config, size, again=True)
-            fresh = await _resting_pane(tmux)
+            fresh = await _resting_pane(tmux, still=_READ_SETTLED)
         finally:
             with contextlib.suppress(AssertionError):  # no server left: nothing to stop
                 await tmux.run("kill-server")
