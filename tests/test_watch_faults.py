@@ -273,6 +273,35 @@ async def test_case_74_an_overlong_event_id_is_delivered_and_never_crashes(tmp_p
     assert server.requests[1].last_event_id == "3"
 
 
+async def test_case_74_an_overlong_event_id_is_said_also_while_an_update_is_held(
+    tmp_path: Path,
+) -> None:
+    """The overlong id comes while a status update waits for its notification (the cursor
+    stands still meanwhile): it is said all the same, once, and the cursor stays before the
+    held update (found by an independent check: the notice was skipped)."""
+
+    async def script(conn: Conn) -> None:
+        await conn.send_head()
+        update = {"notification_id": "late", "status": "expired"}
+        await conn.write(
+            frame(notification("n1"), event_id="1")
+            + frame(update, event="status_update", event_id="s2")
+            + frame(notification("n3"), event_id="3")
+            + frame(notification("n4"), event_id="x" * 5000)
+            + frame(notification("n5"), event_id="5")
+            + end_frame(conn)
+        )
+        await conn.hang()
+
+    async with HostileServer(script) as server:
+        watch = await RawWatch.start(server.url, tmp_path)
+        await watch.wait_for_end()
+        assert await watch.stop(signal.SIGTERM) == 0
+    assert watch.ids() == ["n1", "n3", "n4", "n5"]
+    assert watch.stderr.count(b"5000 characters is too long") == 1
+    assert b"Traceback" not in watch.stderr
+
+
 def test_case_72_history_on_a_full_disk_says_so_and_keeps_the_database(tmp_path: Path) -> None:
     """`history` with a full disk: exit 4 and one line, never "moved aside"."""
     from atp_tui.store import Store

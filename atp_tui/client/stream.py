@@ -383,13 +383,14 @@ class StreamEngine:
                 # and the next start must get it again (`Delivery.holding`). The cursor is
                 # set once a chunk (only the last one is committed); an id the decoder gives
                 # holds no NUL, CR or LF, so only its length can make it unusable (case 74).
-                if isinstance(sse_event, SSEEvent) and not delivery.holding():
-                    if len(sse_event.last_event_id) <= MAX_CURSOR_LENGTH:
-                        resume = sse_event.last_event_id
-                    else:
+                if isinstance(sse_event, SSEEvent):
+                    if len(sse_event.last_event_id) > MAX_CURSOR_LENGTH:
+                        # Said once, held update or not; the cursor stays where it is.
                         unusable = self._committer.advance_cursor(sse_event.last_event_id)
                         if unusable is not None:
                             yield unusable
+                    elif not delivery.holding():
+                        resume = sse_event.last_event_id
             if resume is not None:
                 self._committer.advance_cursor(resume)
             if not delivery.holding():
