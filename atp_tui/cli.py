@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from atp_tui.client.urls import ConfigError
 from atp_tui.commands.arguments import ArgumentsRejected as ArgumentsRejected  # re-exported
 from atp_tui.commands.arguments import build_parser as build_parser  # re-exported
 from atp_tui.commands.config import cli_overrides, run_config
@@ -258,7 +259,9 @@ def _dispatch(handler: Callable[[argparse.Namespace], int], args: argparse.Names
         discard_output(sys.__stdout__ or sys.stdout)
         print(f"atp-tui: error: {error}", file=sys.stderr)
         return EXIT_OUTPUT_FAILED
-    except UsageError as error:
+    except (UsageError, ConfigError) as error:
+        # ConfigError: a setting found unusable only once the command ran (the CA
+        # certificates it names cannot be loaded, say).
         print(f"atp-tui: error: {error}", file=sys.stderr)
         if args.command == "respond" and args.json:
             _json_usage_error(str(error))

@@ -12,6 +12,7 @@ import pytest
 from atp_tui.client.events import ConnectionChanged
 from tests.engine_helpers import collect, has_state, make_engine
 from tests.hostile import Conn, HostileServer
+from tests.watch_helpers import watch_command, watch_env
 
 
 @pytest.fixture(scope="module")
@@ -136,3 +137,32 @@ async def test_trust_set_after_a_first_client_is_honoured(
     assert "connected" not in kinds(refused)
     assert "connected" in kinds(trusted)
     assert "connected" not in kinds(refused_again)
+
+
+@pytest.mark.parametrize("bundle", ["missing", "not PEM"])
+@pytest.mark.parametrize("command", ["watch", "respond"])
+def test_ca_certificates_that_cannot_be_loaded_are_one_line_and_exit_2(
+    tmp_path: Path, bundle: str, command: str
+) -> None:
+    """`SSL_CERT_FILE` naming nothing, or a file that holds no certificate: one line that
+    names the variable and what to do, exit 2; no traceback (the context is made in a
+    thread, whose failure printed one, then the caller's another)."""
+    cert_file = tmp_path / "bundle.pem"
+    if bundle == "not PEM":
+        cert_file.write_text("garbage\n")
+    argv = watch_command("https://127.0.0.1:9", tmp_path / "state")
+    if command == "respond":
+        argv = [*argv[:3], "respond", "--server", "https://127.0.0.1:9", "n1", "ok"]
+        argv += ["--state-dir", str(tmp_path / "state")]
+    done = subprocess.run(
+        argv,
+        capture_output=True,
+        env={**watch_env(), "SSL_CERT_FILE": str(cert_file)},
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.decode().strip().splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("atp-tui: error: cannot load the CA certificates from SSL_CERT_FILE")
+    assert "fix or unset" in lines[0]

@@ -21,6 +21,8 @@ import threading
 
 import certifi
 
+from atp_tui.client.urls import ConfigError
+
 _loading: threading.Thread | None = None
 
 
@@ -49,16 +51,37 @@ def prepare_tls_context() -> None:
     # Not a daemon: the interpreter waits for it at exit rather than ending under OpenSSL's
     # feet (a command that stopped at once crashed with SIGSEGV while the bundle loaded).
     _loading = threading.Thread(
-        target=_context_for, args=_environment_key(), name="atp-tls-context", daemon=False
+        target=_load_ahead, args=_environment_key(), name="atp-tls-context", daemon=False
     )
     _loading.start()
 
 
+def _load_ahead(cert_file: str | None, cert_dir: str | None) -> None:
+    """The thread's work: make the context, so that `tls_context` finds it made."""
+    try:
+        _context_for(cert_file, cert_dir)
+    except OSError:
+        # Not cached: `tls_context` makes it again in the caller's thread, which reports
+        # the failure (a thread's exception would only print a traceback).
+        return
+
+
 def tls_context() -> ssl.SSLContext:
     """The context for the current environment (waiting for `prepare_tls_context`'s thread
-    if it is still loading). A bundle that cannot be read raises here, as httpx would."""
+    if it is still loading). `ConfigError` when the CA certificates cannot be loaded."""
     if _loading is not None:
-        # Its result (or failure) is not taken from the thread: made again here if it
-        # failed, the error surfaces in this thread, where the caller can report it.
         _loading.join()
-    return _context_for(*_environment_key())
+    cert_file, cert_dir = _environment_key()
+    try:
+        return _context_for(cert_file, cert_dir)
+    except OSError as error:  # ssl.SSLError too: a file that is not PEM certificates
+        if cert_file:
+            where = f"SSL_CERT_FILE={cert_file}"
+        elif cert_dir:
+            where = f"SSL_CERT_DIR={cert_dir}"
+        else:
+            where = f"certifi's bundle ({certifi.where()})"
+        raise ConfigError(
+            f"cannot load the CA certificates from {where}: {error.strerror or error}; "
+            "fix or unset that variable"
+        ) from None
