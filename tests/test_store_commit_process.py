@@ -10,6 +10,7 @@ the whole process group) stops `watch` cleanly and leaves no commit process behi
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -20,9 +21,10 @@ import pytest
 
 from atp_tui.store import DB_NAME, StateWriteError
 from atp_tui.store.commit_process import CommitProcess, CommitProcessError
+from atp_tui.store.db import WAL_FILE_LIMIT_BYTES
 from atp_tui.store.headless import HeadlessStore
 from tests.conftest import FakeClock
-from tests.hostile import HostileServer
+from tests.hostile import HostileServer, notification
 from tests.store_helpers import _n, _peek, refuse_inserts
 from tests.store_helpers import notification_rows as _rows
 from tests.watch_helpers import burst_script, complete_ids, expected, watch_command, watch_env
@@ -236,3 +238,29 @@ async def test_a_commit_process_killed_mid_burst_loses_nothing_and_watch_says_so
     assert len(said) == 1, err
     assert said[0].startswith("atp-tui: warning: the commit process ended")
     assert said[0].endswith(": committing in line from now on")
+
+
+def test_after_a_burst_and_its_checkpoint_the_wal_file_is_cut_back(tmp_path: Path) -> None:
+    """A burst's WAL grows past `WAL_FILE_LIMIT_BYTES`; once the quiet-time checkpoint has
+    copied it, the next commit starts the WAL again and cuts the file back (it stayed on
+    disk at its peak size: 118 MB after 30,000 notifications, found by an independent
+    check)."""
+    store = HeadlessStore.open(tmp_path)
+    store.start_writer()
+    wal = tmp_path / f"{DB_NAME}-wal"
+    big = "x" * 60_000
+    for batch in range(8):
+        for n in range(50):
+            nid = f"n{batch}-{n}"
+            raw = json.dumps({**notification(nid), "padding": big})
+            store.add_notification(_n(nid), nid, raw_json=raw)
+        store.begin_commit()
+        store.finish_commit()
+    assert wal.stat().st_size > WAL_FILE_LIMIT_BYTES
+    store.checkpoint()  # what `watch` does once the stream is quiet
+    store.add_notification(_n("after"), "after")
+    store.begin_commit()
+    store.finish_commit()
+    assert wal.stat().st_size <= WAL_FILE_LIMIT_BYTES
+    store.close()
+    assert len(_rows(tmp_path)) == 401
