@@ -182,7 +182,9 @@ class AnswerModal(QuietFocus, ModalScreen[ChosenAnswer | None]):
         """The main screen's news of the item (a status change, or the clock tick)."""
         if item is not None:
             self.item = item
-        if self.is_mounted:
+        # Once `on_mount` has drawn it: a tick can come between the screen counting as
+        # mounted and its status line being there (a loaded CI run met `NoMatches`).
+        if self._status_drawn:
             self.refresh_status(now)
 
     def refresh_status(self, now: datetime | None = None) -> None:
