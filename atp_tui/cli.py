@@ -206,15 +206,13 @@ def _run_list(args: argparse.Namespace) -> int:
 def _run_tui(args: argparse.Namespace) -> int:
     """The TUI: configuration problems become a notice inside it (they never block it)."""
     loaded = _load_settings(args, warn=False)
-    if args.demo:
-        _prepare_connections()
-        from atp_tui.commands.tui import run_tui
-
-        return run_tui(loaded, server=None, token=None, state_dir=args.state_dir, demo=True)
-    server, token = _connection(loaded)
+    connection = None if args.demo else _connection(loaded)
     _prepare_connections()
     from atp_tui.commands.tui import run_tui
 
+    if connection is None:
+        return run_tui(loaded, server=None, token=None, state_dir=args.state_dir, demo=True)
+    server, token = connection
     return run_tui(loaded, server=server, token=token, state_dir=_state_dir(loaded), demo=False)
 
 

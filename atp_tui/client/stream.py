@@ -391,10 +391,10 @@ class StreamEngine:
                             yield unusable
                     elif not delivery.holding():
                         resume = sse_event.last_event_id
-            if resume is not None:
-                self._committer.advance_cursor(resume)
             if not delivery.holding():
                 self._committer.advance_cursor(decoder.last_event_id)
+            elif resume is not None:  # up to the event before the held update
+                self._committer.advance_cursor(resume)
             if decoder.retry_ms is not None:
                 self._backoff.set_retry_ms(decoder.retry_ms)
             # Caught up with the socket: commit now. In a burst: at most every COMMIT_EVERY s.
