@@ -36,12 +36,19 @@ _CURSOR_MOVE = re.compile(rb"\x1b\[(\d+);(\d+)H")
 
 @pytest.fixture
 async def server() -> AsyncIterator[RunningServer]:
-    """Thirty open notifications, due 2 to 14 minutes from now (all urgent)."""
+    """Thirty open notifications, due 2 to 14 minutes from now (all urgent).
+
+    Their deadlines fall at different points of a second, as real ones do: were they all on
+    the same point, a one-second tick landing on it would see some seconds twice and skip
+    others on every row at once (scheduling jitter), and a tick could write nothing at all
+    (it did in a CI run: two ticks' cells in four seconds).
+    """
     async with RunningServer(ServerConfig(user_token=TOKEN, ping_interval=0.5)) as running:
         for number in range(OPEN):
+            seconds = 120 + number * 24 + number / OPEN
             body = notification_body(
                 title=f"Promote checkout 2.{number} to production?",
-                deadline=in_minutes(2 + number * 12 / OPEN),
+                deadline=in_minutes(seconds / 60),
                 actions=[{"id": "ack", "label": "Acknowledge", "response_type": "simple"}],
             )
             running.state.add_notification(body)
