@@ -99,13 +99,15 @@ class SSEDecoder:
         self._pending = bytearray()
         self._skipping = False  # the current partial line overflowed and is being dropped
         self._skip_len = 0  # its length so far, for the line cap
-        # Block state. _block_len counts what the block makes us hold (data, event, own id).
+        # Block state. _block_len counts the lines the block keeps (data, event, own id),
+        # each whole (field name and line end), so that a partial line compares alike (G7).
         self._data: list[bytes] = []
         self._block_len = 0
         self._event = b""
         self._id = last_event_id  # the last-event-id buffer
         self._own_id = False
-        self._id_len = 0  # bytes of this block's own id, counted in _block_len
+        self._id_len = 0  # bytes of this block's own id line, counted in _block_len
+        self._event_len = 0  # bytes of its event line, counted in _block_len
         self._discarding = False  # the block went over the cap: count, don't buffer
         self._discard_size = 0
 
@@ -195,7 +197,8 @@ class SSEDecoder:
             if event_end < 0 or not begins(b"data: ", event_end + 1):
                 break
             end = find(b"\n", event_end + 1)
-            if end < 0 or end + 1 >= size or chunk[end + 1] != 10 or end - start > cap:
+            # The block counts as the line path counts it: its three lines, ends included.
+            if end < 0 or end + 1 >= size or chunk[end + 1] != 10 or end + 1 - start > cap:
                 break
             if find(b"\0", start, id_end) >= 0:
                 break
@@ -242,7 +245,8 @@ class SSEDecoder:
             if self._skipping:
                 # The first line ends the overflowed one: count it, never interpret it.
                 self._skipping = False
-                self._discard_size += self._skip_len + len(lines[0]) + 1
+                if self._discarding:
+                    self._discard_size += self._skip_len + len(lines[0]) + 1
                 self._skip_len = 0
                 start = 1
             elif self._pending:
@@ -261,12 +265,39 @@ class SSEDecoder:
             else:
                 self._pending += tail
                 if len(self._pending) + self._block_len > self._max_event:
-                    # Keep memory at the cap: drop the partial line and the whole block.
-                    self._skipping = True
-                    self._skip_len = len(self._pending)
-                    self._pending = bytearray()
-                    if not self._discarding:
-                        self._start_discard()
+                    self._over_the_cap_partly()
+
+    def _over_the_cap_partly(self) -> None:
+        """The partial line and the block are over the cap: keep memory at the cap.
+
+        Lines are counted whole, field name and line end, so a line the block keeps (data,
+        event, its own id) puts the block over the cap now exactly when it will once it ends:
+        the block is skipped now, as it would be then, and a cut inside its last line never
+        changes what is delivered. A line the block does not keep (a comment, an ignored or
+        unknown field, `retry:`) is dropped as it comes and the block goes on. Where the
+        line cannot be told yet (its name cut before the colon, an id whose NUL is still to
+        come, a second `event:` or `id:` replacing a long first one) the block is skipped:
+        that needs a block within one line of 512 KB and an unusual line.
+        """
+        line = self._pending
+        if self._block_keeps(line) and not self._discarding:
+            self._start_discard()
+            if len(line) <= self._max_event:
+                return  # still read when it ends: `_discard_lines` takes an id from it
+        self._skipping = True
+        self._skip_len = len(line)
+        self._pending = bytearray()
+
+    def _block_keeps(self, line: bytearray) -> bool:
+        """Whether the partial `line` is (or may be) one the block keeps and counts."""
+        if line.startswith((b"data:", b"event:")):
+            return True
+        if line.startswith(b"id:"):
+            return len(line) <= self._max_event and line.find(b"\0") < 0
+        # A name not ended yet that may still become one of the three.
+        return b":" not in line and any(
+            name.startswith(line) for name in (b"data", b"event", b"id")
+        )
 
     def _check_line_lengths(self, carried: int, lines: list[bytes], tail: bytes) -> None:
         """Raise LineTooLong if any line touched by this chunk is over the line cap."""
@@ -287,7 +318,7 @@ class SSEDecoder:
         data = self._data
         cap = self._max_event
         block_len, event, event_id = self._block_len, self._event, self._id
-        own_id, id_len = self._own_id, self._id_len
+        own_id, id_len, event_len = self._own_id, self._id_len, self._event_len
         committed = self.last_event_id
         resume = len(lines)
         # enumerate over the list beats indexing in a while loop on this path.
@@ -308,7 +339,7 @@ class SSEDecoder:
                         )
                     )
                     data.clear()
-                block_len = id_len = 0
+                block_len = id_len = event_len = 0
                 event = b""
                 own_id = False
                 continue
@@ -333,28 +364,35 @@ class SSEDecoder:
                     value = line[colon + 2 :]
                 else:
                     value = line[colon + 1 :]
+            # A kept line counts whole, field name and line end: a partial line compares
+            # alike (`_over_the_cap_partly`).
             if name == b"data":
                 data.append(value)
-                block_len += len(value) + 1
+                block_len += len(line) + 1
             elif name == b"event":
-                block_len += len(value) - len(event)
-                event = value
+                block_len += len(line) + 1 - event_len
+                event, event_len = value, len(line) + 1
             elif name == b"id":
-                if b"\0" in value:  # an id with NUL is ignored entirely (D6)
+                # An id with NUL is ignored entirely (D6); one over the cap is too (G7).
+                if b"\0" in value or len(line) > cap:
                     continue
-                block_len += len(value) - id_len
-                id_len = len(value)
+                block_len += len(line) + 1 - id_len
+                id_len = len(line) + 1
                 event_id = value.decode("utf-8", "replace")
                 own_id = True
             elif name == b"retry":
-                self._set_retry(value)
+                # A line that long is dropped unread when a read ends inside it (G7); whole,
+                # it is dropped alike, so a cut never changes what is applied.
+                if len(line) + block_len <= cap:
+                    self._set_retry(value)
+                continue
             else:
                 continue
             if block_len > cap:
                 resume = pos
                 break
         self._block_len, self._event, self._id = block_len, event, event_id
-        self._own_id, self._id_len = own_id, id_len
+        self._own_id, self._id_len, self._event_len = own_id, id_len, event_len
         self.last_event_id = committed
         if block_len > cap:
             self._start_discard()
@@ -380,10 +418,10 @@ class SSEDecoder:
             if line[0] == 58:
                 continue
             name, value = _split_field(line)
-            if name == b"id" and b"\0" not in value and len(value) <= self._max_event:
+            if name == b"id" and b"\0" not in value and len(line) <= self._max_event:
                 self._id = value.decode("utf-8", "replace")
                 self._own_id = True
-            elif name == b"retry":
+            elif name == b"retry" and len(line) <= self._max_event:  # as in _normal_lines
                 self._set_retry(value)
         return n
 
@@ -392,7 +430,7 @@ class SSEDecoder:
         self._discarding = True
         self._discard_size = self._block_len
         self._data.clear()
-        self._block_len = self._id_len = 0
+        self._block_len = self._id_len = self._event_len = 0
         self._event = b""
 
     def _set_retry(self, value: bytes) -> None:
