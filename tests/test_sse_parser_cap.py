@@ -23,7 +23,8 @@ AFTER = b"data: after\n\n"
 
 
 def _feed(body: bytes, cuts: Iterable[int], cap: int) -> list[SSEEvent | OversizedEvent]:
-    """Feed `body` cut at `cuts`; the decoder never holds more than the cap.
+    """Feed `body` cut at `cuts`; the decoder never holds more than the cap and a field
+    name (a line whose name is not told yet).
 
     A skipped block's `size` (what was seen of it, at least the cap) is left out: it tells
     where skipping began, which a cut may move; what is delivered must not move."""
@@ -36,7 +37,7 @@ def _feed(body: bytes, cuts: Iterable[int], cap: int) -> list[SSEEvent | Oversiz
                 OversizedEvent(event.event_id, 0) if type(event) is OversizedEvent else event
             )
         start = cut
-        assert decoder.buffered_bytes <= cap
+        assert decoder.buffered_bytes <= cap + len(b"event")
     return out
 
 
@@ -75,6 +76,30 @@ def test_a_block_near_the_cap_is_judged_alike_for_every_cut(shape: str, held: in
     for cut in range(len(BEFORE), len(BEFORE) + len(block) + 1):
         assert _feed(body, [cut], CAP) == whole, cut
     assert _feed(body, range(1, len(body)), CAP) == whole, "byte by byte"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # An id line longer than the cap, after a block far under it (an independent check:
+        # cut, the block was dropped; whole, the id was ignored and the block delivered).
+        b"data:\nid: " + b"x" * 27 + b"\n\n",
+        b"data: " + b"z" * 10 + b"\nid: " + b"7" * 40 + b"\n\n",
+        # A second event or id replacing a short first, the block at the cap with both.
+        b"event: aaaa\ndata: " + b"z" * 11 + b"\nevent: b\n\n",
+        b"id: aaaa\ndata: " + b"z" * 13 + b"\nid: b\n\n",
+        # An id line exactly as long as the cap (applied, its block over the cap).
+        b"data: d\nid: " + b"i" * 26 + b"\n\n",
+    ],
+    ids=short_id,
+)
+def test_long_and_repeated_ids_and_events_are_judged_alike_for_every_cut(body: bytes) -> None:
+    cap = 30
+    body = BEFORE + body + AFTER
+    whole = _feed(body, [], cap)
+    for cut in range(len(body) + 1):
+        assert _feed(body, [cut], cap) == whole, cut
+    assert _feed(body, range(1, len(body)), cap) == whole, "byte by byte"
 
 
 @pytest.mark.parametrize("over", range(-24, 25))

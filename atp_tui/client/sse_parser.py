@@ -26,6 +26,9 @@ from typing import NamedTuple
 
 #: A little over ATP's 512 KB event limit: a block holding more than this is skipped (G7).
 MAX_EVENT_BYTES: int = 512 * 1024 + 4096
+#: The field names a block keeps the lines of (`data` and `event` lines, its own `id`), and
+#: the most a partial line is buffered over the cap until its name is told.
+_KEPT_NAMES = (b"data", b"event", b"id")
 #: A single line longer than this, even one being discarded, aborts the stream (case 17).
 MAX_LINE_BYTES: int = 16 * 1024 * 1024
 
@@ -274,12 +277,24 @@ class SSEDecoder:
         event, its own id) puts the block over the cap now exactly when it will once it ends:
         the block is skipped now, as it would be then, and a cut inside its last line never
         changes what is delivered. A line the block does not keep (a comment, an ignored or
-        unknown field, `retry:`) is dropped as it comes and the block goes on. Where the
-        line cannot be told yet (its name cut before the colon, an id whose NUL is still to
-        come, a second `event:` or `id:` replacing a long first one) the block is skipped:
-        that needs a block within one line of 512 KB and an unusual line.
+        unknown field, `retry:`) is dropped as it comes and the block goes on. A second
+        `event:` or `id:` replaces the block's first: the first's count goes at once. A
+        line whose name is cut before its colon is buffered until it can be told (a name
+        at most over the cap). The one line that cannot be told in time, an id whose NUL
+        comes after the block went over the cap, skips the block where whole it would be
+        ignored; that needs a block within one line of 512 KB and an id with a NUL.
         """
         line = self._pending
+        if b":" not in line and any(name.startswith(line) for name in _KEPT_NAMES):
+            return  # not told yet: at most `len(b"event")` bytes over the cap
+        if line.startswith(b"event:") and self._event_len:
+            self._block_len -= self._event_len  # replaced whatever this line holds
+            self._event_len, self._event = 0, b""
+        elif line.startswith(b"id:") and self._id_len and line.find(b"\0") < 0:
+            self._block_len -= self._id_len  # replaced unless a NUL is still to come
+            self._id_len = 0
+        if len(line) + self._block_len <= self._max_event:
+            return
         if self._block_keeps(line) and not self._discarding:
             self._start_discard()
             if len(line) <= self._max_event:
@@ -288,16 +303,13 @@ class SSEDecoder:
         self._skip_len = len(line)
         self._pending = bytearray()
 
-    def _block_keeps(self, line: bytearray) -> bool:
-        """Whether the partial `line` is (or may be) one the block keeps and counts."""
+    @staticmethod
+    def _block_keeps(line: bytearray) -> bool:
+        """Whether the partial `line`, its name told, is one the block keeps and counts."""
         if line.startswith((b"data:", b"event:")):
             return True
-        if line.startswith(b"id:"):
-            return len(line) <= self._max_event and line.find(b"\0") < 0
-        # A name not ended yet that may still become one of the three.
-        return b":" not in line and any(
-            name.startswith(line) for name in (b"data", b"event", b"id")
-        )
+        # An id longer than the cap puts the block over it (and is not read).
+        return line.startswith(b"id:") and line.find(b"\0") < 0
 
     def _check_line_lengths(self, carried: int, lines: list[bytes], tail: bytes) -> None:
         """Raise LineTooLong if any line touched by this chunk is over the line cap."""
@@ -373,13 +385,15 @@ class SSEDecoder:
                 block_len += len(line) + 1 - event_len
                 event, event_len = value, len(line) + 1
             elif name == b"id":
-                # An id with NUL is ignored entirely (D6); one over the cap is too (G7).
-                if b"\0" in value or len(line) > cap:
+                if b"\0" in value:  # an id with NUL is ignored entirely (D6)
                     continue
                 block_len += len(line) + 1 - id_len
                 id_len = len(line) + 1
-                event_id = value.decode("utf-8", "replace")
-                own_id = True
+                # A line over the cap puts its block over it and is not read (G7): cut by
+                # a read, it is not kept to be read either.
+                if len(line) <= cap:
+                    event_id = value.decode("utf-8", "replace")
+                    own_id = True
             elif name == b"retry":
                 # A line that long is dropped unread when a read ends inside it (G7); whole,
                 # it is dropped alike, so a cut never changes what is applied.
