@@ -237,13 +237,7 @@ class Answering:
         if found is None:
             return
         notification_id, item, action = found
-        arrivals = self.screen.arrivals
-        if arrivals.unseen(notification_id):
-            self._unseen(item, number)
-            return
-        crossed = arrivals.crossed(notification_id, self.screen.inbox.index_of)
-        if crossed is not None:
-            self._crossed(item, crossed, number)
+        if not self.looked_at(item, str(number)):
             return
         problem = self.why_not(item, action)
         if problem:
@@ -255,26 +249,44 @@ class Answering:
             lambda modal: self._open(modal, notification_id, action, item),
         )
 
-    def _unseen(self, item: StoredNotification, number: int) -> None:
-        """An answer key on an item that appeared too recently to have been seen (typed ahead,
-        for the row that was there before: `atp_tui.view.arrivals`): not applied, and the rest
-        of its burst is dropped (`KeySequencer.drop_burst`); the user is told."""
+    def looked_at(self, item: StoredNotification, key: str) -> bool:
+        """Whether `key` (an answer key, or the space that marks for one) on `item` can be
+        taken as meant for it; if not (it appeared, changed or came under the cursor a
+        moment ago, or the moves to it crossed a row that just appeared), the key is not
+        applied, the rest of its burst is dropped and the user is told."""
+        notification_id = item.summary.id
+        arrivals = self.screen.arrivals
+        if arrivals.unseen(notification_id):
+            self.refuse_unseen(item, key)
+            return False
+        crossed = arrivals.crossed(notification_id, self.screen.inbox.index_of)
+        if crossed is not None:
+            self._crossed(item, crossed, key)
+            return False
+        return True
+
+    def refuse_unseen(self, item: StoredNotification, key: str, *, marked: bool = False) -> None:
+        """A key on an item that appeared too recently to have been seen (typed ahead, for
+        the row that was there before: `atp_tui.view.arrivals`): not applied, and the rest
+        of its burst is dropped (`KeySequencer.drop_burst`); the user is told. `marked`: the
+        item is one of the marked ones a bulk answer was for."""
         how = self.screen.arrivals.how(item.summary.id)
         self.screen.atp.key_order.drop_burst()
+        target = "the marked items" if marked else "it"
         self._warn(
-            f"“{item.summary.title}” {how}: {number} was not applied to it, nor what "
+            f"“{item.summary.title}” {how}: {key} was not applied to {target}, nor what "
             "was typed with it. Look at it first."
         )
 
-    def _crossed(self, item: StoredNotification, crossed: str, number: int) -> None:
-        """An answer key after moves across a row that appeared meanwhile (the moves were
-        counted for the rows before it: `RecentArrivals.crossed`): not applied, with the
-        rest of its burst."""
+    def _crossed(self, item: StoredNotification, crossed: str, key: str) -> None:
+        """A key after moves across a row that appeared meanwhile (the moves were counted
+        for the rows before it: `RecentArrivals.crossed`): not applied, with the rest of
+        its burst."""
         newcomer = self.current(crossed)
         title = newcomer.summary.title if newcomer is not None else "a new item"
         self.screen.atp.key_order.drop_burst()
         self._warn(
-            f"“{title}” just appeared among the rows you moved over: {number} was not "
+            f"“{title}” just appeared among the rows you moved over: {key} was not "
             f"applied to “{item.summary.title}”, nor what was typed with it. Look first."
         )
 

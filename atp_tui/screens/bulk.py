@@ -102,6 +102,10 @@ class BulkAnswers:
             return
         item = self.screen.inbox.get(notification_id)
         if notification_id not in self.marks and item is not None:
+            # `j 1y` typed ahead marked a row that appeared an instant before under the
+            # cursor, and answered it (independent check): a mark is a key on that row too.
+            if not self.screen.answering.looked_at(item, "the space"):
+                return
             reason = blocker(item, self.screen.answers.get(notification_id), self.screen.now())
             if reason is not None:
                 self._warn(f"Not marked: {reason}.")
@@ -167,10 +171,21 @@ class BulkAnswers:
     def start(self, selected: str | None, number: int) -> None:
         """An answer key with marks present: answer every marked item with the selected
         item's action `number` (1-based), after one confirmation."""
-        found = self.screen.answering.action_at(selected, number)
+        answering = self.screen.answering
+        found = answering.action_at(selected, number)
         if found is None:
             return
-        selected, _, chosen = found
+        selected, item, chosen = found
+        # The selected item takes part: the key must have been meant for it as a single
+        # answer's is (`j1y` with a mark elsewhere answered a row that appeared an instant
+        # before: independent check), and a marked item must still be the one marked.
+        if not answering.looked_at(item, str(number)):
+            return
+        for marked in self.marks:
+            changed = self._get(marked) if self.screen.arrivals.unseen(marked) else None
+            if changed is not None:
+                answering.refuse_unseen(changed, str(number), marked=True)
+                return
         ids = self._ordered(selected)
         plan = self._plan(ids, chosen, valued=False)
         if not plan.targets:

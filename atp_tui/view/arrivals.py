@@ -18,6 +18,11 @@ row the first was meant for, and `1` answered an old item no key had aimed at (a
 check, 5 of 5). So an answer key is not applied when a row that appeared less than
 `UNSEEN_SECONDS` ago lies within the span the cursor moved over since it appeared.
 
+The same holds with marks (`atp_tui.screens.bulk`): the space that marks the row under the
+cursor, and the answer key of a bulk answer on that row, are refused alike, and a bulk answer
+waits while a marked item changed a moment ago (`j1y` with a mark elsewhere, and `j 1y`,
+answered a row that had appeared an instant before: an independent check).
+
 `UNSEEN_SECONDS` covers a reaction to what the screen shows (≈ 0.25 s), a slow link's round
 trip, and the gap between the keys of a burst.
 """

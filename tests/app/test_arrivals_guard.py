@@ -143,3 +143,64 @@ async def test_an_answer_after_moving_over_a_newcomer_is_not_applied(
         await settled(pilot)
     titles = {n["id"]: n["context"]["title"] for n in server.state.notifications.values()}
     assert [titles[r["notification_id"]] for r in server.state.responses] == ["twenty"]
+
+
+def _three_rows(server: RunningServer) -> dict[str, str]:
+    """Rows due in 10, 20 and 30 min (their titles); returns title → id."""
+    ids = {}
+    for title, minutes in (("ten", 10), ("twenty", 20), ("thirty", 30)):
+        body = notification_body(title=title, actions=[PLAIN], deadline=in_minutes(minutes))
+        ids[title] = server.state.add_notification(body)["id"]
+    return ids
+
+
+@pytest.mark.parametrize(
+    "keys", [("j", "1", "y"), ("j", "space", "1", "y")], ids=["mark-elsewhere", "space-marks"]
+)
+async def test_marks_take_no_key_on_a_newcomer_either(
+    server: RunningServer, keys: tuple[str, ...]
+) -> None:
+    """An independent check: with a mark elsewhere (`j1y`) or marking in the burst
+    (`j 1y`), a row that appeared an instant before under the cursor was answered, the
+    bulk answer skipping the guard a single answer has. Refused now, nothing marked."""
+    ids = _three_rows(server)
+    clock = FakeClock(start=datetime.now(UTC))
+    app = make_live_app(server.url, clock=clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await started(pilot, 3)
+        clock.offset += UNSEEN_SECONDS
+        if keys[1] != "space":
+            app.main.bulk.marks.toggle(ids["thirty"])  # marked a while ago
+        body = notification_body(title="fifteen", actions=[PLAIN], deadline=in_minutes(15))
+        fifteen = server.state.add_notification(body)["id"]
+        await started(pilot, 4)
+        await pilot.press(*keys)
+        await settled(pilot)
+        assert server.state.respond_attempts == []
+        assert "“fifteen” just appeared" in toasts(app)
+        assert fifteen not in app.main.bulk.marks
+
+
+async def test_a_bulk_answer_is_refused_when_a_marked_item_just_changed(
+    server: RunningServer,
+) -> None:
+    """A marked item the server sent again with other content a moment ago was marked as it
+    was before: the bulk answer waits, naming it."""
+    ids = _three_rows(server)
+    clock = FakeClock(start=datetime.now(UTC))
+    app = make_live_app(server.url, clock=clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await started(pilot, 3)
+        clock.offset += UNSEEN_SECONDS
+        app.main.bulk.marks.toggle(ids["thirty"])
+        app.main.arrivals.changed([ids["thirty"]])
+        await pilot.press("1", "y")
+        await settled(pilot)
+        assert server.state.respond_attempts == []
+        assert "“thirty” just changed: 1 was not applied to the marked items" in toasts(app)
+        clock.offset += UNSEEN_SECONDS
+        await pilot.pause(2 * BURST_GAP)
+        await pilot.press("1", "y")
+        await wait_for(pilot, lambda: len(server.state.responses) == 2)
+        await settled(pilot)
+    assert {r["notification_id"] for r in server.state.responses} == {ids["ten"], ids["thirty"]}
