@@ -42,6 +42,7 @@ from atp_tui.view.items import (
 )
 from atp_tui.view.order import SortOrder
 from atp_tui.widgets.inbox_rows import (
+    ROW_COMPONENT_CLASSES,
     LineKey,
     RowFrame,
     TimeRules,
@@ -71,21 +72,7 @@ class InboxList(QuietThumb, QuietScrollView, ScrollView, can_focus=True):
         Binding("pageup", "page_up_rows", "Page up", show=False, id="inbox.page-up"),
     ]
 
-    COMPONENT_CLASSES: ClassVar[set[str]] = {
-        "inbox--cursor",
-        "inbox--closed",
-        "inbox--unread",
-        "inbox--urgent",
-        "inbox--service",
-        "inbox--project",
-        "inbox--dim",
-        "inbox--pending",
-        "inbox--refused",
-        "inbox--answered",
-        "inbox--open",
-        "inbox--placeholder",
-        "inbox--marked",
-    }
+    COMPONENT_CLASSES: ClassVar[set[str]] = set(ROW_COMPONENT_CLASSES)
 
     @dataclass
     class Highlighted(Message):
@@ -143,6 +130,9 @@ class InboxList(QuietThumb, QuietScrollView, ScrollView, can_focus=True):
         self.cursor_id: str | None = None
         self._strips: dict[str, tuple[tuple[object, ...], Strip]] = {}
         self._frame: RowFrame | None = None
+        #: The moment `refresh_changed` found the changed cells at, drawn at until the next
+        #: frame is rendered (see there).
+        self._changes_at: datetime | None = None
         self._styles: dict[str, Style] | None = None
         #: Deadlines closer than this many seconds are drawn in red (the settings' threshold).
         self.warning_seconds = WARNING_SECONDS
@@ -377,7 +367,8 @@ class InboxList(QuietThumb, QuietScrollView, ScrollView, can_focus=True):
             }
         cursor = self.get_component_rich_style("inbox--cursor")
         width = self.row_width = self.scrollable_content_region.width
-        return RowFrame(width, self.rich_style, cursor, self._now(), self._styles, self.glyphs)
+        now = self._changes_at or self._now()
+        return RowFrame(width, self.rich_style, cursor, now, self._styles, self.glyphs)
 
     def render_lines(self, crop: Region) -> list[Strip]:
         """Render the visible lines of one frame (see `render_line`)."""
@@ -386,6 +377,7 @@ class InboxList(QuietThumb, QuietScrollView, ScrollView, can_focus=True):
             return super().render_lines(crop)
         finally:
             self._frame = None
+            self._changes_at = None
 
     def render_line(self, y: int) -> Strip:
         """Render the row at screen line `y` (only visible rows are ever rendered).
@@ -443,6 +435,7 @@ class InboxList(QuietThumb, QuietScrollView, ScrollView, can_focus=True):
         that changed (`changed_time_cells`). Returns how many lines were refreshed (the tests
         count them).
         """
+        self._changes_at = None  # now, not when changes were last found
         frame = self._frame_values()
         height = self.scrollable_content_region.height
         for y in [y for y in self._drawn if y >= height]:
@@ -456,6 +449,12 @@ class InboxList(QuietThumb, QuietScrollView, ScrollView, can_focus=True):
             refreshed += 1
             start, stop = changed_line_cells(old, key, frame.width)
             self.refresh(Region(start, y, stop - start, 1))
+        if refreshed:
+            # The frame that paints these cells draws at the same moment: drawn a few ms
+            # later, a countdown that crossed a second meanwhile changed cells outside the
+            # refreshed ones, which the terminal never got while the row counted as drawn
+            # (an independent check saw a countdown 30 s wrong for a minute, under load).
+            self._changes_at = frame.now
         return refreshed
 
     def changes_in(self) -> float | None:

@@ -51,6 +51,24 @@ _GLYPH_STYLES = {
     "answered": "inbox--answered",
     "completed": "inbox--answered",
 }
+#: The inbox's component classes: every style a row (or the empty inbox) is drawn with.
+ROW_COMPONENT_CLASSES = frozenset(
+    {
+        "inbox--cursor",
+        "inbox--closed",
+        "inbox--unread",
+        "inbox--urgent",
+        "inbox--service",
+        "inbox--project",
+        "inbox--dim",
+        "inbox--pending",
+        "inbox--refused",
+        "inbox--answered",
+        "inbox--open",
+        "inbox--placeholder",
+        "inbox--marked",
+    }
+)
 #: (inbox width at least, service column, project column): narrower inboxes drop columns.
 _COLUMNS = ((72, 12, 10), (52, 10, 0), (0, 0, 0))
 #: Cells taken by the countdown and age columns at the end of every row (" " + 9, " " + 4):
