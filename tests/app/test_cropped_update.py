@@ -10,10 +10,12 @@ update it must show the new frame everywhere, like after Textual's own, in fewer
 from __future__ import annotations
 
 import inspect
+import json
 import random
 import re
 
 from rich.cells import cell_len
+from rich.color import ColorSystem
 from rich.console import Console
 from rich.segment import Segment
 from rich.style import Style
@@ -25,18 +27,69 @@ from atp_tui.widgets.cropped_update import (
     changed_cells,
     safe_start,
     safe_stop,
+    sgr_change,
 )
 
 WIDTH, HEIGHT = 24, 6
-STYLES = [Style(), Style(color="red"), Style(bold=True, bgcolor="blue"), Style(italic=True)]
+STYLES = [
+    Style(),
+    Style(color="red"),
+    Style(bold=True, bgcolor="blue"),
+    Style(italic=True),
+    Style(color="#e0e0e0", bgcolor="#121212"),
+    Style(bgcolor="#121212"),
+    Style(bold=True, color="#e0e0e0", bgcolor="#121212"),
+    Style(reverse=True, color="#003054", bgcolor="#121212"),
+    Style(dim=True, color="color(200)"),
+    Style(bold=True, dim=True, underline=True),
+    Style(strike=True, color="bright_red", bgcolor="color(17)"),
+    Style(overline=True, color="green"),
+]
 Cell = tuple[str, str]
+#: How `paint` names the terminal's default style (no attribute, default colours).
+DEFAULT = "[]||"
 _ESCAPE = re.compile(r"\x1b\[([0-9;]*)([Hm])")
 
 
+def apply_sgr(state: dict[str, object], params: str) -> None:
+    """What a terminal does with `ESC [ params m`: attributes on and off, colours set or back
+    to the defaults, `0` (or nothing) resets all. `state`: attributes, fg and bg."""
+    off = {22: {1, 2}, 23: {3}, 24: {4, 21}, 25: {5, 6}, 27: {7}, 28: {8}, 29: {9}}
+    tokens = params.split(";") if params else ["0"]
+    i = 0
+    while i < len(tokens):
+        code = int(tokens[i])
+        if code in (38, 48):
+            length = 5 if tokens[i + 1] == "2" else 3
+            state["fg" if code == 38 else "bg"] = ";".join(tokens[i : i + length])
+            i += length
+            continue
+        attributes = state["attributes"]
+        assert isinstance(attributes, frozenset)
+        if code == 0:
+            state.update(attributes=frozenset(), fg="", bg="")
+        elif code in off:
+            state["attributes"] = attributes - off[code]
+        elif code == 39:
+            state["fg"] = ""
+        elif code == 49:
+            state["bg"] = ""
+        elif 30 <= code <= 37 or 90 <= code <= 97:
+            state["fg"] = str(code)
+        elif 40 <= code <= 47 or 100 <= code <= 107:
+            state["bg"] = str(code)
+        else:
+            state["attributes"] = attributes | {code}
+        i += 1
+
+
 def paint(screen: list[list[Cell]], data: str) -> None:
-    """Apply terminal output (cursor moves, SGR, text) to `screen` in place."""
+    """Apply terminal output (cursor moves, SGR, text) to `screen` in place. A cell's style
+    is what the terminal would draw it with (attributes and colours), however the escape
+    sequences got there."""
     x = y = 0
-    style = ""
+    state: dict[str, object] = {"attributes": frozenset(), "fg": "", "bg": ""}
+    style = DEFAULT
     position = 0
     while position < len(data):
         escape = _ESCAPE.match(data, position)
@@ -45,7 +98,9 @@ def paint(screen: list[list[Cell]], data: str) -> None:
                 row, column = escape.group(1).split(";")
                 y, x = int(row) - 1, int(column) - 1
             else:
-                style = "" if escape.group(1) in ("", "0") else escape.group(1)
+                apply_sgr(state, escape.group(1))
+                attributes = sorted(state["attributes"])  # type: ignore[call-overload]
+                style = f"{attributes}|{state['fg']}|{state['bg']}"
             position = escape.end()
             continue
         char = data[position]
@@ -63,6 +118,22 @@ def paint(screen: list[list[Cell]], data: str) -> None:
                 line[x + 1] = (" ", line[x + 1][1])
             line[x] = (char, style)
             x += 1
+
+
+def looks(screen: list[list[Cell]]) -> list[list[Cell]]:
+    """The screen as it looks: a blank cell's foreground and the attributes a blank does not
+    show (bold, italic…) make no difference to it (`_blank_alike`)."""
+    shown_on_blanks = {4, 7, 8, 9, 21}
+
+    def cell(char: str, style: str) -> Cell:
+        if char != " " or "|" not in style:
+            return char, style
+        attributes, _fg, bg = style.split("|")
+        if shown_on_blanks & set(json.loads(attributes)):
+            return char, style
+        return char, f"blank|{bg}"
+
+    return [[cell(*c) for c in line] for line in screen]
 
 
 def random_line(rng: random.Random) -> list[Segment]:
@@ -90,7 +161,7 @@ def case(rng: random.Random) -> tuple[ChopsUpdate, list[list[Cell]], list[list[C
     frame: list[list[Cell]] = []
     for _ in range(HEIGHT):
         segments = random_line(rng)
-        blank = [(" ", "")] * WIDTH
+        blank = [(" ", DEFAULT)] * WIDTH
         line = [list(blank)]
         paint(line, Strip(segments).render(console))  # the frame's cells, as painted
         frame.append(line[0])
@@ -137,7 +208,7 @@ def test_a_cropped_update_leaves_the_same_screen_in_fewer_bytes() -> None:
         cropped_screen = [list(line) for line in before]
         paint(cropped_screen, ours)
         assert textual_screen == frame  # the model agrees with Textual's own update
-        assert cropped_screen == frame
+        assert looks(cropped_screen) == looks(frame)
         written += len(ours)
         textual += len(theirs)
     assert written < 0.8 * textual
@@ -221,3 +292,21 @@ def test_changed_cells_of_two_lines() -> None:
     assert changed_cells(old, Strip([Segment("Deadline: ! in 1m53s")])) == (10, 20)  # style
     wide = Strip([Segment("期限: "), Segment("1m52s", red)])
     assert changed_cells(old, wide) == (0, 20)  # not one cell a character: the whole line
+
+
+def test_a_change_of_style_leaves_the_terminal_in_the_new_style() -> None:
+    """Every pair of styles: the terminal in the first, given only the change, draws the
+    second exactly as after a reset and the second whole (and never with more bytes)."""
+    codes = [Strip.render_ansi(style, ColorSystem.TRUECOLOR) for style in STYLES]
+    codes += ["1;2;38;2;1;2;3", "2;4", "1;7;48;5;17", "53;32"]  # an overline: no way back
+    for old in codes:
+        for new in codes:
+            reached: dict[str, object] = {"attributes": frozenset(), "fg": "", "bg": ""}
+            apply_sgr(reached, old)
+            change = sgr_change(old, new)
+            if change:  # nothing to change: nothing written
+                apply_sgr(reached, change)
+            whole: dict[str, object] = {"attributes": frozenset(), "fg": "", "bg": ""}
+            apply_sgr(whole, new)
+            assert reached == whole, (old, new, sgr_change(old, new))
+            assert len(sgr_change(old, new)) <= len(f"0;{new}"), (old, new)
