@@ -9,7 +9,8 @@ Per app and size, in one process:
 
 1. the reference server (`atp-tui server`, its own process) is given 30 open notifications,
    created 5-35 minutes ago, deadlines 55-65 minutes ahead (above the 15-minute warning: no
-   countdown is urgent), with descriptions and actions of varying length;
+   countdown is urgent), with descriptions and actions of varying length (every other
+   description fills the detail pane);
 2. the app starts on a fresh state dir, connects, and receives them; the first two rows are
    visited once (so moving between them later does not mark anything read), then it rests;
 3. **idle**: bytes per second over `--idle` seconds with no event and no key;
@@ -126,12 +127,17 @@ def notification(i: int, now: datetime, deadline_minutes: float) -> dict[str, An
         actions.append(
             {"id": "defer", "label": "Defer", "response_type": "choice", "options": options}
         )
+    # Every other one long enough to fill the detail pane at 150x40 (a runbook pasted in):
+    # the keys alternate between the first two rows, so each one repaints a full pane or a
+    # short one. With short descriptions only, a key measured 2.2 KB where an independent
+    # check's long ones wrote 8.9 KB.
+    repeats = 30 if i % 2 == 0 else 1 + (i * 7) % 5
     return {
         "timestamp": (now - timedelta(minutes=5 + i % 31)).isoformat(),
         "deadline": (now + timedelta(minutes=deadline_minutes)).isoformat(),
         "context": {
             "title": f"Promote checkout 2.{i}.{i % 7} to production?",
-            "description": sentence * (1 + (i * 7) % 5),
+            "description": sentence * repeats,
             "project": ("checkout", "billing", "search")[i % 3],
             "metadata": {"environment": "production", "build": str(1000 + i)},
         },

@@ -96,7 +96,9 @@ class _Pen:
     foreground over the same background is ≈ 16 bytes, not ≈ 40 and a reset), and a piece
     that starts where the one before it ended needs no cursor move (`at`): a cursor key
     that repaints the detail pane wrote 8.9 KB, 4.9 KB of it colours (an independent
-    check). The colours are always reset at the end, as Textual leaves them.
+    check). Every cell gets exactly the style Textual gives it (a blank's foreground too:
+    invisible, but a terminal keeps it, and `tests/app/test_pty_truth.py` compares it). The
+    colours are always reset at the end, as Textual leaves them.
     """
 
     def __init__(self, color_system: ColorSystem) -> None:
@@ -120,9 +122,7 @@ class _Pen:
                 self._set("")  # a link is written as Textual writes it, with its own reset
                 append(Strip.render_style(style, text, self._color_system))
                 continue
-            codes = "" if style is None else Strip.render_ansi(style, self._color_system)
-            if text.strip(" ") or not _blank_alike(self._codes, codes):
-                self._set(codes)
+            self._set("" if style is None else Strip.render_ansi(style, self._color_system))
             append(text)
 
     def _set(self, codes: str) -> None:
@@ -136,20 +136,6 @@ class _Pen:
         """Everything written, with the colours back at the terminal's defaults."""
         self._set("")
         return "".join(self._parts)
-
-
-#: Attributes that show on a blank cell (the others only change how characters look).
-_SHOWN_ON_BLANKS = frozenset({4, 7, 8, 9, 21})
-
-
-def _blank_alike(current: str, codes: str) -> bool:
-    """Whether spaces drawn in the style `current` look as in `codes`: the same background
-    and no attribute a blank shows (the padding after a line's text, drawn in the pane's
-    style, then needs no colour change: ≈ 60 bytes a line of the detail pane)."""
-    before, after = _parsed(current), _parsed(codes)
-    if before is None or after is None or before[2] != after[2]:
-        return False
-    return not (before[0] | after[0]) & _SHOWN_ON_BLANKS
 
 
 #: The SGR parameter that turns each attribute off (22 turns off bold and dim both).
