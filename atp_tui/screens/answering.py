@@ -231,13 +231,14 @@ class Answering:
             return None
         return notification_id, item, actions[number - 1]
 
-    def start(self, notification_id: str | None, number: int) -> None:
-        """Begin answering action `number` (1-based) of `notification_id`."""
+    def start(self, notification_id: str | None, number: int, key: str = "") -> None:
+        """Begin answering action `number` (1-based) of `notification_id`; `key` names the
+        key that asked for it when it was not the digit (an action chosen in the action list)."""
         found = self.action_at(notification_id, number)
         if found is None:
             return
         notification_id, item, action = found
-        if not self.looked_at(item, str(number)):
+        if not self.looked_at(item, key or str(number)):
             return
         problem = self.why_not(item, action)
         if problem:

@@ -168,9 +168,10 @@ class BulkAnswers:
             f"Nothing sent: no marked item can take “{label}” now ({reasons})."
         )
 
-    def start(self, selected: str | None, number: int) -> None:
+    def start(self, selected: str | None, number: int, key: str = "") -> None:
         """An answer key with marks present: answer every marked item with the selected
-        item's action `number` (1-based), after one confirmation."""
+        item's action `number` (1-based), after one confirmation. `key`: as for
+        `Answering.start`."""
         answering = self.screen.answering
         found = answering.action_at(selected, number)
         if found is None:
@@ -179,12 +180,13 @@ class BulkAnswers:
         # The selected item takes part: the key must have been meant for it as a single
         # answer's is (`j1y` with a mark elsewhere answered a row that appeared an instant
         # before: independent check), and a marked item must still be the one marked.
-        if not answering.looked_at(item, str(number)):
+        key = key or str(number)
+        if not answering.looked_at(item, key):
             return
         for marked in self.marks:
             changed = self._get(marked) if self.screen.arrivals.unseen(marked) else None
             if changed is not None:
-                answering.refuse_unseen(changed, str(number), marked=True)
+                answering.refuse_unseen(changed, key, marked=True)
                 return
         ids = self._ordered(selected)
         plan = self._plan(ids, chosen, valued=False)

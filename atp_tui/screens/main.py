@@ -377,7 +377,7 @@ class MainScreen(QuietFocus, Screen[None]):
     def on_detail_pane_action_chosen(self, message: DetailPane.ActionChosen) -> None:
         """An action picked in the detail pane (Enter or a click); with marks, a bulk answer."""
         (self.bulk if self.bulk.marks else self.answering).start(
-            message.notification_id, message.number
+            message.notification_id, message.number, "the action chosen"
         )
 
     def action_mark(self) -> None:

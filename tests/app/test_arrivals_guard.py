@@ -15,6 +15,7 @@ import pytest
 from atp_tui.screens.key_order import BURST_GAP
 from atp_tui.server import RunningServer
 from atp_tui.view.arrivals import UNSEEN_SECONDS, RecentArrivals
+from atp_tui.widgets.detail import DetailPane
 from tests.app.conftest import in_minutes, make_live_app, settled, wait_for
 from tests.app.test_answering import PLAIN, add, started
 from tests.conftest import FakeClock
@@ -204,3 +205,22 @@ async def test_a_bulk_answer_is_refused_when_a_marked_item_just_changed(
         await wait_for(pilot, lambda: len(server.state.responses) == 2)
         await settled(pilot)
     assert {r["notification_id"] for r in server.state.responses} == {ids["ten"], ids["thirty"]}
+
+
+async def test_an_action_chosen_in_the_list_on_a_newcomer_is_refused_in_its_own_words(
+    server: RunningServer,
+) -> None:
+    """`j⏎⏎` (Enter opens the action list, Enter picks the first action) on a row
+    that appeared an instant before: refused, and the toast names what was pressed, not a
+    digit nobody typed (an independent check)."""
+    nid = add(server, "Fresh arrival", [PLAIN])
+    clock = FakeClock(start=datetime.now(UTC))
+    app = make_live_app(server.url, clock=clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await started(pilot, 1)
+        app.main.on_detail_pane_action_chosen(
+            DetailPane.ActionChosen(nid, 1)  # what Enter on action 1 posts
+        )
+        await settled(pilot)
+        assert server.state.respond_attempts == []
+        assert "“Fresh arrival” just appeared: the action chosen was not applied" in toasts(app)
