@@ -7,6 +7,8 @@ The app runs on a clock whose monotonic time the test moves on; the tmux tests
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -146,13 +148,25 @@ async def test_an_answer_after_moving_over_a_newcomer_is_not_applied(
     assert [titles[r["notification_id"]] for r in server.state.responses] == ["twenty"]
 
 
-def _three_rows(server: RunningServer) -> dict[str, str]:
-    """Rows due in 10, 20 and 30 min (their titles); returns title → id."""
+@asynccontextmanager
+async def _three_rows_seen(
+    server: RunningServer,
+) -> AsyncIterator[tuple[Any, Any, FakeClock, dict[str, str]]]:
+    """The app on rows due in 10, 20 and 30 min, looked at for `UNSEEN_SECONDS`: (app,
+    pilot, its clock, title → id)."""
     ids = {}
     for title, minutes in (("ten", 10), ("twenty", 20), ("thirty", 30)):
         body = notification_body(title=title, actions=[PLAIN], deadline=in_minutes(minutes))
         ids[title] = server.state.add_notification(body)["id"]
-    return ids
+    clock = FakeClock(start=datetime.now(UTC))
+    app = make_live_app(server.url, clock=clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await started(pilot, 3)
+        # Everything the rows' arrival set off handled (the cursor placed) before the look.
+        await wait_for(pilot, lambda: app.main.inbox.cursor_id == ids["ten"])
+        await settled(pilot)
+        clock.offset += UNSEEN_SECONDS
+        yield app, pilot, clock, ids
 
 
 @pytest.mark.parametrize(
@@ -164,12 +178,7 @@ async def test_marks_take_no_key_on_a_newcomer_either(
     """An independent check: with a mark elsewhere (`j1y`) or marking in the burst
     (`j 1y`), a row that appeared an instant before under the cursor was answered, the
     bulk answer skipping the guard a single answer has. Refused now, nothing marked."""
-    ids = _three_rows(server)
-    clock = FakeClock(start=datetime.now(UTC))
-    app = make_live_app(server.url, clock=clock)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await started(pilot, 3)
-        clock.offset += UNSEEN_SECONDS
+    async with _three_rows_seen(server) as (app, pilot, _clock, ids):
         if keys[1] != "space":
             app.main.bulk.marks.toggle(ids["thirty"])  # marked a while ago
         body = notification_body(title="fifteen", actions=[PLAIN], deadline=in_minutes(15))
@@ -187,12 +196,7 @@ async def test_a_bulk_answer_is_refused_when_a_marked_item_just_changed(
 ) -> None:
     """A marked item the server sent again with other content a moment ago was marked as it
     was before: the bulk answer waits, naming it."""
-    ids = _three_rows(server)
-    clock = FakeClock(start=datetime.now(UTC))
-    app = make_live_app(server.url, clock=clock)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await started(pilot, 3)
-        clock.offset += UNSEEN_SECONDS
+    async with _three_rows_seen(server) as (app, pilot, clock, ids):
         app.main.bulk.marks.toggle(ids["thirty"])
         app.main.arrivals.changed([ids["thirty"]])
         await pilot.press("1", "y")
