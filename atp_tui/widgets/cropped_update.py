@@ -18,6 +18,7 @@ The app swaps it in for Textual's own (`AtpApp._display`).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 from rich.color import ColorSystem
 from rich.console import Console
@@ -142,6 +143,7 @@ class _Pen:
 _ATTRIBUTE_OFF = {1: 22, 2: 22, 3: 23, 4: 24, 5: 25, 6: 25, 7: 27, 8: 28, 9: 29, 21: 24}
 
 
+@lru_cache(maxsize=4096)  # a screen has few styles: each change is worked out once
 def sgr_change(old: str, new: str) -> str:
     """The SGR parameters that take the terminal from the style `old` to `new` (each as
     Rich writes a style's parameters; "": the defaults): only what differs ("" when nothing
