@@ -130,7 +130,7 @@ class BulkAnswers:
             self.screen.notify("Nothing is marked.", markup=False)
             return
         self._changed()
-        self.screen.notify(f"Unmarked all {len(removed)}", markup=False)
+        self.screen.notify(f"Unmarked {_items(len(removed))}", markup=False)
 
     # -- answering ----------------------------------------------------------------------
 
