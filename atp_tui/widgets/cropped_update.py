@@ -139,7 +139,8 @@ class _Pen:
         return "".join(self._parts)
 
 
-#: The SGR parameter that turns each attribute off (22 turns off bold and dim both).
+#: The SGR parameter that turns each attribute off (22 turns off bold and dim both, 24 both
+#: underlines, 25 both blinks).
 _ATTRIBUTE_OFF = {1: 22, 2: 22, 3: 23, 4: 24, 5: 25, 6: 25, 7: 27, 8: 28, 9: 29, 21: 24}
 
 
@@ -157,9 +158,9 @@ def sgr_change(old: str, new: str) -> str:
     offs = {_ATTRIBUTE_OFF.get(a, 0) for a in old_attributes - attributes}
     if 0 in offs:
         return whole
-    ons = attributes - old_attributes
-    if 22 in offs:  # also turns off the other of bold and dim: set again if it stays
-        ons |= attributes & {1, 2}
+    # An off code turns off every attribute that shares it (22: bold and dim, 24: both
+    # underlines, 25: both blinks): those that stay are set again.
+    ons = (attributes - old_attributes) | {a for a in attributes if _ATTRIBUTE_OFF[a] in offs}
     params = [str(code) for code in (*sorted(offs), *sorted(ons))]
     if fg != old_fg:
         params.append(fg or "39")
